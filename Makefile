@@ -1,0 +1,48 @@
+# Every target bootstraps its own virtual environment: a fresh clone needs only Python 3.12.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+PYTHON312 ?= $(shell scripts/find-python312.sh)
+EXTRAS := media,ml,cli,local,infra,dev
+
+.PHONY: dev test lint format openapi bench venv clean reset
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found. Install it (e.g. 'pyenv install 3.12') or set PYTHON312=/path/to/python3.12"; exit 1; }
+	@test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+## make dev: PostgreSQL + pgvector, moto (S3/SQS/SNS), migrations, the API on :8000 and the workers.
+dev: venv
+	$(PY) -m chalicelib.local.devstack
+
+## make test: the whole suite (unit, api, integration, runner, e2e).
+test: venv
+	$(PY) -m pytest -n 2 --dist loadgroup tests
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## make openapi: regenerate docs/openapi.json from the DTOs and the route table.
+openapi: venv
+	$(PY) -m chalicelib.api.openapi > docs/openapi.json
+
+reset:
+	rm -rf .skyroll
+
+clean:
+	rm -rf $(VENV) .skyroll .pytest_cache .mypy_cache .ruff_cache chalice.out
+
+# Capabilities add their own targets in mk/*.mk (models, synth, bench, ...).
+-include mk/*.mk

@@ -1,0 +1,33 @@
+"""A psycopg pool with pgvector's types registered on every connection."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    from pgvector.psycopg import register_vector
+
+    try:
+        register_vector(conn)
+    except psycopg.ProgrammingError:
+        # The extension is created by the first migration; before that there is nothing
+        # to register (only the migration runner connects then).
+        pass
+    conn.commit()
+
+
+def make_pool(dsn: str, *, min_size: int = 0, max_size: int = 4) -> ConnectionPool:
+    return ConnectionPool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        kwargs={"row_factory": dict_row, "autocommit": False},
+        configure=_configure,
+        # A connection Aurora or a failover dropped is noticed before use, not by the query.
+        check=ConnectionPool.check_connection,
+        open=True,
+        name="skyroll",
+    )

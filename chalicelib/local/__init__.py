@@ -1,0 +1,1 @@
+"""Embedded stand-ins for AWS and Aurora, used by ``make dev`` and the tests."""

@@ -1,0 +1,87 @@
+"""The processing pipeline, declared once.
+
+``infra/`` builds queues, DLQs and Lambda functions from this; the local stack
+(bootstrap + event-source runner) reads it too. Nothing else names a queue.
+
+A stage is triggered either by a new original in S3 (through the uploads SNS
+topic) or by the completion of another stage (the worker that finishes sends a
+message to every stage whose ``after`` names it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+S3_ORIGINAL = "s3:original"
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    # What starts it: S3_ORIGINAL, or the name of the stage it follows.
+    trigger: str
+    # Import path of the Lambda handler, "module:function" (the same function the runner calls).
+    handler: str
+    batch_size: int = 10
+    batching_window_seconds: int = 0
+    timeout_seconds: int = 60
+    memory_mb: int = 1024
+    max_receive_count: int = 5
+    # Caps concurrent invocations: protects Aurora's connection budget.
+    reserved_concurrency: int | None = None
+    # Heavy stages ship as container images (ffmpeg, onnxruntime + models).
+    container: bool = False
+    # Only for these asset types ("IMAGE", "VIDEO"); empty means all.
+    asset_types: tuple[str, ...] = ()
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        # AWS guidance: at least 6x the function timeout when batching from SQS.
+        return max(30, 6 * self.timeout_seconds)
+
+    @property
+    def is_s3_triggered(self) -> bool:
+        return self.trigger == S3_ORIGINAL
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage(
+        name="ingest",
+        trigger=S3_ORIGINAL,
+        handler="functions.ingest.handler:handler",
+        batch_size=10,
+        batching_window_seconds=1,
+        timeout_seconds=120,
+        memory_mb=1024,
+        reserved_concurrency=10,
+    ),
+)
+
+
+def get_stage(name: str) -> Stage:
+    for stage in STAGES:
+        if stage.name == name:
+            return stage
+    raise KeyError(f"no pipeline stage named {name!r}")
+
+
+def followers(stage_name: str, stages: tuple[Stage, ...] = STAGES) -> list[Stage]:
+    """Stages that start when ``stage_name`` completes for an asset."""
+    return [s for s in stages if s.trigger == stage_name]
+
+
+def validate(stages: tuple[Stage, ...] = STAGES) -> None:
+    names = [s.name for s in stages]
+    if len(set(names)) != len(names):
+        raise ValueError("duplicate stage names")
+    for s in stages:
+        if s.trigger != S3_ORIGINAL and s.trigger not in names:
+            raise ValueError(f"stage {s.name} follows unknown stage {s.trigger}")
+        if not 1 <= s.batch_size <= 10_000:
+            raise ValueError(f"stage {s.name}: batch size out of range")
+        if not 0 <= s.batching_window_seconds <= 300:
+            raise ValueError(f"stage {s.name}: batching window out of range")
+        if s.batch_size > 10 and s.batching_window_seconds < 1:
+            raise ValueError(f"stage {s.name}: SQS batches above 10 need a batching window")
+        if s.timeout_seconds > 900:
+            raise ValueError(f"stage {s.name}: Lambda timeout is at most 900 s")

@@ -1,0 +1,51 @@
+"""Typed configuration, validated once at cold start. Nothing else reads ``os.environ``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SKYROLL_", extra="ignore")
+
+    environment: str = "local"
+    # PostgreSQL DSN. Empty means "the embedded local server" (see chalicelib.local.pgserver).
+    database_url: str = ""
+    db_pool_min: int = Field(default=0, ge=0)
+    db_pool_max: int = Field(default=4, ge=1)
+
+    aws_region: str = "us-east-1"
+    # Points boto3 at an emulator (moto, LocalStack). Empty means real AWS.
+    aws_endpoint_url: str = ""
+    bucket: str = "skyroll-media"
+    queue_prefix: str = "skyroll-"
+    uploads_topic: str = "skyroll-uploads"
+
+    public_url: str = "http://127.0.0.1:8000"
+    session_ttl_hours: int = Field(default=24 * 30, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+
+    admin_email: str = "admin@skyroll.local"
+    admin_password: SecretStr | None = None
+    admin_name: str = "Admin"
+
+    # Where local state lives (embedded PostgreSQL data, logs). Gitignored.
+    state_dir: Path = REPO_ROOT / ".skyroll"
+
+    def queue_name(self, stage: str) -> str:
+        return f"{self.queue_prefix}{stage}"
+
+    def dlq_name(self, stage: str) -> str:
+        return f"{self.queue_prefix}{stage}-dlq"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
