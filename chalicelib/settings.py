@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     environment: str = "local"
     # PostgreSQL DSN. Empty means "the embedded local server" (see chalicelib.local.pgserver).
     database_url: str = ""
+    # In AWS: a Secrets Manager secret (RDS JSON shape) the DSN is built from at cold start.
+    database_secret_arn: str = ""
     db_pool_min: int = Field(default=0, ge=0)
     db_pool_max: int = Field(default=4, ge=1)
 

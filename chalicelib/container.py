@@ -1,0 +1,82 @@
+"""The composition root: builds settings, the DB pool, boto3 clients and services lazily.
+
+Nothing is built at import time. Tests build a ``Container`` with their own settings
+and may pass ready-made parts (``Container(settings, s3=fake)``) instead of patching.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
+
+class Container:
+    def __init__(self, settings: Settings, **parts: Any) -> None:
+        self.settings = settings
+        # Pre-built parts win over the lazily built ones (cached_property reads __dict__).
+        self.__dict__.update(parts)
+
+    # --- infrastructure -------------------------------------------------------------
+    def _client(self, service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            region_name=self.settings.aws_region,
+            endpoint_url=self.settings.aws_endpoint_url or None,
+            config=Config(retries={"max_attempts": 5, "mode": "standard"},
+                          signature_version="s3v4" if service == "s3" else None),
+        )
+
+    @cached_property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @cached_property
+    def sqs(self) -> Any:
+        return self._client("sqs")
+
+    @cached_property
+    def sns(self) -> Any:
+        return self._client("sns")
+
+    @cached_property
+    def dsn(self) -> str:
+        if self.settings.database_url:
+            return self.settings.database_url
+        if self.settings.database_secret_arn:
+            secret = json.loads(self._client("secretsmanager").get_secret_value(
+                SecretId=self.settings.database_secret_arn)["SecretString"])
+            return (f"postgresql://{secret['username']}:{secret['password']}@{secret['host']}:"
+                    f"{secret.get('port', 5432)}/{secret.get('dbname', 'skyroll')}")
+        raise RuntimeError("SKYROLL_DATABASE_URL is not set (run `make dev`, or point it at a DSN)")
+
+    @cached_property
+    def pool(self) -> ConnectionPool:
+        from chalicelib.db.pool import make_pool
+
+        return make_pool(self.dsn, min_size=self.settings.db_pool_min,
+                         max_size=self.settings.db_pool_max)
+
+    def queue_url(self, stage: str) -> str:
+        return self._queue_urls(stage)
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one container per process; bounded
+    def _queue_urls(self, stage: str) -> str:
+        return str(self.sqs.get_queue_url(QueueName=self.settings.queue_name(stage))["QueueUrl"])
+
+    def close(self) -> None:
+        if "pool" in self.__dict__:
+            self.pool.close()
+
+
+@lru_cache(maxsize=1)
+def get_container() -> Container:
+    return Container(get_settings())

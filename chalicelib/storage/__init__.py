@@ -1,0 +1,1 @@
+"""Object storage: key layout and presigned URLs."""
