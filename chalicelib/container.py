@@ -65,6 +65,28 @@ class Container:
         return make_pool(self.dsn, min_size=self.settings.db_pool_min,
                          max_size=self.settings.db_pool_max)
 
+    # --- repositories and services ---------------------------------------------------
+    @cached_property
+    def users_repo(self) -> Any:
+        from chalicelib.repositories.users import UserRepository
+
+        return UserRepository(self.pool)
+
+    @cached_property
+    def auth_service(self) -> Any:
+        from chalicelib.repositories.users import CredentialRepository
+        from chalicelib.services.auth import AuthService
+
+        return AuthService(self.users_repo, CredentialRepository(self.pool), self.settings)
+
+    @cached_property
+    def user_service(self) -> Any:
+        from chalicelib.repositories.invitations import InvitationRepository
+        from chalicelib.services.users import UserService
+
+        return UserService(self.pool, self.users_repo, InvitationRepository(self.pool),
+                           self.settings.public_url)
+
     def queue_url(self, stage: str) -> str:
         return self._queue_urls(stage)
 
@@ -77,6 +99,19 @@ class Container:
             self.pool.close()
 
 
-@lru_cache(maxsize=1)
+_override: Container | None = None
+
+
 def get_container() -> Container:
+    return _override or _default_container()
+
+
+@lru_cache(maxsize=1)
+def _default_container() -> Container:
     return Container(get_settings())
+
+
+def use_container(container: Container | None) -> None:
+    """Routes every request of this process to ``container`` (tests, the dev stack)."""
+    global _override
+    _override = container

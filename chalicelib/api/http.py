@@ -1,0 +1,157 @@
+"""The one place HTTP meets the domain: route registration, authentication, DTO parsing,
+response serialisation and the mapping of domain errors to JSON error bodies.
+
+Every route is declared with ``route(...)``; the declaration is also the route table the
+OpenAPI document is generated from (chalicelib.api.openapi).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib import errors
+from chalicelib.observability import logger
+
+AuthMode = Literal["public", "user", "admin"]
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: AuthMode
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    # True when the response is a JSON array of ``response``.
+    many: bool = False
+    # Extra documented responses, e.g. {302: "redirect to a presigned GET"}.
+    responses: dict[int, str] = field(default_factory=dict)
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class RequestContext:
+    """What a route handler receives: the container, the caller (None on public routes),
+    and the raw request for the rare handler that needs a header."""
+
+    container: Any
+    auth: Any
+    request: Any
+
+
+def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(payload, default=str), status_code=status,
+                    headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def error_response(exc: errors.SkyrollError) -> Response:
+    body: dict[str, Any] = {"statusCode": exc.status_code, "error": exc.error,
+                            "message": exc.message}
+    if exc.details is not None:
+        body["details"] = exc.details
+    return _json_response(exc.status_code, body, exc.headers)
+
+
+def validation_error(exc: ValidationError) -> errors.BadRequest:
+    details = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        details.append({"field": where, "message": err["msg"]})
+    fields = ", ".join(d["field"] for d in details)
+    return errors.BadRequest(f"Invalid request: {fields}", details=details)
+
+
+def _parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
+    raw = request.raw_body or b"{}"
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.BadRequest("Request body is not valid JSON") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+
+
+def _parse_query(request: Any, model: type[BaseModel]) -> BaseModel:
+    params = dict(request.query_params or {})
+    try:
+        return model.model_validate(params)
+    except ValidationError as exc:
+        raise validation_error(exc) from exc
+
+
+def _serialise(result: Any, status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(body="", status_code=204 if status == 200 else status)
+    if isinstance(result, BaseModel):
+        payload: Any = result.model_dump(mode="json", by_alias=True)
+    elif isinstance(result, list):
+        payload = [r.model_dump(mode="json", by_alias=True) if isinstance(r, BaseModel) else r
+                   for r in result]
+    else:
+        payload = result
+    return _json_response(status, payload)
+
+
+def redirect(url: str, *, cache_control: str = "private, max-age=60") -> Response:
+    return Response(body="", status_code=302,
+                    headers={"Location": url, "Cache-Control": cache_control})
+
+
+def route(bp: Blueprint, method: str, path: str, *, summary: str, tag: str,
+          auth: AuthMode = "user", body: type[BaseModel] | None = None,
+          query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
+          status: int = 200, responses: dict[int, str] | None = None,
+          many: bool = False) -> Callable:
+    """Registers ``fn(ctx, *path_params, body=..., query=...)`` on ``bp`` under ``/api``."""
+
+    def decorate(fn: Callable) -> Callable:
+        ROUTES.append(RouteSpec(method, "/api" + path, summary, tag, auth, body, query,
+                                response, status, many, responses or {}))
+
+        @functools.wraps(fn)
+        def view(**path_params: str) -> Response:
+            from chalicelib.api.auth_context import authenticate
+            from chalicelib.container import get_container
+
+            request = bp.current_request
+            try:
+                container = get_container()
+                principal = None
+                if auth != "public":
+                    principal = authenticate(container, request.headers)
+                    if auth == "admin" and not principal.is_admin:
+                        raise errors.Forbidden("Admin access required")
+                kwargs: dict[str, Any] = {}
+                if body is not None:
+                    kwargs["body"] = _parse_body(request, body)
+                if query is not None:
+                    kwargs["query"] = _parse_query(request, query)
+                ctx = RequestContext(container, principal, request)
+                return _serialise(fn(ctx, **path_params, **kwargs), status)
+            except errors.SkyrollError as exc:
+                return error_response(exc)
+            except Exception:
+                logger.exception("unhandled error", extra={"path": path, "method": method})
+                return error_response(errors.SkyrollError("Internal server error"))
+
+        bp.route(path, methods=[method])(view)
+        return fn
+
+    return decorate

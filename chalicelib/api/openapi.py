@@ -1,0 +1,101 @@
+"""OpenAPI 3.1 from the route table (chalicelib.api.http.ROUTES) and the pydantic DTOs.
+
+``python -m chalicelib.api.openapi`` prints it; ``make openapi`` writes docs/openapi.json,
+and a test fails when the checked-in file and the code drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib import __version__
+from chalicelib.api.dto import ErrorResponse
+from chalicelib.api.http import ROUTES, RouteSpec
+
+_PARAM = re.compile(r"{(\w+)}")
+_STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 302: "Found"}
+
+
+def _load_routes() -> None:
+    import app  # noqa: F401  - registers every blueprint, filling ROUTES
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _operation(spec: RouteSpec) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag],
+                          "operationId": f"{spec.method.lower()}_{spec.path}".replace("/", "_")}
+    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+              for name in _PARAM.findall(spec.path)]
+    if spec.query is not None:
+        schema = spec.query.model_json_schema(by_alias=True)
+        required = set(schema.get("required", []))
+        for name, prop in schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": name in required,
+                           "schema": prop})
+    if params:
+        op["parameters"] = params
+    if spec.body is not None:
+        op["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": _ref(spec.body)}}}
+    ok: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "OK")}
+    if spec.response is not None:
+        schema: dict[str, Any] = _ref(spec.response)
+        if spec.many:
+            schema = {"type": "array", "items": schema}
+        ok["content"] = {"application/json": {"schema": schema}}
+    responses: dict[str, Any] = {str(spec.status): ok}
+    error = {"content": {"application/json": {"schema": _ref(ErrorResponse)}}}
+    if spec.body is not None or spec.query is not None:
+        responses["400"] = {"description": "invalid input; details name the fields", **error}
+    if spec.auth != "public":
+        op["security"] = [{"bearer": []}, {"apiKey": []}]
+        responses["401"] = {"description": "missing or invalid credentials", **error}
+    if spec.auth == "admin":
+        responses["403"] = {"description": "not an admin", **error}
+    for code, text in spec.responses.items():
+        responses[str(code)] = {"description": text, **({} if code == 302 else error)}
+    op["responses"] = dict(sorted(responses.items()))
+    return op
+
+
+def build_spec() -> dict[str, Any]:
+    _load_routes()
+    models: set[type[BaseModel]] = {ErrorResponse}
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in ROUTES:
+        models.update(m for m in (spec.body, spec.response) if m is not None)
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _, schemas = models_json_schema(
+        [(m, "serialization" if m.__name__.endswith("Response") else "validation")
+         for m in ordered],
+        by_alias=True, ref_template="#/components/schemas/{model}")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Skyroll", "version": __version__,
+                 "description": "A serverless photo and video library."},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.get("$defs", {}).items())),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
+            },
+        },
+    }
+
+
+def render() -> str:
+    return json.dumps(build_spec(), indent=2, sort_keys=False) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

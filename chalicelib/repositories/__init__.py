@@ -1,0 +1,1 @@
+"""Ports to PostgreSQL: plain parameterised SQL, named after its use."""

@@ -1,0 +1,1 @@
+"""Request and response DTOs (pydantic), camelCase on the wire."""

@@ -1,0 +1,128 @@
+"""DTOs for auth, users, API keys and invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, SecretStr
+
+from chalicelib.api.dto import Dto, ResponseDto
+
+
+
+def _email(value: str) -> str:
+    local, sep, domain = value.partition("@")
+    if not sep or not local or "." not in domain or " " in value or domain.startswith("."):
+        raise ValueError("value is not a valid email address")
+    return value.lower()
+
+
+Email = Annotated[str, Field(min_length=3, max_length=320), AfterValidator(_email)]
+
+
+class LoginRequest(Dto):
+    email: str = Field(min_length=3, max_length=320)
+    password: SecretStr = Field(min_length=1, max_length=1024)
+
+
+class LoginResponse(ResponseDto):
+    access_token: str
+    user_id: UUID
+    name: str
+    is_admin: bool
+
+
+class ChangePasswordRequest(Dto):
+    password: SecretStr = Field(min_length=1, max_length=1024)
+    new_password: SecretStr = Field(min_length=8, max_length=1024)
+
+
+class SignupRequest(Dto):
+    code: str = Field(min_length=8, max_length=200)
+    email: Email
+    password: SecretStr = Field(min_length=8, max_length=1024)
+    name: str = Field(min_length=1, max_length=200)
+
+
+class UserResponse(ResponseDto):
+    id: UUID
+    email: str
+    name: str
+    is_admin: bool
+    quota_size_in_bytes: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UpdateMeRequest(Dto):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AdminCreateUserRequest(Dto):
+    email: Email
+    password: SecretStr = Field(min_length=8, max_length=1024)
+    name: str = Field(min_length=1, max_length=200)
+    is_admin: bool = False
+    quota_size_in_bytes: int | None = Field(default=None, ge=0)
+
+
+class AdminUpdateUserRequest(Dto):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    is_admin: bool | None = None
+    # Explicit null clears the quota; leaving the field out keeps it.
+    quota_size_in_bytes: int | None = Field(default=None, ge=0)
+
+
+class ApiKeyCreateRequest(Dto):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class ApiKeyResponse(ResponseDto):
+    id: UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class ApiKeyCreateResponse(ResponseDto):
+    secret: str = Field(description="Shown once; only its hash is stored.")
+    api_key: ApiKeyResponse
+
+
+class InvitationCreateRequest(Dto):
+    expires_at: datetime | None = None
+    max_uses: int | None = Field(default=None, ge=1, le=100_000)
+    quota_size_in_bytes: int | None = Field(default=None, ge=0)
+    is_admin: bool = False
+
+
+class InvitationResponse(ResponseDto):
+    id: UUID
+    code_hint: str = Field(description="The first characters of the code, to tell codes apart.")
+    expires_at: datetime | None
+    max_uses: int | None
+    uses: int
+    quota_size_in_bytes: int | None
+    is_admin: bool
+    revoked_at: datetime | None
+    created_at: datetime
+
+
+class InvitationCreateResponse(ResponseDto):
+    code: str = Field(description="Shown once; only its hash is stored.")
+    signup_url: str
+    invitation: InvitationResponse
+
+
+class PingResponse(ResponseDto):
+    res: str = "pong"
+
+
+class VersionResponse(ResponseDto):
+    major: int
+    minor: int
+    patch: int
+    version: str

@@ -1,0 +1,66 @@
+"""Shared fixtures: a real PostgreSQL + pgvector per test worker, a fresh database per test
+(copied from a migrated template), and a container pointed at it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from chalicelib.container import Container, use_container
+from chalicelib.db import migrate
+from chalicelib.local.pgserver import LocalPostgres
+from chalicelib.settings import REPO_ROOT, Settings
+
+TEMPLATE_DB = "skyroll_template"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    data_dir = REPO_ROOT / ".skyroll" / "test-pg" / f"{worker}-{os.getpid()}"
+    server = LocalPostgres(data_dir, free_port(), database=TEMPLATE_DB)
+    server.start()
+    migrate.apply(server.dsn)
+    yield server
+    server.stop()
+    import shutil
+
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(postgres: LocalPostgres) -> Iterator[str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
+    yield f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}"
+    postgres.drop_database(name)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, admin_email="admin@example.com",
+                    admin_password="admin-password-1", login_max_failures=3,
+                    login_lockout_seconds=60, state_dir=tmp_path,
+                    public_url="http://testserver")
+
+
+@pytest.fixture
+def container(settings: Settings) -> Iterator[Container]:
+    c = Container(settings)
+    use_container(c)
+    yield c
+    use_container(None)
+    c.close()
