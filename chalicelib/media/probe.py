@@ -1,0 +1,115 @@
+"""Image headers without decoding pixels: size, orientation, EXIF blob, and the bomb check.
+
+Shared by metadata extraction and thumbnailing so both refuse the same files for the same
+reason before any pixel buffer is allocated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.media.errors import CorruptMedia, MediaTooLarge, UnsupportedMedia
+from chalicelib.media.sniff import TIFF, Family, MediaType
+from chalicelib.media.source import MediaSource, check_metadata_blocks, read_head
+
+DEFAULT_MAX_PIXELS = 100_000_000
+# TIFF-based files (TIFF, DNG, most RAW) are their own EXIF structure: parse a bounded
+# prefix, which holds IFD0/EXIF/GPS directories in every camera file we know of.
+MAX_TIFF_EXIF_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    width: int  # as the decoder will deliver it (before EXIF auto-rotation)
+    height: int
+    orientation: int  # EXIF orientation still to apply (1 when the decoder already did)
+    exif: bytes | None
+
+
+def probe_image(source: MediaSource, media_type: MediaType,
+                max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageHeader:
+    check_metadata_blocks(source, media_type)
+    if media_type.family is Family.VIPS:
+        header = _vips_header(source, media_type)
+    elif media_type.family is Family.HEIF:
+        header = _heif_header(source, media_type)
+    elif media_type.family is Family.RAW:
+        header = _raw_header(source, media_type)
+    else:
+        raise UnsupportedMedia(f"{media_type.mime} is not an image")
+    check_pixels(header.width, header.height, max_pixels)
+    return header
+
+
+def check_pixels(width: int, height: int, max_pixels: int) -> None:
+    if width <= 0 or height <= 0:
+        raise CorruptMedia(f"the image says it is {width}×{height} pixels")
+    if width * height > max_pixels:
+        raise MediaTooLarge(
+            f"the image is {width}×{height} ({width * height / 1e6:.0f} MP), over the "
+            f"{max_pixels / 1e6:.0f} MP limit"
+        )
+
+
+def corrupt(media_type: MediaType, exc: Exception) -> CorruptMedia:
+    detail = str(exc).strip().splitlines()
+    hint = f" ({detail[-1].strip()[:160]})" if detail else ""
+    name = media_type.ext.upper()
+    return CorruptMedia(f"the {name} file is corrupt or truncated and cannot be read{hint}")
+
+
+def _vips_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
+    import pyvips
+
+    try:
+        if isinstance(source, bytes):
+            image = pyvips.Image.new_from_buffer(source, "")
+        else:
+            image = pyvips.Image.new_from_file(str(source))
+        fields = set(image.get_fields())
+        exif = image.get("exif-data") if "exif-data" in fields else None
+        orientation = image.get("orientation") if "orientation" in fields else 1
+        width, height = image.width, image.height
+    except pyvips.Error as exc:
+        raise corrupt(media_type, exc) from exc
+    if media_type == TIFF:
+        exif = read_head(source, MAX_TIFF_EXIF_BYTES)
+    return ImageHeader(width, height, orientation if 1 <= orientation <= 8 else 1, exif)
+
+
+def _heif_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
+    import pillow_heif
+
+    try:
+        heif = pillow_heif.open_heif(source if isinstance(source, bytes) else str(source),
+                                     convert_hdr_to_8bit=True)
+        width, height = heif.size
+        exif = heif.info.get("exif")
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise corrupt(media_type, exc) from exc
+    # libheif applies the file's irot/imir transforms while decoding; EXIF orientation in
+    # HEIF is informational and must not be applied a second time.
+    return ImageHeader(width, height, 1, exif)
+
+
+def _raw_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
+    import rawpy
+
+    from chalicelib.media.source import as_path
+
+    with as_path(source, f".{media_type.ext}") as path:
+        raw = rawpy.RawPy()
+        try:
+            raw.open_file(str(path))
+            sizes = raw.sizes
+        except (rawpy.LibRawError, OSError) as exc:
+            raise corrupt(media_type, exc) from exc
+        finally:
+            raw.close()
+    # LibRaw's processed output is already flipped; report the flipped size.
+    width, height = sizes.width, sizes.height
+    if sizes.flip in (5, 6):
+        width, height = height, width
+    head = read_head(source, MAX_TIFF_EXIF_BYTES)
+    exif = head if head[:4] in (b"II*\x00", b"MM\x00*") else None
+    return ImageHeader(width, height, 1, exif)
