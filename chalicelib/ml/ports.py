@@ -1,0 +1,73 @@
+"""The two ML ports. Stages and search depend on these Protocols, never on a model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+    from PIL.Image import Image
+
+    # An RGB picture: a PIL image (any mode, converted to RGB) or an HxWx3 uint8 array.
+    ImageLike = Image | NDArray[np.uint8]
+
+
+@runtime_checkable
+class ImageTextEncoder(Protocol):
+    """Embeds images and texts into one space where cosine similarity means relevance."""
+
+    @property
+    def model_id(self) -> str:
+        """Stored next to every embedding: vectors of different models are never compared."""
+        ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed_images(
+        self, images: Sequence[ImageLike], face_counts: Sequence[int] | None = None
+    ) -> NDArray[np.float32]:
+        """(n, dimension) float32, each row L2-normalised.
+
+        ``face_counts`` (one per image) lets an encoder that cannot see people itself
+        use the face detector's answer; encoders that can (CLIP) ignore it.
+        """
+        ...
+
+    def embed_text(self, text: str) -> NDArray[np.float32]:
+        """(dimension,) float32, L2-normalised."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Face:
+    """One detected face, in pixel coordinates of the analysed image."""
+
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2
+    landmarks: tuple[tuple[float, float], ...]  # right eye, left eye, nose, mouth right, left
+    score: float
+    embedding: NDArray[np.float32]  # (128,) L2-normalised
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+@runtime_checkable
+class FaceAnalyzer(Protocol):
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def analyze(self, image: ImageLike) -> list[Face]:
+        """Faces above the score and size thresholds, best first."""
+        ...
