@@ -24,6 +24,9 @@ class ImageHeader:
     height: int
     orientation: int  # EXIF orientation still to apply (1 when the decoder already did)
     exif: bytes | None
+    # An embedded ICC profile other than sRGB: pixels must be transformed to sRGB. (Asking
+    # libvips to transform sRGB → sRGB costs ~200 ms on a preview, so we only ask when needed.)
+    foreign_icc: bool = False
 
 
 def probe_image(source: MediaSource, media_type: MediaType,
@@ -70,11 +73,19 @@ def _vips_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
         exif = image.get("exif-data") if "exif-data" in fields else None
         orientation = image.get("orientation") if "orientation" in fields else 1
         width, height = image.width, image.height
+        icc = image.get("icc-profile-data") if "icc-profile-data" in fields else None
     except pyvips.Error as exc:
         raise corrupt(media_type, exc) from exc
     if media_type == TIFF:
         exif = read_head(source, MAX_TIFF_EXIF_BYTES)
-    return ImageHeader(width, height, orientation if 1 <= orientation <= 8 else 1, exif)
+    return ImageHeader(width, height, orientation if 1 <= orientation <= 8 else 1, exif,
+                       foreign_icc=is_foreign_icc(icc))
+
+
+def is_foreign_icc(icc: bytes | None) -> bool:
+    # The profile's description names it; every sRGB variant (IEC61966-2.1, "sRGB built-in",
+    # Google's and Apple's sRGB) says "sRGB" there, and no other profile does.
+    return bool(icc) and b"sRGB" not in icc[:4096]  # type: ignore[index]
 
 
 def _heif_header(source: MediaSource, media_type: MediaType) -> ImageHeader:

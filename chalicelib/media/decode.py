@@ -1,0 +1,133 @@
+"""Original → one upright, sRGB, 8-bit pyvips image no larger than needed.
+
+libvips decodes JPEG/PNG/WebP/GIF/TIFF/AVIF itself with shrink-on-load (a 12 MP JPEG
+bound for 1440 px decodes at 1/2 scale in the DCT). HEVC HEIF goes through pillow-heif
+(the libvips build here has no HEVC decoder) and camera RAW through rawpy; both hand
+pixels to libvips from memory. Every path ends in the same normalisation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from chalicelib.media.errors import CorruptMedia
+from chalicelib.media.probe import ImageHeader, corrupt
+from chalicelib.media.sniff import Family, MediaType
+from chalicelib.media.source import MediaSource, as_path
+
+if TYPE_CHECKING:
+    import pyvips
+
+# Fail on truncated data instead of returning a half-grey picture, but tolerate the minor
+# warnings (extraneous bytes, bad Huffman tables) that many real cameras produce.
+FAIL_ON = "truncated"
+
+
+@dataclass(frozen=True)
+class Box:
+    """Fit within width × height, never enlarging."""
+
+    width: int
+    height: int
+
+
+def decode(source: MediaSource, media_type: MediaType, header: ImageHeader,
+           box: Box) -> pyvips.Image:
+    import pyvips
+
+    try:
+        if media_type.family is Family.HEIF:
+            image = _heif(source).thumbnail_image(box.width, height=box.height, size="down")
+        elif media_type.family is Family.RAW:
+            image = _raw(source, media_type, box)
+        else:
+            image = _vips(source, box, header.foreign_icc)
+        image = to_srgb8(image).copy_memory()  # decoded once; reused by every output
+    except pyvips.Error as exc:
+        raise corrupt(media_type, exc) from exc
+    return image
+
+
+def _vips(source: MediaSource, box: Box, foreign_icc: bool) -> pyvips.Image:
+    import pyvips
+
+    # thumbnail() auto-rotates by EXIF, picks shrink-on-load and turns CMYK into sRGB. Only
+    # with export_profile set does it transform an embedded ICC profile to sRGB.
+    options: dict[str, object] = dict(height=box.height, size="down", fail_on=FAIL_ON)
+    if foreign_icc:
+        options["export_profile"] = "srgb"
+    if isinstance(source, bytes):
+        return pyvips.Image.thumbnail_buffer(source, box.width, **options)
+    return pyvips.Image.thumbnail(str(source), box.width, **options)
+
+
+def _heif(source: MediaSource) -> pyvips.Image:
+    import numpy as np
+    import pillow_heif
+    import pyvips
+
+    try:
+        heif = pillow_heif.open_heif(source if isinstance(source, bytes) else str(source),
+                                     convert_hdr_to_8bit=True)
+        pixels = np.asarray(heif)  # decodes; libheif applies irot/imir here
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise CorruptMedia(f"the HEIF file is corrupt or truncated and cannot be read ({exc})"
+                           ) from exc
+    image = pyvips.Image.new_from_array(pixels, interpretation="srgb")
+    icc = heif.info.get("icc_profile")
+    if icc:
+        image = image.copy()
+        image.set_type(pyvips.GValue.blob_type, "icc-profile-data", icc)
+        image = image.icc_transform("srgb", embedded=True, input_profile="srgb")
+    return image
+
+
+def _raw(source: MediaSource, media_type: MediaType, box: Box) -> pyvips.Image:
+    import rawpy
+
+    with as_path(source, f".{media_type.ext}") as path, rawpy.imread(str(path)) as raw:
+        preview = _embedded_preview(raw, box)
+        if preview is not None:
+            return preview
+        # No usable preview: demosaic at half size (4x fewer pixels, plenty for 1440 px).
+        rgb = raw.postprocess(use_camera_wb=True, half_size=True, output_bps=8,
+                              no_auto_bright=False)
+    import pyvips
+
+    image = pyvips.Image.new_from_array(rgb, interpretation="srgb")
+    return image.thumbnail_image(box.width, height=box.height, size="down")
+
+
+def _embedded_preview(raw: object, box: Box) -> pyvips.Image | None:
+    """The camera's own JPEG rendering, when it is big enough for the requested box."""
+    import pyvips
+    import rawpy
+
+    try:
+        thumb = raw.extract_thumb()  # type: ignore[attr-defined]
+    except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
+        return None
+    if thumb.format != rawpy.ThumbFormat.JPEG:
+        return None
+    image = pyvips.Image.thumbnail_buffer(thumb.data, box.width, height=box.height,
+                                          size="down", export_profile="srgb")
+    if max(image.width, image.height) < min(max(box.width, box.height), 1024):
+        return None  # a 160 px index thumbnail: demosaic instead
+    flip = raw.sizes.flip  # type: ignore[attr-defined]
+    # LibRaw's flip codes for the sensor data; camera previews are stored unrotated.
+    if "orientation" not in image.get_fields() or image.get("orientation") == 1:
+        image = {3: image.rot180, 5: image.rot270, 6: image.rot90}.get(flip, lambda: image)()
+    return image
+
+
+def to_srgb8(image: pyvips.Image) -> pyvips.Image:
+    """8-bit sRGB with 3 bands, or 4 with alpha: what JPEG, WebP and ThumbHash expect."""
+    if image.interpretation not in ("srgb",) or image.format != "uchar":
+        # Handles 16-bit (rgb16/grey16 → scaled, not clipped), greyscale and float images.
+        image = image.colourspace("srgb")
+    if image.format != "uchar":
+        image = image.cast("uchar")
+    if image.bands > 4:
+        image = image.extract_band(0, n=4)
+    return image
