@@ -156,6 +156,13 @@ def failed_ids(response: Any, batch_ids: list[str]) -> tuple[list[str], str | No
     return kept, None
 
 
+def _latest_receipt_per_message(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # A window longer than the visibility timeout can receive a message twice: keep one record
+    # per message, with the newest receipt handle (the one SQS honours for deletion).
+    latest = {m["MessageId"]: m for m in messages}
+    return list(latest.values())
+
+
 # --- the runner -----------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Queue:
@@ -260,7 +267,7 @@ class EventSourceRunner:
             messages.extend(more)
             if not more and int(remaining) == 0:
                 time.sleep(min(remaining, 0.1))  # short polls return at once: don't spin
-        return messages
+        return _latest_receipt_per_message(messages)
 
     def _receive(self, queue: _Queue, count: int, wait: int) -> list[dict[str, Any]]:
         response = self.sqs.receive_message(
