@@ -163,13 +163,13 @@ def _sniff_ftyp(head: bytes) -> MediaType | None:
     box_end = min(max(box_size, 16), len(head), 4096)
     major = head[8:12]
     compatible = [head[i : i + 4] for i in range(16, box_end - 3, 4)]
+    if major in (b"M4A ", b"M4B ", b"M4P "):
+        raise UnsupportedMedia("an audio-only MPEG-4 file (M4A), not a photo or video")
     for brand in [major, *compatible]:
         if brand in _FTYP_BRANDS:
             return _FTYP_BRANDS[brand]
     if any(b in _GENERIC_HEIF_BRANDS for b in [major, *compatible]):
         return HEIF
-    if major in (b"M4A ", b"M4B ", b"M4P "):
-        raise UnsupportedMedia("an audio-only MPEG-4 file (M4A), not a photo or video")
     return None
 
 

@@ -1,0 +1,122 @@
+"""Real media files made on the fly: Pillow/numpy images, ffmpeg testsrc clips."""
+
+from __future__ import annotations
+
+import io
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PIL.TiffImagePlugin import IFDRational
+
+from chalicelib.media.ffmpeg import default_ffmpeg
+
+RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
+
+
+def quadrants(width: int = 400, height: int = 300) -> np.ndarray:
+    """Upright test card: red top-left, green top-right, blue bottom-left, white bottom-right."""
+    card = np.zeros((height, width, 3), np.uint8)
+    h2, w2 = height // 2, width // 2
+    card[:h2, :w2], card[:h2, w2:] = RED, GREEN
+    card[h2:, :w2], card[h2:, w2:] = BLUE, WHITE
+    return card
+
+
+def stored_for_orientation(upright: np.ndarray, orientation: int) -> np.ndarray:
+    """The pixels a camera stores so that applying EXIF `orientation` shows `upright`."""
+    transpose = upright.transpose(1, 0, 2)
+    return {
+        1: upright,
+        2: upright[:, ::-1],
+        3: upright[::-1, ::-1],
+        4: upright[::-1],
+        5: transpose,
+        6: np.rot90(upright, 1),  # displayed by rotating 90° clockwise
+        7: np.rot90(transpose, 2),
+        8: np.rot90(upright, -1),  # displayed by rotating 90° counter-clockwise
+    }[orientation]
+
+
+def jpeg(pixels: np.ndarray | Image.Image, *, quality: int = 95, exif: Image.Exif | None = None,
+         **save: object) -> bytes:
+    image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(pixels)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality, exif=exif or Image.Exif(), **save)
+    return out.getvalue()
+
+
+def encode(image: Image.Image, fmt: str, **save: object) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **save)
+    return out.getvalue()
+
+
+def camera_exif(*, orientation: int = 1, lat_ref: str = "N", lon_ref: str = "E",
+                below_sea: bool = False, offset: str | None = "+02:00") -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "Canon EOS R5"
+    exif[0x0112] = orientation
+    exif[0x010E] = "Pont Neuf at dusk"
+    exif[0x0132] = "2024:01:01 00:00:00"  # last edit: must not be taken as capture time
+    sub = exif.get_ifd(0x8769)
+    sub[0x9003] = "2023:07:14 18:30:05"
+    sub[0x9291] = "25"
+    if offset:
+        sub[0x9011] = offset
+    sub[0x829A] = IFDRational(1, 250)
+    sub[0x829D] = IFDRational(28, 10)
+    sub[0x8827] = 400
+    sub[0x920A] = IFDRational(50, 1)
+    sub[0xA434] = "RF50mm F1.8 STM"
+    gps = exif.get_ifd(0x8825)
+    gps[1], gps[3] = lat_ref, lon_ref
+    gps[2] = (IFDRational(48), IFDRational(51), IFDRational(2952, 100))
+    gps[4] = (IFDRational(2), IFDRational(17), IFDRational(402, 10))
+    gps[5] = b"\x01" if below_sea else b"\x00"
+    gps[6] = IFDRational(3550, 100)
+    return exif
+
+
+def png_with_header(width: int, height: int, extra_chunks: bytes = b"") -> bytes:
+    """A PNG whose IHDR claims width × height but whose data is tiny (a bomb's header)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra_chunks
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A small real JPEG whose SOF header is patched to claim width × height."""
+    data = bytearray(jpeg(np.zeros((16, 16, 3), np.uint8)))
+    sof = data.find(b"\xff\xc0")
+    struct.pack_into(">HH", data, sof + 5, height, width)
+    return bytes(data)
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run([default_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+                    *args], check=True, timeout=120)
+
+
+def testsrc_clip(path: Path, *, size: str = "320x240", seconds: float = 2, rate: int = 25,
+                 vcodec: tuple[str, ...] = ("-c:v", "libx264", "-preset", "ultrafast",
+                                            "-pix_fmt", "yuv420p"),
+                 acodec: tuple[str, ...] = ("-c:a", "aac"), black_lead: float = 0) -> Path:
+    source = f"testsrc=size={size}:rate={rate}:duration={seconds}"
+    video = ["-f", "lavfi", "-i", source]
+    filters: list[str] = []
+    if black_lead:
+        # The first `black_lead` seconds are pure black: a poster there would be useless.
+        filters = ["-vf", f"drawbox=c=black:t=fill:enable='lt(t,{black_lead})'"]
+    audio = ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"] if acodec else []
+    ffmpeg(*video, *audio, *filters, *vcodec, *acodec, "-shortest", str(path))
+    return path
