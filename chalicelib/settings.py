@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     admin_name: str = "Admin"
 
+    # The local stack (make dev): ports on 127.0.0.1.
+    local_api_port: int = 8000
+    local_pg_port: int = 54329
+    local_moto_port: int = 5055
+
     # Where local state lives (embedded PostgreSQL data, logs). Gitignored.
     state_dir: Path = REPO_ROOT / ".skyroll"
 

@@ -1,0 +1,1 @@
+"""Pipeline stage logic; functions/<stage>/handler.py adapts Lambda events onto these."""

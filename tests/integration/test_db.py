@@ -1,0 +1,35 @@
+"""Real PostgreSQL + pgvector: migrations apply once, the vector extension works."""
+
+from __future__ import annotations
+
+import psycopg
+
+from chalicelib.db import migrate
+
+
+def test_migrations_are_recorded_and_idempotent(database_url: str) -> None:
+    assert migrate.apply(database_url) == []  # the template already has them all
+    with psycopg.connect(database_url) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+    assert versions == [m.version for m in migrate.discover()]
+
+
+def test_pgvector_is_at_least_0_8_with_halfvec_and_hnsw(container) -> None:
+    with container.pool.connection() as conn:
+        version = conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()["extversion"]
+        assert tuple(int(p) for p in version.split(".")[:2]) >= (0, 8)
+        conn.execute("CREATE TEMP TABLE v (e halfvec(3))")
+        conn.execute("CREATE INDEX ON v USING hnsw (e halfvec_cosine_ops)")
+        conn.execute("INSERT INTO v VALUES ('[1,0,0]'), ('[0,1,0]')")
+        nearest = conn.execute("SELECT e::text FROM v ORDER BY e <=> '[0.9,0.1,0]' LIMIT 1").fetchone()
+    assert nearest["e"] == "[1,0,0]"
+
+
+def test_a_dropped_connection_is_replaced_by_the_pool(container) -> None:
+    with container.pool.connection() as conn:
+        pid = conn.execute("SELECT pg_backend_pid() AS p").fetchone()["p"]
+    with psycopg.connect(container.settings.database_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with container.pool.connection() as conn:  # the pool's check notices and reconnects
+        assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1

@@ -1,0 +1,68 @@
+"""Import discipline, the pipeline declaration, migrations on disk, the OpenAPI file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chalicelib import pipeline
+from chalicelib.db.migrate import discover
+from chalicelib.settings import REPO_ROOT
+
+HEAVY = ("PIL", "pyvips", "numpy", "onnxruntime")
+
+
+def test_importing_the_api_does_not_import_heavy_libraries() -> None:
+    code = ("import sys, app; from chalicelib.api.openapi import build_spec; build_spec();"
+            f" print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_importing_the_api_reads_no_settings_and_opens_no_connections() -> None:
+    code = ("import app, chalicelib.container as c, chalicelib.settings as s;"
+            " print(s.get_settings.cache_info().currsize, c._default_container.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.split() == ["0", "0"]
+
+
+def test_pipeline_declaration_is_valid() -> None:
+    pipeline.validate()
+    ingest = pipeline.get_stage("ingest")
+    assert ingest.is_s3_triggered
+    for stage in pipeline.STAGES:
+        assert stage.visibility_timeout_seconds >= 6 * stage.timeout_seconds
+        module = stage.handler.split(":")[0]
+        assert (REPO_ROOT / (module.replace(".", "/") + ".py")).exists(), stage.handler
+
+
+def test_pipeline_validation_catches_mistakes() -> None:
+    bad = (pipeline.Stage("a", "nowhere", "x:y"),)
+    with pytest.raises(ValueError, match="follows unknown stage"):
+        pipeline.validate(bad)
+    with pytest.raises(ValueError, match="batching window"):
+        pipeline.validate((pipeline.Stage("a", pipeline.S3_ORIGINAL, "x:y", batch_size=50),))
+
+
+def test_migrations_are_numbered_in_order_and_create_vector_first() -> None:
+    found = discover()
+    assert [m.version for m in found] == list(range(1, len(found) + 1))
+    assert "CREATE EXTENSION IF NOT EXISTS vector" in found[0].sql
+
+
+def test_migration_names_are_checked(tmp_path: Path) -> None:
+    (tmp_path / "1_bad.sql").write_text("select 1")
+    with pytest.raises(ValueError, match="NNNN_name.sql"):
+        discover(tmp_path)
+
+
+def test_checked_in_openapi_matches_the_code() -> None:
+    from chalicelib.api.openapi import render
+
+    checked_in = (REPO_ROOT / "docs" / "openapi.json").read_text()
+    assert checked_in == render(), "docs/openapi.json is stale: run `make openapi`"
