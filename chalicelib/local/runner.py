@@ -357,10 +357,11 @@ class EventSourceRunner:
     def _handler(self, stage: Stage) -> Handler:
         # Resolved on first use, like a Lambda cold start: an import error fails that stage's
         # batches (and so reaches its DLQ), not the whole local stack.
-        with self._lock:
-            if stage.name not in self._handlers:
-                self._handlers[stage.name] = self.resolve(stage)
-            return self._handlers[stage.name]
+        handler = self._handlers.get(stage.name)
+        if handler is None:
+            # Outside the lock: a slow import (models) must not hold up the other stages.
+            handler = self._handlers.setdefault(stage.name, self.resolve(stage))
+        return handler
 
 
 def main() -> None:
