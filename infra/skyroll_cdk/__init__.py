@@ -1,0 +1,1 @@
+"""Skyroll's AWS CDK app: one stack per deployment stage, built from the pipeline declaration."""

@@ -1,0 +1,103 @@
+"""The REST API: app.py packaged by chalice.cdk (API only), placed in the VPC, with
+stage throttling and JSON access logs. Workers are not Chalice's business (FINDINGS:
+``on_sqs_message`` cannot report partial batch failures)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from chalice.cdk import Chalice
+from constructs import Construct
+
+from .config import StageConfig
+from .functions import FunctionFactory, _retention
+from .paths import REPO_ROOT
+
+API_STAGE = "api"
+API_FUNCTION = "APIHandler"
+REST_API = "RestAPI"
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+    "time": "$context.requestTime", "method": "$context.httpMethod",
+    "path": "$context.path", "status": "$context.status",
+    "latencyMs": "$context.responseLatency", "bytes": "$context.responseLength",
+})
+
+
+class Api(Construct):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig,
+                 factory: FunctionFactory, chalice_out: Path) -> None:
+        super().__init__(scope, id)
+        self.role = iam.Role(
+            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                "service-role/AWSLambdaVPCAccessExecutionRole")])
+        network = factory.network
+        stage_config = {
+            "api_gateway_stage": API_STAGE,
+            "manage_iam_role": False,
+            "iam_role_arn": self.role.role_arn,
+            "environment_variables": dict(factory.environment),
+            "subnet_ids": network.vpc.select_subnets(
+                subnet_type=network.subnet_type).subnet_ids,
+            "security_group_ids": [network.function_sg.security_group_id],
+            "layers": [factory.layers["core"].layer_version_arn],
+            "lambda_memory_size": config.api_memory_mb,
+            "lambda_timeout": config.api_timeout_seconds,
+        }
+        self.chalice = _package(self, stage_config, chalice_out)
+        self.access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=_retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN if config.protect_data else RemovalPolicy.DESTROY)
+        rest_api = self.chalice.get_resource(REST_API)
+        rest_api.add_property_override("MethodSettings", [{
+            "ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
+            "ThrottlingRateLimit": config.api_throttle_rate,
+            "ThrottlingBurstLimit": config.api_throttle_burst,
+        }])
+        rest_api.add_property_override("AccessLogSetting", {
+            "DestinationArn": self.access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT})
+        self._cloudwatch_role(rest_api)
+        self.function_name = self.chalice.get_resource(API_FUNCTION).ref
+        self.url = (f"https://{rest_api.ref}.execute-api.{_region(self)}"
+                    f".amazonaws.com/{API_STAGE}/")
+
+    def _cloudwatch_role(self, rest_api: object) -> None:
+        # API Gateway writes access logs with one role per account and region.
+        role = iam.Role(
+            self, "CloudWatchRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                "service-role/AmazonAPIGatewayPushToCloudWatchLogs")])
+        account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
+        rest_api.node.add_dependency(account)  # type: ignore[attr-defined]
+
+    def function(self) -> lambda_.IFunction:
+        return self.chalice.get_function(API_FUNCTION)
+
+
+def _package(scope: Construct, stage_config: dict, chalice_out: Path) -> Chalice:
+    # chalice.cdk writes its package under <cwd>/chalice.out: pin that to a known place
+    # (gitignored) whatever directory the synth was started from.
+    chalice_out.parent.mkdir(parents=True, exist_ok=True)
+    # Packaging builds a boto3 client to learn a region it only writes as ${AWS::Region};
+    # any region lets a credential-less synth work.
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    previous = os.getcwd()
+    os.chdir(chalice_out.parent)
+    try:
+        return Chalice(scope, "Chalice", source_dir=str(REPO_ROOT), stage_config=stage_config)
+    finally:
+        os.chdir(previous)
+
+
+def _region(scope: Construct) -> str:
+    from aws_cdk import Stack
+
+    return Stack.of(scope).region

@@ -1,0 +1,91 @@
+"""Per-stage deployment settings, read from CDK context (``cdk.json`` or ``-c``).
+
+``-c stage=prod`` picks the stage; ``context.skyroll.<stage>`` in ``cdk.json`` (or
+``-c skyroll='{"prod": {...}}'``) overrides any field below. Unknown keys are errors, so
+a typo never silently deploys the default.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Literal
+
+Egress = Literal["endpoints", "nat"]
+
+# The jobs the scheduler starts, by name, with their EventBridge schedule expression (UTC).
+# functions/jobs/handler.py receives {"job": name}; this is the one list of them.
+SCHEDULED_JOBS: dict[str, str] = {
+    "trash-purge": "cron(15 3 * * ? *)",
+    "pending-upload-expiry": "rate(1 hour)",
+    "people-recluster": "cron(45 3 * * ? *)",
+    "memories": "cron(0 4 * * ? *)",
+}
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    name: str
+    # How Lambdas in isolated subnets reach AWS APIs beyond S3 (which always goes through
+    # the free gateway endpoint): "endpoints" = interface endpoints for Secrets Manager and
+    # SQS (~$7.30/month each per AZ), "nat" = one NAT gateway (~$32.85/month + $0.045/GB).
+    egress: Egress = "endpoints"
+    max_azs: int = 2
+    # Interface endpoints are billed per AZ; one AZ is enough for a family library.
+    endpoint_azs: int = 1
+    aurora_min_acu: float = 0.0
+    aurora_max_acu: float = 2.0
+    aurora_auto_pause_minutes: int = 10
+    backup_retention_days: int = 7
+    # prod: deletion protection, a final snapshot, retained logs and VPC flow logs.
+    protect_data: bool = False
+    flow_logs: bool = False
+    cors_origins: tuple[str, ...] = ("http://localhost:3000",)
+    alarm_email: str = ""
+    api_throttle_rate: float = 50.0
+    api_throttle_burst: int = 100
+    log_retention_days: int = 30
+    noncurrent_version_days: int = 30
+    api_memory_mb: int = 1024
+    api_timeout_seconds: int = 29
+    admin_email: str = "admin@skyroll.local"
+    public_url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def stack_name(self) -> str:
+        return f"Skyroll-{self.name}"
+
+    @property
+    def prefix(self) -> str:
+        """Name prefix for queues, topics and functions: two stages share an account."""
+        return f"skyroll-{self.name}-"
+
+
+DEFAULTS: dict[str, StageConfig] = {
+    "dev": StageConfig(name="dev"),
+    "prod": StageConfig(
+        name="prod", protect_data=True, flow_logs=True, aurora_max_acu=4.0,
+        backup_retention_days=14, log_retention_days=90, noncurrent_version_days=90,
+    ),
+}
+
+
+def from_context(stage: str | None, overrides: Any) -> StageConfig:
+    """The stage config for ``stage`` with context overrides applied."""
+    name = stage or "dev"
+    if name not in DEFAULTS:
+        raise ValueError(f"unknown stage {name!r}; expected one of {sorted(DEFAULTS)}")
+    if isinstance(overrides, str):
+        overrides = json.loads(overrides)
+    values = dict((overrides or {}).get(name, {}))
+    known = {f.name for f in fields(StageConfig)} - {"name", "extra"}
+    unknown = set(values) - known
+    if unknown:
+        raise ValueError(f"unknown skyroll settings for stage {name}: {sorted(unknown)}")
+    if "cors_origins" in values:
+        values["cors_origins"] = tuple(values["cors_origins"])
+    config = replace(DEFAULTS[name], **values)
+    if config.egress not in ("endpoints", "nat"):
+        raise ValueError(f"egress must be 'endpoints' or 'nat', not {config.egress!r}")
+    return config

@@ -1,0 +1,37 @@
+"""EventBridge rules that start the scheduled jobs (functions/jobs/handler.py)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from .config import SCHEDULED_JOBS
+from .functions import FunctionFactory
+
+HANDLER = "functions.jobs.handler:handler"
+
+
+class Schedules(Construct):
+    def __init__(self, scope: Construct, id: str, *, factory: FunctionFactory,
+                 jobs: dict[str, str] = SCHEDULED_JOBS) -> None:
+        super().__init__(scope, id)
+        # One function for all jobs: each run is short and rare; reserved concurrency 2
+        # keeps an overlapping slow run from taking Aurora connections from the pipeline.
+        self.function: lambda_.Function = factory.zip_function(
+            self, "Function", name="jobs", handler=HANDLER, memory_mb=1024,
+            timeout_seconds=900, reserved=2)
+        self.rules: dict[str, events.Rule] = {}
+        for job, expression in jobs.items():
+            self.rules[job] = events.Rule(
+                self, _pascal(job), schedule=events.Schedule.expression(expression),
+                description=f"Skyroll scheduled job {job}",
+                targets=[targets.LambdaFunction(
+                    self.function, event=events.RuleTargetInput.from_object({"job": job}),
+                    retry_attempts=2, max_event_age=Duration.hours(1))])
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.title() for part in name.split("-"))

@@ -1,0 +1,92 @@
+"""One Skyroll deployment: network, storage, database, pipeline, API, schedules, alarms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from chalicelib.settings import Settings
+
+from . import nag
+from .api import Api
+from .config import StageConfig
+from .database import Database
+from .environment import settings_env
+from .functions import FunctionFactory
+from .migration import Migration
+from .monitoring import Monitoring
+from .network import Network
+from .pipeline import Pipeline
+from .schedules import Schedules
+from .storage import Storage
+
+
+class SkyrollStack(Stack):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig,
+                 chalice_out: Path, **kwargs: object) -> None:
+        super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
+        self.config = config
+        names = Settings(queue_prefix=config.prefix, uploads_topic=f"{config.prefix}uploads")
+        self.network = Network(self, "Network", config=config)
+        self.storage = Storage(self, "Storage", config=config)
+        self.database = Database(self, "Database", config=config, network=self.network)
+        environment = settings_env(
+            environment=config.name,
+            aws_region=self.region,
+            bucket=self.storage.bucket.bucket_name,
+            database_secret_arn=self.database.secret.secret_arn,
+            queue_prefix=names.queue_prefix,
+            uploads_topic=names.uploads_topic,
+            admin_email=config.admin_email,
+            **({"public_url": config.public_url} if config.public_url else {}),
+        )
+        self.factory = FunctionFactory(self, "Functions", config=config, network=self.network,
+                                       environment=environment)
+        self.pipeline = Pipeline(self, "Pipeline", factory=self.factory,
+                                 uploads_topic=self.storage.uploads_topic, names=names)
+        self.migration = Migration(self, "Migration", factory=self.factory)
+        self.migration.resource.node.add_dependency(self.database.cluster, self.network.vpc)
+        self.schedules = Schedules(self, "Schedules", factory=self.factory)
+        self.api = Api(self, "Api", config=config, factory=self.factory, chalice_out=chalice_out)
+        self._grant()
+        self.monitoring = Monitoring(self, "Monitoring", config=config)
+        self.monitoring.watch_pipeline(self.pipeline)
+        self.monitoring.watch_function("ApiErrors", self.api.function_name,
+                                       "API function errors (unhandled exceptions, timeouts)")
+        self.monitoring.watch_function("JobsErrors", self.schedules.function.function_name,
+                                       "A scheduled job failed")
+        CfnOutput(self, "ApiUrl", value=self.api.url)
+        CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)
+        CfnOutput(self, "MigrationLogGroup",
+                  value=self.migration.function.log_group.log_group_name)
+        self._suppress()
+
+    def _grant(self) -> None:
+        bucket, secret = self.storage.bucket, self.database.secret
+        workers = [s.function for s in self.pipeline.stages.values()]
+        for function in [*workers, self.schedules.function]:
+            bucket.grant_read_write(function)
+            secret.grant_read(function)
+        secret.grant_read(self.migration.function)
+        bucket.grant_read_write(self.api.role)
+        secret.grant_read(self.api.role)
+        # The API (re-run a job) and the jobs (re-queue stuck assets) may enqueue any stage.
+        for queue in self.pipeline.queues:
+            queue.grant_send_messages(self.api.role)
+            queue.grant_send_messages(self.schedules.function)
+
+    def _suppress(self) -> None:
+        nag.suppress(self, [nag.LAMBDA_MANAGED_POLICIES, nag.RUNTIME_PINNED,
+                            nag.bucket_wildcards(self.storage.bucket.node.default_child),
+                            nag.invoke_versions(self.migration.function.node.default_child)])
+        nag.suppress(self.storage.bucket, [nag.NO_SERVER_ACCESS_LOGS])
+        nag.suppress(self.storage.uploads_topic, [nag.SNS_NO_KMS])
+        nag.suppress(self.monitoring.topic, [nag.SNS_NO_KMS])
+        nag.suppress(self.database, [nag.NO_ROTATION, nag.NO_IAM_DB_AUTH, nag.DEFAULT_PORT])
+        nag.suppress(self.api, nag.API_AUTH_IN_APP)
+        if not self.config.protect_data:
+            nag.suppress(self.database, [nag.DEV_NO_DELETION_PROTECTION])
+        if not self.config.flow_logs:
+            nag.suppress(self.network, [nag.DEV_NO_FLOW_LOGS])

@@ -1,0 +1,41 @@
+# Cloud deployment (infra/, layers/, localstack/). See docs/deploy.md.
+.PHONY: synth layers cdk-cli test-infra test-localstack localstack-venv
+
+CDK_ENV := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CDK_DISABLE_CLI_TELEMETRY=true \
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1}
+CDK_STAGE ?= dev
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+## make cdk-cli: the pinned CDK CLI (package.json) in node_modules/.
+cdk-cli: node_modules/.package-lock.json
+
+## make layers: build the Lambda layers for python3.12/x86_64 (cached in .skyroll/layers).
+layers: venv
+	$(PY) -m layers.build
+
+## make synth: the whole app (CDK_STAGE, default dev) into infra/cdk.out; no Docker, no AWS.
+synth: venv cdk-cli
+	cd infra && $(CDK_ENV) ../node_modules/.bin/cdk synth --quiet -c stage=$(CDK_STAGE) -o cdk.out
+	rm -rf infra/chalice.out
+	@echo "synthesized Skyroll-$(CDK_STAGE) into infra/cdk.out"
+
+test-infra: venv cdk-cli
+	$(CDK_ENV) $(PY) -m pytest tests/infra
+
+# LocalStack without Docker needs its own Python 3.12 venv (pins from FINDINGS).
+LOCALSTACK_VENV := .skyroll/localstack-venv
+LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed-2026.3.0
+
+$(LOCALSTACK_STAMP):
+	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (set PYTHON312=...)"; exit 1; }
+	$(PYTHON312) -m venv $(LOCALSTACK_VENV)
+	$(LOCALSTACK_VENV)/bin/pip install --quiet -r localstack/requirements.txt
+	touch $@
+
+localstack-venv: $(LOCALSTACK_STAMP)
+
+## make test-localstack: start LocalStack (no Docker, signatures enforced) and run tests/localstack.
+test-localstack: venv localstack-venv
+	SKYROLL_LOCALSTACK_PYTHON=$(LOCALSTACK_VENV)/bin/python $(PY) -m pytest -p no:xdist tests/localstack
