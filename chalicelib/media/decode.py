@@ -53,13 +53,18 @@ def _vips(source: MediaSource, box: Box, foreign_icc: bool) -> pyvips.Image:
     import pyvips
 
     # thumbnail() auto-rotates by EXIF, picks shrink-on-load and turns CMYK into sRGB. Only
-    # with export_profile set does it transform an embedded ICC profile to sRGB.
-    options: dict[str, object] = dict(height=box.height, size="down", fail_on=FAIL_ON)
+    # with output_profile set does it transform an embedded ICC profile to sRGB.
+    options: dict[str, object] = dict(height=box.height, size="down")
     if foreign_icc:
-        options["export_profile"] = "srgb"
+        options["output_profile"] = "srgb"
+    # thumbnail()'s own fail_on argument does not reach the loader (libvips 8.18, nor does
+    # "file.jpg[fail_on=…]"): loader options only work through option_string.
+    loader_options = f"fail_on={FAIL_ON}"
     if isinstance(source, bytes):
-        return pyvips.Image.thumbnail_buffer(source, box.width, **options)
-    return pyvips.Image.thumbnail(str(source), box.width, **options)
+        return pyvips.Image.thumbnail_buffer(source, box.width, option_string=loader_options,
+                                             **options)
+    return pyvips.Image.thumbnail_source(pyvips.Source.new_from_file(str(source)), box.width,
+                                         option_string=loader_options, **options)
 
 
 def _heif(source: MediaSource) -> pyvips.Image:
@@ -111,7 +116,7 @@ def _embedded_preview(raw: object, box: Box) -> pyvips.Image | None:
     if thumb.format != rawpy.ThumbFormat.JPEG:
         return None
     image = pyvips.Image.thumbnail_buffer(thumb.data, box.width, height=box.height,
-                                          size="down", export_profile="srgb")
+                                          size="down", output_profile="srgb")
     if max(image.width, image.height) < min(max(box.width, box.height), 1024):
         return None  # a 160 px index thumbnail: demosaic instead
     flip = raw.sizes.flip  # type: ignore[attr-defined]
