@@ -1,0 +1,134 @@
+"""``ImageTextEncoder`` over an Immich-compatible CLIP ONNX folder.
+
+Layout (what Immich's model exporter writes, e.g. ``ViT-B-32__openai/``)::
+
+    config.json                 open_clip model config (embed_dim, text_cfg.context_length)
+    visual/model.onnx           image (n|1, 3, S, S) float32 -> embedding (n|1, d)
+    visual/preprocess_cfg.json  size, mean, std, interpolation, resize_mode
+    textual/model.onnx          text (n|1, 77) int32 -> embedding (n|1, d)
+    textual/tokenizer.json      (or the merges file bpe_simple_vocab_16e6.txt.gz)
+    textual/tokenizer_config.json  pad_token
+
+Immich exports with a fixed batch of 1; when the graph's batch axis is static we run one
+image at a time, otherwise in batches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PIL import Image
+from tokenizers import Tokenizer
+
+from chalicelib.ml.clip_tokenizer import END, clip_tokenizer_from_bpe
+from chalicelib.ml.fetch import fetch_s3_folder
+from chalicelib.ml.imaging import resize_center_crop, to_pil_rgb
+from chalicelib.ml.session import l2_normalize, open_session
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from chalicelib.ml.ports import ImageLike
+
+DEFAULT_MODEL = "ViT-B-32__openai"
+BATCH = 16
+RESAMPLING = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "nearest": Image.NEAREST}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _static_batch(session: Any) -> bool:
+    return session.get_inputs()[0].shape[0] == 1
+
+
+class ClipPack:
+    def __init__(self, directory: Path, model_name: str | None = None, threads: int = 0) -> None:
+        self._name = model_name or directory.name
+        config = _read_json(directory / "config.json")
+        preprocess = _read_json(directory / "visual" / "preprocess_cfg.json")
+        size = preprocess.get("size", config.get("vision_cfg", {}).get("image_size", 224))
+        self._size = int(size[0] if isinstance(size, list) else size)
+        self._mean = np.array(preprocess.get("mean", (0.48145466, 0.4578275, 0.40821073)), np.float32)
+        self._std = np.array(preprocess.get("std", (0.26862954, 0.26130258, 0.27577711)), np.float32)
+        self._resample = RESAMPLING[preprocess.get("interpolation", "bicubic")]
+        self._resize_mode = preprocess.get("resize_mode", "shortest")
+        self._context = int(config.get("text_cfg", {}).get("context_length", 77))
+
+        self._visual = open_session(directory / "visual" / "model.onnx", threads)
+        self._textual = open_session(directory / "textual" / "model.onnx", threads)
+        self._visual_input = self._visual.get_inputs()[0].name
+        text_input = self._textual.get_inputs()[0]
+        self._text_input = text_input.name
+        self._text_dtype = np.int64 if "int64" in text_input.type else np.int32
+        self._tokenizer = self._load_tokenizer(directory / "textual")
+        self._dimension = int(self._visual.get_outputs()[0].shape[-1])
+
+    @classmethod
+    def from_uri(
+        cls, uri: str, s3: Any = None, cache_root: Path = Path("/tmp/skyroll-models"),  # noqa: S108
+        threads: int = 0,
+    ) -> ClipPack:
+        """A local folder, or ``s3://bucket/prefix/ViT-B-32__openai`` fetched once via ``s3``."""
+        if uri.startswith("s3://"):
+            if s3 is None:
+                raise ValueError("an S3 model URI needs an s3 client")
+            return cls(fetch_s3_folder(uri, s3, cache_root), threads=threads)
+        return cls(Path(uri), threads=threads)
+
+    def _load_tokenizer(self, textual: Path) -> Tokenizer:
+        if (textual / "tokenizer.json").is_file():
+            tokenizer = Tokenizer.from_file(str(textual / "tokenizer.json"))
+        else:
+            tokenizer = clip_tokenizer_from_bpe(textual / "bpe_simple_vocab_16e6.txt.gz")
+        pad = _read_json(textual / "tokenizer_config.json").get("pad_token", END)
+        pad = pad["content"] if isinstance(pad, dict) else pad
+        tokenizer.enable_padding(length=self._context, pad_token=pad, pad_id=tokenizer.token_to_id(pad))
+        tokenizer.enable_truncation(max_length=self._context)
+        return tokenizer
+
+    @property
+    def model_id(self) -> str:
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def preprocess(self, image: ImageLike) -> NDArray[np.float32]:
+        picture = to_pil_rgb(image)
+        if self._resize_mode == "squash":
+            picture = picture.resize((self._size, self._size), self._resample)
+        else:
+            picture = resize_center_crop(picture, self._size, self._resample)
+        pixels = np.asarray(picture, dtype=np.float32) / 255.0
+        return ((pixels - self._mean) / self._std).transpose(2, 0, 1)
+
+    def tokenize(self, texts: Sequence[str]) -> NDArray[np.integer]:
+        ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        return np.array(ids, dtype=self._text_dtype)
+
+    def _run(self, session: Any, name: str, batch: NDArray[Any]) -> NDArray[np.float32]:
+        step = 1 if _static_batch(session) else BATCH
+        rows = [session.run(None, {name: batch[i : i + step]})[0] for i in range(0, len(batch), step)]
+        return np.concatenate(rows).astype(np.float32)
+
+    def embed_images(
+        self, images: Sequence[ImageLike], face_counts: Sequence[int] | None = None
+    ) -> NDArray[np.float32]:
+        del face_counts  # CLIP sees people itself
+        if not images:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        batch = np.stack([self.preprocess(image) for image in images])
+        return l2_normalize(self._run(self._visual, self._visual_input, batch))
+
+    def embed_texts(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        return l2_normalize(self._run(self._textual, self._text_input, self.tokenize(texts)))
+
+    def embed_text(self, text: str) -> NDArray[np.float32]:
+        return self.embed_texts([text])[0]
