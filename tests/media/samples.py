@@ -107,7 +107,7 @@ def ffmpeg(*args: str) -> None:
                     *args], check=True, timeout=120)
 
 
-def testsrc_clip(path: Path, *, size: str = "320x240", seconds: float = 2, rate: int = 25,
+def make_clip(path: Path, *, size: str = "320x240", seconds: float = 2, rate: int = 25,
                  vcodec: tuple[str, ...] = ("-c:v", "libx264", "-preset", "ultrafast",
                                             "-pix_fmt", "yuv420p"),
                  acodec: tuple[str, ...] = ("-c:a", "aac"), black_lead: float = 0) -> Path:
