@@ -95,9 +95,10 @@ def _raw(source: MediaSource, media_type: MediaType, box: Box) -> pyvips.Image:
         preview = _embedded_preview(raw, box)
         if preview is not None:
             return preview
-        # No usable preview: demosaic at half size (4x fewer pixels, plenty for 1440 px).
-        rgb = raw.postprocess(use_camera_wb=True, half_size=True, output_bps=8,
-                              no_auto_bright=False)
+        # No usable preview: demosaic, at half size (4x fewer pixels, 4x faster) when that
+        # still covers the box, as it does for any camera of the last twenty years.
+        half = max(raw.sizes.width, raw.sizes.height) // 2 >= max(box.width, box.height)
+        rgb = raw.postprocess(use_camera_wb=True, half_size=half, output_bps=8)
     import pyvips
 
     image = pyvips.Image.new_from_array(rgb, interpretation="srgb")

@@ -120,3 +120,79 @@ def make_clip(path: Path, *, size: str = "320x240", seconds: float = 2, rate: in
     audio = ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"] if acodec else []
     ffmpeg(*video, *audio, *filters, *vcodec, *acodec, "-shortest", str(path))
     return path
+
+
+def _tiff_entry(tag: int, kind: int, values: list[int] | bytes) -> tuple[int, int, int, bytes]:
+    if kind == 2:  # ASCII
+        payload = bytes(values) + b"\x00"
+        return tag, kind, len(payload), payload
+    if kind == 1:  # BYTE
+        payload = bytes(values)
+        return tag, kind, len(payload), payload
+    fmt = {3: "<H", 4: "<I", 5: "<II", 10: "<ii"}[kind]
+    step = 2 if kind in (5, 10) else 1
+    items = [values[i : i + step] for i in range(0, len(values), step)]
+    payload = b"".join(struct.pack(fmt, *item) for item in items)
+    return tag, kind, len(items), payload
+
+
+def minimal_dng(rgb: np.ndarray, *, orientation: int = 1, white: int = 4095) -> bytes:
+    """An uncompressed 16-bit RGGB Bayer DNG of `rgb` (sRGB-encoded uint8), as LibRaw reads it.
+
+    The mosaic holds linear light (sRGB gamma removed); ColorMatrix1 is the XYZ → linear
+    sRGB matrix, so the camera space *is* linear sRGB and a correct render gives `rgb` back.
+    """
+    height, width, _ = rgb.shape
+    srgb = rgb.astype(np.float64) / 255
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    mosaic = np.empty((height, width), np.uint16)
+    scaled = np.round(linear * white).astype(np.uint16)
+    mosaic[0::2, 0::2] = scaled[0::2, 0::2, 0]  # R
+    mosaic[0::2, 1::2] = scaled[0::2, 1::2, 1]  # G
+    mosaic[1::2, 0::2] = scaled[1::2, 0::2, 1]  # G
+    mosaic[1::2, 1::2] = scaled[1::2, 1::2, 2]  # B
+    pixels = mosaic.astype("<u2").tobytes()
+    xyz_to_srgb = [3.2406, -1.5372, -0.4986, -0.9689, 1.8758, 0.0415, 0.0557, -0.2040, 1.0570]
+    colour_matrix = [v for m in xyz_to_srgb for v in (round(m * 10000), 10000)]
+    entries = [
+        _tiff_entry(254, 4, [0]),
+        _tiff_entry(256, 4, [width]),
+        _tiff_entry(257, 4, [height]),
+        _tiff_entry(258, 3, [16]),
+        _tiff_entry(259, 3, [1]),
+        _tiff_entry(262, 3, [32803]),  # CFA
+        _tiff_entry(271, 2, list(b"Skyroll")),
+        _tiff_entry(272, 2, list(b"Test Sensor")),
+        _tiff_entry(273, 4, [0]),  # strip offset, patched below
+        _tiff_entry(274, 3, [orientation]),
+        _tiff_entry(277, 3, [1]),
+        _tiff_entry(278, 4, [height]),
+        _tiff_entry(279, 4, [len(pixels)]),
+        _tiff_entry(284, 3, [1]),
+        _tiff_entry(33421, 3, [2, 2]),  # CFARepeatPatternDim
+        _tiff_entry(33422, 1, [0, 1, 1, 2]),  # CFAPattern: RGGB
+        _tiff_entry(50706, 1, [1, 4, 0, 0]),  # DNGVersion
+        _tiff_entry(50708, 2, list(b"Skyroll Test Sensor")),
+        _tiff_entry(50714, 4, [0]),  # BlackLevel
+        _tiff_entry(50717, 4, [white]),  # WhiteLevel
+        _tiff_entry(50721, 10, colour_matrix),  # ColorMatrix1
+        _tiff_entry(50728, 5, [1, 1, 1, 1, 1, 1]),  # AsShotNeutral: no white balance
+        _tiff_entry(50778, 3, [21]),  # CalibrationIlluminant1: D65
+    ]
+    ifd_size = 2 + 12 * len(entries) + 4
+    data_start = 8 + ifd_size
+    blobs = b""
+    offsets: dict[int, int] = {}
+    for tag, _kind, _count, payload in entries:
+        if len(payload) > 4:
+            offsets[tag] = data_start + len(blobs)
+            blobs += payload + (b"\x00" if len(payload) % 2 else b"")
+    strip_offset = data_start + len(blobs)
+    ifd = struct.pack("<H", len(entries))
+    for tag, kind, count, payload in entries:
+        if tag == 273:
+            payload = struct.pack("<I", strip_offset)
+        value = struct.pack("<I", offsets[tag]) if tag in offsets else payload.ljust(4, b"\x00")
+        ifd += struct.pack("<HHI", tag, kind, count) + value
+    ifd += b"\x00\x00\x00\x00"
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + blobs + pixels

@@ -270,3 +270,24 @@ def test_empty_and_text_files_fail_with_reasons() -> None:
     with pytest.raises(UnsupportedMedia) as info:
         generate_thumbnails(b"<html><body>not a photo</body></html>\n")
     assert "text" in info.value.reason
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 8])
+def test_dng_without_preview_is_demosaiced_upright(orientation: int) -> None:
+    from tests.media.samples import minimal_dng
+
+    stored = stored_for_orientation(quadrants(400, 300), orientation)
+    dng = minimal_dng(np.ascontiguousarray(stored), orientation=orientation)
+    result = generate_thumbnails(dng)
+    assert (result.preview.width, result.preview.height) == (400, 300)
+    assert_upright(pil(result.preview.data))
+
+
+def test_dng_metadata_comes_from_its_tiff_directory() -> None:
+    from chalicelib.media.metadata import read_image_metadata
+    from tests.media.samples import minimal_dng
+
+    meta = read_image_metadata(minimal_dng(quadrants(300, 400), orientation=6))
+    assert (meta.mime, meta.make, meta.model, meta.orientation) == (
+        "image/x-adobe-dng", "Skyroll", "Test Sensor", 6)
+    assert (meta.width, meta.height) == (400, 300)
