@@ -1,0 +1,164 @@
+"""Database, secret, migration resource, API, schedules, alarms, network, cdk-nag."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk import App, Stack, Validations
+from aws_cdk import aws_s3 as s3
+from cdk_nag import AwsSolutionsChecks
+from skyroll_cdk.config import SCHEDULED_JOBS, from_context
+from skyroll_cdk.migration import fingerprint
+
+from chalicelib.pipeline import STAGES
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+
+def _one(synth, type_):
+    (resource,) = synth.resources(type_).values()
+    return resource
+
+
+def test_aurora_serverless_v2_postgres16_scales_to_zero_in_dev(dev):
+    cluster = _one(dev, "AWS::RDS::DBCluster")
+    props = cluster["Properties"]
+    assert props["Engine"] == "aurora-postgresql"
+    assert props["EngineVersion"].startswith("16.")
+    assert props["ServerlessV2ScalingConfiguration"]["MinCapacity"] == 0
+    assert props["ServerlessV2ScalingConfiguration"]["MaxCapacity"] == 2
+    assert props["StorageEncrypted"] is True
+    assert props["DeletionProtection"] is False
+    assert cluster["DeletionPolicy"] == "Delete"
+    instance = _one(dev, "AWS::RDS::DBInstance")
+    assert instance["Properties"]["DBInstanceClass"] == "db.serverless"
+    assert instance["Properties"].get("PubliclyAccessible") is not True
+
+
+def test_prod_protects_the_database(prod):
+    cluster = _one(prod, "AWS::RDS::DBCluster")
+    assert cluster["Properties"]["DeletionProtection"] is True
+    assert cluster["DeletionPolicy"] == "Snapshot"
+    assert cluster["Properties"]["ServerlessV2ScalingConfiguration"]["MaxCapacity"] == 4
+    assert prod.resources("AWS::EC2::FlowLog")
+
+
+def test_credentials_live_in_secrets_manager_and_reach_functions(dev):
+    secret_id, secret = next(iter(dev.resources("AWS::SecretsManager::Secret").items()))
+    generate = secret["Properties"]["GenerateSecretString"]
+    assert json.loads(generate["SecretStringTemplate"]) == {"username": "skyroll"}
+    assert generate["GenerateStringKey"] == "password"
+    attachment_id = next(iter(dev.resources("AWS::SecretsManager::SecretTargetAttachment")))
+    for fn in dev.resources("AWS::Lambda::Function").values():
+        env = fn["Properties"].get("Environment", {}).get("Variables", {})
+        if "SKYROLL_BUCKET" in env:
+            assert env["SKYROLL_DATABASE_SECRET_ARN"] == {"Ref": attachment_id}
+            assert "SKYROLL_DATABASE_URL" not in env
+
+
+def test_migration_custom_resource_runs_after_the_database(dev):
+    resource = _one(dev, "Custom::SkyrollMigrations")
+    assert resource["Properties"]["Fingerprint"] == fingerprint()
+    cluster_id = next(iter(dev.resources("AWS::RDS::DBCluster")))
+    writer_id = next(iter(dev.resources("AWS::RDS::DBInstance")))
+    assert {cluster_id, writer_id} <= set(resource["DependsOn"])
+    assert any("SecretsManager" in d for d in resource["DependsOn"])  # its VPC endpoint
+    functions = dev.resources("AWS::Lambda::Function")
+    migrate = [f for f in functions.values()
+               if f["Properties"].get("Handler") == "functions.migrate.handler.handler"]
+    assert len(migrate) == 1
+    assert migrate[0]["Properties"]["Timeout"] >= 120  # an auto-paused Aurora must resume
+
+
+def test_api_is_chalice_in_the_vpc_with_throttling_and_access_logs(dev):
+    api = _one(dev, "AWS::Serverless::Api")["Properties"]
+    (settings,) = api["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == dev.stack.config.api_throttle_rate
+    assert settings["ThrottlingBurstLimit"] == dev.stack.config.api_throttle_burst
+    assert settings["ResourcePath"] == "/*" and settings["HttpMethod"] == "*"
+    logs_id = dev.logical_id(dev.stack.api.access_logs)
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": [logs_id, "Arn"]}
+    assert "$context.requestId" in api["AccessLogSetting"]["Format"]
+    assert "/api/server/ping" in api["DefinitionBody"]["paths"]
+    handler = _one(dev, "AWS::Serverless::Function")["Properties"]
+    assert handler["Runtime"] == "python3.12"
+    assert handler["VpcConfig"]["SubnetIds"]
+    assert handler["Layers"] == [{"Ref": dev.logical_id(dev.stack.factory.layers["core"])}]
+    assert handler["Role"] == {"Fn::GetAtt": [dev.logical_id(dev.stack.api.role), "Arn"]}
+    assert dev.resources("AWS::ApiGateway::Account")  # lets API Gateway write the logs
+
+
+def test_schedules_start_each_job_with_its_name(dev):
+    rules = dev.resources("AWS::Events::Rule")
+    jobs_fn = dev.logical_id(dev.stack.schedules.function)
+    seen = {}
+    for rule in rules.values():
+        (target,) = rule["Properties"]["Targets"]
+        assert target["Arn"] == {"Fn::GetAtt": [jobs_fn, "Arn"]}
+        seen[json.loads(target["Input"])["job"]] = rule["Properties"]["ScheduleExpression"]
+    assert seen == SCHEDULED_JOBS
+    assert set(SCHEDULED_JOBS) == {"trash-purge", "pending-upload-expiry", "people-recluster",
+                                   "memories"}
+
+
+def test_alarms_on_every_dlq_and_function_errors(dev):
+    alarms = list(dev.resources("AWS::CloudWatch::Alarm").values())
+    topic = {"Ref": dev.logical_id(dev.stack.monitoring.topic)}
+    assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms)
+    dlq_alarms = {json.dumps(a["Properties"]["Dimensions"]) for a in alarms
+                  if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"}
+    error_alarms = [a for a in alarms if a["Properties"]["MetricName"] == "Errors"]
+    assert len(dlq_alarms) == len(STAGES)
+    assert len(error_alarms) == len(STAGES) + 2  # + API + jobs
+    for a in alarms:
+        assert a["Properties"]["Threshold"] == 1
+        assert a["Properties"]["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
+def test_network_is_isolated_with_s3_gateway_and_interface_endpoints(dev):
+    assert not dev.resources("AWS::EC2::NatGateway")
+    assert not dev.resources("AWS::EC2::InternetGateway")
+    endpoints = [e["Properties"] for e in dev.resources("AWS::EC2::VPCEndpoint").values()]
+    kinds = {(e.get("VpcEndpointType", "Gateway"), json.dumps(e["ServiceName"])) for e in endpoints}
+    assert any(k == "Gateway" and "s3" in name for k, name in kinds)
+    interface = [e for e in endpoints if e.get("VpcEndpointType") == "Interface"]
+    assert len(interface) == 2
+    assert all(len(e["SubnetIds"]) == dev.stack.config.endpoint_azs for e in interface)
+
+
+def test_nat_egress_is_one_nat_gateway_and_no_interface_endpoints(tmp_path):
+    from skyroll_cdk.network import Network
+
+    stack = Stack(App(outdir=str(tmp_path)), "T")
+    Network(stack, "Network", config=from_context("dev", {"dev": {"egress": "nat"}}))
+    from aws_cdk.assertions import Template
+
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::EC2::NatGateway", 1)
+    endpoints = template.find_resources("AWS::EC2::VPCEndpoint")
+    assert all(e["Properties"].get("VpcEndpointType") != "Interface" for e in endpoints.values())
+
+
+def test_stage_config_rejects_typos():
+    with pytest.raises(ValueError, match="aurora_max_acus"):
+        from_context("dev", {"dev": {"aurora_max_acus": 8}})
+    with pytest.raises(ValueError, match="unknown stage"):
+        from_context("staging", None)
+
+
+def test_whole_app_passes_cdk_nag(dev, prod):
+    # The fixtures synthesized with AwsSolutionsChecks: any unacknowledged error raised.
+    for synth in (dev, prod):
+        report = json.loads((synth.outdir / "validation-report.json").read_text()) \
+            if (synth.outdir / "validation-report.json").exists() else {"pluginReports": []}
+        assert all(not p.get("violations") for p in report["pluginReports"])
+
+
+def test_cdk_nag_is_able_to_fail(tmp_path):
+    app = App(outdir=str(tmp_path))
+    stack = Stack(app, "Bad")
+    s3.Bucket(stack, "Open")  # no TLS policy, no access logs
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    with pytest.raises(Exception, match="AwsSolutions-S10"):
+        app.synth()
