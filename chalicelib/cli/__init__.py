@@ -1,0 +1,14 @@
+"""The ``skyroll`` command-line client.
+
+Modules, each small and importable on its own (no pydantic, PIL or boto3 here so the CLI
+starts fast):
+
+- ``config``  where the server URL and credential live (a 0600 JSON file)
+- ``api``     the HTTP client: auth headers, JSON errors, retries with backoff
+- ``hashing`` SHA-256 (base64, as S3's x-amz-checksum-sha256 wants) of files and parts
+- ``files``   which paths to upload and their content types
+- ``journal`` multipart upload ids remembered across runs, so an interrupted upload resumes
+- ``engine``  the upload itself: hash, bulk-check, PUT or multipart, resume
+- ``render``  rich tables and progress bars
+- ``main``    the typer commands
+"""

@@ -1,0 +1,331 @@
+"""The upload: hash every file, ask the server which ones it lacks, send only those
+straight to S3 (one presigned PUT, or multipart with resume), and say what happened to
+each file.
+
+The engine knows nothing about terminals: it reports to a ``Progress`` (rich bars in the
+CLI, nothing in tests) and returns one ``FileResult`` per file.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from chalicelib.cli.api import ApiError, Client
+from chalicelib.cli.files import Candidate, Skipped
+from chalicelib.cli.hashing import part_ranges, sha256_file
+from chalicelib.cli.journal import Entry, Journal, key_for
+from chalicelib.cli.multipart import MultipartSender
+from chalicelib.cli.streams import ByteStream, Cancelled, with_length
+
+BULK_CHECK_BATCH = 1000
+DEVICE_ID = "skyroll-cli"
+# Journaled upload ids the server no longer knows (expired, aborted, completed elsewhere).
+GONE_STATUSES = frozenset({404, 409, 410})
+
+
+class Outcome(StrEnum):
+    UPLOADED = "uploaded"
+    DUPLICATE = "duplicate"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    WOULD_UPLOAD = "would-upload"
+
+
+@dataclass
+class FileResult:
+    path: Path
+    outcome: Outcome
+    size: int = 0
+    asset_id: str | None = None
+    reason: str | None = None
+    resumed_parts: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "status": self.outcome.value,
+            "size": self.size,
+            "assetId": self.asset_id,
+            "reason": self.reason,
+            "resumedParts": self.resumed_parts,
+        }
+
+
+class Progress(Protocol):
+    def phase(self, name: str, total: int) -> None: ...
+    def phase_advance(self, n: int) -> None: ...
+    def file_start(self, key: str, name: str, size: int) -> None: ...
+    def file_advance(self, key: str, n: int) -> None: ...
+    def file_end(self, key: str) -> None: ...
+
+
+class NullProgress:
+    """No bars (tests, --json, output piped to a file)."""
+
+    def __enter__(self) -> NullProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def phase(self, name: str, total: int) -> None:
+        pass
+
+    def phase_advance(self, n: int) -> None:
+        pass
+
+    def file_start(self, key: str, name: str, size: int) -> None:
+        pass
+
+    def file_advance(self, key: str, n: int) -> None:
+        pass
+
+    def file_end(self, key: str) -> None:
+        pass
+
+
+@dataclass
+class Options:
+    concurrency: int = 4
+    part_concurrency: int = 4
+    hash_workers: int = field(default_factory=lambda: min(8, os.cpu_count() or 2))
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Hashed:
+    index: int
+    file: Candidate
+    checksum: str
+
+
+def iso_time(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, UTC).isoformat().replace("+00:00", "Z")
+
+
+class Uploader:
+    def __init__(
+        self,
+        client: Client,
+        journal: Journal,
+        server: str,
+        progress: Progress | None = None,
+        options: Options | None = None,
+    ):
+        self.client = client
+        self.journal = journal
+        self.server = server
+        self.progress = progress or NullProgress()
+        self.options = options or Options()
+        self.cancel = threading.Event()
+
+    # -- the whole run ---------------------------------------------------------------
+    def run(self, files: list[Candidate], skipped: list[Skipped]) -> list[FileResult]:
+        results = [FileResult(s.path, Outcome.SKIPPED, reason=s.reason) for s in skipped]
+        hashed, failed = self.hash_all(files)
+        results += failed
+        todo, duplicates = self.check(hashed)
+        if self.options.dry_run:
+            done = [FileResult(h.file.path, Outcome.WOULD_UPLOAD, h.file.size) for h in todo]
+        else:
+            done = self.upload_all(todo)
+        self._fill_local_duplicates(done, duplicates)
+        return results + done + [r for _, r in duplicates]
+
+    def hash_all(self, files: list[Candidate]) -> tuple[list[Hashed], list[FileResult]]:
+        self.progress.phase("Hashing", sum(f.size for f in files))
+
+        def one(item: tuple[int, Candidate]) -> Hashed | FileResult:
+            index, f = item
+            try:
+                return Hashed(index, f, sha256_file(f.path, self.progress.phase_advance))
+            except OSError as e:
+                return FileResult(f.path, Outcome.FAILED, f.size, reason=f"cannot read: {e}")
+
+        with ThreadPoolExecutor(self.options.hash_workers) as pool:
+            out = list(pool.map(one, enumerate(files)))
+        return (
+            [h for h in out if isinstance(h, Hashed)],
+            [r for r in out if isinstance(r, FileResult)],
+        )
+
+    def check(self, hashed: list[Hashed]) -> tuple[list[Hashed], list[tuple[str, FileResult]]]:
+        """Files to send, and duplicates as (checksum, result): of the server's library, or
+        of another file in this run (the same bytes are sent once)."""
+        self.progress.phase("Checking", len(hashed))
+        verdicts: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(hashed), BULK_CHECK_BATCH):
+            batch = hashed[start : start + BULK_CHECK_BATCH]
+            items = [{"id": str(h.index), "checksum": h.checksum} for h in batch]
+            for verdict in self.client.bulk_check(items):
+                verdicts[str(verdict["id"])] = verdict
+            self.progress.phase_advance(len(batch))
+        todo: list[Hashed] = []
+        duplicates: list[tuple[str, FileResult]] = []
+        first_of: dict[str, Path] = {}
+        for h in hashed:
+            verdict = verdicts.get(str(h.index), {"action": "accept"})
+            if verdict.get("action") == "reject" and not self._resumable(h, verdict):
+                reason = verdict.get("reason") or "rejected by the server"
+                duplicates.append(
+                    (
+                        h.checksum,
+                        FileResult(
+                            h.file.path,
+                            Outcome.DUPLICATE,
+                            h.file.size,
+                            verdict.get("assetId"),
+                            "already in the library" if reason == "duplicate" else reason,
+                        ),
+                    )
+                )
+            elif h.checksum in first_of:
+                duplicates.append(
+                    (
+                        h.checksum,
+                        FileResult(
+                            h.file.path,
+                            Outcome.DUPLICATE,
+                            h.file.size,
+                            reason=f"same content as {first_of[h.checksum]}",
+                        ),
+                    )
+                )
+            else:
+                first_of[h.checksum] = h.file.path
+                todo.append(h)
+        return todo, duplicates
+
+    def _resumable(self, h: Hashed, verdict: dict[str, Any]) -> bool:
+        """A file we were sending when interrupted is 'known' to the server (its asset is
+        pending) yet still ours to finish."""
+        entry = self.journal.get(self._key(h), self.server)
+        return entry is not None and verdict.get("assetId") in (None, entry.asset_id)
+
+    @staticmethod
+    def _fill_local_duplicates(
+        done: list[FileResult], duplicates: list[tuple[str, FileResult]]
+    ) -> None:
+        by_path = {r.path: r.asset_id for r in done}
+        for _, result in duplicates:
+            if result.asset_id is None and result.reason and result.reason.startswith("same"):
+                result.asset_id = by_path.get(Path(result.reason.removeprefix("same content as ")))
+
+    def upload_all(self, todo: list[Hashed]) -> list[FileResult]:
+        self.progress.phase("Uploading", sum(h.file.size for h in todo))
+        pool = ThreadPoolExecutor(self.options.concurrency)
+        try:
+            results = list(pool.map(self.upload_one, todo))
+        except BaseException:
+            # Ctrl-C: stop streams mid-chunk, drop queued files; journals keep what resumes.
+            self.cancel.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+        return results
+
+    # -- one file --------------------------------------------------------------------
+    def _key(self, h: Hashed) -> str:
+        return key_for(h.file.path, h.file.size, h.file.mtime_ns, h.checksum)
+
+    def upload_one(self, h: Hashed) -> FileResult:
+        key = str(h.file.path)
+        self.progress.file_start(key, h.file.path.name, h.file.size)
+        try:
+            return self._upload(h)
+        except Cancelled:
+            return FileResult(h.file.path, Outcome.FAILED, h.file.size, reason="interrupted")
+        except ApiError as e:
+            return FileResult(h.file.path, Outcome.FAILED, h.file.size, reason=str(e))
+        except (httpx.HTTPError, OSError) as e:
+            return FileResult(
+                h.file.path, Outcome.FAILED, h.file.size, reason=f"{type(e).__name__}: {e}"
+            )
+        finally:
+            self.progress.file_end(key)
+
+    def _upload(self, h: Hashed) -> FileResult:
+        jkey = self._key(h)
+        entry = self.journal.get(jkey, self.server)
+        if entry is not None:
+            try:
+                return self._multipart(h, entry, jkey, resume=True)
+            except ApiError as e:
+                if e.status not in GONE_STATUSES:
+                    raise
+                self.journal.remove(jkey)  # expired or finished elsewhere: start again
+        ticket = self.client.create_upload(self._upload_request(h))
+        asset_id = ticket.get("assetId")
+        if ticket.get("status") == "duplicate":
+            return FileResult(
+                h.file.path, Outcome.DUPLICATE, h.file.size, asset_id, "already in the library"
+            )
+        if ticket.get("method") == "MULTIPART":
+            entry = Entry(
+                self.server,
+                ticket["uploadId"],
+                str(asset_id),
+                int(ticket["partSize"]),
+                int(ticket["partCount"]),
+            )
+            self.journal.put(jkey, entry)
+            return self._multipart(h, entry, jkey, resume=False)
+        return self._put(h, ticket)
+
+    def _upload_request(self, h: Hashed) -> dict[str, Any]:
+        f = h.file
+        return {
+            "filename": f.path.name,
+            "size": f.size,
+            "checksum": h.checksum,
+            "contentType": f.content_type,
+            "fileCreatedAt": iso_time(f.mtime_ns),
+            "fileModifiedAt": iso_time(f.mtime_ns),
+            "deviceAssetId": f"{f.path.name}-{f.size}",
+            "deviceId": DEVICE_ID,
+        }
+
+    def _on_bytes(self, key: str) -> Callable[[int], None]:
+        def report(n: int) -> None:
+            self.progress.file_advance(key, n)
+
+        return report
+
+    def _put(self, h: Hashed, ticket: dict[str, Any]) -> FileResult:
+        f = h.file
+        body = ByteStream(f.path, 0, f.size, self._on_bytes(str(f.path)), self.cancel)
+        self.client.put(ticket["url"], with_length(ticket.get("headers") or {}, f.size), body)
+        return FileResult(f.path, Outcome.UPLOADED, f.size, ticket.get("assetId"))
+
+    def _multipart(self, h: Hashed, entry: Entry, jkey: str, resume: bool) -> FileResult:
+        f = h.file
+        ranges = part_ranges(f.size, entry.part_size)
+        if len(ranges) != entry.part_count:
+            raise ApiError(
+                0,
+                f"server expects {entry.part_count} parts of {entry.part_size} "
+                f"bytes, the file makes {len(ranges)}",
+            )
+        sender = MultipartSender(
+            self.client,
+            entry.upload_id,
+            f.path,
+            ranges,
+            self._on_bytes(str(f.path)),
+            self.cancel,
+            self.options.part_concurrency,
+        )
+        skipped = sender.resume() if resume else 0
+        asset_id = sender.send_missing() or entry.asset_id
+        self.journal.remove(jkey)
+        return FileResult(f.path, Outcome.UPLOADED, f.size, asset_id, resumed_parts=skipped)

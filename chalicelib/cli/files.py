@@ -1,0 +1,113 @@
+"""Which files to upload: paths expanded (optionally recursively), with a content type from
+the extension. The server sniffs the real type from the bytes; the extension only decides
+what is worth offering and the Content-Type the presigned PUT is signed with."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+CONTENT_TYPES: dict[str, str] = {
+    # images
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "jpe": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
+    "avif": "image/avif",
+    "heic": "image/heic",
+    "heif": "image/heif",
+    "dng": "image/x-adobe-dng",
+    "cr2": "image/x-canon-cr2",
+    "cr3": "image/x-canon-cr3",
+    "nef": "image/x-nikon-nef",
+    "arw": "image/x-sony-arw",
+    "raf": "image/x-fuji-raf",
+    "orf": "image/x-olympus-orf",
+    "rw2": "image/x-panasonic-rw2",
+    "pef": "image/x-pentax-pef",
+    "srw": "image/x-samsung-srw",
+    # videos
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "qt": "video/quicktime",
+    "m4v": "video/x-m4v",
+    "3gp": "video/3gpp",
+    "3g2": "video/3gpp2",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo",
+    "mts": "video/mp2t",
+    "m2ts": "video/mp2t",
+    "mpg": "video/mpeg",
+    "mpeg": "video/mpeg",
+    "wmv": "video/x-ms-wmv",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    path: Path
+    size: int
+    mtime_ns: int
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str
+
+
+def content_type_for(path: Path) -> str | None:
+    return CONTENT_TYPES.get(path.suffix.lower().lstrip("."))
+
+
+def _walk(root: Path, recursive: bool) -> Iterable[Path]:
+    if not recursive:
+        yield from sorted(p for p in root.iterdir() if p.is_file())
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        yield from (Path(dirpath) / f for f in sorted(filenames))
+
+
+def collect(paths: Iterable[Path], recursive: bool) -> tuple[list[Candidate], list[Skipped]]:
+    """Files to offer and files skipped (with why), each path once, in a stable order."""
+    found: list[Candidate] = []
+    skipped: list[Skipped] = []
+    seen: set[Path] = set()
+    for given in paths:
+        if given.is_dir():
+            files: Iterable[Path] = _walk(given, recursive)
+        elif given.exists():
+            files = [given]
+        else:
+            skipped.append(Skipped(given, "no such file or directory"))
+            continue
+        for path in files:
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            item = _candidate(path)
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            else:
+                found.append(item)
+    return found, skipped
+
+
+def _candidate(path: Path) -> Candidate | Skipped:
+    if path.name.startswith("."):
+        return Skipped(path, "hidden file")
+    content_type = content_type_for(path)
+    if content_type is None:
+        return Skipped(path, f"unsupported file type '{path.suffix or path.name}'")
+    st = path.stat()
+    return Candidate(path, st.st_size, st.st_mtime_ns, content_type)

@@ -1,0 +1,73 @@
+"""Multipart uploads in flight, remembered across runs so an interrupted upload resumes.
+
+Keyed by what identifies *these bytes at this path*: absolute path, size, mtime and
+checksum. A file edited since the interrupted run gets a new key and a fresh upload (the
+old one expires server-side). Entries are removed when an upload completes or is aborted.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from chalicelib.cli.config import write_private
+
+JOURNAL_FILE = "uploads.json"
+
+
+@dataclass(frozen=True)
+class Entry:
+    server: str
+    upload_id: str
+    asset_id: str
+    part_size: int
+    part_count: int
+
+
+def key_for(path: Path, size: int, mtime_ns: int, checksum: str) -> str:
+    return f"{path.resolve()}|{size}|{mtime_ns}|{checksum}"
+
+
+class Journal:
+    """A JSON file of key → Entry; safe to use from the upload threads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.Lock()
+
+    def _read(self) -> dict[str, dict]:
+        try:
+            data = json.loads(self.path.read_text())
+        except (FileNotFoundError, ValueError):
+            # A damaged journal only costs a resume, never an upload: start afresh.
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str, server: str) -> Entry | None:
+        with self._lock:
+            raw = self._read().get(key)
+        if not raw:
+            return None
+        try:
+            entry = Entry(**raw)
+        except TypeError:
+            return None
+        return entry if entry.server == server else None
+
+    def put(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            data = self._read()
+            data[key] = asdict(entry)
+            write_private(self.path, json.dumps(data, indent=2) + "\n")
+
+    def remove(self, key: str) -> None:
+        with self._lock:
+            data = self._read()
+            if data.pop(key, None) is not None:
+                write_private(self.path, json.dumps(data, indent=2) + "\n")
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._read())

@@ -1,0 +1,315 @@
+"""``skyroll``: log in, upload a folder straight to S3, list, show and download assets.
+
+Tests run these commands with ``typer.testing.CliRunner().invoke(app, args, obj=Runtime(...))``:
+the ``Runtime`` carries the httpx transports, so no module global is patched.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+
+from chalicelib.cli import config
+from chalicelib.cli.api import ApiError, Client, Transports
+from chalicelib.cli.download import DownloadError, download
+from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader
+from chalicelib.cli.files import collect
+from chalicelib.cli.journal import JOURNAL_FILE, Journal
+from chalicelib.cli.render import RichProgress, asset_detail, asset_table, summary
+
+app = typer.Typer(
+    help="Skyroll: your photo and video library, from the command line.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+assets_app = typer.Typer(help="List and inspect assets.", no_args_is_help=True)
+app.add_typer(assets_app, name="assets")
+
+
+@dataclass
+class Runtime:
+    """What a command needs from outside: transports (tests inject MockTransports)."""
+
+    transports: Transports = field(default_factory=Transports)
+    # None: draw progress bars only when stdout is a terminal.
+    progress: bool | None = None
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    if ctx.obj is None:
+        ctx.obj = Runtime()
+
+
+def _runtime(ctx: typer.Context) -> Runtime:
+    return ctx.obj if isinstance(ctx.obj, Runtime) else Runtime()
+
+
+def err(message: str) -> None:
+    Console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False)
+
+
+def handles_errors[F: Callable[..., Any]](fn: F) -> F:
+    """Turn the errors a user can act on into one line on stderr and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (config.NotLoggedIn, DownloadError) as e:
+            err(str(e))
+        except ApiError as e:
+            err(str(e) + (" (try `skyroll login` again)" if e.status == 401 else ""))
+        except httpx.HTTPError as e:
+            err(f"cannot reach the server: {e}")
+        raise typer.Exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def session(ctx: typer.Context) -> Iterator[Client]:
+    cfg = config.require()
+    with Client(
+        cfg.server, token=cfg.access_token, api_key=cfg.api_key, transports=_runtime(ctx).transports
+    ) as client:
+        yield client
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+# -- accounts -------------------------------------------------------------------------
+@app.command()
+@handles_errors
+def login(
+    ctx: typer.Context,
+    server: Annotated[str, typer.Option(help="Server URL, e.g. https://photos.example.com")],
+    email: Annotated[str, typer.Option(help="Your account's email")],
+    password: Annotated[str | None, typer.Option(help="Prompted for when not given")] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="Use an API key instead of a password")
+    ] = None,
+) -> None:
+    """Log in and remember the server and credential (in a file only you can read)."""
+    server = server.rstrip("/")
+    transports = _runtime(ctx).transports
+    if api_key:
+        with Client(server, api_key=api_key, transports=transports) as client:
+            me = client.me()
+        cfg = config.Config(
+            server, email, api_key=api_key, user_id=me.get("id"), name=me.get("name")
+        )
+    else:
+        if password is None:
+            password = typer.prompt("Password", hide_input=True)
+        with Client(server, transports=transports) as client:
+            session_ = client.login(email, password)
+        cfg = config.Config(
+            server,
+            email,
+            access_token=session_["accessToken"],
+            user_id=session_.get("userId"),
+            name=session_.get("name"),
+        )
+    path = config.save(cfg)
+    typer.echo(f"Logged in to {server} as {cfg.name or email} (credential in {path})")
+
+
+@app.command()
+@handles_errors
+def logout(ctx: typer.Context) -> None:
+    """End the session on the server and forget the credential."""
+    cfg = config.load()
+    if cfg is None or not cfg.has_credential:
+        typer.echo("Not logged in.")
+        return
+    if cfg.access_token:
+        try:
+            with session(ctx) as client:
+                client.logout()
+        except ApiError as e:
+            if e.status != 401:  # an expired session is as good as ended
+                raise
+    # An API key is not ours to revoke here (it may serve other scripts): just forget it.
+    config.save(config.Config(cfg.server, cfg.email))
+    typer.echo(f"Logged out of {cfg.server}.")
+
+
+@app.command()
+@handles_errors
+def whoami(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Who the stored credential belongs to."""
+    with session(ctx) as client:
+        me = client.me()
+    if as_json:
+        print_json(me)
+    else:
+        typer.echo(f"{me.get('name')} <{me.get('email')}> on {config.require().server}")
+
+
+# -- upload ---------------------------------------------------------------------------
+@app.command()
+@handles_errors
+def upload(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders")],
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Enter subfolders")] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, max=64, help="Files sent at once")
+    ] = 4,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Hash and check, send nothing")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON")] = False,
+) -> None:
+    """Upload new photos and videos straight to storage; duplicates are never sent."""
+    cfg = config.require()
+    runtime = _runtime(ctx)
+    console = Console(stderr=as_json)
+    files, skipped = collect(paths, recursive)
+    journal = Journal(config.config_dir() / JOURNAL_FILE)
+    options = Options(
+        concurrency=concurrency, part_concurrency=min(concurrency, 4), dry_run=dry_run
+    )
+    show_bars = (
+        runtime.progress if runtime.progress is not None else (console.is_terminal and not as_json)
+    )
+    with session(ctx) as client:
+        progress = _progress(console, show_bars)
+        uploader = Uploader(client, journal, cfg.server, progress, options)
+        try:
+            with progress:
+                results = uploader.run(files, skipped)
+        except KeyboardInterrupt:
+            err("interrupted. Run the same command again: large files resume where they stopped.")
+            raise typer.Exit(130) from None
+    if as_json:
+        print_json(
+            {
+                "results": [r.as_json() for r in results],
+                "summary": {o.value: sum(r.outcome is o for r in results) for o in Outcome},
+            }
+        )
+    else:
+        summary(console, results)
+    if any(r.outcome is Outcome.FAILED for r in results):
+        raise typer.Exit(1)
+
+
+def _progress(console: Console, show: bool) -> RichProgress | NullProgress:
+    return RichProgress(console) if show else NullProgress()
+
+
+# -- assets ---------------------------------------------------------------------------
+@assets_app.command("list")
+@handles_errors
+def assets_list(
+    ctx: typer.Context,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    size: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+    type_: Annotated[str | None, typer.Option("--type", help="IMAGE or VIDEO")] = None,
+    favorite: Annotated[bool | None, typer.Option("--favorite/--not-favorite")] = None,
+    archived: Annotated[bool | None, typer.Option("--archived/--not-archived")] = None,
+    trashed: Annotated[bool | None, typer.Option("--trashed/--not-trashed")] = None,
+    taken_after: Annotated[str | None, typer.Option(help="ISO 8601")] = None,
+    taken_before: Annotated[str | None, typer.Option(help="ISO 8601")] = None,
+    all_pages: Annotated[bool, typer.Option("--all", help="Every page, not just one")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """List my assets, newest first."""
+    params: dict[str, Any] = {"page": page, "size": size}
+    filters = {
+        "type": type_.upper() if type_ else None,
+        "isFavorite": favorite,
+        "isArchived": archived,
+        "isTrashed": trashed,
+        "takenAfter": taken_after,
+        "takenBefore": taken_before,
+    }
+    for key, value in filters.items():
+        if value is not None:
+            params[key] = str(value).lower() if isinstance(value, bool) else value
+    with session(ctx) as client:
+        if all_pages:
+            result: dict[str, Any] = {"items": list(client.iter_assets(params)), "nextPage": None}
+        else:
+            result = client.list_assets(params)
+    if as_json:
+        print_json(result)
+        return
+    console = Console()
+    asset_table(console, result["items"])
+    if result.get("nextPage"):
+        console.print(f"More: --page {result['nextPage']} (or --all)")
+
+
+@assets_app.command("show")
+@handles_errors
+def assets_show(
+    ctx: typer.Context,
+    asset_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """One asset with its metadata."""
+    with session(ctx) as client:
+        asset = client.get_asset(asset_id)
+    if as_json:
+        print_json(asset)
+        return
+    asset_detail(Console(), asset)
+
+
+@app.command("download")
+@handles_errors
+def download_cmd(
+    ctx: typer.Context,
+    asset_id: Annotated[str, typer.Argument(metavar="ID")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File or folder to write")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file")] = False,
+) -> None:
+    """Download an original (checked against its SHA-256)."""
+    with session(ctx) as client:
+        path = download(client, asset_id, output, force)
+    typer.echo(str(path))
+
+
+@app.command()
+@handles_errors
+def search(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="What to look for, in words")],
+    size: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Smart search: photos that match a description."""
+    with session(ctx) as client:
+        result = client.smart_search(query, 1, size)
+    if as_json:
+        print_json(result)
+        return
+    asset_table(Console(), result.get("items", []))
+
+
+def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`
+    sys.exit(app())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
