@@ -51,5 +51,8 @@ def align_face(image: Image.Image, landmarks: NDArray[np.floating]) -> Image.Ima
     # PIL maps each output pixel back into the input: it wants the inverse transform.
     inverse = np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
     return image.transform(
-        (CROP_SIZE, CROP_SIZE), Image.AFFINE, tuple(inverse.ravel()), resample=Image.BILINEAR
+        (CROP_SIZE, CROP_SIZE),
+        Image.Transform.AFFINE,
+        tuple(inverse.ravel()),
+        resample=Image.Resampling.BILINEAR,
     )

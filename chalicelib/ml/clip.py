@@ -36,7 +36,11 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "ViT-B-32__openai"
 BATCH = 16
-RESAMPLING = {"bicubic": Image.BICUBIC, "bilinear": Image.BILINEAR, "nearest": Image.NEAREST}
+RESAMPLING = {
+    "bicubic": Image.Resampling.BICUBIC,
+    "bilinear": Image.Resampling.BILINEAR,
+    "nearest": Image.Resampling.NEAREST,
+}
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -54,8 +58,12 @@ class ClipPack:
         preprocess = _read_json(directory / "visual" / "preprocess_cfg.json")
         size = preprocess.get("size", config.get("vision_cfg", {}).get("image_size", 224))
         self._size = int(size[0] if isinstance(size, list) else size)
-        self._mean = np.array(preprocess.get("mean", (0.48145466, 0.4578275, 0.40821073)), np.float32)
-        self._std = np.array(preprocess.get("std", (0.26862954, 0.26130258, 0.27577711)), np.float32)
+        self._mean = np.array(
+            preprocess.get("mean", (0.48145466, 0.4578275, 0.40821073)), np.float32
+        )
+        self._std = np.array(
+            preprocess.get("std", (0.26862954, 0.26130258, 0.27577711)), np.float32
+        )
         self._resample = RESAMPLING[preprocess.get("interpolation", "bicubic")]
         self._resize_mode = preprocess.get("resize_mode", "shortest")
         self._context = int(config.get("text_cfg", {}).get("context_length", 77))
@@ -71,7 +79,10 @@ class ClipPack:
 
     @classmethod
     def from_uri(
-        cls, uri: str, s3: Any = None, cache_root: Path = Path("/tmp/skyroll-models"),  # noqa: S108
+        cls,
+        uri: str,
+        s3: Any = None,
+        cache_root: Path = Path("/tmp/skyroll-models"),  # noqa: S108
         threads: int = 0,
     ) -> ClipPack:
         """A local folder, or ``s3://bucket/prefix/ViT-B-32__openai`` fetched once via ``s3``."""
@@ -88,7 +99,9 @@ class ClipPack:
             tokenizer = clip_tokenizer_from_bpe(textual / "bpe_simple_vocab_16e6.txt.gz")
         pad = _read_json(textual / "tokenizer_config.json").get("pad_token", END)
         pad = pad["content"] if isinstance(pad, dict) else pad
-        tokenizer.enable_padding(length=self._context, pad_token=pad, pad_id=tokenizer.token_to_id(pad))
+        tokenizer.enable_padding(
+            length=self._context, pad_token=pad, pad_id=tokenizer.token_to_id(pad)
+        )
         tokenizer.enable_truncation(max_length=self._context)
         return tokenizer
 
@@ -115,7 +128,9 @@ class ClipPack:
 
     def _run(self, session: Any, name: str, batch: NDArray[Any]) -> NDArray[np.float32]:
         step = 1 if _static_batch(session) else BATCH
-        rows = [session.run(None, {name: batch[i : i + step]})[0] for i in range(0, len(batch), step)]
+        rows = [
+            session.run(None, {name: batch[i : i + step]})[0] for i in range(0, len(batch), step)
+        ]
         return np.concatenate(rows).astype(np.float32)
 
     def embed_images(

@@ -34,7 +34,7 @@ def clip_tokenizer_from_bpe(merges_gz: Path, context_length: int = 77) -> Tokeni
     lines = gzip.decompress(merges_gz.read_bytes()).decode("utf-8").split("\n")
     # First line is a header; CLIP keeps the first 48894 merges so that 2 x 256 byte tokens
     # + merges + 2 specials make its 49408-entry vocabulary.
-    merges = [tuple(line.split()) for line in lines[1 : 1 + MERGES]]
+    merges = [(a, b) for a, b in (line.split() for line in lines[1 : 1 + MERGES])]
     alphabet = byte_alphabet()
     tokens = alphabet + [c + "</w>" for c in alphabet] + ["".join(m) for m in merges] + [START, END]
     vocab = {token: i for i, token in enumerate(tokens)}
@@ -48,18 +48,18 @@ def clip_tokenizer_from_bpe(merges_gz: Path, context_length: int = 77) -> Tokeni
             fuse_unk=False,
         )
     )
-    tokenizer.normalizer = normalizers.Sequence(  # type: ignore[assignment]
+    tokenizer.normalizer = normalizers.Sequence(
         [normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()]
     )
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(  # type: ignore[assignment]
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
         [
             pre_tokenizers.Split(Regex(SPLIT_PATTERN), behavior="removed", invert=True),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
     )
-    tokenizer.post_processor = processors.RobertaProcessing(  # type: ignore[assignment]
+    tokenizer.post_processor = processors.RobertaProcessing(
         (END, vocab[END]), (START, vocab[START]), trim_offsets=False, add_prefix_space=False
     )
-    tokenizer.decoder = decoders.ByteLevel()  # type: ignore[assignment]
+    tokenizer.decoder = decoders.ByteLevel()
     tokenizer.add_special_tokens([START, END])
     return tokenizer

@@ -73,7 +73,11 @@ def decode(
         points.append((kps + grid[:, None, :]) * stride)
         scores.append(score[keep])
     if not scores:
-        return np.zeros((0, 4), np.float32), np.zeros((0, 5, 2), np.float32), np.zeros(0, np.float32)
+        return (
+            np.zeros((0, 4), np.float32),
+            np.zeros((0, 5, 2), np.float32),
+            np.zeros(0, np.float32),
+        )
     return np.concatenate(boxes), np.concatenate(points), np.concatenate(scores)
 
 
@@ -128,7 +132,9 @@ class YuNetSFace:
 
     def detect(self, image: Image.Image) -> list[Detection]:
         tensor, scale = self.detector_input(image)
-        outputs = dict(zip(self._output_names, self._detector.run(None, {"input": tensor}), strict=True))
+        outputs = dict(
+            zip(self._output_names, self._detector.run(None, {"input": tensor}), strict=True)
+        )
         t = self.thresholds
         boxes, points, scores = decode(outputs, DETECT_SIZE, t.min_score)
         found = []

@@ -24,7 +24,9 @@ def to_pil_rgb(image: ImageLike) -> Image.Image:
     raise ValueError(f"expected an HxW or HxWx3 image, got shape {array.shape}")
 
 
-def resize_center_crop(image: Image.Image, size: int, resample: int = Image.BICUBIC) -> Image.Image:
+def resize_center_crop(
+    image: Image.Image, size: int, resample: Image.Resampling = Image.Resampling.BICUBIC
+) -> Image.Image:
     """Shortest side to ``size``, then the centred square (what ImageNet and CLIP expect)."""
     width, height = image.size
     scale = size / min(width, height)
@@ -44,5 +46,5 @@ def letterbox(image: Image.Image, size: int) -> tuple[NDArray[np.uint8], float]:
     scale = min(size / width, size / height)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     canvas = np.zeros((size, size, 3), dtype=np.uint8)
-    canvas[:new_h, :new_w] = np.asarray(image.resize((new_w, new_h), Image.BILINEAR))
+    canvas[:new_h, :new_w] = np.asarray(image.resize((new_w, new_h), Image.Resampling.BILINEAR))
     return canvas, scale

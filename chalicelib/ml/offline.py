@@ -41,7 +41,9 @@ class OfflinePack:
     def __init__(self, directory: Path | None = None, threads: int = 0) -> None:
         directory = directory or models_dir() / OFFLINE_SUBDIR
         self._classifier = open_session(directory / "classifier.onnx", threads)
-        self._text = SentenceEmbedder(directory / "text.onnx", directory / "tokenizer.json", threads)
+        self._text = SentenceEmbedder(
+            directory / "text.onnx", directory / "tokenizer.json", threads
+        )
         self._label_vectors = np.load(directory / "label_embeddings.npy").astype(np.float32)
         self._person_vector = np.load(directory / "person_embedding.npy").astype(np.float32)
         self.labels: list[str] = json.loads((directory / "labels.json").read_text())

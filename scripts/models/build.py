@@ -84,11 +84,18 @@ def build(out: Path, sdist: Path) -> None:
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     steps = [
-        ("offline pack (EfficientNet-Lite0 + MiniLM)", lambda: export_offline.build(partial / "offline")),
+        (
+            "offline pack (EfficientNet-Lite0 + MiniLM)",
+            lambda: export_offline.build(partial / "offline"),
+        ),
         ("faces (YuNet + SFace)", lambda: fix_faces.build(partial / "faces")),
         ("CLIP vocabulary", lambda: copy_clip_vocab(partial / "clip-vocab")),
-        ("CLIP test packs", lambda: clip_fixture.build(
-            partial / "clip-fixtures", partial / "clip-vocab" / "bpe_simple_vocab_16e6.txt.gz")),
+        (
+            "CLIP test packs",
+            lambda: clip_fixture.build(
+                partial / "clip-fixtures", partial / "clip-vocab" / "bpe_simple_vocab_16e6.txt.gz"
+            ),
+        ),
         ("face samples", lambda: copy_face_samples(sdist, partial / "samples" / "faces")),
         ("photo samples", lambda: copy_photo_samples(partial / "samples" / "photos")),
     ]

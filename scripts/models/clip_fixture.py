@@ -45,7 +45,11 @@ def visual_graph(rng: np.random.Generator, batch: int | str) -> onnx.GraphProto:
     return helper.make_graph(
         nodes,
         "visual",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, [batch, 3, IMAGE_SIZE, IMAGE_SIZE])],
+        [
+            helper.make_tensor_value_info(
+                "image", TensorProto.FLOAT, [batch, 3, IMAGE_SIZE, IMAGE_SIZE]
+            )
+        ],
         [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, [batch, EMBED_DIM])],
         [numpy_helper.from_array(patch_w, "patch_w"), numpy_helper.from_array(proj, "proj")],
     )

@@ -38,7 +38,8 @@ def imagenet_labels() -> list[str]:
     info = _timm_info_dir()
     synsets = (info / "imagenet_synsets.txt").read_text().split()
     lemmas = dict(
-        line.split("\t", 1) for line in (info / "imagenet_synset_to_lemma.txt").read_text().splitlines()
+        line.split("\t", 1)
+        for line in (info / "imagenet_synset_to_lemma.txt").read_text().splitlines()
     )
     assert len(synsets) == 1000
     return [lemmas[s].strip() for s in synsets]
@@ -98,7 +99,7 @@ def _load_sentence_encoder() -> tuple[SentenceEncoder, Path]:
     return encoder, model_dir
 
 
-def _embed(encoder: SentenceEncoder, tokenizer, texts: list[str]) -> np.ndarray:  # noqa: ANN001
+def _embed(encoder: SentenceEncoder, tokenizer, texts: list[str]) -> np.ndarray:
     rows = []
     for start in range(0, len(texts), 64):
         batch = tokenizer.encode_batch(texts[start : start + 64])
@@ -135,7 +136,9 @@ def export_text(out: Path) -> None:
     tokenizer.enable_truncation(max_length=128)
     labels = imagenet_labels()
     (out / "labels.json").write_text(json.dumps(labels, indent=0))
-    np.save(out / "label_embeddings.npy", _embed(encoder, tokenizer, [label_prompt(x) for x in labels]))
+    np.save(
+        out / "label_embeddings.npy", _embed(encoder, tokenizer, [label_prompt(x) for x in labels])
+    )
     np.save(out / "person_embedding.npy", _embed(encoder, tokenizer, [PERSON_TEXT])[0])
 
 

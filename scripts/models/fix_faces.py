@@ -31,8 +31,9 @@ def _expand_blocks(values: np.ndarray, axis: int, block: int, length: int) -> np
     return np.take(np.repeat(values, block, axis=axis), np.arange(length), axis=axis)
 
 
-def dequantize(q: np.ndarray, scale: np.ndarray, zero: np.ndarray | None, axis: int,
-               block: int) -> np.ndarray:
+def dequantize(
+    q: np.ndarray, scale: np.ndarray, zero: np.ndarray | None, axis: int, block: int
+) -> np.ndarray:
     q32 = q.astype(np.float32)
     zero32 = np.zeros_like(scale, dtype=np.float32) if zero is None else zero.astype(np.float32)
     if scale.ndim == 0 or scale.size == 1:  # per-tensor

@@ -1,0 +1,95 @@
+"""YuNet + SFace on real portraits: same people match across years, others don't."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from chalicelib.ml.faces import SAME_PERSON_COSINE, FaceThresholds, YuNetSFace
+from chalicelib.ml.ports import FaceAnalyzer
+
+
+@pytest.fixture(scope="module")
+def vectors(face_analyzer, portraits) -> dict[str, np.ndarray]:
+    found = {}
+    for name, image in portraits.items():
+        faces = face_analyzer.analyze(image)
+        assert len(faces) == 1, f"{name}: expected one face, got {len(faces)}"
+        found[name] = faces[0].embedding
+    return found
+
+
+def test_it_is_a_face_analyzer(face_analyzer) -> None:
+    assert isinstance(face_analyzer, FaceAnalyzer)
+    assert face_analyzer.dimension == 128
+
+
+@pytest.mark.parametrize("person", ["person_a", "person_b"])
+def test_same_person_years_apart_matches(vectors, person: str) -> None:
+    assert vectors[f"{person}_1"] @ vectors[f"{person}_2"] >= SAME_PERSON_COSINE
+
+
+def test_different_people_do_not_match(vectors) -> None:
+    names = sorted(vectors)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            if first[:-2] == second[:-2] and first.startswith("person"):
+                continue
+            similarity = float(vectors[first] @ vectors[second])
+            assert similarity < SAME_PERSON_COSINE, f"{first} ~ {second}: {similarity:.3f}"
+
+
+def test_embeddings_are_unit_128d(vectors) -> None:
+    for vector in vectors.values():
+        assert vector.shape == (128,) and vector.dtype == np.float32
+        assert abs(np.linalg.norm(vector) - 1.0) < 1e-5
+
+
+def test_cat_and_coffee_have_no_faces(face_analyzer, photos) -> None:
+    assert face_analyzer.analyze(photos["chelsea"]) == []
+    assert face_analyzer.analyze(photos["coffee"]) == []
+
+
+def test_geometry_is_in_image_pixels(face_analyzer, photos) -> None:
+    (face,) = face_analyzer.analyze(photos["astronaut"])  # 512x512, face near the top middle
+    x1, y1, x2, y2 = face.box
+    assert 150 < x1 < x2 < 300 and 30 < y1 < y2 < 200, face.box
+    assert 0.7 <= face.score <= 1.0
+    right_eye, left_eye, nose, mouth_right, mouth_left = face.landmarks
+    for x, y in face.landmarks:
+        assert x1 <= x <= x2 and y1 <= y <= y2
+    assert right_eye[0] < left_eye[0]  # the subject's right eye is on the image's left
+    assert max(right_eye[1], left_eye[1]) < nose[1] < min(mouth_right[1], mouth_left[1])
+
+
+def test_a_resized_photo_gives_the_same_face(face_analyzer, portraits) -> None:
+    image = portraits["person_b_1"]
+    (big,) = face_analyzer.analyze(image)
+    half = image.resize((image.width // 2, image.height // 2), Image.LANCZOS)
+    (small,) = face_analyzer.analyze(half)
+    np.testing.assert_allclose(np.array(small.box) * 2, big.box, atol=12)
+    assert small.embedding @ big.embedding > 0.8
+
+
+def test_minimum_size_and_score_thresholds_filter(models_root, portraits) -> None:
+    strict_size = YuNetSFace(models_root / "faces", FaceThresholds(min_size=10_000), threads=1)
+    assert strict_size.analyze(portraits["person_a_2"]) == []
+    strict_score = YuNetSFace(models_root / "faces", FaceThresholds(min_score=0.999), threads=1)
+    assert strict_score.analyze(portraits["person_a_2"]) == []
+
+
+def test_several_faces_in_one_picture(face_analyzer, portraits) -> None:
+    # Three portraits side by side on one canvas: three faces, left to right, each matching
+    # its source portrait.
+    names = ["person_a_2", "person_b_2", "impostor_1"]
+    tiles = [portraits[n].resize((400, 500)) for n in names]
+    canvas = Image.new("RGB", (1200, 500))
+    for i, tile in enumerate(tiles):
+        canvas.paste(tile, (i * 400, 0))
+    faces = sorted(face_analyzer.analyze(canvas), key=lambda f: f.box[0])
+    assert len(faces) == 3
+    for i, (name, face) in enumerate(zip(names, faces, strict=True)):
+        assert i * 400 <= face.box[0] < (i + 1) * 400
+        (alone,) = face_analyzer.analyze(tiles[i])
+        assert face.embedding @ alone.embedding > 0.8, name

@@ -1,0 +1,85 @@
+"""Pure numpy parts of the face pipeline: alignment, YuNet decoding, NMS, letterboxing."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from chalicelib.ml.align import ARCFACE_TEMPLATE, CROP_SIZE, align_face, umeyama
+from chalicelib.ml.faces import decode, nms
+from chalicelib.ml.imaging import letterbox, resize_center_crop
+
+
+def test_umeyama_recovers_a_similarity_transform() -> None:
+    angle, scale, shift = np.deg2rad(17), 2.5, np.array([30.0, -12.0])
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    source = ARCFACE_TEMPLATE
+    target = scale * source @ rotation.T + shift
+    matrix = umeyama(source, target)
+    np.testing.assert_allclose(matrix[:, :2], scale * rotation, atol=1e-9)
+    np.testing.assert_allclose(matrix[:, 2], shift, atol=1e-9)
+
+
+def test_align_face_puts_landmarks_on_the_template() -> None:
+    # A white dot at each landmark of a rotated, scaled, shifted face: after alignment the
+    # dots must sit on ArcFace's template points.
+    angle, scale = np.deg2rad(-25), 3.0
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    landmarks = scale * ARCFACE_TEMPLATE @ rotation.T + np.array([150.0, 120.0])
+    pixels = np.zeros((600, 600, 3), dtype=np.uint8)
+    for x, y in landmarks.round().astype(int):
+        pixels[y - 4 : y + 5, x - 4 : x + 5] = 255
+    crop = np.asarray(align_face(Image.fromarray(pixels), landmarks))
+    assert crop.shape == (CROP_SIZE, CROP_SIZE, 3)
+    for x, y in ARCFACE_TEMPLATE.round().astype(int):
+        assert crop[y, x].min() > 200, (x, y)
+    assert crop.mean() < 40  # only the dots are bright
+
+
+def _grid_outputs(size: int) -> dict[str, np.ndarray]:
+    outputs = {}
+    for stride in (8, 16, 32):
+        cells = (size // stride) ** 2
+        outputs[f"cls_{stride}"] = np.zeros((1, cells, 1), np.float32)
+        outputs[f"obj_{stride}"] = np.zeros((1, cells, 1), np.float32)
+        outputs[f"bbox_{stride}"] = np.zeros((1, cells, 4), np.float32)
+        outputs[f"kps_{stride}"] = np.zeros((1, cells, 10), np.float32)
+    return outputs
+
+
+def test_decode_turns_a_cell_into_a_box() -> None:
+    size, stride, col, row = 640, 16, 10, 4
+    outputs = _grid_outputs(size)
+    cell = row * (size // stride) + col
+    outputs["cls_16"][0, cell] = 0.81
+    outputs["obj_16"][0, cell] = 1.0
+    outputs["bbox_16"][0, cell] = [0.5, 0.5, np.log(4), np.log(2)]  # centre offset, 4x2 strides
+    outputs["kps_16"][0, cell] = [0.0, 1.0] * 5
+    boxes, points, scores = decode(outputs, size, min_score=0.5)
+    assert scores.tolist() == [np.float32(0.9)]  # sqrt(0.81 * 1.0)
+    cx, cy = (col + 0.5) * stride, (row + 0.5) * stride
+    np.testing.assert_allclose(boxes[0], [cx - 32, cy - 16, cx + 32, cy + 16], atol=1e-4)
+    np.testing.assert_allclose(points[0], [[col * stride, (row + 1) * stride]] * 5, atol=1e-4)
+    assert decode(outputs, size, min_score=0.95)[2].size == 0
+
+
+def test_nms_keeps_the_best_of_overlapping_boxes() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], dtype=np.float32)
+    scores = np.array([0.8, 0.9, 0.7], dtype=np.float32)
+    assert nms(boxes, scores, iou=0.3) == [1, 2]
+    assert nms(boxes, scores, iou=0.9) == [1, 0, 2]
+
+
+def test_letterbox_keeps_aspect_and_pads_bottom_right() -> None:
+    image = Image.new("RGB", (320, 160), (200, 100, 50))
+    canvas, scale = letterbox(image, 640)
+    assert scale == 2.0 and canvas.shape == (640, 640, 3)
+    assert canvas[:320].reshape(-1, 3).min(axis=0).tolist() == [200, 100, 50]
+    assert canvas[320:].max() == 0
+
+
+def test_resize_center_crop_takes_the_middle() -> None:
+    pixels = np.zeros((100, 300, 3), dtype=np.uint8)
+    pixels[:, 100:200] = 255  # the middle third is white
+    crop = np.asarray(resize_center_crop(Image.fromarray(pixels), 50))
+    assert crop.shape == (50, 50, 3) and crop[5:-5, 5:-5].min() > 250
