@@ -69,19 +69,26 @@ class MultipartSender:
         """Upload every part not yet held, complete, and return the asset id."""
         missing = [n for n in sorted(self.ranges) if n not in self.etags]
         batch = min(SIGN_BATCH_MAX, self.concurrency * 4)
-        with ThreadPoolExecutor(self.concurrency) as pool:
+        pool = ThreadPoolExecutor(self.concurrency)
+        try:
             for start in range(0, len(missing), batch):
-                numbers = missing[start : start + batch]
-                sums = list(pool.map(self.checksum, numbers))
-                signed = self.client.sign_parts(
-                    self.upload_id,
-                    [{"partNumber": n, "checksum": s} for n, s in zip(numbers, sums, strict=True)],
-                )
-                for number, etag in pool.map(self._send_part, signed):
-                    self.etags[number] = etag
+                self._send_batch(pool, missing[start : start + batch])
+        finally:
+            # A part that failed for good fails the file: don't keep sending the others
+            # (their URLs are likely as dead); the journal lets the next run resume.
+            pool.shutdown(wait=True, cancel_futures=True)
         parts = [{"partNumber": n, "etag": self.etags[n]} for n in sorted(self.etags)]
         done: dict[str, Any] = self.client.complete(self.upload_id, parts) or {}
         return done.get("assetId")
+
+    def _send_batch(self, pool: ThreadPoolExecutor, numbers: list[int]) -> None:
+        sums = list(pool.map(self.checksum, numbers))
+        signed = self.client.sign_parts(
+            self.upload_id,
+            [{"partNumber": n, "checksum": s} for n, s in zip(numbers, sums, strict=True)],
+        )
+        for number, etag in pool.map(self._send_part, signed):
+            self.etags[number] = etag
 
     def _send_part(self, signed: dict[str, Any]) -> tuple[int, str]:
         number = int(signed["partNumber"])
