@@ -62,6 +62,14 @@ def sha256_range(path: Path, offset: int, length: int) -> str:
     return b64(h.digest())
 
 
+def md5_range(path: Path, offset: int, length: int) -> str:
+    """Hex MD5, to compare with an S3 part's ETag when S3 kept no SHA-256 for it."""
+    h = hashlib.md5(usedforsecurity=False)
+    for chunk in read_blocks(path, offset, length):
+        h.update(chunk)
+    return h.hexdigest()
+
+
 def part_checksums(path: Path, size: int, part_size: int) -> dict[int, str]:
     """Part number → base64 SHA-256 of that part's bytes (what each part URL is signed with)."""
     return {n: sha256_range(path, off, length) for n, off, length in part_ranges(size, part_size)}

@@ -330,3 +330,20 @@ def test_a_journaled_upload_the_server_forgot_starts_over(
     assert result.exit_code == 0, result.output
     assert len(multipart.bodies("POST", "/api/assets/uploads")) == 2
     assert stored(multipart, results_by_name(result)["clip.mp4"]["assetId"]) == data
+
+
+def test_resume_falls_back_to_the_etag_when_s3_kept_no_checksum(
+    logged_in: Cli, multipart: FakeSkyroll, tmp_path: Path
+) -> None:
+    data = big_file(tmp_path / "clip.mp4")
+    multipart.inject("PUT", lambda r: "partNumber=5" in str(r.url), [403])
+    assert logged_in("upload", tmp_path, "--json", "-c", "1").exit_code == 1
+    multipart.list_checksums = False
+    (upload,) = multipart.uploads.values()
+    upload.parts[2]["etag"] = '"0123456789abcdef0123456789abcdef"'  # not our bytes' MD5
+
+    result = logged_in("upload", tmp_path, "--json")
+
+    assert result.exit_code == 0, result.output
+    assert sorted(multipart.part_puts()[5:]) == [2, 5, 6]
+    assert stored(multipart, results_by_name(result)["clip.mp4"]["assetId"]) == data
