@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.media.errors import CorruptMedia
 from chalicelib.media.probe import ImageHeader, corrupt
-from chalicelib.media.sniff import Family, MediaType
+from chalicelib.media.sniff import JPEG, Family, MediaType
 from chalicelib.media.source import MediaSource, as_path
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ def decode(source: MediaSource, media_type: MediaType, header: ImageHeader,
             image = _heif(source).thumbnail_image(box.width, height=box.height, size="down")
         elif media_type.family is Family.RAW:
             image = _raw(source, media_type, box)
+        elif media_type == JPEG:
+            image = _jpeg(source, box, header)
         else:
             image = _vips(source, box, header.foreign_icc)
         image = to_srgb8(image).copy_memory()  # decoded once; reused by every output
@@ -65,6 +67,48 @@ def _vips(source: MediaSource, box: Box, foreign_icc: bool) -> pyvips.Image:
                                              **options)
     return pyvips.Image.thumbnail_source(pyvips.Source.new_from_file(str(source)), box.width,
                                          option_string=loader_options, **options)
+
+
+def _jpeg(source: MediaSource, box: Box, header: ImageHeader) -> pyvips.Image:
+    """JPEG with the largest DCT shrink-on-load that still covers the box.
+
+    thumbnail() keeps a 2x gap: for 4000 px → 1440 px it decodes at full size (≈ 67 ms per
+    core for 12 MP) where a 1/2-scale decode is ≈ 29 ms. Like sharp's default
+    fastShrinkOnLoad (Immich) and Pillow's draft(), we take the larger shrink and let a
+    Lanczos-3 resize do the rest.
+    """
+    import pyvips
+
+    upright = header.orientation < 5
+    stored_box = box if upright else Box(box.height, box.width)
+    factor = shrink_factor(header.width, header.height, stored_box)
+    options: dict[str, object] = dict(shrink=factor, fail_on=FAIL_ON, access="sequential")
+    if isinstance(source, bytes):
+        image = pyvips.Image.new_from_buffer(source, "", **options)
+    else:
+        image = pyvips.Image.new_from_file(str(source), **options)
+    # Resize first and rotate after: rotating the small image is cheaper, and a rotation
+    # needs random access that a sequential decode does not give.
+    image = image.thumbnail_image(stored_box.width, height=stored_box.height, size="down",
+                                  no_rotate=True).copy_memory()
+    if header.orientation != 1:
+        image = image.autorot()
+    if image.interpretation == "cmyk":
+        image = image.icc_transform("srgb", input_profile="cmyk", embedded=True)
+    elif header.foreign_icc:
+        image = image.icc_transform("srgb", embedded=True, input_profile="srgb")
+    return image
+
+
+def shrink_factor(width: int, height: int, box: Box) -> int:
+    """The largest JPEG DCT scale (1, 2, 4, 8) whose output still covers the fitted box."""
+    scale = min(box.width / width, box.height / height, 1.0)
+    target_w, target_h = width * scale, height * scale
+    for factor in (8, 4, 2):
+        # libjpeg rounds the scaled size up
+        if -(-width // factor) >= target_w and -(-height // factor) >= target_h:
+            return factor
+    return 1
 
 
 def _heif(source: MediaSource) -> pyvips.Image:
