@@ -75,8 +75,9 @@ def pillow_draft(data: bytes) -> None:
     image.thumbnail((1440, 1440), Image.Resampling.LANCZOS)
     image.save(io.BytesIO(), "JPEG", quality=80)
     scale = 250 / min(image.size)
-    small = image.resize((round(image.width * scale), round(image.height * scale)),
-                         Image.Resampling.LANCZOS)
+    small = image.resize(
+        (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+    )
     small.save(io.BytesIO(), "WEBP", quality=80)
     tiny = small.copy()
     tiny.thumbnail((100, 100))
@@ -126,8 +127,7 @@ def per_core_rate(fn: Callable[[bytes], None], inputs: list[bytes]) -> float:
     return len(inputs) / (time.process_time() - start)
 
 
-def compare(pipelines: dict[str, Callable[[bytes], None]], inputs: list[bytes]
-            ) -> dict[str, float]:
+def compare(pipelines: dict[str, Callable[[bytes], None]], inputs: list[bytes]) -> dict[str, float]:
     for fn in pipelines.values():  # warm-up: imports, codec tables, page cache
         fn(inputs[0])
     samples: dict[str, list[float]] = {name: [] for name in pipelines}
@@ -139,8 +139,16 @@ def compare(pipelines: dict[str, Callable[[bytes], None]], inputs: list[bytes]
 
 def image_section() -> list[str]:
     jpegs, heic = make_jpegs(), make_heic()
-    rates = compare({"ours": ours, "pillow": pillow_draft, "floor": vips_floor,
-                     "twice": vips_decode_twice, "default": vips_thumbnail_default}, jpegs)
+    rates = compare(
+        {
+            "ours": ours,
+            "pillow": pillow_draft,
+            "floor": vips_floor,
+            "twice": vips_decode_twice,
+            "default": vips_thumbnail_default,
+        },
+        jpegs,
+    )
     heic_rates = compare({"ours": ours, "floor": heic_floor}, [heic])
     speedup, of_floor = rates["ours"] / rates["pillow"], rates["floor"] / rates["ours"]
     return [
@@ -150,13 +158,16 @@ def image_section() -> list[str]:
         "",
         "| pipeline (12 MP JPEG) | images/s per core | ms/image |",
         "|---|---:|---:|",
-        *(f"| {label} | {rates[key]:.1f} | {1000 / rates[key]:.0f} |" for key, label in [
-            ("ours", "ours: `generate_thumbnails` (sniff, probe, decode once, ThumbHash)"),
-            ("pillow", "Pillow with `draft()`"),
-            ("floor", "floor: libvips shrink-on-load decode + the two encodes"),
-            ("twice", "libvips, decoding twice (1/2 and 1/8 shrink-on-load)"),
-            ("default", "libvips `thumbnail_buffer()` defaults (full-size decode, 2x gap)"),
-        ]),
+        *(
+            f"| {label} | {rates[key]:.1f} | {1000 / rates[key]:.0f} |"
+            for key, label in [
+                ("ours", "ours: `generate_thumbnails` (sniff, probe, decode once, ThumbHash)"),
+                ("pillow", "Pillow with `draft()`"),
+                ("floor", "floor: libvips shrink-on-load decode + the two encodes"),
+                ("twice", "libvips, decoding twice (1/2 and 1/8 shrink-on-load)"),
+                ("default", "libvips `thumbnail_buffer()` defaults (full-size decode, 2x gap)"),
+            ]
+        ),
         "",
         f"- ours vs Pillow: **{speedup:.2f}x** faster (target ≥ 1.5x: "
         f"{'met' if speedup >= 1.5 else 'NOT met'})",
@@ -176,10 +187,26 @@ def image_section() -> list[str]:
 def video_section() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "clip.mp4"
-        ffmpeg("-f", "lavfi", "-i", "testsrc=size=1920x1080:rate=30:duration=10",
-               "-f", "lavfi", "-i", "sine=frequency=440:duration=10", "-c:v", "libx264",
-               "-preset", "veryfast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-               str(clip))
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=1920x1080:rate=30:duration=10",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=10",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(clip),
+        )
         meta = read_video_metadata(clip)
         duration = meta.duration or 10.0
         rows = []
@@ -187,8 +214,10 @@ def video_section() -> list[str]:
             start = time.perf_counter()
             result = transcode(clip, Path(tmp) / preset, TranscodeOptions(preset=preset))
             elapsed = time.perf_counter() - start
-            rows.append(f"| {preset} | {elapsed:.1f} s | **{duration / elapsed:.1f}x** | "
-                        f"{result.size / 1e6:.1f} MB |")
+            rows.append(
+                f"| {preset} | {elapsed:.1f} s | **{duration / elapsed:.1f}x** | "
+                f"{result.size / 1e6:.1f} MB |"
+            )
         start = time.perf_counter()
         extract_poster(clip, meta)
         poster_ms = (time.perf_counter() - start) * 1000

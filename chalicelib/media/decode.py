@@ -32,8 +32,9 @@ class Box:
     height: int
 
 
-def decode(source: MediaSource, media_type: MediaType, header: ImageHeader,
-           box: Box) -> pyvips.Image:
+def decode(
+    source: MediaSource, media_type: MediaType, header: ImageHeader, box: Box
+) -> pyvips.Image:
     import pyvips
 
     try:
@@ -63,10 +64,12 @@ def _vips(source: MediaSource, box: Box, foreign_icc: bool) -> pyvips.Image:
     # "file.jpg[fail_on=…]"): loader options only work through option_string.
     loader_options = f"fail_on={FAIL_ON}"
     if isinstance(source, bytes):
-        return pyvips.Image.thumbnail_buffer(source, box.width, option_string=loader_options,
-                                             **options)
-    return pyvips.Image.thumbnail_source(pyvips.Source.new_from_file(str(source)), box.width,
-                                         option_string=loader_options, **options)
+        return pyvips.Image.thumbnail_buffer(
+            source, box.width, option_string=loader_options, **options
+        )
+    return pyvips.Image.thumbnail_source(
+        pyvips.Source.new_from_file(str(source)), box.width, option_string=loader_options, **options
+    )
 
 
 def _jpeg(source: MediaSource, box: Box, header: ImageHeader) -> pyvips.Image:
@@ -89,8 +92,9 @@ def _jpeg(source: MediaSource, box: Box, header: ImageHeader) -> pyvips.Image:
         image = pyvips.Image.new_from_file(str(source), **options)
     # Resize first and rotate after: rotating the small image is cheaper, and a rotation
     # needs random access that a sequential decode does not give.
-    image = image.thumbnail_image(stored_box.width, height=stored_box.height, size="down",
-                                  no_rotate=True).copy_memory()
+    image = image.thumbnail_image(
+        stored_box.width, height=stored_box.height, size="down", no_rotate=True
+    ).copy_memory()
     if header.orientation != 1:
         image = image.autorot()
     if image.interpretation == "cmyk":
@@ -117,12 +121,14 @@ def _heif(source: MediaSource) -> pyvips.Image:
     import pyvips
 
     try:
-        heif = pillow_heif.open_heif(source if isinstance(source, bytes) else str(source),
-                                     convert_hdr_to_8bit=True)
+        heif = pillow_heif.open_heif(
+            source if isinstance(source, bytes) else str(source), convert_hdr_to_8bit=True
+        )
         pixels = np.asarray(heif)  # decodes; libheif applies irot/imir here
     except (ValueError, RuntimeError, OSError) as exc:
-        raise CorruptMedia(f"the HEIF file is corrupt or truncated and cannot be read ({exc})"
-                           ) from exc
+        raise CorruptMedia(
+            f"the HEIF file is corrupt or truncated and cannot be read ({exc})"
+        ) from exc
     image = pyvips.Image.new_from_array(pixels, interpretation="srgb")
     icc = heif.info.get("icc_profile")
     if icc:
@@ -160,8 +166,9 @@ def _embedded_preview(raw: object, box: Box) -> pyvips.Image | None:
         return None
     if thumb.format != rawpy.ThumbFormat.JPEG:
         return None
-    image = pyvips.Image.thumbnail_buffer(thumb.data, box.width, height=box.height,
-                                          size="down", output_profile="srgb")
+    image = pyvips.Image.thumbnail_buffer(
+        thumb.data, box.width, height=box.height, size="down", output_profile="srgb"
+    )
     if max(image.width, image.height) < min(max(box.width, box.height), 1024):
         return None  # a 160 px index thumbnail: demosaic instead
     flip = raw.sizes.flip  # type: ignore[attr-defined]

@@ -26,8 +26,9 @@ def default_ffmpeg() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def run_ffmpeg(args: list[str], *, timeout: float, ffmpeg: str | None = None,
-               what: str = "ffmpeg") -> subprocess.CompletedProcess[bytes]:
+def run_ffmpeg(
+    args: list[str], *, timeout: float, ffmpeg: str | None = None, what: str = "ffmpeg"
+) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with a hard time limit (the process is killed when it is exceeded)."""
     cmd = [ffmpeg or default_ffmpeg(), "-nostdin", "-hide_banner", *args]
     try:

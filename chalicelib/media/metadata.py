@@ -56,16 +56,21 @@ class VideoMetadata:
     warnings: tuple[str, ...] = field(default=())
 
 
-def read_metadata(source: MediaSource, *, max_pixels: int = DEFAULT_MAX_PIXELS,
-                  timeout: float = PROBE_TIMEOUT_S) -> ImageMetadata | VideoMetadata:
+def read_metadata(
+    source: MediaSource, *, max_pixels: int = DEFAULT_MAX_PIXELS, timeout: float = PROBE_TIMEOUT_S
+) -> ImageMetadata | VideoMetadata:
     media_type = sniff_source(source)
     if media_type.asset_type is AssetType.VIDEO:
         return read_video_metadata(source, media_type, timeout=timeout)
     return read_image_metadata(source, media_type, max_pixels=max_pixels)
 
 
-def read_image_metadata(source: MediaSource, media_type: MediaType | None = None, *,
-                        max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageMetadata:
+def read_image_metadata(
+    source: MediaSource,
+    media_type: MediaType | None = None,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> ImageMetadata:
     media_type = media_type or sniff_source(source)
     header = probe_image(source, media_type, max_pixels)
     warnings: list[str] = []
@@ -81,13 +86,18 @@ def read_image_metadata(source: MediaSource, media_type: MediaType | None = None
     # The decoder delivers stored pixels; orientations 5-8 transpose them for display.
     if header.orientation >= 5:
         width, height = height, width
-    return ImageMetadata(**vars(fields), mime=media_type.mime, width=width, height=height,
-                         warnings=tuple(warnings))
+    return ImageMetadata(
+        **vars(fields), mime=media_type.mime, width=width, height=height, warnings=tuple(warnings)
+    )
 
 
-def read_video_metadata(source: MediaSource, media_type: MediaType | None = None, *,
-                        timeout: float = PROBE_TIMEOUT_S, ffmpeg: str | None = None
-                        ) -> VideoMetadata:
+def read_video_metadata(
+    source: MediaSource,
+    media_type: MediaType | None = None,
+    *,
+    timeout: float = PROBE_TIMEOUT_S,
+    ffmpeg: str | None = None,
+) -> VideoMetadata:
     media_type = media_type or sniff_source(source)
     with as_path(source, f".{media_type.ext}") as path:
         info = probe(Path(path), timeout=timeout, ffmpeg=ffmpeg)
@@ -179,8 +189,11 @@ def _clockwise(rotation_ccw: float | None) -> int:
 def _created_at(tags: dict[str, str], video: Stream) -> datetime | None:
     # Apple's creationdate keeps the local offset; creation_time is UTC (or 1904/1970 zeros
     # from cameras whose clock was never set, which we refuse).
-    for value in (_tag(tags, "com.apple.quicktime.creationdate"), _tag(tags, "creation_time"),
-                  _tag(video.metadata, "creation_time")):
+    for value in (
+        _tag(tags, "com.apple.quicktime.creationdate"),
+        _tag(tags, "creation_time"),
+        _tag(video.metadata, "creation_time"),
+    ):
         moment = _iso_datetime(value)
         if moment is not None and moment.year > 1970:
             return moment

@@ -28,8 +28,11 @@ def thumbhash(rgba: NDArray[np.uint8]) -> bytes:
     pixels = rgba.astype(np.float64) / 255.0
     alpha = pixels[..., 3]
     total_alpha = float(alpha.sum())
-    avg = (pixels[..., :3] * alpha[..., None]).sum(axis=(0, 1)) / total_alpha \
-        if total_alpha else np.zeros(3)
+    avg = (
+        (pixels[..., :3] * alpha[..., None]).sum(axis=(0, 1)) / total_alpha
+        if total_alpha
+        else np.zeros(3)
+    )
     has_alpha = total_alpha < w * h
     l_limit = 5 if has_alpha else 7
     lx = max(1, _round(l_limit * w / max(w, h)))
@@ -44,13 +47,22 @@ def thumbhash(rgba: NDArray[np.uint8]) -> bytes:
     a_dc, a_ac, a_scale = _encode_channel(alpha, 5, 5) if has_alpha else (1.0, [], 1.0)
 
     landscape = w > h
-    header24 = (_round(63 * l_dc) | (_round(31.5 + 31.5 * p_dc) << 6)
-                | (_round(31.5 + 31.5 * q_dc) << 12) | (_round(31 * l_scale) << 18)
-                | (int(has_alpha) << 23))
-    header16 = ((ly if landscape else lx) | (_round(63 * p_scale) << 3)
-                | (_round(63 * q_scale) << 9) | (int(landscape) << 15))
-    out = bytearray([header24 & 255, (header24 >> 8) & 255, header24 >> 16,
-                     header16 & 255, header16 >> 8])
+    header24 = (
+        _round(63 * l_dc)
+        | (_round(31.5 + 31.5 * p_dc) << 6)
+        | (_round(31.5 + 31.5 * q_dc) << 12)
+        | (_round(31 * l_scale) << 18)
+        | (int(has_alpha) << 23)
+    )
+    header16 = (
+        (ly if landscape else lx)
+        | (_round(63 * p_scale) << 3)
+        | (_round(63 * q_scale) << 9)
+        | (int(landscape) << 15)
+    )
+    out = bytearray(
+        [header24 & 255, (header24 >> 8) & 255, header24 >> 16, header16 & 255, header16 >> 8]
+    )
     if has_alpha:
         out.append(_round(15 * a_dc) | (_round(15 * a_scale) << 4))
     nibbles = [_round(15 * f) for f in [*l_ac, *p_ac, *q_ac, *(a_ac if has_alpha else [])]]
@@ -67,8 +79,9 @@ def _round(x: float) -> int:
     return math.floor(x + 0.5)
 
 
-def _encode_channel(channel: NDArray[np.float64], nx: int, ny: int
-                    ) -> tuple[float, list[float], float]:
+def _encode_channel(
+    channel: NDArray[np.float64], nx: int, ny: int
+) -> tuple[float, list[float], float]:
     h, w = channel.shape
     xs = (np.arange(w) + 0.5) * math.pi / w
     ys = (np.arange(h) + 0.5) * math.pi / h

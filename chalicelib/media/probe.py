@@ -29,8 +29,9 @@ class ImageHeader:
     foreign_icc: bool = False
 
 
-def probe_image(source: MediaSource, media_type: MediaType,
-                max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageHeader:
+def probe_image(
+    source: MediaSource, media_type: MediaType, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> ImageHeader:
     check_metadata_blocks(source, media_type)
     if media_type.family is Family.VIPS:
         header = _vips_header(source, media_type)
@@ -78,8 +79,13 @@ def _vips_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
         raise corrupt(media_type, exc) from exc
     if media_type == TIFF:
         exif = read_head(source, MAX_TIFF_EXIF_BYTES)
-    return ImageHeader(width, height, orientation if 1 <= orientation <= 8 else 1, exif,
-                       foreign_icc=is_foreign_icc(icc))
+    return ImageHeader(
+        width,
+        height,
+        orientation if 1 <= orientation <= 8 else 1,
+        exif,
+        foreign_icc=is_foreign_icc(icc),
+    )
 
 
 def is_foreign_icc(icc: bytes | None) -> bool:
@@ -92,8 +98,9 @@ def _heif_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
     import pillow_heif
 
     try:
-        heif = pillow_heif.open_heif(source if isinstance(source, bytes) else str(source),
-                                     convert_hdr_to_8bit=True)
+        heif = pillow_heif.open_heif(
+            source if isinstance(source, bytes) else str(source), convert_hdr_to_8bit=True
+        )
         width, height = heif.size
         exif = heif.info.get("exif")
     except (ValueError, RuntimeError, OSError) as exc:

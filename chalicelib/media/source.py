@@ -76,15 +76,34 @@ def check_metadata_blocks(
     from a bounded prefix.)
     """
     if media_type == PNG:
-        _walk_chunks(source, limit, start=8, header=">I4s", big_size_first=True,
-                     metadata={b"eXIf", b"iTXt", b"zTXt", b"tEXt", b"iCCP"})
+        _walk_chunks(
+            source,
+            limit,
+            start=8,
+            header=">I4s",
+            big_size_first=True,
+            metadata={b"eXIf", b"iTXt", b"zTXt", b"tEXt", b"iCCP"},
+        )
     elif media_type == WEBP:
-        _walk_chunks(source, limit, start=12, header="<4sI", big_size_first=False,
-                     metadata={b"EXIF", b"XMP ", b"ICCP"})
+        _walk_chunks(
+            source,
+            limit,
+            start=12,
+            header="<4sI",
+            big_size_first=False,
+            metadata={b"EXIF", b"XMP ", b"ICCP"},
+        )
 
 
-def _walk_chunks(source: MediaSource, limit: int, *, start: int, header: str,
-                 big_size_first: bool, metadata: set[bytes]) -> None:
+def _walk_chunks(
+    source: MediaSource,
+    limit: int,
+    *,
+    start: int,
+    header: str,
+    big_size_first: bool,
+    metadata: set[bytes],
+) -> None:
     total = source_size(source)
     with _open(source) as f:
         pos = start

@@ -55,9 +55,14 @@ class Thumbnails:
     thumbhash: str  # base64, as Immich's asset JSON carries it
 
 
-def generate_thumbnails(source: MediaSource, media_type: MediaType | None = None, *,
-                        preview: RenditionSpec = PREVIEW, thumbnail: RenditionSpec = THUMBNAIL,
-                        max_pixels: int = DEFAULT_MAX_PIXELS) -> Thumbnails:
+def generate_thumbnails(
+    source: MediaSource,
+    media_type: MediaType | None = None,
+    *,
+    preview: RenditionSpec = PREVIEW,
+    thumbnail: RenditionSpec = THUMBNAIL,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Thumbnails:
     """Derivatives of an image original (bytes or path); raises a ``MediaError`` subclass."""
     media_type = media_type or sniff_source(source)
     if media_type.asset_type is not AssetType.IMAGE:
@@ -70,8 +75,9 @@ def generate_thumbnails(source: MediaSource, media_type: MediaType | None = None
     return thumbnails_from_image(base, preview=preview, thumbnail=thumbnail)
 
 
-def thumbnails_from_image(base: pyvips.Image, *, preview: RenditionSpec = PREVIEW,
-                          thumbnail: RenditionSpec = THUMBNAIL) -> Thumbnails:
+def thumbnails_from_image(
+    base: pyvips.Image, *, preview: RenditionSpec = PREVIEW, thumbnail: RenditionSpec = THUMBNAIL
+) -> Thumbnails:
     """Derivatives of an already decoded, upright image (e.g. a video's poster frame)."""
     base = to_srgb8(base)
     first = _fit(base, preview)

@@ -39,10 +39,16 @@ class Poster:
     all_dark: bool  # every candidate was dark: the brightest one was kept
 
 
-def extract_poster(source: MediaSource, meta: VideoMetadata, *,
-                   fractions: tuple[float, ...] = POSTER_FRACTIONS,
-                   min_luma: float = POSTER_MIN_LUMA, max_edge: int = POSTER_MAX_EDGE,
-                   timeout: float = POSTER_TIMEOUT_S, ffmpeg: str | None = None) -> Poster:
+def extract_poster(
+    source: MediaSource,
+    meta: VideoMetadata,
+    *,
+    fractions: tuple[float, ...] = POSTER_FRACTIONS,
+    min_luma: float = POSTER_MIN_LUMA,
+    max_edge: int = POSTER_MAX_EDGE,
+    timeout: float = POSTER_TIMEOUT_S,
+    ffmpeg: str | None = None,
+) -> Poster:
     duration = meta.duration or 0.0
     # The last frames may not decode after a seek; stay a little before the end.
     stamps = sorted({round(min(f * duration, max(duration - 0.5, 0.0)), 3) for f in fractions})
@@ -62,18 +68,39 @@ def extract_poster(source: MediaSource, meta: VideoMetadata, *,
     return best
 
 
-def _frame_at(path: Path, stamp: float, max_edge: int, timeout: float,
-              ffmpeg: str | None) -> pyvips.Image | None:
+def _frame_at(
+    path: Path, stamp: float, max_edge: int, timeout: float, ffmpeg: str | None
+) -> pyvips.Image | None:
     import pyvips
 
     # -ss before -i seeks by keyframe index (fast), then decodes to the exact time. ffmpeg
     # auto-rotates by the display matrix; the scale keeps aspect and never enlarges.
-    scale = (f"scale=w='min({max_edge},iw)':h='min({max_edge},ih)'"
-             ":force_original_aspect_ratio=decrease")
+    scale = (
+        f"scale=w='min({max_edge},iw)':h='min({max_edge},ih)':force_original_aspect_ratio=decrease"
+    )
     result = run_ffmpeg(
-        ["-loglevel", "error", "-ss", f"{stamp:.3f}", "-i", str(path), "-map", "0:v:0",
-         "-frames:v", "1", "-vf", scale, "-f", "image2pipe", "-c:v", "png", "-"],
-        timeout=timeout, ffmpeg=ffmpeg, what="extracting a poster frame",
+        [
+            "-loglevel",
+            "error",
+            "-ss",
+            f"{stamp:.3f}",
+            "-i",
+            str(path),
+            "-map",
+            "0:v:0",
+            "-frames:v",
+            "1",
+            "-vf",
+            scale,
+            "-f",
+            "image2pipe",
+            "-c:v",
+            "png",
+            "-",
+        ],
+        timeout=timeout,
+        ffmpeg=ffmpeg,
+        what="extracting a poster frame",
     )
     if result.returncode != 0 or not result.stdout:
         return None
@@ -108,8 +135,12 @@ class TranscodeDecision:
     reason: str
 
 
-def transcode_decision(meta: VideoMetadata, policy: TranscodePolicy = TranscodePolicy.REQUIRED,
-                       *, target_resolution: int = 720) -> TranscodeDecision:
+def transcode_decision(
+    meta: VideoMetadata,
+    policy: TranscodePolicy = TranscodePolicy.REQUIRED,
+    *,
+    target_resolution: int = 720,
+) -> TranscodeDecision:
     if policy is TranscodePolicy.DISABLED:
         return TranscodeDecision(False, "transcoding is disabled")
     if policy is TranscodePolicy.ALL:
@@ -156,8 +187,13 @@ class TranscodeResult:
     size: int
 
 
-def transcode(source: MediaSource, work_dir: Path, options: TranscodeOptions | None = None, *,
-              ffmpeg: str | None = None) -> TranscodeResult:
+def transcode(
+    source: MediaSource,
+    work_dir: Path,
+    options: TranscodeOptions | None = None,
+    *,
+    ffmpeg: str | None = None,
+) -> TranscodeResult:
     """Encode to ``work_dir/encoded.mp4``; the caller uploads it and removes ``work_dir``."""
     options = options or TranscodeOptions()
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -165,9 +201,10 @@ def transcode(source: MediaSource, work_dir: Path, options: TranscodeOptions | N
         partial = Path(tmp) / "encoded.mp4"
         with as_path(source) as path:
             result = run_ffmpeg(
-                ["-loglevel", "error", "-y", "-i", str(path), *_encode_args(options),
-                 str(partial)],
-                timeout=options.timeout, ffmpeg=ffmpeg, what="transcoding",
+                ["-loglevel", "error", "-y", "-i", str(path), *_encode_args(options), str(partial)],
+                timeout=options.timeout,
+                ffmpeg=ffmpeg,
+                what="transcoding",
             )
         size = partial.stat().st_size if partial.exists() else 0
         if size >= options.max_output_bytes:
@@ -185,12 +222,39 @@ def _encode_args(options: TranscodeOptions) -> list[str]:
     res = options.target_resolution
     # Short edge to at most `res`, the other keeping aspect; both even (yuv420p needs it).
     # ffmpeg has already applied the rotation, so iw/ih are the upright frame's.
-    scale = (f"scale=w='if(gte(iw,ih),-2,trunc(min(iw,{res})/2)*2)'"
-             f":h='if(gte(iw,ih),trunc(min(ih,{res})/2)*2,-2)'")
+    scale = (
+        f"scale=w='if(gte(iw,ih),-2,trunc(min(iw,{res})/2)*2)'"
+        f":h='if(gte(iw,ih),trunc(min(ih,{res})/2)*2,-2)'"
+    )
     return [
-        "-map", "0:v:0", "-map", "0:a:0?", "-map_metadata", "0",
-        "-vf", scale, "-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf),
-        "-pix_fmt", "yuv420p", "-profile:v", "high", "-threads", str(options.threads),
-        "-c:a", "aac", "-b:a", options.audio_bitrate, "-ac", "2",
-        "-movflags", "+faststart", "-fs", str(options.max_output_bytes),
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0?",
+        "-map_metadata",
+        "0",
+        "-vf",
+        scale,
+        "-c:v",
+        "libx264",
+        "-preset",
+        options.preset,
+        "-crf",
+        str(options.crf),
+        "-pix_fmt",
+        "yuv420p",
+        "-profile:v",
+        "high",
+        "-threads",
+        str(options.threads),
+        "-c:a",
+        "aac",
+        "-b:a",
+        options.audio_bitrate,
+        "-ac",
+        "2",
+        "-movflags",
+        "+faststart",
+        "-fs",
+        str(options.max_output_bytes),
     ]

@@ -41,8 +41,13 @@ def stored_for_orientation(upright: np.ndarray, orientation: int) -> np.ndarray:
     }[orientation]
 
 
-def jpeg(pixels: np.ndarray | Image.Image, *, quality: int = 95, exif: Image.Exif | None = None,
-         **save: object) -> bytes:
+def jpeg(
+    pixels: np.ndarray | Image.Image,
+    *,
+    quality: int = 95,
+    exif: Image.Exif | None = None,
+    **save: object,
+) -> bytes:
     image = pixels if isinstance(pixels, Image.Image) else Image.fromarray(pixels)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=quality, exif=exif or Image.Exif(), **save)
@@ -55,8 +60,14 @@ def encode(image: Image.Image, fmt: str, **save: object) -> bytes:
     return out.getvalue()
 
 
-def camera_exif(*, orientation: int = 1, lat_ref: str = "N", lon_ref: str = "E",
-                below_sea: bool = False, offset: str | None = "+02:00") -> Image.Exif:
+def camera_exif(
+    *,
+    orientation: int = 1,
+    lat_ref: str = "N",
+    lon_ref: str = "E",
+    below_sea: bool = False,
+    offset: str | None = "+02:00",
+) -> Image.Exif:
     exif = Image.Exif()
     exif[0x010F] = "Canon"
     exif[0x0110] = "Canon EOS R5"
@@ -86,12 +97,21 @@ def png_with_header(width: int, height: int, extra_chunks: bytes = b"") -> bytes
     """A PNG whose IHDR claims width × height but whose data is tiny (a bomb's header)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra_chunks
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + extra_chunks
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_claiming(width: int, height: int) -> bytes:
@@ -103,14 +123,23 @@ def jpeg_claiming(width: int, height: int) -> bytes:
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run([default_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-                    *args], check=True, timeout=120)
+    subprocess.run(
+        [default_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args],
+        check=True,
+        timeout=120,
+    )
 
 
-def make_clip(path: Path, *, size: str = "320x240", seconds: float = 2, rate: int = 25,
-                 vcodec: tuple[str, ...] = ("-c:v", "libx264", "-preset", "ultrafast",
-                                            "-pix_fmt", "yuv420p"),
-                 acodec: tuple[str, ...] = ("-c:a", "aac"), black_lead: float = 0) -> Path:
+def make_clip(
+    path: Path,
+    *,
+    size: str = "320x240",
+    seconds: float = 2,
+    rate: int = 25,
+    vcodec: tuple[str, ...] = ("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+    acodec: tuple[str, ...] = ("-c:a", "aac"),
+    black_lead: float = 0,
+) -> Path:
     source = f"testsrc=size={size}:rate={rate}:duration={seconds}"
     video = ["-f", "lavfi", "-i", source]
     filters: list[str] = []

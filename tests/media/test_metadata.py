@@ -40,8 +40,9 @@ def test_capture_time_is_timezone_aware_with_offset_and_local_time_kept() -> Non
     taken = read_image_metadata(jpeg(PIXELS, exif=camera_exif(offset="+02:00"))).taken
 
     assert taken is not None
-    assert taken.instant == datetime(2023, 7, 14, 18, 30, 5, 250000,
-                                     tzinfo=timezone(timedelta(hours=2)))
+    assert taken.instant == datetime(
+        2023, 7, 14, 18, 30, 5, 250000, tzinfo=timezone(timedelta(hours=2))
+    )
     assert taken.instant.astimezone(UTC).hour == 16
     assert taken.local == datetime(2023, 7, 14, 18, 30, 5, 250000)
     assert taken.local.tzinfo is None
@@ -65,7 +66,8 @@ def test_negative_offset_is_west_of_utc() -> None:
 
 def test_gps_refs_sign_the_coordinates() -> None:
     meta = read_image_metadata(
-        jpeg(PIXELS, exif=camera_exif(lat_ref="S", lon_ref="W", below_sea=True)))
+        jpeg(PIXELS, exif=camera_exif(lat_ref="S", lon_ref="W", below_sea=True))
+    )
 
     assert meta.latitude is not None and meta.latitude < 0
     assert meta.longitude is not None and meta.longitude < 0
@@ -90,7 +92,11 @@ def test_tiff_ifd0_tags_are_read() -> None:
     data = encode(Image.fromarray(PIXELS), "TIFF", exif=camera_exif(orientation=6))
     meta = read_image_metadata(data)
     assert (meta.mime, meta.make, meta.model, meta.orientation) == (
-        "image/tiff", "Canon", "Canon EOS R5", 6)
+        "image/tiff",
+        "Canon",
+        "Canon EOS R5",
+        6,
+    )
     assert (meta.width, meta.height, meta.description) == (300, 400, "Pont Neuf at dusk")
     assert meta.taken is None  # IFD0 DateTime is the last edit, never the capture time
 
@@ -116,14 +122,23 @@ def test_heic_metadata() -> None:
     meta = read_metadata(out.getvalue())
     assert isinstance(meta, ImageMetadata)
     assert (meta.mime, meta.width, meta.height, meta.model) == (
-        "image/heic", 400, 300, "Canon EOS R5")
+        "image/heic",
+        400,
+        300,
+        "Canon EOS R5",
+    )
     assert meta.latitude == pytest.approx(48.858200, abs=1e-5)
 
 
 def test_image_without_exif_has_only_dimensions() -> None:
     meta = read_image_metadata(encode(Image.fromarray(PIXELS), "PNG"))
     assert (meta.width, meta.height, meta.make, meta.taken, meta.latitude) == (
-        400, 300, None, None, None)
+        400,
+        300,
+        None,
+        None,
+        None,
+    )
 
 
 def test_garbage_exif_values_become_none() -> None:

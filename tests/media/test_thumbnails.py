@@ -37,8 +37,12 @@ def corner_colours(image: Image.Image) -> list[tuple[int, ...]]:
     """Colours at the centres of the four quadrants: TL, TR, BL, BR."""
     rgb = image.convert("RGB")
     w, h = rgb.size
-    points = [(w // 4, h // 4), (3 * w // 4, h // 4), (w // 4, 3 * h // 4),
-              (3 * w // 4, 3 * h // 4)]
+    points = [
+        (w // 4, h // 4),
+        (3 * w // 4, h // 4),
+        (w // 4, 3 * h // 4),
+        (3 * w // 4, 3 * h // 4),
+    ]
     return [rgb.getpixel(p) for p in points]  # type: ignore[misc]
 
 
@@ -85,8 +89,11 @@ def test_portrait_and_small_images_are_never_enlarged() -> None:
 
 def test_sizes_and_qualities_are_configurable() -> None:
     source = jpeg(np.asarray(Image.fromarray(skdata.coffee()).resize((1600, 1200))))
-    low = generate_thumbnails(source, preview=RenditionSpec(800, 40, "jpeg"),
-                              thumbnail=RenditionSpec(100, 30, "webp", fit="inside"))
+    low = generate_thumbnails(
+        source,
+        preview=RenditionSpec(800, 40, "jpeg"),
+        thumbnail=RenditionSpec(100, 30, "webp", fit="inside"),
+    )
     high = generate_thumbnails(source, preview=RenditionSpec(800, 95, "jpeg"))
     assert (low.preview.width, low.preview.height) == (800, 600)
     assert (low.thumbnail.width, low.thumbnail.height) == (100, 75)
@@ -195,8 +202,7 @@ def test_heic_is_decoded_and_rotated_once() -> None:
 def test_gif_and_animated_webp_use_the_first_frame() -> None:
     frames = [Image.new("RGB", (120, 80), colour) for colour in (RED, BLUE, GREEN)]
     for fmt in ("GIF", "WEBP"):
-        data = encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100,
-                      loop=0)
+        data = encode(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
         assert pil(data).n_frames == 3  # type: ignore[attr-defined]
         result = generate_thumbnails(data)
         assert (result.preview.width, result.preview.height) == (120, 80)
@@ -218,10 +224,12 @@ def test_thumbhash_decodes_to_the_average_colour() -> None:
     assert abs(r - expected[0]) < 8 and abs(g - expected[1]) < 8 and abs(b - expected[2]) < 8
 
     teal = generate_thumbnails(jpeg(Image.new("RGB", (300, 200), (0, 128, 128))))
-    assert all(abs(x - y) < 6 for x, y in zip(decoded_average(teal)[:3], (0, 128, 128),
-                                               strict=True))
+    assert all(
+        abs(x - y) < 6 for x, y in zip(decoded_average(teal)[:3], (0, 128, 128), strict=True)
+    )
     assert thumbhash_reference.thumb_hash_to_approximate_aspect_ratio(
-        list(base64.b64decode(teal.thumbhash))) == pytest.approx(1.5, abs=0.15)
+        list(base64.b64decode(teal.thumbhash))
+    ) == pytest.approx(1.5, abs=0.15)
 
 
 def test_thumbhash_of_transparent_image_records_alpha() -> None:
@@ -289,5 +297,9 @@ def test_dng_metadata_comes_from_its_tiff_directory() -> None:
 
     meta = read_image_metadata(minimal_dng(quadrants(300, 400), orientation=6))
     assert (meta.mime, meta.make, meta.model, meta.orientation) == (
-        "image/x-adobe-dng", "Skyroll", "Test Sensor", 6)
+        "image/x-adobe-dng",
+        "Skyroll",
+        "Test Sensor",
+        6,
+    )
     assert (meta.width, meta.height) == (400, 300)

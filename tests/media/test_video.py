@@ -33,19 +33,34 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     phone = root / "phone.mp4"
     # A phone-style clip: display matrix (ffmpeg: 90° counter-clockwise), creation time and
     # the QuickTime ISO 6709 location; remuxed so the stream data stays as encoded.
-    ffmpeg("-display_rotation:v:0", "90", "-i", str(plain), "-c", "copy",
-           "-metadata", "creation_time=2024-05-01T10:00:00Z",
-           "-metadata", "location=+48.8577+002.2950/",
-           "-metadata", "com.apple.quicktime.location.ISO6709=+48.8577+002.2950+035.000/",
-           "-movflags", "+use_metadata_tags", str(phone))
+    ffmpeg(
+        "-display_rotation:v:0",
+        "90",
+        "-i",
+        str(plain),
+        "-c",
+        "copy",
+        "-metadata",
+        "creation_time=2024-05-01T10:00:00Z",
+        "-metadata",
+        "location=+48.8577+002.2950/",
+        "-metadata",
+        "com.apple.quicktime.location.ISO6709=+48.8577+002.2950+035.000/",
+        "-movflags",
+        "+use_metadata_tags",
+        str(phone),
+    )
     return {
         "plain": plain,
         "phone": phone,
         "dark_start": make_clip(root / "dark.mp4", seconds=3, black_lead=1.2),
-        "webm": make_clip(root / "clip.webm", size="256x144", seconds=1,
-                             vcodec=("-c:v", "libvpx-vp9", "-deadline", "realtime",
-                                     "-cpu-used", "8"),
-                             acodec=("-c:a", "libopus")),
+        "webm": make_clip(
+            root / "clip.webm",
+            size="256x144",
+            seconds=1,
+            vcodec=("-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"),
+            acodec=("-c:a", "libopus"),
+        ),
         "hd": make_clip(root / "hd.mp4", size="1920x1080", seconds=1, rate=30),
     }
 
@@ -69,7 +84,11 @@ def test_video_metadata_from_a_phone_style_clip(clips: dict[str, Path]) -> None:
 def test_webm_metadata(clips: dict[str, Path]) -> None:
     meta = read_video_metadata(clips["webm"])
     assert (meta.mime, meta.container, meta.video_codec, meta.audio_codec) == (
-        "video/webm", "matroska", "vp9", "opus")
+        "video/webm",
+        "matroska",
+        "vp9",
+        "opus",
+    )
     assert (meta.width, meta.height, meta.rotation) == (256, 144, 0)
 
 
@@ -106,11 +125,14 @@ def test_parse_probe_handles_cover_art_fractional_fps_and_iso6709() -> None:
     assert meta.rotation == 90 and (meta.width, meta.height) == (2160, 3840)
     assert meta.duration == 62.5 and meta.bitrate_kbps == 9000
     assert (meta.make, meta.model) == ("Apple", "iPhone 15")
-    assert meta.created_at is not None and meta.created_at.isoformat() == \
-        "2023-12-24T18:05:09+01:00"
+    assert (
+        meta.created_at is not None and meta.created_at.isoformat() == "2023-12-24T18:05:09+01:00"
+    )
     assert (meta.latitude, meta.longitude, meta.altitude) == (-33.8568, 151.2153, 5.1)
-    assert transcode_decision(meta).reason == \
-        "not web-playable: video codec hevc, pixel format yuv420p10le"
+    assert (
+        transcode_decision(meta).reason
+        == "not web-playable: video codec hevc, pixel format yuv420p10le"
+    )
 
 
 def test_iso6709_rejects_nonsense() -> None:
@@ -146,17 +168,40 @@ def test_poster_is_scaled_to_the_preview_size(clips: dict[str, Path]) -> None:
 
 def test_all_dark_clip_keeps_the_brightest_frame(tmp_path: Path) -> None:
     dark = tmp_path / "night.mp4"
-    ffmpeg("-f", "lavfi", "-i", "color=c=0x080808:size=160x120:rate=10:duration=2",
-           "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(dark))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=0x080808:size=160x120:rate=10:duration=2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        str(dark),
+    )
     poster = extract_poster(dark, read_video_metadata(dark))
     assert poster.all_dark and poster.mean_luma < 16
 
 
 def meta_of(**changes: object) -> VideoMetadata:
     base: dict[str, object] = dict(
-        mime="video/mp4", container="mov", duration=10.0, video_codec="h264",
-        pixel_format="yuv420p", audio_codec="aac", width=1280, height=720, coded_width=1280,
-        coded_height=720, fps=30.0, rotation=0, bitrate_kbps=4000, created_at=None)
+        mime="video/mp4",
+        container="mov",
+        duration=10.0,
+        video_codec="h264",
+        pixel_format="yuv420p",
+        audio_codec="aac",
+        width=1280,
+        height=720,
+        coded_width=1280,
+        coded_height=720,
+        fps=30.0,
+        rotation=0,
+        bitrate_kbps=4000,
+        created_at=None,
+    )
     return VideoMetadata(**{**base, **changes})  # type: ignore[arg-type]
 
 
@@ -177,8 +222,9 @@ def meta_of(**changes: object) -> VideoMetadata:
         (TranscodePolicy.OPTIMAL, {"width": 1080, "height": 1920}, True),
     ],
 )
-def test_transcode_policy(policy: TranscodePolicy, changes: dict[str, object],
-                          expected: bool) -> None:
+def test_transcode_policy(
+    policy: TranscodePolicy, changes: dict[str, object], expected: bool
+) -> None:
     assert transcode_decision(meta_of(**changes), policy).transcode is expected
 
 
@@ -198,15 +244,17 @@ def test_transcode_makes_web_playable_720p_mp4(clips: dict[str, Path], tmp_path:
     assert not transcode_decision(out, TranscodePolicy.OPTIMAL).transcode
 
 
-def test_transcode_of_rotated_portrait_keeps_it_upright(clips: dict[str, Path],
-                                                        tmp_path: Path) -> None:
+def test_transcode_of_rotated_portrait_keeps_it_upright(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
     result = transcode(clips["phone"], tmp_path, TranscodeOptions(target_resolution=120))
     out = read_video_metadata(result.path)
     assert (out.width, out.height, out.rotation) == (120, 160, 0)
 
 
-def test_transcode_of_webm_without_downscale_keeps_size(clips: dict[str, Path],
-                                                        tmp_path: Path) -> None:
+def test_transcode_of_webm_without_downscale_keeps_size(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
     result = transcode(clips["webm"], tmp_path)
     out = read_video_metadata(result.path)
     assert (out.video_codec, out.audio_codec, out.width, out.height) == ("h264", "aac", 256, 144)
