@@ -2,9 +2,9 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, admin, server
+from chalicelib.api import accounts, admin, assets, server
 
 app = Chalice(app_name="skyroll")
 
-for blueprint in (server.bp, accounts.bp, admin.bp):
+for blueprint in (server.bp, accounts.bp, admin.bp, assets.bp):
     app.register_blueprint(blueprint, url_prefix="/api")

@@ -87,6 +87,36 @@ class Container:
         return UserService(self.pool, self.users_repo, InvitationRepository(self.pool),
                            self.settings.public_url)
 
+    @cached_property
+    def store(self) -> Any:
+        from chalicelib.storage.s3 import ObjectStore
+
+        return ObjectStore(self.s3, self.settings.bucket)
+
+    @cached_property
+    def asset_repo(self) -> Any:
+        from chalicelib.repositories.assets import AssetRepository
+
+        return AssetRepository(self.pool)
+
+    @cached_property
+    def pipeline_repo(self) -> Any:
+        from chalicelib.repositories.pipeline import PipelineRepository
+
+        return PipelineRepository(self.pool)
+
+    @cached_property
+    def upload_service(self) -> Any:
+        from chalicelib.services.uploads import UploadService
+
+        return UploadService(self.pool, self.asset_repo, self.store, self.settings)
+
+    @cached_property
+    def asset_service(self) -> Any:
+        from chalicelib.services.assets import AssetService
+
+        return AssetService(self.asset_repo, self.store, self.settings)
+
     def queue_url(self, stage: str) -> str:
         return self._queue_urls(stage)
 

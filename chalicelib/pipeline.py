@@ -33,11 +33,13 @@ class Stage:
     container: bool = False
     # Only for these asset types ("IMAGE", "VIDEO"); empty means all.
     asset_types: tuple[str, ...] = ()
+    # A required stage's failure fails the asset; an optional one is recorded and skipped.
+    required: bool = False
 
     @property
     def visibility_timeout_seconds(self) -> int:
-        # AWS guidance: at least 6x the function timeout when batching from SQS.
-        return max(30, 6 * self.timeout_seconds)
+        # AWS guidance: at least 6x the function timeout, plus the batching window.
+        return max(30, 6 * self.timeout_seconds + self.batching_window_seconds)
 
     @property
     def is_s3_triggered(self) -> bool:
@@ -54,6 +56,18 @@ STAGES: tuple[Stage, ...] = (
         timeout_seconds=120,
         memory_mb=1024,
         reserved_concurrency=10,
+        required=True,
+    ),
+    Stage(
+        name="thumbnail",
+        trigger="ingest",
+        handler="functions.thumbnail.handler:handler",
+        batch_size=5,
+        batching_window_seconds=1,
+        timeout_seconds=120,
+        memory_mb=2048,
+        reserved_concurrency=10,
+        required=True,
     ),
 )
 

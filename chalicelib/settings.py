@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     admin_name: str = "Admin"
 
+    # Uploads: presigned URLs live at most 15 minutes; large files go multipart.
+    upload_url_ttl_seconds: int = Field(default=15 * 60, ge=60, le=15 * 60)
+    multipart_threshold_bytes: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
+    multipart_part_size_bytes: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    max_upload_bytes: int = Field(default=50 * 1024**3, ge=1)
+    pending_upload_ttl_hours: int = Field(default=24, ge=1)
+    trash_retention_days: int = Field(default=30, ge=1)
+
     # The local stack (make dev): ports on 127.0.0.1.
     local_api_port: int = 8000
     local_pg_port: int = 54329

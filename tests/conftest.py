@@ -64,3 +64,33 @@ def container(settings: Settings) -> Iterator[Container]:
     yield c
     use_container(None)
     c.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    from chalicelib.local.moto_server import MotoServer
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    server = MotoServer(free_port()).start()
+    yield server.endpoint_url
+    server.stop()
+
+
+@pytest.fixture
+def aws_container(settings: Settings, moto_endpoint: str) -> Iterator[Container]:
+    """A container on real PostgreSQL and moto, with this test's own bucket and queues."""
+    from chalicelib.local.aws import bootstrap
+
+    suffix = uuid.uuid4().hex[:8]
+    own = settings.model_copy(update={
+        "aws_endpoint_url": moto_endpoint, "bucket": f"skyroll-{suffix}",
+        "queue_prefix": f"t{suffix}-", "uploads_topic": f"t{suffix}-uploads",
+        "multipart_threshold_bytes": 6 * 1024 * 1024,
+        "multipart_part_size_bytes": 5 * 1024 * 1024})
+    c = Container(own)
+    bootstrap(own, c.s3, c.sqs, c.sns, visibility_timeout_override=2)
+    use_container(c)
+    yield c
+    use_container(None)
+    c.close()

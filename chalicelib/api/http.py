@@ -109,6 +109,11 @@ def _serialise(result: Any, status: int) -> Response:
     return _json_response(status, payload)
 
 
+def respond(model: BaseModel, status: int) -> Response:
+    """For routes whose status depends on the outcome (201 created vs 200 duplicate)."""
+    return _json_response(status, model.model_dump(mode="json", by_alias=True))
+
+
 def redirect(url: str, *, cache_control: str = "private, max-age=60") -> Response:
     return Response(body="", status_code=302,
                     headers={"Location": url, "Cache-Control": cache_control})

@@ -38,3 +38,104 @@ def presign_get(s3: Any, bucket: str, key: str, *, filename: str | None = None,
     if cache_control:
         params["ResponseCacheControl"] = cache_control
     return str(s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))
+
+
+class ObjectStore:
+    """The one bucket, behind a small port: presigning, multipart, reads and deletes."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+
+    # --- presigned --------------------------------------------------------------------
+    def presign_put(self, key: str, *, content_type: str, size: int, checksum_b64: str,
+                    expires_in: int) -> tuple[str, dict[str, str]]:
+        return presign_put(self.s3, self.bucket, key, content_type=content_type,
+                           content_length=size, checksum_sha256_b64=checksum_b64,
+                           expires_in=expires_in)
+
+    def presign_get(self, key: str, **kwargs: Any) -> str:
+        return presign_get(self.s3, self.bucket, key, **kwargs)
+
+    # --- multipart ------------------------------------------------------------------
+    def create_multipart(self, key: str, content_type: str) -> str:
+        response = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key,
+                                                   ContentType=content_type,
+                                                   ChecksumAlgorithm="SHA256")
+        return str(response["UploadId"])
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, size: int,
+                     checksum_b64: str, expires_in: int) -> tuple[str, dict[str, str]]:
+        if not 0 < expires_in <= MAX_PRESIGN_SECONDS:
+            raise ValueError("presigned URLs live at most 15 minutes")
+        url = self.s3.generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
+                    "PartNumber": part_number, "ContentLength": size,
+                    "ChecksumSHA256": checksum_b64, "ChecksumAlgorithm": "SHA256"},
+            ExpiresIn=expires_in, HttpMethod="PUT")
+        return str(url), {"x-amz-checksum-sha256": checksum_b64,
+                          "x-amz-sdk-checksum-algorithm": "SHA256"}
+
+    def list_parts(self, key: str, upload_id: str) -> list[dict[str, Any]]:
+        parts: list[dict[str, Any]] = []
+        marker = 0
+        while True:
+            page = self.s3.list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id,
+                                      PartNumberMarker=marker)
+            parts.extend(page.get("Parts", []))
+            if not page.get("IsTruncated"):
+                return parts
+            marker = int(page["NextPartNumberMarker"])
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
+        self.s3.complete_multipart_upload(
+            Bucket=self.bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": [
+                {k: p[k] for k in ("PartNumber", "ETag", "ChecksumSHA256") if p.get(k)}
+                for p in parts]})
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                raise
+
+    # --- objects --------------------------------------------------------------------
+    def head(self, key: str) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return dict(self.s3.head_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED"))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+
+    def download(self, key: str, fileobj: Any) -> None:
+        self.s3.download_fileobj(self.bucket, key, fileobj)
+
+    def put(self, key: str, body: bytes, content_type: str) -> None:
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def delete(self, key: str) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Deletes every object under ``prefix`` (an asset's folder); returns how many."""
+        deleted = 0
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+            if keys:
+                self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+                deleted += len(keys)
+        return deleted
+
+    def keys(self, prefix: str) -> list[str]:
+        paginator = self.s3.get_paginator("list_objects_v2")
+        return [o["Key"] for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+                for o in page.get("Contents", [])]

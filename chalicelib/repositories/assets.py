@@ -1,0 +1,191 @@
+"""Assets, uploads and EXIF rows. Every read and write that a user can reach is scoped by
+``owner_id``; the worker-side methods take an asset id the pipeline itself produced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+Row = dict[str, Any]
+
+EXIF_COLUMNS = (
+    "make", "model", "lens_model", "f_number", "exposure_time", "iso", "focal_length", "latitude",
+    "longitude", "altitude", "date_time_original", "time_zone", "exif_image_width",
+    "exif_image_height", "orientation", "description", "file_size_in_byte", "fps", "video_codec",
+    "audio_codec", "rotation", "city", "state", "country",
+)
+_SELECT = (
+    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif"
+    " FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
+)
+
+
+class AssetRepository:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    # --- uploads --------------------------------------------------------------------
+    def find_by_checksums(self, owner_id: UUID, checksums: list[bytes]) -> list[Row]:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT id, checksum, trashed_at IS NOT NULL AS is_trashed FROM assets"
+                " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
+                (owner_id, checksums)).fetchall()
+
+    @staticmethod
+    def lock_owner(conn: Any, owner_id: UUID) -> None:
+        """Serialises one user's upload creations (quota check + insert) in this transaction."""
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 7))", (owner_id,))
+
+    @staticmethod
+    def usage_bytes(conn: Any, owner_id: UUID) -> int:
+        row = conn.execute("SELECT coalesce(sum(file_size), 0)::bigint AS used FROM assets"
+                           " WHERE owner_id = %s AND status <> 'failed'", (owner_id,)).fetchone()
+        return int(row["used"])
+
+    @staticmethod
+    def insert_pending(conn: Any, values: dict[str, Any]) -> Row | None:
+        """None when the user already has these bytes (the unique index decides, not a read)."""
+        return conn.execute(
+            "INSERT INTO assets (id, owner_id, type, original_file_name, original_mime_type,"
+            " checksum, file_size, storage_key, device_asset_id, device_id, file_created_at,"
+            " file_modified_at) VALUES (%(id)s, %(owner_id)s, %(type)s, %(original_file_name)s,"
+            " %(original_mime_type)s, %(checksum)s, %(file_size)s, %(storage_key)s,"
+            " %(device_asset_id)s, %(device_id)s, %(file_created_at)s, %(file_modified_at)s)"
+            " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' DO NOTHING RETURNING id",
+            values).fetchone()
+
+    @staticmethod
+    def insert_upload(conn: Any, values: dict[str, Any]) -> Row:
+        return conn.execute(
+            "INSERT INTO uploads (asset_id, owner_id, method, s3_upload_id, part_size, part_count,"
+            " content_type, expires_at) VALUES (%(asset_id)s, %(owner_id)s, %(method)s,"
+            " %(s3_upload_id)s, %(part_size)s, %(part_count)s, %(content_type)s, %(expires_at)s)"
+            " RETURNING id", values).fetchone()
+
+    def get_upload(self, owner_id: UUID, upload_id: UUID) -> Row | None:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT u.*, a.storage_key, a.file_size, a.status AS asset_status FROM uploads u"
+                " JOIN assets a ON a.id = u.asset_id WHERE u.id = %s AND u.owner_id = %s",
+                (upload_id, owner_id)).fetchone()
+
+    def mark_upload_completed(self, upload_id: UUID) -> None:
+        with self._pool.connection() as conn:
+            conn.execute("UPDATE uploads SET completed_at = coalesce(completed_at, now())"
+                         " WHERE id = %s", (upload_id,))
+
+    def delete_pending(self, asset_id: UUID) -> None:
+        with self._pool.connection() as conn:
+            conn.execute("DELETE FROM assets WHERE id = %s AND status = 'pending'", (asset_id,))
+
+    def expired_pending(self, older_than: datetime, limit: int = 500) -> list[Row]:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT a.id, a.storage_key, u.s3_upload_id FROM assets a"
+                " LEFT JOIN uploads u ON u.asset_id = a.id"
+                " WHERE a.status = 'pending' AND a.created_at < %s ORDER BY a.created_at LIMIT %s",
+                (older_than, limit)).fetchall()
+
+    # --- reads ----------------------------------------------------------------------
+    def get(self, owner_id: UUID, asset_id: UUID) -> Row | None:
+        with self._pool.connection() as conn:
+            return conn.execute(f"{_SELECT} WHERE a.id = %s AND a.owner_id = %s",
+                                (asset_id, owner_id)).fetchone()
+
+    def list(self, owner_id: UUID, filters: dict[str, Any], limit: int, offset: int) -> list[Row]:
+        where = ["a.owner_id = %(owner)s"]
+        params: dict[str, Any] = {"owner": owner_id, "limit": limit, "offset": offset, **filters}
+        if filters.get("type"):
+            where.append("a.type = %(type)s")
+        if filters.get("status"):
+            where.append("a.status = %(status)s")
+        if filters.get("is_favorite") is not None:
+            where.append("a.is_favorite = %(is_favorite)s")
+        if filters.get("is_archived") is not None:
+            where.append("a.is_archived = %(is_archived)s")
+        # Trashed assets only show when asked for, as in Immich.
+        where.append("(a.trashed_at IS NOT NULL) = %(trashed)s")
+        params["trashed"] = bool(filters.get("is_trashed"))
+        if filters.get("taken_after"):
+            where.append("coalesce(a.taken_at, a.file_created_at) >= %(taken_after)s")
+        if filters.get("taken_before"):
+            where.append("coalesce(a.taken_at, a.file_created_at) < %(taken_before)s")
+        sql = (f"{_SELECT} WHERE {' AND '.join(where)}"
+               " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
+               " LIMIT %(limit)s OFFSET %(offset)s")
+        with self._pool.connection() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def statistics(self, owner_id: UUID) -> Row:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT count(*) FILTER (WHERE type = 'IMAGE' AND live) AS images,"
+                " count(*) FILTER (WHERE type = 'VIDEO' AND live) AS videos,"
+                " count(*) FILTER (WHERE live) AS total,"
+                " count(*) FILTER (WHERE is_favorite AND live) AS favorites,"
+                " count(*) FILTER (WHERE is_archived AND live) AS archived,"
+                " count(*) FILTER (WHERE trashed_at IS NOT NULL) AS trashed,"
+                " count(*) FILTER (WHERE status = 'failed') AS failed,"
+                " count(*) FILTER (WHERE status IN ('pending', 'processing')) AS pending,"
+                " coalesce(sum(file_size) FILTER (WHERE status <> 'failed'), 0)::bigint AS usage_bytes"
+                " FROM (SELECT *, trashed_at IS NULL AND status = 'ready' AS live FROM assets"
+                "       WHERE owner_id = %s) x", (owner_id,)).fetchone()
+
+    # --- user changes ---------------------------------------------------------------
+    def update_flags(self, owner_id: UUID, asset_id: UUID, changes: dict[str, Any]) -> bool:
+        sets = [f"{c} = %({c})s" for c in ("is_favorite", "is_archived") if c in changes]
+        if "taken_at" in changes:
+            sets += ["taken_at = %(taken_at)s", "local_date_time = %(taken_at)s"]
+        sql = (f"UPDATE assets SET {', '.join(sets + ['updated_at = now()'])}"
+               " WHERE id = %(id)s AND owner_id = %(owner)s")
+        with self._pool.connection() as conn:
+            return conn.execute(sql, {**changes, "id": asset_id, "owner": owner_id}).rowcount == 1
+
+    def upsert_exif(self, asset_id: UUID, values: dict[str, Any], conn: Any = None) -> None:
+        cols = [c for c in values if c in EXIF_COLUMNS]
+        if not cols:
+            return
+        sql = (f"INSERT INTO asset_exif (asset_id, {', '.join(cols)}) VALUES (%(asset_id)s, "
+               f"{', '.join(f'%({c})s' for c in cols)}) ON CONFLICT (asset_id) DO UPDATE SET "
+               f"{', '.join(f'{c} = EXCLUDED.{c}' for c in cols)}")
+        params = {**{c: values[c] for c in cols}, "asset_id": asset_id}
+        if conn is not None:
+            conn.execute(sql, params)
+            return
+        with self._pool.connection() as c:
+            c.execute(sql, params)
+
+    def trash(self, owner_id: UUID, ids: list[UUID]) -> list[UUID]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "UPDATE assets SET trashed_at = coalesce(trashed_at, now()), updated_at = now()"
+                " WHERE owner_id = %s AND id = ANY(%s) RETURNING id", (owner_id, ids)).fetchall()
+        return [r["id"] for r in rows]
+
+    def restore(self, owner_id: UUID, ids: list[UUID] | None) -> int:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "UPDATE assets SET trashed_at = NULL, updated_at = now() WHERE owner_id = %s"
+                " AND trashed_at IS NOT NULL AND (%s::uuid[] IS NULL OR id = ANY(%s::uuid[]))",
+                (owner_id, ids, ids)).rowcount
+
+    def owned_keys(self, owner_id: UUID, ids: list[UUID]) -> list[Row]:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT id, storage_key FROM assets WHERE owner_id = %s AND id = ANY(%s)",
+                (owner_id, ids)).fetchall()
+
+    def trashed_before(self, owner_id: UUID | None, before: datetime, limit: int = 500) -> list[Row]:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT id, owner_id, storage_key FROM assets WHERE trashed_at IS NOT NULL"
+                " AND trashed_at < %s AND (%s::uuid IS NULL OR owner_id = %s) LIMIT %s",
+                (before, owner_id, owner_id, limit)).fetchall()
+
+    def delete(self, ids: list[UUID]) -> int:
+        with self._pool.connection() as conn:
+            return conn.execute("DELETE FROM assets WHERE id = ANY(%s)", (ids,)).rowcount

@@ -1,0 +1,232 @@
+"""DTOs for uploads and assets (Immich's AssetResponseDto field names where they match)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AfterValidator, Field, field_validator
+
+from chalicelib.api.dto import Dto, ResponseDto
+
+
+def decode_checksum(value: str) -> bytes:
+    """A SHA-256 digest as base64 (what S3 wants) or hex; anything else is refused."""
+    value = value.strip()
+    if len(value) == 64:
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            pass
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ValueError("checksum must be a SHA-256 digest, base64 (44 chars) or hex (64 chars)")
+    return raw
+
+
+def encode_checksum(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+Checksum = Annotated[str, AfterValidator(lambda v: encode_checksum(decode_checksum(v)))]
+
+
+class BulkCheckItem(Dto):
+    id: str = Field(min_length=1, max_length=1024)
+    checksum: Checksum
+
+
+class BulkUploadCheckRequest(Dto):
+    assets: list[BulkCheckItem] = Field(min_length=1, max_length=1000)
+
+
+class BulkCheckResult(ResponseDto):
+    id: str
+    action: Literal["accept", "reject"]
+    reason: Literal["duplicate"] | None = None
+    asset_id: UUID | None = None
+    is_trashed: bool | None = None
+
+
+class BulkUploadCheckResponse(ResponseDto):
+    results: list[BulkCheckResult]
+
+
+class CreateUploadRequest(Dto):
+    filename: str = Field(min_length=1, max_length=255)
+    size: int = Field(ge=0)
+    checksum: Checksum
+    content_type: str = Field(min_length=3, max_length=127)
+    file_created_at: datetime
+    file_modified_at: datetime
+    device_asset_id: str | None = Field(default=None, max_length=512)
+    device_id: str | None = Field(default=None, max_length=512)
+
+    @field_validator("filename")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if "/" in value or "\\" in value or value in {".", ".."} or "\x00" in value:
+            raise ValueError("filename must be a plain file name without path parts")
+        return value
+
+
+class PartUrl(ResponseDto):
+    part_number: int
+    url: str
+    headers: dict[str, str]
+
+
+class CreateUploadResponse(ResponseDto):
+    status: Literal["created", "duplicate"]
+    asset_id: UUID
+    upload_id: UUID | None = None
+    method: Literal["PUT", "MULTIPART"] | None = None
+    url: str | None = None
+    headers: dict[str, str] | None = None
+    part_size: int | None = None
+    part_count: int | None = None
+    expires_at: datetime | None = None
+
+
+class PartChecksum(Dto):
+    part_number: int = Field(ge=1, le=10_000)
+    checksum: Checksum
+
+
+class PartUrlsRequest(Dto):
+    parts: list[PartChecksum] = Field(min_length=1, max_length=100)
+
+
+class PartUrlsResponse(ResponseDto):
+    parts: list[PartUrl]
+
+
+class UploadedPart(ResponseDto):
+    part_number: int
+    size: int
+    etag: str
+    checksum: str | None
+
+
+class UploadedPartsResponse(ResponseDto):
+    parts: list[UploadedPart]
+
+
+class CompleteUploadRequest(Dto):
+    # Optional: the server lists what S3 holds; etags given here are checked against it.
+    parts: list[dict[str, int | str]] | None = None
+
+
+class CompleteUploadResponse(ResponseDto):
+    asset_id: UUID
+    status: str
+
+
+class ExifInfo(ResponseDto):
+    make: str | None = None
+    model: str | None = None
+    lens_model: str | None = None
+    f_number: float | None = None
+    exposure_time: str | None = None
+    iso: int | None = None
+    focal_length: float | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    altitude: float | None = None
+    date_time_original: datetime | None = None
+    time_zone: str | None = None
+    exif_image_width: int | None = None
+    exif_image_height: int | None = None
+    orientation: int | None = None
+    description: str | None = None
+    file_size_in_byte: int | None = None
+    fps: float | None = None
+    video_codec: str | None = None
+    audio_codec: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+
+
+class AssetResponse(ResponseDto):
+    id: UUID
+    owner_id: UUID
+    type: Literal["IMAGE", "VIDEO"]
+    status: Literal["pending", "processing", "ready", "failed"]
+    failure_reason: str | None
+    original_file_name: str
+    original_mime_type: str
+    checksum: str
+    file_created_at: datetime
+    file_modified_at: datetime
+    local_date_time: datetime | None
+    is_favorite: bool
+    is_archived: bool
+    is_trashed: bool
+    duration: str | None = Field(description="H:MM:SS.ffffff, as Immich")
+    thumbhash: str | None
+    width: int | None
+    height: int | None
+    device_asset_id: str | None
+    device_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    exif_info: ExifInfo | None
+
+
+class AssetListQuery(Dto):
+    page: int = Field(default=1, ge=1)
+    size: int = Field(default=100, ge=1, le=1000)
+    type: Literal["IMAGE", "VIDEO"] | None = None
+    is_favorite: bool | None = None
+    is_archived: bool | None = None
+    is_trashed: bool | None = None
+    status: Literal["pending", "processing", "ready", "failed"] | None = None
+    taken_after: datetime | None = None
+    taken_before: datetime | None = None
+
+
+class AssetPage(ResponseDto):
+    items: list[AssetResponse]
+    next_page: int | None
+
+
+class UpdateAssetRequest(Dto):
+    is_favorite: bool | None = None
+    is_archived: bool | None = None
+    description: str | None = Field(default=None, max_length=10_000)
+    date_time_original: datetime | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+
+class DeleteAssetsRequest(Dto):
+    ids: list[UUID] = Field(min_length=1, max_length=1000)
+    force: bool = False
+
+
+class AssetIdsRequest(Dto):
+    ids: list[UUID] | None = Field(default=None, max_length=1000)
+
+
+class CountResponse(ResponseDto):
+    count: int
+
+
+class AssetStatistics(ResponseDto):
+    images: int
+    videos: int
+    total: int
+    favorites: int
+    archived: int
+    trashed: int
+    failed: int
+    pending: int
+    usage_bytes: int
+    quota_size_in_bytes: int | None

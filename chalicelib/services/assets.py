@@ -1,0 +1,122 @@
+"""The asset library: browse, change, trash, restore, delete for good, download."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from chalicelib import errors
+from chalicelib.observability import logger
+from chalicelib.repositories.assets import AssetRepository
+from chalicelib.schemas import assets as s
+from chalicelib.services.auth import AuthUser
+from chalicelib.settings import Settings
+from chalicelib.storage import keys
+from chalicelib.storage.s3 import ObjectStore
+
+
+def format_duration(seconds: float | None) -> str | None:
+    if seconds is None:
+        return None
+    hours, rest = divmod(float(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{int(hours)}:{int(minutes):02d}:{secs:09.6f}"
+
+
+def to_response(row: dict[str, Any]) -> s.AssetResponse:
+    exif = row.get("exif")
+    return s.AssetResponse(
+        id=row["id"], owner_id=row["owner_id"], type=row["type"], status=row["status"],
+        failure_reason=row["failure_reason"], original_file_name=row["original_file_name"],
+        original_mime_type=row["original_mime_type"],
+        checksum=s.encode_checksum(bytes(row["checksum"])),
+        file_created_at=row["file_created_at"], file_modified_at=row["file_modified_at"],
+        local_date_time=row["local_date_time"] or row["file_created_at"],
+        is_favorite=row["is_favorite"], is_archived=row["is_archived"],
+        is_trashed=row["is_trashed"], duration=format_duration(row["duration_seconds"]),
+        thumbhash=row["thumbhash"], width=row["width"], height=row["height"],
+        device_asset_id=row["device_asset_id"], device_id=row["device_id"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
+        exif_info=s.ExifInfo.model_validate(
+            {**exif, "file_size_in_byte": exif.get("file_size_in_byte") or row["file_size"]})
+        if exif else None)
+
+
+class AssetService:
+    def __init__(self, assets: AssetRepository, store: ObjectStore, settings: Settings) -> None:
+        self._assets = assets
+        self._store = store
+        self._settings = settings
+
+    def list(self, auth: AuthUser, query: s.AssetListQuery) -> s.AssetPage:
+        filters = query.model_dump(exclude={"page", "size"}, exclude_none=True)
+        rows = self._assets.list(auth.id, filters, query.size + 1, (query.page - 1) * query.size)
+        return s.AssetPage(items=[to_response(r) for r in rows[:query.size]],
+                           next_page=query.page + 1 if len(rows) > query.size else None)
+
+    def get(self, auth: AuthUser, asset_id: UUID) -> s.AssetResponse:
+        return to_response(self._load(auth, asset_id))
+
+    def update(self, auth: AuthUser, asset_id: UUID, dto: s.UpdateAssetRequest) -> s.AssetResponse:
+        self._load(auth, asset_id)
+        changes = dto.model_dump(exclude_unset=True)
+        flags = {k: v for k, v in changes.items() if k in ("is_favorite", "is_archived")}
+        if "date_time_original" in changes:
+            flags["taken_at"] = changes["date_time_original"]
+        if flags:
+            self._assets.update_flags(auth.id, asset_id, flags)
+        exif = {k: v for k, v in changes.items()
+                if k in ("description", "date_time_original", "latitude", "longitude")}
+        if ("latitude" in exif) != ("longitude" in exif):
+            raise errors.BadRequest("latitude and longitude are corrected together")
+        if exif:
+            self._assets.upsert_exif(asset_id, exif)
+        return self.get(auth, asset_id)
+
+    def delete(self, auth: AuthUser, dto: s.DeleteAssetsRequest) -> None:
+        owned = self._assets.owned_keys(auth.id, dto.ids)
+        if len(owned) != len(set(dto.ids)):
+            raise errors.NotFound("One or more assets not found")
+        if not dto.force:
+            self._assets.trash(auth.id, dto.ids)
+            return
+        self._purge(owned)
+
+    def restore(self, auth: AuthUser, dto: s.AssetIdsRequest) -> s.CountResponse:
+        return s.CountResponse(count=self._assets.restore(auth.id, dto.ids))
+
+    def empty_trash(self, auth: AuthUser) -> s.CountResponse:
+        far_future = datetime.now(UTC) + timedelta(days=1)
+        total = 0
+        while rows := self._assets.trashed_before(auth.id, far_future):
+            total += self._purge(rows)
+        return s.CountResponse(count=total)
+
+    def original_url(self, auth: AuthUser, asset_id: UUID) -> str:
+        row = self._load(auth, asset_id)
+        if row["status"] == "pending":
+            raise errors.NotFound("The original has not been uploaded yet")
+        return self._store.presign_get(row["storage_key"], filename=row["original_file_name"],
+                                       content_type=row["original_mime_type"], expires_in=300)
+
+    def statistics(self, auth: AuthUser) -> s.AssetStatistics:
+        row = self._assets.statistics(auth.id)
+        return s.AssetStatistics(**row, quota_size_in_bytes=auth.quota_size_in_bytes)
+
+    # --- shared with scheduled jobs ---------------------------------------------------
+    def _purge(self, rows: list[dict[str, Any]]) -> int:
+        """Deletes every object of each asset, then its rows. Objects first: a crash in
+        between leaves a row to retry, never an object nobody can find."""
+        for row in rows:
+            owner, _, _ = row["storage_key"].removeprefix("users/").partition("/")
+            self._store.delete_prefix(keys.asset_prefix(UUID(owner), row["id"]))
+        deleted = self._assets.delete([r["id"] for r in rows])
+        logger.info("purged assets", extra={"count": deleted})
+        return deleted
+
+    def _load(self, auth: AuthUser, asset_id: UUID) -> dict[str, Any]:
+        row = self._assets.get(auth.id, asset_id)
+        if row is None:
+            raise errors.NotFound("Asset not found")
+        return row

@@ -1,0 +1,120 @@
+"""Ingest: a new original in S3 becomes a described asset, or a failed one with a reason.
+
+At-least-once: S3 and SQS may deliver an event more than once (moto even emits two for a
+multipart completion); the atomic claim makes every extra delivery a no-op. Media problems
+(corrupt, empty, unsupported, too large) fail the asset and finish the message; anything
+else (database, S3) raises so the message is retried and, in the end, dead-lettered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from chalicelib import pipeline
+from chalicelib.observability import logger, metrics
+from chalicelib.storage import keys
+from chalicelib.workers import dispatch
+from chalicelib.workers.events import S3Object, s3_objects
+from chalicelib.workers.ingest_metadata import describe
+
+STAGE = "ingest"
+
+
+class Rejected(Exception):
+    """The object is not the upload that was announced; it is removed, the asset fails."""
+
+
+def handle(body: str, container: Any) -> None:
+    for obj in s3_objects(body):
+        ingest_object(obj, container)
+
+
+def ingest_object(obj: S3Object, c: Any) -> None:
+    if keys.parse_original(obj.key) is None:
+        return  # derivatives (thumbnails, previews) also raise ObjectCreated: not ours
+    if obj.bucket != c.settings.bucket:
+        logger.warning("event for another bucket", extra={"bucket": obj.bucket})
+        return
+    repo = c.pipeline_repo
+    lease = pipeline.get_stage(STAGE).visibility_timeout_seconds
+    asset = repo.claim_for_ingest(obj.key, lease)
+    if asset is None:
+        _unclaimed(obj, c)
+        return
+    logger.append_keys(asset_id=str(asset["id"]))
+    try:
+        _ingest(asset, c)
+    except Rejected as exc:
+        c.store.delete(asset["storage_key"])
+        repo.fail(asset["id"], STAGE, str(exc))
+        metrics.add_metric(name="IngestRejected", unit="Count", value=1)
+    except BaseException:
+        repo.release(asset["id"])  # let the retried message claim it again
+        raise
+    finally:
+        logger.remove_keys(["asset_id"])
+
+
+def _unclaimed(obj: S3Object, c: Any) -> None:
+    status = c.pipeline_repo.status_of_key(obj.key)
+    if status is None:
+        # Nobody announced this upload: report it for the cleanup job, never keep it silently.
+        c.pipeline_repo.record_orphan(obj.key, obj.size)
+        logger.warning("object without an upload record", extra={"key": obj.key})
+    else:
+        logger.info("duplicate event ignored", extra={"key": obj.key, "status": status})
+
+
+def _ingest(asset: dict[str, Any], c: Any) -> None:
+    from botocore.exceptions import FlexibleChecksumError
+
+    from chalicelib.media.errors import MediaError
+
+    key = asset["storage_key"]
+    head = c.store.head(key)
+    if head is None:
+        raise Rejected("The uploaded object is missing from storage")
+    if int(head["ContentLength"]) != asset["file_size"]:
+        raise Rejected(f"Size mismatch: the upload announced {asset['file_size']} bytes,"
+                       f" storage holds {head['ContentLength']}")
+    with tempfile.TemporaryDirectory(prefix="skyroll-ingest-") as tmp:
+        path = Path(tmp) / f"original.{key.rsplit('.', 1)[-1]}"
+        try:
+            digest = _download(c, key, path)
+        except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
+            raise Rejected("Checksum mismatch: the stored bytes are not the announced file") from exc
+        if digest != bytes(asset["checksum"]):
+            raise Rejected("Checksum mismatch: the stored bytes are not the announced file")
+        try:
+            facts, exif = describe(path, asset, c.settings)
+        except MediaError as exc:
+            c.pipeline_repo.fail(asset["id"], STAGE, exc.reason)
+            metrics.add_metric(name="IngestFailed", unit="Count", value=1)
+            logger.info("ingest failed", extra={"reason": exc.reason, "code": exc.code})
+            return
+    following = dispatch.next_stages(STAGE, facts["type"])
+    c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
+    for stage in following:
+        dispatch.send(c, stage, asset["id"])
+    metrics.add_metric(name="AssetIngested", unit="Count", value=1)
+
+
+def _download(c: Any, key: str, path: Path) -> bytes:
+    """Streams the object to /tmp, hashing on the way (multipart objects have no whole-object
+    SHA-256 in S3, so we always compute it ourselves)."""
+    sha = hashlib.sha256()
+
+    class _Hashing:
+        def __init__(self, f: Any) -> None:
+            self._f = f
+
+        def write(self, data: bytes) -> int:
+            sha.update(data)
+            return int(self._f.write(data))
+
+    with path.open("wb") as f:
+        c.store.download(key, _Hashing(f))
+    return sha.digest()

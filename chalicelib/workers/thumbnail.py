@@ -1,0 +1,40 @@
+"""Thumbnail stage: preview.jpeg (1440 px) + thumbnail.webp (250 px) + thumbhash, from the
+original (images) or from a poster frame that is not black (videos)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from chalicelib.storage import keys
+from chalicelib.workers import stage
+from chalicelib.workers.originals import local_original
+
+STAGE = "thumbnail"
+FILES = {"preview": "preview.jpeg", "thumbnail": "thumbnail.webp"}
+
+
+def handle(body: str, container: Any) -> None:
+    stage.run(body, container, STAGE, work)
+
+
+def work(asset: dict[str, Any], c: Any) -> None:
+    from chalicelib.media.metadata import read_video_metadata
+    from chalicelib.media.thumbnails import generate_thumbnails, thumbnails_from_image
+    from chalicelib.media.video import extract_poster
+
+    with local_original(c, asset) as path:
+        if asset["type"] == "VIDEO":
+            poster = extract_poster(path, read_video_metadata(path))
+            thumbs = thumbnails_from_image(poster.image)
+        else:
+            thumbs = generate_thumbnails(path)
+    owner: UUID = asset["owner_id"]
+    files = []
+    for kind, rendition in (("preview", thumbs.preview), ("thumbnail", thumbs.thumbnail)):
+        key = keys.derivative_key(owner, asset["id"], FILES[kind])
+        c.store.put(key, rendition.data, rendition.mime)
+        files.append({"kind": kind, "storage_key": key, "mime_type": rendition.mime,
+                      "width": rendition.width, "height": rendition.height,
+                      "byte_size": len(rendition.data)})
+    c.pipeline_repo.save_files(asset["id"], files, thumbs.thumbhash)
