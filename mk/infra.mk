@@ -24,13 +24,17 @@ synth: venv cdk-cli
 test-infra: venv cdk-cli
 	$(CDK_ENV) $(PY) -m pytest tests/infra
 
-# LocalStack without Docker needs its own Python 3.12 venv (pins from FINDINGS).
+# LocalStack without Docker needs its own venv (pins in localstack/requirements.txt).
+# localstack-core 2026.3.0 imports warnings.deprecated, which only Python 3.13 has: 3.12.1
+# fails at start with "No component plugins found".
 LOCALSTACK_VENV := .skyroll/localstack-venv
 LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed-2026.3.0
+PYTHON313 ?= $(shell command -v python3.13 >/dev/null 2>&1 && PYENV_VERSION=3.13.0 python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || ls $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1)
 
 $(LOCALSTACK_STAMP):
-	@test -n "$(PYTHON312)" || { echo "Python 3.12 not found (set PYTHON312=...)"; exit 1; }
-	$(PYTHON312) -m venv $(LOCALSTACK_VENV)
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found (set PYTHON313=...)"; exit 1; }
+	rm -rf $(LOCALSTACK_VENV)
+	$(PYTHON313) -m venv $(LOCALSTACK_VENV)
 	$(LOCALSTACK_VENV)/bin/pip install --quiet -r localstack/requirements.txt
 	touch $@
 

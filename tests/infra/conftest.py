@@ -18,7 +18,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 from aws_cdk.assertions import Template  # noqa: E402
-from skyroll_cdk.app_factory import build_app, cdk_json_context  # noqa: E402
+from skyroll_cdk.app_factory import (  # noqa: E402
+    build_app,
+    cdk_json_context,
+    clean_chalice_out,
+)
 from skyroll_cdk.stack import SkyrollStack  # noqa: E402
 
 # Synthesizing takes ~10 s: run every infra test in one xdist worker.
@@ -61,3 +65,10 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_chalice_leftovers():
+    # chalice.cdk leaves a package per synth (FINDINGS); keep the tree clean.
+    yield
+    clean_chalice_out()

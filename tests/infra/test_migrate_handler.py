@@ -48,7 +48,8 @@ def test_create_applies_migrations_and_creates_the_admin(empty_database, capsys)
 
 def test_delete_leaves_the_schema(empty_database):
     migrate_handler.handler({"RequestType": "Create"})
-    result = migrate_handler.handler({"RequestType": "Delete", "PhysicalResourceId": "skyroll-schema"})
+    event = {"RequestType": "Delete", "PhysicalResourceId": "skyroll-schema"}
+    result = migrate_handler.handler(event)
     assert result == {"PhysicalResourceId": "skyroll-schema"}
     with psycopg.connect(empty_database) as conn:
         assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] >= 1
