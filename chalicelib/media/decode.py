@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.media.errors import CorruptMedia
-from chalicelib.media.probe import ImageHeader, corrupt
+from chalicelib.media.probe import ImageHeader, corrupt, is_foreign_icc
 from chalicelib.media.sniff import JPEG, Family, MediaType
 from chalicelib.media.source import MediaSource, as_path
 
@@ -166,14 +166,21 @@ def _embedded_preview(raw: object, box: Box) -> pyvips.Image | None:
         return None
     if thumb.format != rawpy.ThumbFormat.JPEG:
         return None
-    image = pyvips.Image.thumbnail_buffer(
-        thumb.data, box.width, height=box.height, size="down", output_profile="srgb"
-    )
+    header = pyvips.Image.new_from_buffer(thumb.data, "")
+    fields = header.get_fields()
+    # LibRaw writes an EXIF orientation into the previews it extracts from some formats;
+    # thumbnail() applies that one. Otherwise the preview is in sensor orientation.
+    tagged = "orientation" in fields and header.get("orientation") != 1
+    icc = header.get("icc-profile-data") if "icc-profile-data" in fields else None
+    options: dict[str, object] = dict(height=box.height, size="down")
+    if is_foreign_icc(icc):
+        options["output_profile"] = "srgb"
+    image = pyvips.Image.thumbnail_buffer(thumb.data, box.width, **options)
     if max(image.width, image.height) < min(max(box.width, box.height), 1024):
         return None  # a 160 px index thumbnail: demosaic instead
-    flip = raw.sizes.flip  # type: ignore[attr-defined]
-    # LibRaw's flip codes for the sensor data; camera previews are stored unrotated.
-    if "orientation" not in image.get_fields() or image.get("orientation") == 1:
+    if not tagged:
+        flip = raw.sizes.flip  # type: ignore[attr-defined]
+        # LibRaw's flip codes: 3 = 180°, 5 = 90° counter-clockwise, 6 = 90° clockwise.
         image = {3: image.rot180, 5: image.rot270, 6: image.rot90}.get(flip, lambda: image)()
     return image
 

@@ -19,6 +19,13 @@ from chalicelib.media.errors import CorruptMedia, MediaTooLarge, MediaToolFailed
 from chalicelib.media.ffmpeg import run_ffmpeg
 from chalicelib.media.metadata import VideoMetadata
 from chalicelib.media.source import MediaSource, as_path
+from chalicelib.media.thumbnails import (
+    PREVIEW,
+    THUMBNAIL,
+    RenditionSpec,
+    Thumbnails,
+    thumbnails_from_image,
+)
 
 if TYPE_CHECKING:
     import pyvips
@@ -258,3 +265,25 @@ def _encode_args(options: TranscodeOptions) -> list[str]:
         "-fs",
         str(options.max_output_bytes),
     ]
+
+
+# --- the thumbnail stage for videos -------------------------------------------------------
+
+
+def generate_video_thumbnails(
+    source: MediaSource,
+    meta: VideoMetadata | None = None,
+    *,
+    preview: RenditionSpec = PREVIEW,
+    thumbnail: RenditionSpec = THUMBNAIL,
+    ffmpeg: str | None = None,
+) -> tuple[Thumbnails, Poster]:
+    """Preview, thumbnail and ThumbHash of a video, from its poster frame."""
+    from chalicelib.media.metadata import read_video_metadata
+
+    with as_path(source) as path:
+        meta = meta or read_video_metadata(path, ffmpeg=ffmpeg)
+        poster = extract_poster(
+            path, meta, max_edge=max(preview.size, thumbnail.size), ffmpeg=ffmpeg
+        )
+    return thumbnails_from_image(poster.image, preview=preview, thumbnail=thumbnail), poster

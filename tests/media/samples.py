@@ -165,11 +165,38 @@ def _tiff_entry(tag: int, kind: int, values: list[int] | bytes) -> tuple[int, in
     return tag, kind, len(items), payload
 
 
-def minimal_dng(rgb: np.ndarray, *, orientation: int = 1, white: int = 4095) -> bytes:
+Entry = tuple[int, int, int, bytes]
+
+
+def _ifd_size(entries: list[Entry]) -> int:
+    extra = sum(len(p) + len(p) % 2 for *_, p in entries if len(p) > 4)
+    return 2 + 12 * len(entries) + 4 + extra
+
+
+def _ifd_bytes(entries: list[Entry], at: int) -> bytes:
+    """One IFD at file offset `at`, its out-of-line values right after it."""
+    entries = sorted(entries)
+    data_at = at + 2 + 12 * len(entries) + 4
+    head, blobs = struct.pack("<H", len(entries)), b""
+    for tag, kind, count, payload in entries:
+        if len(payload) > 4:
+            value = struct.pack("<I", data_at + len(blobs))
+            blobs += payload + b"\x00" * (len(payload) % 2)
+        else:
+            value = payload.ljust(4, b"\x00")
+        head += struct.pack("<HHI", tag, kind, count) + value
+    return head + b"\x00" * 4 + blobs
+
+
+def minimal_dng(
+    rgb: np.ndarray, *, orientation: int = 1, white: int = 4095, preview: bytes | None = None
+) -> bytes:
     """An uncompressed 16-bit RGGB Bayer DNG of `rgb` (sRGB-encoded uint8), as LibRaw reads it.
 
     The mosaic holds linear light (sRGB gamma removed); ColorMatrix1 is the XYZ → linear
     sRGB matrix, so the camera space *is* linear sRGB and a correct render gives `rgb` back.
+    With `preview` (JPEG bytes), IFD0 is that preview and the raw data moves to a SubIFD, as
+    cameras and Adobe's converter write them.
     """
     height, width, _ = rgb.shape
     srgb = rgb.astype(np.float64) / 255
@@ -183,45 +210,67 @@ def minimal_dng(rgb: np.ndarray, *, orientation: int = 1, white: int = 4095) -> 
     pixels = mosaic.astype("<u2").tobytes()
     xyz_to_srgb = [3.2406, -1.5372, -0.4986, -0.9689, 1.8758, 0.0415, 0.0557, -0.2040, 1.0570]
     colour_matrix = [v for m in xyz_to_srgb for v in (round(m * 10000), 10000)]
-    entries = [
-        _tiff_entry(254, 4, [0]),
-        _tiff_entry(256, 4, [width]),
-        _tiff_entry(257, 4, [height]),
-        _tiff_entry(258, 3, [16]),
-        _tiff_entry(259, 3, [1]),
-        _tiff_entry(262, 3, [32803]),  # CFA
+    camera = [
         _tiff_entry(271, 2, list(b"Skyroll")),
         _tiff_entry(272, 2, list(b"Test Sensor")),
-        _tiff_entry(273, 4, [0]),  # strip offset, patched below
         _tiff_entry(274, 3, [orientation]),
-        _tiff_entry(277, 3, [1]),
-        _tiff_entry(278, 4, [height]),
-        _tiff_entry(279, 4, [len(pixels)]),
-        _tiff_entry(284, 3, [1]),
-        _tiff_entry(33421, 3, [2, 2]),  # CFARepeatPatternDim
-        _tiff_entry(33422, 1, [0, 1, 1, 2]),  # CFAPattern: RGGB
         _tiff_entry(50706, 1, [1, 4, 0, 0]),  # DNGVersion
         _tiff_entry(50708, 2, list(b"Skyroll Test Sensor")),
-        _tiff_entry(50714, 4, [0]),  # BlackLevel
-        _tiff_entry(50717, 4, [white]),  # WhiteLevel
         _tiff_entry(50721, 10, colour_matrix),  # ColorMatrix1
         _tiff_entry(50728, 5, [1, 1, 1, 1, 1, 1]),  # AsShotNeutral: no white balance
         _tiff_entry(50778, 3, [21]),  # CalibrationIlluminant1: D65
     ]
-    ifd_size = 2 + 12 * len(entries) + 4
-    data_start = 8 + ifd_size
-    blobs = b""
-    offsets: dict[int, int] = {}
-    for tag, _kind, _count, payload in entries:
-        if len(payload) > 4:
-            offsets[tag] = data_start + len(blobs)
-            blobs += payload + (b"\x00" if len(payload) % 2 else b"")
-    strip_offset = data_start + len(blobs)
-    ifd = struct.pack("<H", len(entries))
-    for tag, kind, count, payload in entries:
-        if tag == 273:
-            payload = struct.pack("<I", strip_offset)
-        value = struct.pack("<I", offsets[tag]) if tag in offsets else payload.ljust(4, b"\x00")
-        ifd += struct.pack("<HHI", tag, kind, count) + value
-    ifd += b"\x00\x00\x00\x00"
-    return b"II*\x00" + struct.pack("<I", 8) + ifd + blobs + pixels
+
+    def raw_ifd(strip_at: int) -> list[Entry]:
+        return [
+            _tiff_entry(254, 4, [0]),
+            _tiff_entry(256, 4, [width]),
+            _tiff_entry(257, 4, [height]),
+            _tiff_entry(258, 3, [16]),
+            _tiff_entry(259, 3, [1]),
+            _tiff_entry(262, 3, [32803]),  # CFA
+            _tiff_entry(273, 4, [strip_at]),
+            _tiff_entry(277, 3, [1]),
+            _tiff_entry(278, 4, [height]),
+            _tiff_entry(279, 4, [len(pixels)]),
+            _tiff_entry(284, 3, [1]),
+            _tiff_entry(33421, 3, [2, 2]),  # CFARepeatPatternDim
+            _tiff_entry(33422, 1, [0, 1, 1, 2]),  # CFAPattern: RGGB
+            _tiff_entry(50714, 4, [0]),  # BlackLevel
+            _tiff_entry(50717, 4, [white]),  # WhiteLevel
+        ]
+
+    if preview is None:
+        ifd0 = camera + raw_ifd(0)
+        strip_at = 8 + _ifd_size(ifd0)
+        body = _ifd_bytes(camera + raw_ifd(strip_at), 8) + pixels
+        return b"II*\x00" + struct.pack("<I", 8) + body
+
+    preview_size = Image.open(io.BytesIO(preview)).size
+
+    def preview_ifd(jpeg_at: int, sub_at: int) -> list[Entry]:
+        return camera + [
+            _tiff_entry(254, 4, [1]),  # reduced-resolution image
+            _tiff_entry(256, 4, [preview_size[0]]),
+            _tiff_entry(257, 4, [preview_size[1]]),
+            _tiff_entry(258, 3, [8, 8, 8]),
+            _tiff_entry(259, 3, [7]),  # JPEG
+            _tiff_entry(262, 3, [6]),  # YCbCr
+            _tiff_entry(273, 4, [jpeg_at]),
+            _tiff_entry(277, 3, [3]),
+            _tiff_entry(278, 4, [preview_size[1]]),
+            _tiff_entry(279, 4, [len(preview)]),
+            _tiff_entry(330, 4, [sub_at]),  # SubIFDs
+        ]
+
+    ifd0_size = _ifd_size(preview_ifd(0, 0))
+    sub_at = 8 + ifd0_size
+    strip_at = sub_at + _ifd_size(raw_ifd(0))
+    jpeg_at = strip_at + len(pixels)
+    body = (
+        _ifd_bytes(preview_ifd(jpeg_at, sub_at), 8)
+        + _ifd_bytes(raw_ifd(strip_at), sub_at)
+        + pixels
+        + preview
+    )
+    return b"II*\x00" + struct.pack("<I", 8) + body

@@ -303,3 +303,27 @@ def test_dng_metadata_comes_from_its_tiff_directory() -> None:
         6,
     )
     assert (meta.width, meta.height) == (400, 300)
+
+
+@pytest.mark.parametrize("orientation", [1, 6, 8])
+def test_dng_embedded_preview_is_used_and_rotated(orientation: int) -> None:
+    from tests.media.samples import minimal_dng
+
+    # The camera's preview (quadrants, stored in sensor orientation) differs from the raw
+    # data (flat grey), so the output shows which one was used.
+    stored = np.ascontiguousarray(stored_for_orientation(quadrants(1600, 1200), orientation))
+    grey = np.full(stored.shape, 128, np.uint8)
+    dng = minimal_dng(grey, orientation=orientation, preview=jpeg(stored))
+    result = generate_thumbnails(dng)
+    assert (result.preview.width, result.preview.height) == (1440, 1080)
+    assert_upright(pil(result.preview.data))
+
+
+def test_dng_with_only_a_tiny_preview_is_demosaiced() -> None:
+    from tests.media.samples import minimal_dng
+
+    tiny_blue = jpeg(np.full((120, 160, 3), BLUE, np.uint8))
+    dng = minimal_dng(quadrants(1600, 1200), preview=tiny_blue)
+    result = generate_thumbnails(dng)
+    assert (result.preview.width, result.preview.height) == (1440, 1080)
+    assert_upright(pil(result.preview.data))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chalicelib.media.errors import CorruptMedia, MediaToolFailed
@@ -265,3 +266,18 @@ def test_transcode_time_limit_stops_ffmpeg(clips: dict[str, Path], tmp_path: Pat
         transcode(clips["hd"], tmp_path, TranscodeOptions(timeout=0.01, preset="veryslow"))
     assert "longer than" in info.value.reason
     assert not (tmp_path / "encoded.mp4").exists()
+
+
+def test_video_thumbnails_come_from_a_non_black_poster(clips: dict[str, Path]) -> None:
+    import io
+
+    from PIL import Image
+
+    from chalicelib.media.video import generate_video_thumbnails
+
+    thumbs, poster = generate_video_thumbnails(clips["hd"].read_bytes())
+    assert (thumbs.preview.width, thumbs.preview.height) == (1440, 810)
+    assert (thumbs.thumbnail.width, thumbs.thumbnail.height) == (444, 250)
+    preview = np.asarray(Image.open(io.BytesIO(thumbs.preview.data)).convert("L"))
+    assert preview.mean() > 60
+    assert thumbs.thumbhash and not poster.all_dark
