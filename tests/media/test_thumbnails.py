@@ -327,3 +327,37 @@ def test_dng_with_only_a_tiny_preview_is_demosaiced() -> None:
     result = generate_thumbnails(dng)
     assert (result.preview.width, result.preview.height) == (1440, 1080)
     assert_upright(pil(result.preview.data))
+
+
+@pytest.mark.parametrize(
+    ("mode", "fmt", "colour", "expected"),
+    [
+        ("L", "JPEG", 90, (90, 90, 90)),
+        ("LA", "PNG", (90, 255), (90, 90, 90)),
+        ("P", "PNG", None, (200, 30, 40)),
+        ("P", "GIF", None, (200, 30, 40)),
+    ],
+)
+def test_greyscale_and_palette_images(
+    mode: str, fmt: str, colour: object, expected: tuple[int, int, int]
+) -> None:
+    if mode == "P":
+        image = Image.new("RGB", (160, 120), (200, 30, 40)).convert(
+            "P", palette=Image.Palette.ADAPTIVE
+        )  # exact colour in the palette
+    else:
+        image = Image.new(mode, (160, 120), colour)  # type: ignore[arg-type]
+    result = generate_thumbnails(encode(image, fmt))
+    assert close(pil(result.preview.data).convert("RGB").getpixel((80, 60)), expected, 4)
+    assert pil(result.thumbnail.data).size == (160, 120)
+
+
+def test_avif_is_decoded_by_libvips() -> None:
+    import pyvips
+
+    card = pyvips.Image.new_from_array(quadrants(400, 300), interpretation="srgb")
+    avif = card.heifsave_buffer(compression="av1", Q=90)
+    assert avif[4:12] == b"ftypavif"
+    result = generate_thumbnails(avif)
+    assert (result.preview.width, result.preview.height) == (400, 300)
+    assert_upright(pil(result.preview.data))
