@@ -4,6 +4,11 @@ Poster: the first of a few candidate timestamps whose frame is not (nearly) blac
 many clips fade in and a black tile in the timeline says nothing. Transcode: Immich's
 policy (disabled / required / optimal / all) to H.264 + AAC in a ``+faststart`` MP4 that
 every browser plays while downloading.
+
+Long videos: ``fits_in_lambda`` estimates the encode time from the duration and the input's
+pixel rate. A video that does not fit is not started in Lambda (ffmpeg would be killed at the
+time limit after burning 14 minutes); the stage hands it to a container task (ECS Fargate,
+same image, same ``transcode()`` call, no time limit but ``max_output_bytes``).
 """
 
 from __future__ import annotations
@@ -186,6 +191,44 @@ class TranscodeOptions:
     threads: int = 0  # 0 = ffmpeg decides (all vCPUs)
     timeout: float = 14 * 60.0  # under Lambda's 15 min; longer videos go to a container task
     max_output_bytes: int = 2 * 1024**3
+
+
+# Measured (bench/bench_media.py): a 1080p30 H.264 input encodes to 720p with preset
+# ultrafast at ≈ 5x real time on 2 vCPUs. Slower presets and bigger inputs scale it down.
+REALTIME_FACTOR_1080P30 = 5.0
+_PRESET_COST = {
+    "ultrafast": 1.0,
+    "superfast": 1.2,
+    "veryfast": 1.6,
+    "faster": 2.5,
+    "fast": 3.0,
+    "medium": 4.0,
+    "slow": 6.0,
+    "slower": 10.0,
+    "veryslow": 20.0,
+}
+
+
+def estimated_transcode_seconds(
+    meta: VideoMetadata, options: TranscodeOptions, vcpus: int = 2
+) -> float:
+    """A rough upper estimate of the encode time, for routing (Lambda or container)."""
+    duration = meta.duration or 0.0
+    pixel_rate = (meta.width or 1920) * (meta.height or 1080) * (meta.fps or 30.0)
+    relative_load = max(pixel_rate / (1920 * 1080 * 30.0), 0.25)
+    cost = _PRESET_COST.get(options.preset, 4.0) * relative_load * 2 / max(vcpus, 1)
+    return duration * cost / REALTIME_FACTOR_1080P30
+
+
+def fits_in_lambda(
+    meta: VideoMetadata,
+    options: TranscodeOptions | None = None,
+    vcpus: int = 2,
+    margin: float = 2.0,
+) -> bool:
+    """Whether the transcode should finish inside ``options.timeout`` with a safety margin."""
+    options = options or TranscodeOptions()
+    return estimated_transcode_seconds(meta, options, vcpus) * margin < options.timeout
 
 
 @dataclass(frozen=True)

@@ -281,3 +281,19 @@ def test_video_thumbnails_come_from_a_non_black_poster(clips: dict[str, Path]) -
     preview = np.asarray(Image.open(io.BytesIO(thumbs.preview.data)).convert("L"))
     assert preview.mean() > 60
     assert thumbs.thumbhash and not poster.all_dark
+
+
+def test_long_or_heavy_videos_do_not_fit_in_lambda() -> None:
+    from chalicelib.media.video import estimated_transcode_seconds, fits_in_lambda
+
+    short_hd = meta_of(duration=60.0, width=1920, height=1080)
+    assert fits_in_lambda(short_hd)
+    assert estimated_transcode_seconds(short_hd, TranscodeOptions()) == pytest.approx(12.0)
+    assert not fits_in_lambda(meta_of(duration=3 * 3600.0))  # a 3-hour recording
+    uhd = meta_of(duration=20 * 60.0, width=3840, height=2160, fps=60.0)
+    assert not fits_in_lambda(uhd)
+    assert estimated_transcode_seconds(uhd, TranscodeOptions()) == pytest.approx(1920.0)
+    assert not fits_in_lambda(uhd, vcpus=6)  # Lambda's maximum (10 GB memory)
+    assert fits_in_lambda(meta_of(duration=5 * 60.0, width=3840, height=2160), vcpus=6)
+    slow = TranscodeOptions(preset="veryslow")
+    assert estimated_transcode_seconds(short_hd, slow) == pytest.approx(240.0)
