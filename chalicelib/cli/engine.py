@@ -133,14 +133,16 @@ class Uploader:
     def run(self, files: list[Candidate], skipped: list[Skipped]) -> list[FileResult]:
         results = [FileResult(s.path, Outcome.SKIPPED, reason=s.reason) for s in skipped]
         hashed, failed = self.hash_all(files)
-        results += failed
         todo, duplicates = self.check(hashed)
         if self.options.dry_run:
             done = [FileResult(h.file.path, Outcome.WOULD_UPLOAD, h.file.size) for h in todo]
         else:
             done = self.upload_all(todo)
         self._fill_local_duplicates(done, duplicates)
-        return results + done + [r for _, r in duplicates]
+        # Report in the order the files were found, skipped ones last.
+        order = {f.path: i for i, f in enumerate(files)}
+        found = sorted(done + [r for _, r in duplicates] + failed, key=lambda r: order[r.path])
+        return found + results
 
     def hash_all(self, files: list[Candidate]) -> tuple[list[Hashed], list[FileResult]]:
         self.progress.phase("Hashing", sum(f.size for f in files))

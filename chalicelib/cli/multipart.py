@@ -21,6 +21,10 @@ from chalicelib.cli.streams import ByteStream, with_length
 SIGN_BATCH_MAX = 100  # the API signs at most 100 parts per call
 
 
+class PartSkipped(Exception):
+    pass
+
+
 class MultipartSender:
     def __init__(
         self,
@@ -42,6 +46,7 @@ class MultipartSender:
         self.etags: dict[int, str] = {}
         self._sums: dict[int, str] = {}
         self._lock = threading.Lock()
+        self._failed = threading.Event()
 
     def checksum(self, number: int) -> str:
         with self._lock:
@@ -99,6 +104,17 @@ class MultipartSender:
             self.etags[number] = etag
 
     def _send_part(self, signed: dict[str, Any]) -> tuple[int, str]:
+        # Once a part failed for good the file has failed: start no further parts (queued
+        # ones would otherwise slip out before the pool is shut down).
+        if self._failed.is_set():
+            raise PartSkipped(f"part {signed['partNumber']} not sent: an earlier part failed")
+        try:
+            return self._put_part(signed)
+        except BaseException:
+            self._failed.set()
+            raise
+
+    def _put_part(self, signed: dict[str, Any]) -> tuple[int, str]:
         number = int(signed["partNumber"])
         offset, length = self.ranges[number]
         body = ByteStream(self.path, offset, length, self.on_bytes, self.cancel)

@@ -101,6 +101,7 @@ def test_duplicates_are_never_sent(logged_in: Cli, fake: FakeSkyroll, tmp_path: 
 
     assert result.exit_code == 0, result.output
     rows = results_by_name(result)
+    assert list(rows) == ["new-copy.jpg", "new.jpg", "old.jpg"]  # the order they were found
     assert rows["old.jpg"]["status"] == "duplicate"
     assert rows["old.jpg"]["assetId"] == existing["id"]
     assert {rows["new.jpg"]["status"], rows["new-copy.jpg"]["status"]} == {"uploaded", "duplicate"}
