@@ -42,4 +42,4 @@ localstack-venv: $(LOCALSTACK_STAMP)
 
 ## make test-localstack: start LocalStack (no Docker, signatures enforced) and run tests/localstack.
 test-localstack: venv localstack-venv
-	SKYROLL_LOCALSTACK_PYTHON=$(LOCALSTACK_VENV)/bin/python $(PY) -m pytest -p no:xdist tests/localstack
+	SKYROLL_LOCALSTACK_PYTHON=$(abspath $(LOCALSTACK_VENV))/bin/python $(PY) -m pytest -p no:xdist tests/localstack
