@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     local_api_port: int = 8000
     local_pg_port: int = 54329
     local_moto_port: int = 5055
+    local_job_interval_seconds: float = Field(default=3600, gt=0)
 
     # Where local state lives (embedded PostgreSQL data, logs). Gitignored.
     state_dir: Path = REPO_ROOT / ".skyroll"

@@ -54,3 +54,11 @@ def list_invitations(ctx: RequestContext) -> list[s.InvitationResponse]:
        tag=TAG, auth="admin", status=204)
 def revoke_invitation(ctx: RequestContext, invitation_id: str) -> None:
     ctx.container.user_service.revoke_invitation(parse_uuid(invitation_id))
+
+
+@route(bp, "POST", "/admin/jobs/{name}/run", summary="Run a scheduled job now", tag=TAG,
+       auth="admin", response=s.JobRunResponse, responses={404: "no such job"})
+def run_job(ctx: RequestContext, name: str) -> s.JobRunResponse:
+    from chalicelib import jobs
+
+    return s.JobRunResponse(job=name, result=jobs.run(name, ctx.container))

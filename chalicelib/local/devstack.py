@@ -70,6 +70,7 @@ class DevStack:
         self.postgres = None
         self.moto = None
         self.procs: list[subprocess.Popen] = []
+        self.child_env: dict[str, str] = {}
 
     def start(self) -> None:
         from chalicelib.local.moto_server import MotoServer
@@ -88,7 +89,7 @@ class DevStack:
         if not endpoint:
             self.moto = MotoServer(s.local_moto_port, log_path=self.state / "moto.log").start()
             endpoint = self.moto.endpoint_url
-        env = _child_env(s, dsn, endpoint)
+        env = self.child_env = _child_env(s, dsn, endpoint)
         os.environ.update({k: env[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")})
         generated = self._prepare(dsn, endpoint)
         self._start_api(env)
@@ -129,6 +130,29 @@ class DevStack:
                                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         self.procs.append(proc)
 
+    def run_jobs_every(self, seconds: float, stop: threading.Event) -> threading.Thread:
+        """What EventBridge does in AWS: the scheduled jobs, on a timer, in-process."""
+
+        def loop() -> None:
+            from chalicelib import jobs
+            from chalicelib.container import Container
+
+            env = self.child_env
+            container = Container(self.settings.model_copy(update={
+                "database_url": env["SKYROLL_DATABASE_URL"],
+                "aws_endpoint_url": env["SKYROLL_AWS_ENDPOINT_URL"]}))
+            while not stop.wait(seconds):
+                for name in jobs.JOBS:
+                    try:
+                        jobs.run(name, container)
+                    except Exception as exc:  # noqa: BLE001 - a job failing must not stop the stack
+                        print(f"job {name} failed: {exc}")
+            container.close()
+
+        thread = threading.Thread(target=loop, name="jobs", daemon=True)
+        thread.start()
+        return thread
+
     def _announce(self, generated: str | None) -> None:
         s = self.settings
         url = f"http://127.0.0.1:{s.local_api_port}"
@@ -160,6 +184,7 @@ def main() -> None:
     try:
         started = time.monotonic()
         stack.start()
+        stack.run_jobs_every(stack.settings.local_job_interval_seconds, done)
         print(f"  started in {time.monotonic() - started:.1f} s")
         sys.stdout.flush()
         while not done.wait(1.0):

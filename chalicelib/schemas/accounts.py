@@ -126,3 +126,8 @@ class VersionResponse(ResponseDto):
     minor: int
     patch: int
     version: str
+
+
+class JobRunResponse(ResponseDto):
+    job: str
+    result: dict[str, int]

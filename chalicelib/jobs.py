@@ -1,0 +1,70 @@
+"""Scheduled maintenance jobs: EventBridge runs them in AWS (functions/jobs), the local stack
+runs them on a timer, admins run them from the API or `skyroll admin run-job NAME`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from chalicelib.observability import logger
+
+
+def purge_trash(c: Any) -> dict[str, int]:
+    """Deletes for good what has been in the trash longer than the retention period."""
+    cutoff = datetime.now(UTC) - timedelta(days=c.settings.trash_retention_days)
+    total = 0
+    while rows := c.asset_repo.trashed_before(None, cutoff):
+        total += c.asset_service._purge(rows)
+    return {"purged": total}
+
+
+def expire_pending_uploads(c: Any) -> dict[str, int]:
+    """Uploads announced but never finished: abort multipart uploads, delete partial objects
+    and the pending rows."""
+    cutoff = datetime.now(UTC) - timedelta(hours=c.settings.pending_upload_ttl_hours)
+    total = 0
+    while rows := c.asset_repo.expired_pending(cutoff):
+        for row in rows:
+            if row["s3_upload_id"]:
+                c.store.abort_multipart(row["storage_key"], row["s3_upload_id"])
+            c.store.delete(row["storage_key"])
+            c.asset_repo.delete_pending(row["id"])
+        total += len(rows)
+    return {"expired": total}
+
+
+def clean_orphans(c: Any) -> dict[str, int]:
+    """Objects under users/ that no asset claims (reported by ingest) are removed once they
+    are older than the pending-upload window, so an in-flight upload is never touched."""
+    cutoff = datetime.now(UTC) - timedelta(hours=c.settings.pending_upload_ttl_hours)
+    removed = kept = 0
+    for orphan in c.pipeline_repo.orphans():
+        if c.pipeline_repo.status_of_key(orphan["storage_key"]) is not None:
+            c.pipeline_repo.forget_orphan(orphan["storage_key"])  # claimed after all
+        elif orphan["first_seen"] < cutoff:
+            c.store.delete(orphan["storage_key"])
+            c.pipeline_repo.forget_orphan(orphan["storage_key"])
+            logger.warning("removed unclaimed object", extra={"key": orphan["storage_key"]})
+            removed += 1
+        else:
+            kept += 1
+    return {"removed": removed, "waiting": kept}
+
+
+JOBS: dict[str, Callable[[Any], dict[str, int]]] = {
+    "purge-trash": purge_trash,
+    "expire-pending-uploads": expire_pending_uploads,
+    "clean-orphans": clean_orphans,
+}
+
+
+def run(name: str, container: Any) -> dict[str, int]:
+    from chalicelib import errors
+
+    job = JOBS.get(name)
+    if job is None:
+        raise errors.NotFound(f"No job named {name!r}; jobs: {', '.join(sorted(JOBS))}")
+    result = job(container)
+    logger.info("job finished", extra={"job": name, **result})
+    return result

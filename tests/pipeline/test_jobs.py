@@ -1,0 +1,65 @@
+"""Scheduled jobs: trash purge, pending-upload expiry, unclaimed objects."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.pipeline.conftest import Harness
+from tests.pipeline.test_ingest import photo
+from tests.pipeline.test_multipart import big_photo, sha
+
+
+def _age(h: Harness, sql: str, *args) -> None:
+    with h.container.pool.connection() as conn:
+        conn.execute(sql, args)
+
+
+def test_purge_trash_deletes_only_what_is_older_than_30_days(harness: Harness) -> None:
+    token = harness.user("alice@example.com")
+    old = harness.upload(token, "old.jpg", photo(seed=31))["assetId"]
+    recent = harness.upload(token, "recent.jpg", photo(seed=32))["assetId"]
+    harness.drain()
+    harness.call("DELETE", "/api/assets", {"ids": [old, recent]}, token=token)
+    _age(harness, "UPDATE assets SET trashed_at = now() - interval '31 days' WHERE id = %s", old)
+    admin = harness.login("admin@example.com", "admin-password-1")
+    r = harness.call("POST", "/api/admin/jobs/purge-trash/run", token=admin)
+    assert r.json == {"job": "purge-trash", "result": {"purged": 1}}
+    keys = harness.container.store.keys("users/")
+    assert not [k for k in keys if old in k] and [k for k in keys if recent in k]
+    assert harness.call("GET", f"/api/assets/{recent}", token=token).json["isTrashed"]
+
+
+def test_expire_pending_uploads_aborts_multipart_and_removes_rows(harness: Harness) -> None:
+    token = harness.user("alice@example.com")
+    data = big_photo()
+    up = harness.start_upload(token, "big.jpg", data).json
+    part = harness.call("POST", f"/api/assets/uploads/{up['uploadId']}/parts", {"parts": [
+        {"partNumber": 1, "checksum": sha(data[:5 * 1024 * 1024])}]}, token=token).json["parts"][0]
+    httpx.put(part["url"], content=data[:5 * 1024 * 1024], headers=part["headers"])
+    fresh = harness.start_upload(token, "fresh.jpg", photo(seed=33)).json
+    _age(harness, "UPDATE assets SET created_at = now() - interval '25 hours' WHERE id = %s",
+         up["assetId"])
+    admin = harness.login("admin@example.com", "admin-password-1")
+    r = harness.call("POST", "/api/admin/jobs/expire-pending-uploads/run", token=admin)
+    assert r.json["result"] == {"expired": 1}
+    c = harness.container
+    assert c.s3.list_multipart_uploads(Bucket=c.settings.bucket).get("Uploads", []) == []
+    assert harness.call("GET", f"/api/assets/{up['assetId']}", token=token).status_code == 404
+    assert harness.call("GET", f"/api/assets/{fresh['assetId']}", token=token).status_code == 200
+
+
+def test_unclaimed_objects_are_removed_after_the_upload_window(harness: Harness) -> None:
+    c = harness.container
+    key = ("users/00000000-0000-0000-0000-000000000001/"
+           "00000000-0000-0000-0000-000000000002/original.jpg")
+    c.s3.put_object(Bucket=c.settings.bucket, Key=key, Body=b"stray")
+    harness.drain()
+    admin = harness.login("admin@example.com", "admin-password-1")
+    r = harness.call("POST", "/api/admin/jobs/clean-orphans/run", token=admin)
+    assert r.json["result"] == {"removed": 0, "waiting": 1}  # too young: maybe in flight
+    _age(harness, "UPDATE orphan_objects SET first_seen = now() - interval '2 days'")
+    r = harness.call("POST", "/api/admin/jobs/clean-orphans/run", token=admin)
+    assert r.json["result"] == {"removed": 1, "waiting": 0}
+    assert c.store.keys("users/") == []
+    unknown = harness.call("POST", "/api/admin/jobs/nope/run", token=admin)
+    assert unknown.status_code == 404 and "purge-trash" in unknown.json["message"]
