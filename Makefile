@@ -38,6 +38,10 @@ format: venv
 openapi: venv
 	$(PY) -m chalicelib.api.openapi > docs/openapi.json
 
+## make bench: every benchmark under bench/, figures into docs/benchmarks.md (BENCH=name to pick).
+bench: venv
+	$(PY) bench/run.py $(BENCH)
+
 reset:
 	rm -rf .skyroll
 

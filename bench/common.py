@@ -1,0 +1,62 @@
+"""Helpers the benchmarks share: a throwaway PostgreSQL + moto, timing, markdown output."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from chalicelib.settings import REPO_ROOT
+
+
+def percentiles(samples_s: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_s)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+    return {"p50_ms": pick(0.50), "p99_ms": pick(0.99), "mean_ms": statistics.mean(ordered) * 1000,
+            "per_s": len(ordered) / sum(ordered)}
+
+
+def time_calls(fn: Callable[[int], object], n: int, warmup: int = 20) -> list[float]:
+    for i in range(warmup):
+        fn(-1 - i)
+    samples = []
+    for i in range(n):
+        start = time.perf_counter()
+        fn(i)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+@contextmanager
+def local_services() -> Iterator[tuple[str, str]]:
+    """(database DSN, moto endpoint) on free ports; everything is removed afterwards."""
+    import shutil
+
+    from chalicelib.db import migrate
+    from chalicelib.local.moto_server import MotoServer, free_port
+    from chalicelib.local.pgserver import LocalPostgres
+
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    data = REPO_ROOT / ".skyroll" / f"bench-{uuid.uuid4().hex[:6]}"
+    pg = LocalPostgres(data, free_port())
+    pg.start()
+    moto = MotoServer(free_port()).start()
+    try:
+        migrate.apply(pg.dsn)
+        yield pg.dsn, moto.endpoint_url
+    finally:
+        moto.stop()
+        pg.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def emit(section: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(section)
+    else:
+        print(section)
