@@ -154,8 +154,7 @@ class Uploader:
             except OSError as e:
                 return FileResult(f.path, Outcome.FAILED, f.size, reason=f"cannot read: {e}")
 
-        with ThreadPoolExecutor(self.options.hash_workers) as pool:
-            out = list(pool.map(one, enumerate(files)))
+        out = self._map(self.options.hash_workers, one, list(enumerate(files)))
         return (
             [h for h in out if isinstance(h, Hashed)],
             [r for r in out if isinstance(r, FileResult)],
@@ -164,14 +163,12 @@ class Uploader:
     def check(self, hashed: list[Hashed]) -> tuple[list[Hashed], list[tuple[str, FileResult]]]:
         """Files to send, and duplicates as (checksum, result): of the server's library, or
         of another file in this run (the same bytes are sent once)."""
-        self.progress.phase("Checking", len(hashed))
         verdicts: dict[str, dict[str, Any]] = {}
         for start in range(0, len(hashed), BULK_CHECK_BATCH):
             batch = hashed[start : start + BULK_CHECK_BATCH]
             items = [{"id": str(h.index), "checksum": h.checksum} for h in batch]
             for verdict in self.client.bulk_check(items):
                 verdicts[str(verdict["id"])] = verdict
-            self.progress.phase_advance(len(batch))
         todo: list[Hashed] = []
         duplicates: list[tuple[str, FileResult]] = []
         first_of: dict[str, Path] = {}
@@ -225,16 +222,20 @@ class Uploader:
 
     def upload_all(self, todo: list[Hashed]) -> list[FileResult]:
         self.progress.phase("Uploading", sum(h.file.size for h in todo))
-        pool = ThreadPoolExecutor(self.options.concurrency)
+        return self._map(self.options.concurrency, self.upload_one, todo)
+
+    def _map[T, R](self, workers: int, fn: Callable[[T], R], items: list[T]) -> list[R]:
+        pool = ThreadPoolExecutor(max(1, workers))
         try:
-            results = list(pool.map(self.upload_one, todo))
+            return list(pool.map(fn, items))
         except BaseException:
-            # Ctrl-C: stop streams mid-chunk, drop queued files; journals keep what resumes.
+            # Ctrl-C: streams stop mid-chunk, queued work is dropped; the journal keeps what
+            # a multipart upload needs to resume.
             self.cancel.set()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-        pool.shutdown()
-        return results
+        finally:
+            pool.shutdown()
 
     # -- one file --------------------------------------------------------------------
     def _key(self, h: Hashed) -> str:

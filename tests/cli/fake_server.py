@@ -22,7 +22,7 @@ import httpx
 API = "http://api.test"
 S3 = "http://s3.test"
 
-Injected = int | Exception
+Injected = int | BaseException
 
 
 def b64sha(data: bytes) -> str:
@@ -141,7 +141,7 @@ class FakeSkyroll:
         for rule in self.rules:
             if rule.responses and rule.method == request.method and rule.match(request):
                 injected = rule.responses.pop(0)
-                if isinstance(injected, Exception):
+                if isinstance(injected, BaseException):
                     raise injected
                 return error(injected, f"injected {injected}")
         if request.url.host == "s3.test":

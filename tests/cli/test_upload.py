@@ -348,3 +348,24 @@ def test_resume_falls_back_to_the_etag_when_s3_kept_no_checksum(
     assert result.exit_code == 0, result.output
     assert sorted(multipart.part_puts()[5:]) == [2, 5, 6]
     assert stored(multipart, results_by_name(result)["clip.mp4"]["assetId"]) == data
+
+
+def test_ctrl_c_exits_130_and_the_next_run_resumes(
+    logged_in: Cli, multipart: FakeSkyroll, tmp_path: Path
+) -> None:
+    data = big_file(tmp_path / "clip.mp4")
+    # Ctrl-C arrives while part 3 is being sent.
+    multipart.inject("PUT", lambda r: "partNumber=3" in str(r.url), [KeyboardInterrupt()])
+
+    stopped = logged_in("upload", tmp_path, "--json", "-c", "1")
+
+    assert stopped.exit_code == 130
+    assert "Run the same command again" in stopped.stderr
+    assert len(json.loads((config_dir() / JOURNAL_FILE).read_text())) == 1
+    assert multipart.part_puts() == [1, 2, 3]
+
+    resumed = logged_in("upload", tmp_path, "--json")
+
+    assert resumed.exit_code == 0, resumed.output
+    assert sorted(multipart.part_puts()[3:]) == [3, 4, 5, 6]
+    assert stored(multipart, results_by_name(resumed)["clip.mp4"]["assetId"]) == data
