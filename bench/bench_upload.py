@@ -25,6 +25,7 @@ import io
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,6 +54,7 @@ class Row:
     files: int
     nbytes: int
     seconds: float
+    cpu: float  # client CPU seconds (user + system)
     note: str
 
     def cells(self) -> list[str]:
@@ -64,13 +66,14 @@ class Row:
             f"{self.seconds:.2f}",
             f"{self.files / self.seconds:.1f}",
             f"{mb / self.seconds:.1f}",
+            f"{self.cpu:.2f}",
             self.note,
         ]
 
 
-def make_photos(folder: Path, count: int) -> list[Path]:
+def make_photos(folder: Path, count: int, seed: int) -> list[Path]:
     """Distinct JPEGs: random crops of the sample photos, scaled to ~1.5-2.5 MP."""
-    rng = np.random.default_rng(7)
+    rng = np.random.default_rng(seed)
     sources = [Image.fromarray(getattr(skdata, n)()).convert("RGB") for n in SAMPLES]
     paths = []
     for i in range(count):
@@ -88,7 +91,7 @@ def make_photos(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def boto3_loop(paths: list[Path], env: dict[str, str]) -> float:
+def boto3_loop(paths: list[Path], env: dict[str, str]) -> tuple[float, float]:
     s3 = boto3.client(
         "s3",
         endpoint_url=env["SKYROLL_AWS_ENDPOINT_URL"],
@@ -97,79 +100,71 @@ def boto3_loop(paths: list[Path], env: dict[str, str]) -> float:
         aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
     )
     s3.create_bucket(Bucket=BENCH_BUCKET)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         s3.upload_file(
             str(path), BENCH_BUCKET, f"bench/{path.name}", ExtraArgs={"ContentType": "image/jpeg"}
         )
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     listed = s3.list_objects_v2(Bucket=BENCH_BUCKET, Prefix="bench/")["KeyCount"]
     assert listed == len(paths), listed
-    return elapsed
+    return elapsed, cpu
 
 
-def skyroll(env: dict[str, str], *args: str) -> tuple[float, dict]:
-    start = time.perf_counter()
+def child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def skyroll(env: dict[str, str], *args: str) -> tuple[float, float, dict]:
+    start, cpu = time.perf_counter(), child_cpu()
     done = subprocess.run(
         [str(SKYROLL), *args], env=env, capture_output=True, text=True, check=False
     )
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, child_cpu() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"skyroll {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return elapsed, json.loads(done.stdout) if done.stdout.startswith("{") else {}
+    return elapsed, cpu, json.loads(done.stdout) if done.stdout.startswith("{") else {}
 
 
 def run(count: int) -> tuple[list[Row], dict[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "photos"
-        folder.mkdir()
-        paths = make_photos(folder, count)
-        sizes = [p.stat().st_size for p in paths]
-        total = sum(sizes)
+        # Two sets of distinct photos: a second CLI run with new files needs new bytes.
+        sets = []
+        for name, seed in (("photos", 7), ("more", 8)):
+            (Path(tmp) / name).mkdir()
+            sets.append(make_photos(Path(tmp) / name, count, seed))
+        first, second = sets
+        sizes = [p.stat().st_size for p in first]
         facts = {
-            "photos": f"{count} JPEGs, {min(sizes) // 1000}-{max(sizes) // 1000} KB "
+            "photos": f"{count} JPEGs per set, {min(sizes) // 1000}-{max(sizes) // 1000} KB "
             f"(median {sorted(sizes)[count // 2] // 1000} KB)"
         }
         with running_stack() as stack:
             env = {**os.environ, "SKYROLL_CONFIG_DIR": str(Path(tmp) / "config")}
-            skyroll(
-                env,
-                "login",
-                "--server",
-                stack.url,
-                "--email",
-                ADMIN_EMAIL,
-                "--password",
-                ADMIN_PASSWORD,
-            )
-            boto_s = boto3_loop(paths, stack.env)
-            cli_s, first = skyroll(env, "upload", str(folder), "--json")
-            again_s, second = skyroll(env, "upload", str(folder), "--json")
-        assert first["summary"]["uploaded"] == count, first["summary"]
-        assert second["summary"]["duplicate"] == count, second["summary"]
+            login = ("login", "--server", stack.url, "--email", ADMIN_EMAIL)
+            skyroll(env, *login, "--password", ADMIN_PASSWORD)
+            boto = boto3_loop(first, stack.env)
+            cli4 = skyroll(env, "upload", str(first[0].parent), "--json")
+            rerun = skyroll(env, "upload", str(first[0].parent), "--json")
+            cli8 = skyroll(env, "upload", str(second[0].parent), "--json", "-c", "8")
+        assert cli4[2]["summary"]["uploaded"] == count, cli4[2]["summary"]
+        assert rerun[2]["summary"]["duplicate"] == count, rerun[2]["summary"]
+        assert cli8[2]["summary"]["uploaded"] == count, cli8[2]["summary"]
+        total = [sum(p.stat().st_size for p in photos) for photos in sets]
     rows = [
-        Row("boto3 `upload_file` loop", count, total, boto_s, "sequential, no hashing/dedupe"),
-        Row(
-            "`skyroll upload` (new files)",
-            count,
-            total,
-            cli_s,
-            "hash + bulk check + presigned PUT, -c 4; process start-up included",
-        ),
-        Row(
-            "`skyroll upload` (re-run)",
-            count,
-            total,
-            again_s,
-            "all duplicates: hashed and checked, 0 bytes sent",
-        ),
+        Row("boto3 `upload_file` loop", count, total[0], *boto, "sequential, S3 only"),
+        Row("`skyroll upload`", count, total[0], *cli4[:2], "new files, -c 4 (default)"),
+        Row("`skyroll upload` again", count, total[0], *rerun[:2], "all duplicates, 0 bytes sent"),
+        Row("`skyroll upload -c 8`", count, total[1], *cli8[:2], "new files (second set)"),
     ]
-    facts["speed-up"] = f"{boto_s / cli_s:.2f}x (boto3 time / skyroll time)"
+    facts["skyroll vs boto3 (new files, -c 4)"] = f"{boto[0] / cli4[0]:.2f}x the speed"
+    facts["skyroll re-run vs boto3 re-upload"] = f"{boto[0] / rerun[0]:.2f}x the speed"
     return rows, facts
 
 
 def markdown(rows: list[Row], facts: dict[str, str]) -> str:
-    head = ["Method", "Files", "MB", "Wall s", "Files/s", "MB/s", "Notes"]
+    head = ["Method", "Files", "MB", "Wall s", "Files/s", "MB/s", "Client CPU s", "Notes"]
     lines = [
         "## Upload: `skyroll upload` vs a boto3 `upload_file` loop",
         "",
