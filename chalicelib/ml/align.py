@@ -50,6 +50,10 @@ def align_face(image: Image.Image, landmarks: NDArray[np.floating]) -> Image.Ima
     matrix = umeyama(landmarks, ARCFACE_TEMPLATE)
     # PIL maps each output pixel back into the input: it wants the inverse transform.
     inverse = np.linalg.inv(np.vstack([matrix, [0.0, 0.0, 1.0]]))[:2]
+    # PIL samples at pixel centres (x + 0.5), while landmarks and the template use pixel
+    # indices (as OpenCV's warpAffine does). Shift so output index x reads input index
+    # inverse(x): without this, crops drift by half a pixel per unit of scale.
+    inverse[:, 2] += 0.5 - 0.5 * inverse[:, :2].sum(axis=1)
     return image.transform(
         (CROP_SIZE, CROP_SIZE),
         Image.Transform.AFFINE,

@@ -36,6 +36,21 @@ def test_align_face_puts_landmarks_on_the_template() -> None:
     assert crop.mean() < 40  # only the dots are bright
 
 
+def test_align_face_samples_at_pixel_indices() -> None:
+    # Landmarks at twice the template: output pixel (x, y) must read input pixel (2x, 2y),
+    # as OpenCV's warpAffine does. A float image whose values are their own x (or y) index
+    # makes bilinear sampling exact, so a half-pixel convention slip shows as a 0.5 error.
+    ramp = np.arange(256, dtype=np.float32)
+    for values, axis in ((np.tile(ramp, (256, 1)), 1), (np.tile(ramp[:, None], (1, 256)), 0)):
+        crop = np.asarray(align_face(Image.fromarray(values, mode="F"), ARCFACE_TEMPLATE * 2))
+        expected = 2.0 * np.arange(CROP_SIZE, dtype=np.float32)
+        expected = expected[None, :] if axis == 1 else expected[:, None]
+        inner = slice(1, -1)  # the outermost ring blends with the out-of-image fill
+        np.testing.assert_allclose(
+            crop[inner, inner], np.broadcast_to(expected, crop.shape)[inner, inner], atol=1e-3
+        )
+
+
 def _grid_outputs(size: int) -> dict[str, np.ndarray]:
     outputs = {}
     for stride in (8, 16, 32):
