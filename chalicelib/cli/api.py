@@ -45,7 +45,8 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
 
     def delay(self, attempt: int) -> float:
-        """Full-jitter-free doubling with a small jitter: 0.5, 1, 2, 4 … (capped)."""
+        """Doubling delays, 0.5 s, 1 s, 2 s, 4 s … (capped), with ±10 % jitter so parallel
+        uploads that failed together don't retry in lockstep."""
         raw = min(self.max_delay, self.base_delay * 2**attempt)
         return raw * (0.9 + 0.2 * random.random())
 
@@ -125,13 +126,12 @@ class Client:
         method: str,
         url: str,
         content: Callable[[], Iterable[bytes] | bytes] | None = None,
-        on_retry: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """Send, retrying network errors and 5xx/429 with backoff; raise ApiError on 4xx.
 
         ``content`` is a factory, not a body: a streamed body is consumed by the first try,
-        so each attempt asks for a fresh one (and ``on_retry`` lets progress bars rewind).
+        so each attempt asks for a fresh one (``ByteStream`` rewinds the progress bars).
         """
         for attempt in range(self.retry.attempts):
             last = attempt == self.retry.attempts - 1
@@ -146,8 +146,6 @@ class Client:
                     if response.is_error:
                         raise error_from(response)
                     return response
-            if on_retry is not None:
-                on_retry()
             self.retry.sleep(self.retry.delay(attempt))
         raise AssertionError("unreachable")
 
@@ -198,11 +196,8 @@ class Client:
         url: str,
         headers: Mapping[str, str],
         content: Callable[[], Iterable[bytes] | bytes],
-        on_retry: Callable[[], None] | None = None,
     ) -> httpx.Response:
-        return self.send(
-            self.storage, "PUT", url, content=content, headers=dict(headers), on_retry=on_retry
-        )
+        return self.send(self.storage, "PUT", url, content=content, headers=dict(headers))
 
     # -- assets ----------------------------------------------------------------------
     def list_assets(self, params: Mapping[str, Any]) -> JSON:

@@ -271,7 +271,7 @@ class Uploader:
         asset_id = ticket.get("assetId")
         if ticket.get("status") == "duplicate":
             return FileResult(
-                h.file.path, Outcome.DUPLICATE, h.file.size, asset_id, "already in the library"
+                h.file.path, Outcome.DUPLICATE, h.file.size, asset_id, self._why_duplicate(asset_id)
             )
         if ticket.get("method") == "MULTIPART":
             entry = Entry(
@@ -284,6 +284,21 @@ class Uploader:
             self.journal.put(jkey, entry)
             return self._multipart(h, entry, jkey, resume=False)
         return self._put(h, ticket)
+
+    def _why_duplicate(self, asset_id: str | None) -> str:
+        """The bulk check said new, the upload request says known: another device got there
+        first, or an earlier request of ours reached the server and its answer was lost.
+        A still-pending asset has no bytes yet, so say so rather than 'in the library'."""
+        try:
+            status = self.client.get_asset(str(asset_id)).get("status")
+        except (ApiError, httpx.HTTPError):
+            status = None
+        if status == "pending":
+            return (
+                "the server holds a pending upload of these bytes (another device, or an "
+                "interrupted request); it is kept only if its bytes arrive"
+            )
+        return "already in the library"
 
     def _upload_request(self, h: Hashed) -> dict[str, Any]:
         f = h.file

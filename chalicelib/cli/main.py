@@ -226,6 +226,7 @@ def assets_list(
     favorite: Annotated[bool | None, typer.Option("--favorite/--not-favorite")] = None,
     archived: Annotated[bool | None, typer.Option("--archived/--not-archived")] = None,
     trashed: Annotated[bool | None, typer.Option("--trashed/--not-trashed")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, processing, ready or failed")] = None,
     taken_after: Annotated[str | None, typer.Option(help="ISO 8601")] = None,
     taken_before: Annotated[str | None, typer.Option(help="ISO 8601")] = None,
     all_pages: Annotated[bool, typer.Option("--all", help="Every page, not just one")] = False,
@@ -238,6 +239,7 @@ def assets_list(
         "isFavorite": favorite,
         "isArchived": archived,
         "isTrashed": trashed,
+        "status": status,
         "takenAfter": taken_after,
         "takenBefore": taken_before,
     }

@@ -369,3 +369,22 @@ def test_ctrl_c_exits_130_and_the_next_run_resumes(
     assert resumed.exit_code == 0, resumed.output
     assert sorted(multipart.part_puts()[3:]) == [3, 4, 5, 6]
     assert stored(multipart, results_by_name(resumed)["clip.mp4"]["assetId"]) == data
+
+
+def test_a_duplicate_that_is_still_pending_is_not_called_backed_up(
+    logged_in: Cli, fake: FakeSkyroll, tmp_path: Path
+) -> None:
+    # An earlier upload request reached the server but its answer was lost: the asset is
+    # pending, with no bytes, and the server now answers "duplicate".
+    data = jpeg(tmp_path / "lost.jpg", 6)
+
+    def lost_answer(request: httpx.Request) -> None:
+        if request.url.path == "/api/assets/uploads":
+            fake.add_asset(data, "lost.jpg", status="pending")
+
+    fake.hooks.append(lost_answer)
+
+    row = results_by_name(logged_in("upload", tmp_path, "--json"))["lost.jpg"]
+
+    assert row["status"] == "duplicate"
+    assert "pending upload of these bytes" in row["reason"]
