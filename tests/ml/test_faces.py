@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
 
+from chalicelib.ml.align import align_face
 from chalicelib.ml.faces import SAME_PERSON_COSINE, FaceThresholds, YuNetSFace
 from chalicelib.ml.ports import FaceAnalyzer
 
@@ -93,3 +96,26 @@ def test_several_faces_in_one_picture(face_analyzer, portraits) -> None:
         assert i * 400 <= face.box[0] < (i + 1) * 400
         (alone,) = face_analyzer.analyze(tiles[i])
         assert face.embedding @ alone.embedding > 0.8, name
+
+
+def test_matches_opencv_on_the_same_input(face_analyzer) -> None:
+    """OpenCV's own YuNet/SFace pipeline on the same 640x640 canvas (reference recorded once
+    with opencv-python-headless, see the fixture's "source"): same box, landmarks, score and
+    aligned crop. Guards the decoding, the BGR order and the alignment convention."""
+    import json
+
+    import skimage.data
+
+    fixtures = Path(__file__).parent / "fixtures"
+    reference = json.loads((fixtures / "astronaut_opencv.json").read_text())
+    canvas = np.zeros((640, 640, 3), dtype=np.uint8)
+    canvas[:512, :512] = skimage.data.astronaut()
+    picture = Image.fromarray(canvas)
+    (detection,) = face_analyzer.detect(picture)
+    x, y, w, h = reference["box_xywh"]
+    np.testing.assert_allclose(detection.box, [x, y, x + w, y + h], atol=0.01)
+    np.testing.assert_allclose(detection.landmarks.ravel(), reference["landmarks"], atol=0.01)
+    assert abs(detection.score - reference["score"]) < 1e-4
+    ours = np.asarray(align_face(picture, detection.landmarks), dtype=np.float32)
+    theirs = np.asarray(Image.open(fixtures / "astronaut_aligned_opencv.png"), dtype=np.float32)
+    assert np.abs(ours - theirs).mean() < 1.0  # rounding only; half a pixel off gives ~5
