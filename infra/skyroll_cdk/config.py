@@ -13,11 +13,13 @@ from typing import Any, Literal
 
 Egress = Literal["endpoints", "nat"]
 
-# The jobs the scheduler starts, by name, with their EventBridge schedule expression (UTC).
-# functions/jobs/handler.py receives {"job": name}; this is the one list of them.
+# When each job runs (EventBridge expressions, UTC). functions/jobs/handler.py receives
+# {"job": name}; names are those of chalicelib.jobs.JOBS. A job listed here but not yet in
+# that registry gets no rule (and a synth warning) instead of failing every run.
 SCHEDULED_JOBS: dict[str, str] = {
-    "trash-purge": "cron(15 3 * * ? *)",
-    "pending-upload-expiry": "rate(1 hour)",
+    "purge-trash": "cron(15 3 * * ? *)",
+    "expire-pending-uploads": "rate(1 hour)",
+    "clean-orphans": "cron(30 3 * * ? *)",
     "people-recluster": "cron(45 3 * * ? *)",
     "memories": "cron(0 4 * * ? *)",
 }

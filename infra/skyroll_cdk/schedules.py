@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
+
+from chalicelib.jobs import JOBS
 
 from .config import SCHEDULED_JOBS
 from .functions import FunctionFactory
@@ -24,7 +26,12 @@ class Schedules(Construct):
             self, "Function", name="jobs", handler=HANDLER, memory_mb=1024,
             timeout_seconds=900, reserved=2)
         self.rules: dict[str, events.Rule] = {}
+        known = set(JOBS)
         for job, expression in jobs.items():
+            if job not in known:
+                Annotations.of(self).add_warning_v2(
+                    "skyroll:unknown-job", f"job {job!r} is not in chalicelib.jobs.JOBS yet")
+                continue
             self.rules[job] = events.Rule(
                 self, _pascal(job), schedule=events.Schedule.expression(expression),
                 description=f"Skyroll scheduled job {job}",
