@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
+import httpx
 import numpy as np
 from PIL import Image
 from skimage import data as skdata
@@ -41,6 +43,11 @@ from skimage import data as skdata
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from chalicelib.cli import config as cli_config  # noqa: E402
+from chalicelib.cli.api import Client, Transports  # noqa: E402
+from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader  # noqa: E402
+from chalicelib.cli.files import collect  # noqa: E402
+from chalicelib.cli.journal import Journal  # noqa: E402
 from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack  # noqa: E402
 
 SAMPLES = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "cat")
@@ -111,6 +118,57 @@ def boto3_loop(paths: list[Path], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, cpu
 
 
+class TimedTransport(httpx.BaseTransport):
+    """Real HTTP, timing each request until its response headers (a PUT has sent its body)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.times: dict[str, list[float]] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        kind = "S3 PUT" if request.method == "PUT" else f"{request.method} {request.url.path}"
+        start = time.perf_counter()
+        response = self.inner.handle_request(request)
+        self.times.setdefault(kind, []).append(time.perf_counter() - start)
+        return response
+
+
+class PhaseClock(NullProgress):
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def phase(self, name: str, total: int) -> None:
+        self.marks.append((name, time.perf_counter()))
+
+
+def breakdown(folder: Path, env: dict[str, str], url: str) -> dict[str, str]:
+    """The CLI's engine in-process on new files: time per phase, latency per request."""
+    os.environ["SKYROLL_CONFIG_DIR"] = env["SKYROLL_CONFIG_DIR"]
+    cfg = cli_config.require()
+    transport, clock = TimedTransport(), PhaseClock()
+    files, skipped = collect([folder], recursive=False)
+    journal = Journal(Path(env["SKYROLL_CONFIG_DIR"]) / "bench-journal.json")
+    with Client(url, token=cfg.access_token, transports=Transports(transport, transport)) as c:
+        start = time.perf_counter()
+        results = Uploader(c, journal, url, clock, Options(concurrency=4)).run(files, skipped)
+        end = time.perf_counter()
+    assert all(r.outcome is Outcome.UPLOADED for r in results), results[:3]
+    marks = [*clock.marks, ("end", end)]
+    hashing = marks[1][1] - marks[0][1]  # Hashing → Uploading includes the bulk check
+    check = sum(transport.times.get("POST /api/assets/bulk-upload-check", []))
+    phases = (
+        f"total {end - start:.2f} s: hashing {hashing - check:.2f} s, bulk check {check:.2f} s, "
+        f"uploads {marks[2][1] - marks[1][1]:.2f} s"
+    )
+    out = {"in-process engine, third set, -c 4": phases}
+    for kind in ("POST /api/assets/uploads", "S3 PUT"):
+        ms = sorted(t * 1000 for t in transport.times[kind])
+        out[f"{kind} latency (seen by the client, 4 in flight)"] = (
+            f"p50 {statistics.median(ms):.0f} ms, p90 {ms[int(len(ms) * 0.9)]:.0f} ms"
+        )
+    return out
+
+
 def child_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -129,12 +187,12 @@ def skyroll(env: dict[str, str], *args: str) -> tuple[float, float, dict]:
 
 def run(count: int) -> tuple[list[Row], dict[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
-        # Two sets of distinct photos: a second CLI run with new files needs new bytes.
+        # Three sets of distinct photos: a second CLI run with new files needs new bytes.
         sets = []
-        for name, seed in (("photos", 7), ("more", 8)):
+        for name, seed in (("photos", 7), ("more", 8), ("third", 9)):
             (Path(tmp) / name).mkdir()
             sets.append(make_photos(Path(tmp) / name, count, seed))
-        first, second = sets
+        first, second, third = sets
         sizes = [p.stat().st_size for p in first]
         facts = {
             "photos": f"{count} JPEGs per set, {min(sizes) // 1000}-{max(sizes) // 1000} KB "
@@ -148,6 +206,7 @@ def run(count: int) -> tuple[list[Row], dict[str, str]]:
             cli4 = skyroll(env, "upload", str(first[0].parent), "--json")
             rerun = skyroll(env, "upload", str(first[0].parent), "--json")
             cli8 = skyroll(env, "upload", str(second[0].parent), "--json", "-c", "8")
+            facts.update(breakdown(third[0].parent, env, stack.url))
         assert cli4[2]["summary"]["uploaded"] == count, cli4[2]["summary"]
         assert rerun[2]["summary"]["duplicate"] == count, rerun[2]["summary"]
         assert cli8[2]["summary"]["uploaded"] == count, cli8[2]["summary"]
