@@ -109,6 +109,12 @@ class Hashed:
     checksum: str
 
 
+@dataclass
+class Duplicate:
+    result: FileResult
+    same_as: Path | None = None  # another file of this run with the same bytes
+
+
 def iso_time(ns: int) -> str:
     return datetime.fromtimestamp(ns / 1e9, UTC).isoformat().replace("+00:00", "Z")
 
@@ -138,11 +144,14 @@ class Uploader:
             done = [FileResult(h.file.path, Outcome.WOULD_UPLOAD, h.file.size) for h in todo]
         else:
             done = self.upload_all(todo)
-        self._fill_local_duplicates(done, duplicates)
+        asset_of = {r.path: r.asset_id for r in done}
+        for dup in duplicates:
+            if dup.same_as is not None:
+                dup.result.asset_id = asset_of.get(dup.same_as)
         # Report in the order the files were found, skipped ones last.
         order = {f.path: i for i, f in enumerate(files)}
-        found = sorted(done + [r for _, r in duplicates] + failed, key=lambda r: order[r.path])
-        return found + results
+        found = done + [d.result for d in duplicates] + failed
+        return sorted(found, key=lambda r: order[r.path]) + results
 
     def hash_all(self, files: list[Candidate]) -> tuple[list[Hashed], list[FileResult]]:
         self.progress.phase("Hashing", sum(f.size for f in files))
@@ -160,65 +169,50 @@ class Uploader:
             [r for r in out if isinstance(r, FileResult)],
         )
 
-    def check(self, hashed: list[Hashed]) -> tuple[list[Hashed], list[tuple[str, FileResult]]]:
-        """Files to send, and duplicates as (checksum, result): of the server's library, or
-        of another file in this run (the same bytes are sent once)."""
+    def check(self, hashed: list[Hashed]) -> tuple[list[Hashed], list[Duplicate]]:
+        """Files to send, and duplicates: of the server's library, or of another file in
+        this run (the same bytes are sent once)."""
+        verdicts = self._verdicts(hashed)
+        todo: list[Hashed] = []
+        duplicates: list[Duplicate] = []
+        first_of: dict[str, Path] = {}
+        for h in hashed:
+            verdict = verdicts.get(str(h.index), {"action": "accept"})
+            if verdict.get("action") == "reject" and not self._resumable(h, verdict):
+                reason = verdict.get("reason") or "rejected by the server"
+                text = "already in the library" if reason == "duplicate" else reason
+                result = FileResult(
+                    h.file.path, Outcome.DUPLICATE, h.file.size, verdict.get("assetId"), text
+                )
+                duplicates.append(Duplicate(result))
+            elif h.checksum in first_of:
+                original = first_of[h.checksum]
+                result = FileResult(
+                    h.file.path,
+                    Outcome.DUPLICATE,
+                    h.file.size,
+                    reason=f"same content as {original}",
+                )
+                duplicates.append(Duplicate(result, same_as=original))
+            else:
+                first_of[h.checksum] = h.file.path
+                todo.append(h)
+        return todo, duplicates
+
+    def _verdicts(self, hashed: list[Hashed]) -> dict[str, dict[str, Any]]:
         verdicts: dict[str, dict[str, Any]] = {}
         for start in range(0, len(hashed), BULK_CHECK_BATCH):
             batch = hashed[start : start + BULK_CHECK_BATCH]
             items = [{"id": str(h.index), "checksum": h.checksum} for h in batch]
             for verdict in self.client.bulk_check(items):
                 verdicts[str(verdict["id"])] = verdict
-        todo: list[Hashed] = []
-        duplicates: list[tuple[str, FileResult]] = []
-        first_of: dict[str, Path] = {}
-        for h in hashed:
-            verdict = verdicts.get(str(h.index), {"action": "accept"})
-            if verdict.get("action") == "reject" and not self._resumable(h, verdict):
-                reason = verdict.get("reason") or "rejected by the server"
-                duplicates.append(
-                    (
-                        h.checksum,
-                        FileResult(
-                            h.file.path,
-                            Outcome.DUPLICATE,
-                            h.file.size,
-                            verdict.get("assetId"),
-                            "already in the library" if reason == "duplicate" else reason,
-                        ),
-                    )
-                )
-            elif h.checksum in first_of:
-                duplicates.append(
-                    (
-                        h.checksum,
-                        FileResult(
-                            h.file.path,
-                            Outcome.DUPLICATE,
-                            h.file.size,
-                            reason=f"same content as {first_of[h.checksum]}",
-                        ),
-                    )
-                )
-            else:
-                first_of[h.checksum] = h.file.path
-                todo.append(h)
-        return todo, duplicates
+        return verdicts
 
     def _resumable(self, h: Hashed, verdict: dict[str, Any]) -> bool:
         """A file we were sending when interrupted is 'known' to the server (its asset is
         pending) yet still ours to finish."""
         entry = self.journal.get(self._key(h), self.server)
         return entry is not None and verdict.get("assetId") in (None, entry.asset_id)
-
-    @staticmethod
-    def _fill_local_duplicates(
-        done: list[FileResult], duplicates: list[tuple[str, FileResult]]
-    ) -> None:
-        by_path = {r.path: r.asset_id for r in done}
-        for _, result in duplicates:
-            if result.asset_id is None and result.reason and result.reason.startswith("same"):
-                result.asset_id = by_path.get(Path(result.reason.removeprefix("same content as ")))
 
     def upload_all(self, todo: list[Hashed]) -> list[FileResult]:
         self.progress.phase("Uploading", sum(h.file.size for h in todo))
