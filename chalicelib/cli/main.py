@@ -1,5 +1,15 @@
 """``skyroll``: log in, upload a folder straight to S3, list, show and download assets.
 
+    skyroll login --server http://127.0.0.1:8000 --email me@example.com   # prompts
+    skyroll upload ~/Pictures --recursive            # hash, skip duplicates, send the rest
+    skyroll upload ~/Pictures -r --dry-run --json    # what would be sent, as JSON
+    skyroll assets list --type VIDEO --json
+    skyroll download 6f1c… -o ~/Downloads
+    skyroll logout
+
+Config and the multipart resume journal live in ``$SKYROLL_CONFIG_DIR`` (default
+``~/.config/skyroll``), both 0600. Exit codes: 0 ok, 1 something failed, 130 interrupted.
+
 Tests run these commands with ``typer.testing.CliRunner().invoke(app, args, obj=Runtime(...))``:
 the ``Runtime`` carries the httpx transports, so no module global is patched.
 """

@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import stat
 from pathlib import Path
 
 import httpx
@@ -280,6 +281,7 @@ def test_an_interrupted_multipart_upload_resumes_without_resending_parts(
     assert results_by_name(first)["clip.mp4"]["status"] == "failed"
     journal = json.loads((config_dir() / JOURNAL_FILE).read_text())
     assert len(journal) == 1
+    assert stat.S_IMODE((config_dir() / JOURNAL_FILE).stat().st_mode) == 0o600
     (upload_id,) = multipart.uploads
     assert next(iter(journal.values()))["upload_id"] == upload_id
     # One part at a time: 1-3 landed, 4 failed, 5 and 6 were never started.
