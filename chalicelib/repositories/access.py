@@ -1,0 +1,112 @@
+"""The queries behind chalicelib.services.access: which of these ids may this caller reach,
+and by which path (owner, partner, album membership, shared link).
+
+Each method takes a set of ids and returns the subset that passes, so a bulk request costs
+one query. Shared paths never reach trashed assets: trash is private to its owner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
+
+Row = dict[str, Any]
+
+
+def _ids(rows: list[Row], column: str = "id") -> set[UUID]:
+    return {r[column] for r in rows}
+
+
+class AccessRepository:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def _select(self, sql: str, params: tuple[Any, ...], column: str = "id") -> set[UUID]:
+        with self._pool.connection() as conn:
+            return _ids(conn.execute(sql, params).fetchall(), column)
+
+    # --- assets -----------------------------------------------------------------------
+    def asset_owner(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
+        return self._select(
+            "SELECT id FROM assets WHERE owner_id = %s AND id = ANY(%s)", (user_id, ids)
+        )
+
+    def asset_partner(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
+        return self._select(
+            "SELECT a.id FROM assets a JOIN partners p ON p.shared_by_id = a.owner_id"
+            " WHERE p.shared_with_id = %s AND a.id = ANY(%s) AND a.trashed_at IS NULL",
+            (user_id, ids),
+        )
+
+    def asset_album(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
+        """Assets in an album the user owns or is a member of (any role)."""
+        return self._select(
+            "SELECT DISTINCT aa.asset_id AS id FROM album_assets aa"
+            " JOIN albums al ON al.id = aa.album_id JOIN assets a ON a.id = aa.asset_id"
+            " WHERE aa.asset_id = ANY(%s) AND a.trashed_at IS NULL AND (al.owner_id = %s"
+            "  OR EXISTS (SELECT 1 FROM album_users au WHERE au.album_id = al.id"
+            "             AND au.user_id = %s))",
+            (ids, user_id, user_id),
+        )
+
+    def asset_link(self, link_id: UUID, ids: list[UUID]) -> set[UUID]:
+        """The link's own assets, or the assets of its album."""
+        return self._select(
+            "SELECT a.id FROM assets a WHERE a.id = ANY(%s) AND a.trashed_at IS NULL AND ("
+            " EXISTS (SELECT 1 FROM shared_link_assets sa WHERE sa.shared_link_id = %s"
+            "         AND sa.asset_id = a.id)"
+            " OR EXISTS (SELECT 1 FROM shared_links l JOIN album_assets aa"
+            "            ON aa.album_id = l.album_id WHERE l.id = %s AND aa.asset_id = a.id))",
+            (ids, link_id, link_id),
+        )
+
+    def asset_row(self, asset_id: UUID) -> Row | None:
+        """The asset JSON row, unscoped: call only after an access check passed."""
+        with self._pool.connection() as conn:
+            return conn.execute(f"{ASSET_SELECT} WHERE a.id = %s", (asset_id,)).fetchone()
+
+    # --- albums -----------------------------------------------------------------------
+    def album_owner(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
+        return self._select(
+            "SELECT id FROM albums WHERE owner_id = %s AND id = ANY(%s)", (user_id, ids)
+        )
+
+    def album_member(self, user_id: UUID, ids: list[UUID], roles: tuple[str, ...]) -> set[UUID]:
+        return self._select(
+            "SELECT album_id FROM album_users WHERE user_id = %s AND album_id = ANY(%s)"
+            " AND role = ANY(%s)",
+            (user_id, ids, list(roles)),
+            column="album_id",
+        )
+
+    # --- shared-link visitors ---------------------------------------------------------
+    def link_by_key_hash(self, key_hash: bytes) -> Row | None:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT * FROM shared_links WHERE key_hash = %s", (key_hash,)
+            ).fetchone()
+
+    def link_by_token_hash(self, token_hash: bytes) -> Row | None:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT l.* FROM shared_link_tokens t JOIN shared_links l"
+                " ON l.id = t.shared_link_id WHERE t.token_hash = %s AND t.expires_at > now()",
+                (token_hash,),
+            ).fetchone()
+
+    def create_token(self, link_id: UUID, token_hash: bytes, expires_at: Any) -> None:
+        with self._pool.connection() as conn:
+            # Expired tokens of this link go on the way in: the table stays small.
+            conn.execute(
+                "DELETE FROM shared_link_tokens WHERE shared_link_id = %s AND expires_at <= now()",
+                (link_id,),
+            )
+            conn.execute(
+                "INSERT INTO shared_link_tokens (token_hash, shared_link_id,"
+                " expires_at) VALUES (%s, %s, %s)",
+                (token_hash, link_id, expires_at),
+            )

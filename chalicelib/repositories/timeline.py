@@ -1,0 +1,78 @@
+"""Timeline queries: ready assets grouped by their local date (month or day).
+
+The scope (whose assets) is decided by the service after access checks: a set of owners
+(me, plus partners shown in my timeline) or one album. Filters compose with AND.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+Row = dict[str, Any]
+
+# Wall-clock date the photo was taken (stored as a UTC-labelled instant), as a plain timestamp.
+LOCAL = "(coalesce(a.local_date_time, a.file_created_at) AT TIME ZONE 'UTC')"
+
+
+@dataclass(frozen=True)
+class TimelineScope:
+    me: UUID
+    owners: tuple[UUID, ...] = ()  # used when album_id is None
+    album_id: UUID | None = None
+    is_archived: bool | None = None
+    is_favorite: bool | None = None
+    is_trashed: bool = False
+
+
+def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
+    where = ["a.status = 'ready'"]
+    params: dict[str, Any] = {"me": scope.me}
+    if scope.album_id is not None:
+        where.append("EXISTS (SELECT 1 FROM album_assets aa WHERE aa.album_id = %(album)s"
+                     " AND aa.asset_id = a.id)")
+        params["album"] = scope.album_id
+    else:
+        where.append("a.owner_id = ANY(%(owners)s)")
+        params["owners"] = list(scope.owners)
+        # Partners' archives are theirs: only the caller's own archived assets show.
+        where.append("(a.owner_id = %(me)s OR NOT a.is_archived)")
+    if scope.is_trashed:
+        # Trash is private to its owner, even inside a shared album.
+        where.append("a.trashed_at IS NOT NULL AND a.owner_id = %(me)s")
+    else:
+        where.append("a.trashed_at IS NULL")
+    if scope.is_archived is not None:
+        where.append("a.is_archived = %(archived)s")
+        params["archived"] = scope.is_archived
+    if scope.is_favorite is not None:
+        where.append("a.is_favorite = %(favorite)s")
+        params["favorite"] = scope.is_favorite
+    return " AND ".join(where), params
+
+
+class TimelineRepository:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def buckets(self, scope: TimelineScope, unit: str) -> list[Row]:
+        assert unit in ("month", "day")
+        where, params = _where(scope)
+        sql = (f"SELECT date_trunc('{unit}', {LOCAL}) AS time_bucket, count(*) AS count"
+               f" FROM assets a WHERE {where} GROUP BY 1 ORDER BY 1 DESC")
+        with self._pool.connection() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def bucket(self, scope: TimelineScope, start: datetime, end: datetime) -> list[Row]:
+        where, params = _where(scope)
+        sql = (f"SELECT a.id, a.owner_id, a.type, a.thumbhash, a.width, a.height,"
+               f" a.duration_seconds, a.is_favorite, a.is_archived,"
+               f" a.trashed_at IS NOT NULL AS is_trashed, {LOCAL} AS local_date_time"
+               f" FROM assets a WHERE {where} AND {LOCAL} >= %(start)s AND {LOCAL} < %(end)s"
+               f" ORDER BY {LOCAL} DESC, a.id")
+        with self._pool.connection() as conn:
+            return conn.execute(sql, {**params, "start": start, "end": end}).fetchall()
