@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -10,12 +12,10 @@ from psycopg_pool import ConnectionPool
 def _configure(conn: psycopg.Connection) -> None:
     from pgvector.psycopg import register_vector
 
-    try:
+    # The extension is created by the first migration; before that there is nothing to
+    # register (only the migration runner connects then).
+    with contextlib.suppress(psycopg.ProgrammingError):
         register_vector(conn)
-    except psycopg.ProgrammingError:
-        # The extension is created by the first migration; before that there is nothing
-        # to register (only the migration runner connects then).
-        pass
     conn.commit()
 
 

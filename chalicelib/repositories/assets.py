@@ -12,10 +12,30 @@ from psycopg_pool import ConnectionPool
 Row = dict[str, Any]
 
 EXIF_COLUMNS = (
-    "make", "model", "lens_model", "f_number", "exposure_time", "iso", "focal_length", "latitude",
-    "longitude", "altitude", "date_time_original", "time_zone", "exif_image_width",
-    "exif_image_height", "orientation", "description", "file_size_in_byte", "fps", "video_codec",
-    "audio_codec", "rotation", "city", "state", "country",
+    "make",
+    "model",
+    "lens_model",
+    "f_number",
+    "exposure_time",
+    "iso",
+    "focal_length",
+    "latitude",
+    "longitude",
+    "altitude",
+    "date_time_original",
+    "time_zone",
+    "exif_image_width",
+    "exif_image_height",
+    "orientation",
+    "description",
+    "file_size_in_byte",
+    "fps",
+    "video_codec",
+    "audio_codec",
+    "rotation",
+    "city",
+    "state",
+    "country",
 )
 _SELECT = (
     "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif"
@@ -33,7 +53,8 @@ class AssetRepository:
             return conn.execute(
                 "SELECT id, checksum, trashed_at IS NOT NULL AS is_trashed FROM assets"
                 " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
-                (owner_id, checksums)).fetchall()
+                (owner_id, checksums),
+            ).fetchall()
 
     @staticmethod
     def lock_owner(conn: Any, owner_id: UUID) -> None:
@@ -42,8 +63,11 @@ class AssetRepository:
 
     @staticmethod
     def usage_bytes(conn: Any, owner_id: UUID) -> int:
-        row = conn.execute("SELECT coalesce(sum(file_size), 0)::bigint AS used FROM assets"
-                           " WHERE owner_id = %s AND status <> 'failed'", (owner_id,)).fetchone()
+        row = conn.execute(
+            "SELECT coalesce(sum(file_size), 0)::bigint AS used FROM assets"
+            " WHERE owner_id = %s AND status <> 'failed'",
+            (owner_id,),
+        ).fetchone()
         return int(row["used"])
 
     @staticmethod
@@ -56,7 +80,8 @@ class AssetRepository:
             " %(original_mime_type)s, %(checksum)s, %(file_size)s, %(storage_key)s,"
             " %(device_asset_id)s, %(device_id)s, %(file_created_at)s, %(file_modified_at)s)"
             " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' DO NOTHING RETURNING id",
-            values).fetchone()
+            values,
+        ).fetchone()
 
     @staticmethod
     def insert_upload(conn: Any, values: dict[str, Any]) -> Row:
@@ -64,19 +89,24 @@ class AssetRepository:
             "INSERT INTO uploads (asset_id, owner_id, method, s3_upload_id, part_size, part_count,"
             " content_type, expires_at) VALUES (%(asset_id)s, %(owner_id)s, %(method)s,"
             " %(s3_upload_id)s, %(part_size)s, %(part_count)s, %(content_type)s, %(expires_at)s)"
-            " RETURNING id", values).fetchone()
+            " RETURNING id",
+            values,
+        ).fetchone()
 
     def get_upload(self, owner_id: UUID, upload_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
             return conn.execute(
                 "SELECT u.*, a.storage_key, a.file_size, a.status AS asset_status FROM uploads u"
                 " JOIN assets a ON a.id = u.asset_id WHERE u.id = %s AND u.owner_id = %s",
-                (upload_id, owner_id)).fetchone()
+                (upload_id, owner_id),
+            ).fetchone()
 
     def mark_upload_completed(self, upload_id: UUID) -> None:
         with self._pool.connection() as conn:
-            conn.execute("UPDATE uploads SET completed_at = coalesce(completed_at, now())"
-                         " WHERE id = %s", (upload_id,))
+            conn.execute(
+                "UPDATE uploads SET completed_at = coalesce(completed_at, now()) WHERE id = %s",
+                (upload_id,),
+            )
 
     def delete_pending(self, asset_id: UUID) -> None:
         with self._pool.connection() as conn:
@@ -88,13 +118,15 @@ class AssetRepository:
                 "SELECT a.id, a.storage_key, u.s3_upload_id FROM assets a"
                 " LEFT JOIN uploads u ON u.asset_id = a.id"
                 " WHERE a.status = 'pending' AND a.created_at < %s ORDER BY a.created_at LIMIT %s",
-                (older_than, limit)).fetchall()
+                (older_than, limit),
+            ).fetchall()
 
     # --- reads ----------------------------------------------------------------------
     def get(self, owner_id: UUID, asset_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
-            return conn.execute(f"{_SELECT} WHERE a.id = %s AND a.owner_id = %s",
-                                (asset_id, owner_id)).fetchone()
+            return conn.execute(
+                f"{_SELECT} WHERE a.id = %s AND a.owner_id = %s", (asset_id, owner_id)
+            ).fetchone()
 
     def list(self, owner_id: UUID, filters: dict[str, Any], limit: int, offset: int) -> list[Row]:
         where = ["a.owner_id = %(owner)s"]
@@ -114,9 +146,11 @@ class AssetRepository:
             where.append("coalesce(a.taken_at, a.file_created_at) >= %(taken_after)s")
         if filters.get("taken_before"):
             where.append("coalesce(a.taken_at, a.file_created_at) < %(taken_before)s")
-        sql = (f"{_SELECT} WHERE {' AND '.join(where)}"
-               " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
-               " LIMIT %(limit)s OFFSET %(offset)s")
+        sql = (
+            f"{_SELECT} WHERE {' AND '.join(where)}"
+            " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
+            " LIMIT %(limit)s OFFSET %(offset)s"
+        )
         with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
 
@@ -131,17 +165,22 @@ class AssetRepository:
                 " count(*) FILTER (WHERE trashed_at IS NOT NULL) AS trashed,"
                 " count(*) FILTER (WHERE status = 'failed') AS failed,"
                 " count(*) FILTER (WHERE status IN ('pending', 'processing')) AS pending,"
-                " coalesce(sum(file_size) FILTER (WHERE status <> 'failed'), 0)::bigint AS usage_bytes"
+                " coalesce(sum(file_size) FILTER (WHERE status <> 'failed'), 0)::bigint"
+                "   AS usage_bytes"
                 " FROM (SELECT *, trashed_at IS NULL AND status = 'ready' AS live FROM assets"
-                "       WHERE owner_id = %s) x", (owner_id,)).fetchone()
+                "       WHERE owner_id = %s) x",
+                (owner_id,),
+            ).fetchone()
 
     # --- user changes ---------------------------------------------------------------
     def update_flags(self, owner_id: UUID, asset_id: UUID, changes: dict[str, Any]) -> bool:
         sets = [f"{c} = %({c})s" for c in ("is_favorite", "is_archived") if c in changes]
         if "taken_at" in changes:
             sets += ["taken_at = %(taken_at)s", "local_date_time = %(taken_at)s"]
-        sql = (f"UPDATE assets SET {', '.join(sets + ['updated_at = now()'])}"
-               " WHERE id = %(id)s AND owner_id = %(owner)s")
+        sql = (
+            f"UPDATE assets SET {', '.join(sets + ['updated_at = now()'])}"
+            " WHERE id = %(id)s AND owner_id = %(owner)s"
+        )
         with self._pool.connection() as conn:
             return conn.execute(sql, {**changes, "id": asset_id, "owner": owner_id}).rowcount == 1
 
@@ -149,9 +188,11 @@ class AssetRepository:
         cols = [c for c in values if c in EXIF_COLUMNS]
         if not cols:
             return
-        sql = (f"INSERT INTO asset_exif (asset_id, {', '.join(cols)}) VALUES (%(asset_id)s, "
-               f"{', '.join(f'%({c})s' for c in cols)}) ON CONFLICT (asset_id) DO UPDATE SET "
-               f"{', '.join(f'{c} = EXCLUDED.{c}' for c in cols)}")
+        sql = (
+            f"INSERT INTO asset_exif (asset_id, {', '.join(cols)}) VALUES (%(asset_id)s, "
+            f"{', '.join(f'%({c})s' for c in cols)}) ON CONFLICT (asset_id) DO UPDATE SET "
+            f"{', '.join(f'{c} = EXCLUDED.{c}' for c in cols)}"
+        )
         params = {**{c: values[c] for c in cols}, "asset_id": asset_id}
         if conn is not None:
             conn.execute(sql, params)
@@ -163,7 +204,9 @@ class AssetRepository:
         with self._pool.connection() as conn:
             rows = conn.execute(
                 "UPDATE assets SET trashed_at = coalesce(trashed_at, now()), updated_at = now()"
-                " WHERE owner_id = %s AND id = ANY(%s) RETURNING id", (owner_id, ids)).fetchall()
+                " WHERE owner_id = %s AND id = ANY(%s) RETURNING id",
+                (owner_id, ids),
+            ).fetchall()
         return [r["id"] for r in rows]
 
     def restore(self, owner_id: UUID, ids: list[UUID] | None) -> int:
@@ -171,20 +214,25 @@ class AssetRepository:
             return conn.execute(
                 "UPDATE assets SET trashed_at = NULL, updated_at = now() WHERE owner_id = %s"
                 " AND trashed_at IS NOT NULL AND (%s::uuid[] IS NULL OR id = ANY(%s::uuid[]))",
-                (owner_id, ids, ids)).rowcount
+                (owner_id, ids, ids),
+            ).rowcount
 
     def owned_keys(self, owner_id: UUID, ids: list[UUID]) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
                 "SELECT id, storage_key FROM assets WHERE owner_id = %s AND id = ANY(%s)",
-                (owner_id, ids)).fetchall()
+                (owner_id, ids),
+            ).fetchall()
 
-    def trashed_before(self, owner_id: UUID | None, before: datetime, limit: int = 500) -> list[Row]:
+    def trashed_before(
+        self, owner_id: UUID | None, before: datetime, limit: int = 500
+    ) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
                 "SELECT id, owner_id, storage_key FROM assets WHERE trashed_at IS NOT NULL"
                 " AND trashed_at < %s AND (%s::uuid IS NULL OR owner_id = %s) LIMIT %s",
-                (before, owner_id, owner_id, limit)).fetchall()
+                (before, owner_id, owner_id, limit),
+            ).fetchall()
 
     def delete(self, ids: list[UUID]) -> int:
         with self._pool.connection() as conn:

@@ -25,29 +25,39 @@ class PipelineRepository:
                 "  now() - make_interval(secs => %s)"
                 "  AND NOT EXISTS (SELECT 1 FROM asset_stages st WHERE st.asset_id = assets.id"
                 "                  AND st.stage = 'ingest' AND st.status = 'done')))"
-                " RETURNING *", (storage_key, lease_seconds)).fetchone()
+                " RETURNING *",
+                (storage_key, lease_seconds),
+            ).fetchone()
 
     def release(self, asset_id: UUID) -> None:
         """Gives a claim back after a transient failure so the retried message can claim it."""
         with self._pool.connection() as conn:
-            conn.execute("UPDATE assets SET status = 'pending', processing_started_at = NULL"
-                         " WHERE id = %s AND status = 'processing'", (asset_id,))
+            conn.execute(
+                "UPDATE assets SET status = 'pending', processing_started_at = NULL"
+                " WHERE id = %s AND status = 'processing'",
+                (asset_id,),
+            )
 
     def status_of_key(self, storage_key: str) -> str | None:
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT status FROM assets WHERE storage_key = %s",
-                               (storage_key,)).fetchone()
+            row = conn.execute(
+                "SELECT status FROM assets WHERE storage_key = %s", (storage_key,)
+            ).fetchone()
             return row["status"] if row else None
 
     def record_orphan(self, storage_key: str, size: int | None) -> None:
         with self._pool.connection() as conn:
-            conn.execute("INSERT INTO orphan_objects (storage_key, size) VALUES (%s, %s)"
-                         " ON CONFLICT (storage_key) DO NOTHING", (storage_key, size))
+            conn.execute(
+                "INSERT INTO orphan_objects (storage_key, size) VALUES (%s, %s)"
+                " ON CONFLICT (storage_key) DO NOTHING",
+                (storage_key, size),
+            )
 
     def orphans(self, limit: int = 1000) -> list[Row]:
         with self._pool.connection() as conn:
-            return conn.execute("SELECT * FROM orphan_objects ORDER BY first_seen LIMIT %s",
-                                (limit,)).fetchall()
+            return conn.execute(
+                "SELECT * FROM orphan_objects ORDER BY first_seen LIMIT %s", (limit,)
+            ).fetchall()
 
     def forget_orphan(self, storage_key: str) -> None:
         with self._pool.connection() as conn:
@@ -55,12 +65,16 @@ class PipelineRepository:
 
     def fail(self, asset_id: UUID, stage: str, reason: str) -> None:
         with self._pool.connection() as conn:
-            conn.execute("UPDATE assets SET status = 'failed', failure_reason = %s,"
-                         " updated_at = now() WHERE id = %s", (reason, asset_id))
+            conn.execute(
+                "UPDATE assets SET status = 'failed', failure_reason = %s,"
+                " updated_at = now() WHERE id = %s",
+                (reason, asset_id),
+            )
             self._set_stage(conn, asset_id, stage, "failed", reason)
 
-    def save_ingest(self, asset_id: UUID, asset: dict[str, Any], exif: dict[str, Any],
-                    next_stages: list[str]) -> None:
+    def save_ingest(
+        self, asset_id: UUID, asset: dict[str, Any], exif: dict[str, Any], next_stages: list[str]
+    ) -> None:
         """One transaction: the asset's facts, its EXIF row, the ingest stage done, and either
         the next stages queued or the asset ready."""
         from chalicelib.repositories.assets import AssetRepository
@@ -72,7 +86,9 @@ class PipelineRepository:
                 " taken_at = %(taken_at)s, local_date_time = %(local_date_time)s,"
                 " duration_seconds = %(duration)s, width = %(width)s, height = %(height)s,"
                 " status = %(status)s, failure_reason = NULL, updated_at = now()"
-                " WHERE id = %(id)s", {**asset, "status": status, "id": asset_id})
+                " WHERE id = %(id)s",
+                {**asset, "status": status, "id": asset_id},
+            )
             AssetRepository(self._pool).upsert_exif(asset_id, exif, conn=conn)
             self._set_stage(conn, asset_id, "ingest", "done", None)
             for stage in next_stages:
@@ -85,7 +101,8 @@ class PipelineRepository:
             " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (asset_id, stage) DO UPDATE SET"
             " status = EXCLUDED.status, error = EXCLUDED.error,"
             " attempts = asset_stages.attempts + 1, updated_at = now()",
-            (asset_id, stage, status, error))
+            (asset_id, stage, status, error),
+        )
 
     def get_asset(self, asset_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
@@ -93,8 +110,10 @@ class PipelineRepository:
 
     def stage_status(self, asset_id: UUID, stage: str) -> str | None:
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT status FROM asset_stages WHERE asset_id = %s AND stage = %s",
-                               (asset_id, stage)).fetchone()
+            row = conn.execute(
+                "SELECT status FROM asset_stages WHERE asset_id = %s AND stage = %s",
+                (asset_id, stage),
+            ).fetchone()
             return row["status"] if row else None
 
     def set_stage(self, asset_id: UUID, stage: str, status: str, error: str | None = None) -> None:
@@ -105,41 +124,53 @@ class PipelineRepository:
         with self._pool.connection() as conn:
             self._set_stage(conn, asset_id, stage, "failed", reason)
             if fail_asset:
-                conn.execute("UPDATE assets SET status = 'failed', failure_reason = %s,"
-                             " updated_at = now() WHERE id = %s", (reason, asset_id))
+                conn.execute(
+                    "UPDATE assets SET status = 'failed', failure_reason = %s,"
+                    " updated_at = now() WHERE id = %s",
+                    (reason, asset_id),
+                )
 
     def complete_stage(self, asset_id: UUID, stage: str, next_stages: list[str]) -> None:
         """Marks the stage done, queues the followers, and makes the asset ready once no
         stage is left queued or running (and none required has failed)."""
         with self._pool.connection() as conn:
-            conn.execute("UPDATE asset_stages SET status = 'done', error = NULL, updated_at = now()"
-                         " WHERE asset_id = %s AND stage = %s AND status <> 'failed'",
-                         (asset_id, stage))
+            conn.execute(
+                "UPDATE asset_stages SET status = 'done', error = NULL, updated_at = now()"
+                " WHERE asset_id = %s AND stage = %s AND status <> 'failed'",
+                (asset_id, stage),
+            )
             for name in next_stages:
                 self._set_stage(conn, asset_id, name, "queued", None)
             conn.execute(
                 "UPDATE assets SET status = 'ready', updated_at = now() WHERE id = %s"
                 " AND status = 'processing' AND NOT EXISTS (SELECT 1 FROM asset_stages"
                 " WHERE asset_id = %s AND status IN ('queued', 'running'))",
-                (asset_id, asset_id))
+                (asset_id, asset_id),
+            )
 
-    def save_files(self, asset_id: UUID, files: list[dict[str, Any]],
-                   thumbhash: str | None = None) -> None:
+    def save_files(
+        self, asset_id: UUID, files: list[dict[str, Any]], thumbhash: str | None = None
+    ) -> None:
         with self._pool.connection() as conn:
             for f in files:
                 conn.execute(
                     "INSERT INTO asset_files (asset_id, kind, storage_key, mime_type, width,"
                     " height, byte_size) VALUES (%(asset_id)s, %(kind)s, %(storage_key)s,"
                     " %(mime_type)s, %(width)s, %(height)s, %(byte_size)s)"
-                    " ON CONFLICT (asset_id, kind) DO UPDATE SET storage_key = EXCLUDED.storage_key,"
+                    " ON CONFLICT (asset_id, kind) DO UPDATE SET"
+                    " storage_key = EXCLUDED.storage_key,"
                     " mime_type = EXCLUDED.mime_type, width = EXCLUDED.width,"
                     " height = EXCLUDED.height, byte_size = EXCLUDED.byte_size, created_at = now()",
-                    {**f, "asset_id": asset_id})
+                    {**f, "asset_id": asset_id},
+                )
             if thumbhash is not None:
-                conn.execute("UPDATE assets SET thumbhash = %s WHERE id = %s", (thumbhash, asset_id))
+                conn.execute(
+                    "UPDATE assets SET thumbhash = %s WHERE id = %s", (thumbhash, asset_id)
+                )
 
     def stages(self, asset_id: UUID) -> dict[str, Row]:
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT * FROM asset_stages WHERE asset_id = %s",
-                                (asset_id,)).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM asset_stages WHERE asset_id = %s", (asset_id,)
+            ).fetchall()
         return {r["stage"]: r for r in rows}

@@ -10,8 +10,7 @@ from psycopg_pool import ConnectionPool
 
 Row = dict[str, Any]
 
-_USER_COLS = ("id, email, name, is_admin, quota_size_in_bytes, created_at, updated_at,"
-              " deleted_at")
+_USER_COLS = "id, email, name, is_admin, quota_size_in_bytes, created_at, updated_at, deleted_at"
 
 
 class UserRepository:
@@ -21,8 +20,8 @@ class UserRepository:
     def get(self, user_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
             return conn.execute(
-                f"SELECT {_USER_COLS} FROM users WHERE id = %s AND deleted_at IS NULL",
-                (user_id,)).fetchone()
+                f"SELECT {_USER_COLS} FROM users WHERE id = %s AND deleted_at IS NULL", (user_id,)
+            ).fetchone()
 
     def get_for_login(self, email: str) -> Row | None:
         with self._pool.connection() as conn:
@@ -30,11 +29,14 @@ class UserRepository:
                 "SELECT id, password_hash, locked_until, locked_until > now() AS locked,"
                 " ceil(extract(epoch FROM locked_until - now()))::int AS retry_after"
                 " FROM users WHERE lower(email) = lower(%s) AND deleted_at IS NULL",
-                (email,)).fetchone()
+                (email,),
+            ).fetchone()
 
     def get_password_hash(self, user_id: UUID) -> str | None:
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT password_hash FROM users WHERE id = %s", (user_id,)).fetchone()
+            row = conn.execute(
+                "SELECT password_hash FROM users WHERE id = %s", (user_id,)
+            ).fetchone()
             return row["password_hash"] if row else None
 
     def record_failed_login(self, user_id: UUID, max_failures: int, lockout_seconds: int) -> None:
@@ -47,19 +49,30 @@ class UserRepository:
                 " failed_logins = CASE WHEN failed_logins + 1 >= %(max)s THEN 0"
                 "   ELSE failed_logins + 1 END"
                 " WHERE id = %(id)s",
-                {"id": user_id, "max": max_failures, "secs": lockout_seconds})
+                {"id": user_id, "max": max_failures, "secs": lockout_seconds},
+            )
 
     def reset_failed_logins(self, user_id: UUID) -> None:
         with self._pool.connection() as conn:
-            conn.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s",
-                         (user_id,))
+            conn.execute(
+                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user_id,)
+            )
 
-    def create(self, conn: Any, *, email: str, name: str, password_hash: str, is_admin: bool,
-               quota: int | None) -> Row:
+    def create(
+        self,
+        conn: Any,
+        *,
+        email: str,
+        name: str,
+        password_hash: str,
+        is_admin: bool,
+        quota: int | None,
+    ) -> Row:
         return conn.execute(
             f"INSERT INTO users (email, name, password_hash, is_admin, quota_size_in_bytes)"
             f" VALUES (%s, %s, %s, %s, %s) RETURNING {_USER_COLS}",
-            (email, name, password_hash, is_admin, quota)).fetchone()
+            (email, name, password_hash, is_admin, quota),
+        ).fetchone()
 
     def list_all(self) -> list[Row]:
         with self._pool.connection() as conn:
@@ -76,18 +89,22 @@ class UserRepository:
             return conn.execute(
                 f"UPDATE users SET {', '.join(sets)}, updated_at = now()"
                 f" WHERE id = %(id)s AND deleted_at IS NULL RETURNING {_USER_COLS}",
-                {**changes, "id": user_id}).fetchone()
+                {**changes, "id": user_id},
+            ).fetchone()
 
     def set_password(self, user_id: UUID, password_hash: str) -> None:
         with self._pool.connection() as conn:
-            conn.execute("UPDATE users SET password_hash = %s, updated_at = now() WHERE id = %s",
-                         (password_hash, user_id))
+            conn.execute(
+                "UPDATE users SET password_hash = %s, updated_at = now() WHERE id = %s",
+                (password_hash, user_id),
+            )
 
     def soft_delete(self, user_id: UUID) -> bool:
         with self._pool.connection() as conn:
             cur = conn.execute(
                 "UPDATE users SET deleted_at = now() WHERE id = %s AND deleted_at IS NULL",
-                (user_id,))
+                (user_id,),
+            )
             conn.execute("DELETE FROM sessions WHERE user_id = %s", (user_id,))
             conn.execute("DELETE FROM api_keys WHERE user_id = %s", (user_id,))
             return cur.rowcount == 1
@@ -107,8 +124,10 @@ class CredentialRepository:
 
     def create_session(self, user_id: UUID, token_hash: bytes, expires_at: datetime) -> None:
         with self._pool.connection() as conn:
-            conn.execute("INSERT INTO sessions (user_id, token_hash, expires_at) VALUES (%s, %s, %s)",
-                         (user_id, token_hash, expires_at))
+            conn.execute(
+                "INSERT INTO sessions (user_id, token_hash, expires_at) VALUES (%s, %s, %s)",
+                (user_id, token_hash, expires_at),
+            )
 
     def user_for_session(self, token_hash: bytes) -> Row | None:
         with self._pool.connection() as conn:
@@ -116,7 +135,8 @@ class CredentialRepository:
                 f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLS.split(','))}"
                 " FROM sessions s JOIN users u ON u.id = s.user_id"
                 " WHERE s.token_hash = %s AND s.expires_at > now() AND u.deleted_at IS NULL",
-                (token_hash,)).fetchone()
+                (token_hash,),
+            ).fetchone()
 
     def delete_session(self, token_hash: bytes) -> None:
         with self._pool.connection() as conn:
@@ -124,8 +144,10 @@ class CredentialRepository:
 
     def delete_other_sessions(self, user_id: UUID, keep_hash: bytes | None) -> None:
         with self._pool.connection() as conn:
-            conn.execute("DELETE FROM sessions WHERE user_id = %s AND token_hash IS DISTINCT FROM %s",
-                         (user_id, keep_hash))
+            conn.execute(
+                "DELETE FROM sessions WHERE user_id = %s AND token_hash IS DISTINCT FROM %s",
+                (user_id, keep_hash),
+            )
 
     def user_for_api_key(self, key_hash: bytes) -> Row | None:
         with self._pool.connection() as conn:
@@ -134,22 +156,28 @@ class CredentialRepository:
                 f" RETURNING user_id)"
                 f" SELECT {', '.join('u.' + c.strip() for c in _USER_COLS.split(','))}"
                 " FROM k JOIN users u ON u.id = k.user_id WHERE u.deleted_at IS NULL",
-                (key_hash,)).fetchone()
+                (key_hash,),
+            ).fetchone()
 
     def create_api_key(self, user_id: UUID, name: str, key_hash: bytes) -> Row:
         with self._pool.connection() as conn:
             return conn.execute(
                 "INSERT INTO api_keys (user_id, name, key_hash) VALUES (%s, %s, %s)"
-                " RETURNING id, name, created_at, last_used_at", (user_id, name, key_hash)).fetchone()
+                " RETURNING id, name, created_at, last_used_at",
+                (user_id, name, key_hash),
+            ).fetchone()
 
     def list_api_keys(self, user_id: UUID) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
                 "SELECT id, name, created_at, last_used_at FROM api_keys WHERE user_id = %s"
-                " ORDER BY created_at", (user_id,)).fetchall()
+                " ORDER BY created_at",
+                (user_id,),
+            ).fetchall()
 
     def delete_api_key(self, user_id: UUID, key_id: UUID) -> bool:
         with self._pool.connection() as conn:
-            cur = conn.execute("DELETE FROM api_keys WHERE id = %s AND user_id = %s",
-                               (key_id, user_id))
+            cur = conn.execute(
+                "DELETE FROM api_keys WHERE id = %s AND user_id = %s", (key_id, user_id)
+            )
             return cur.rowcount == 1

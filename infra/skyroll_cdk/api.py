@@ -90,11 +90,16 @@ def _package(scope: Construct, stage_config: dict, chalice_out: Path) -> Chalice
     # any region lets a credential-less synth work.
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     previous = os.getcwd()
+    # Loading the app for packaging copies the stage's environment variables (CDK tokens
+    # such as ${Token[AWS.Region]}) into os.environ: put the process environment back.
+    saved_env = dict(os.environ)
     os.chdir(chalice_out.parent)
     try:
         return Chalice(scope, "Chalice", source_dir=str(REPO_ROOT), stage_config=stage_config)
     finally:
         os.chdir(previous)
+        os.environ.clear()
+        os.environ.update(saved_env)
 
 
 def _region(scope: Construct) -> str:

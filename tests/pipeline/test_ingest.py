@@ -37,7 +37,12 @@ def test_jpeg_with_exif_and_gps_is_described(harness: Harness) -> None:
     assert a["checksum"] == b64sha(data) and a["originalFileName"] == "IMG_0001.JPG"
     e = a["exifInfo"]
     assert (e["make"], e["model"], e["lensModel"]) == ("Canon", "Canon EOS R5", "RF50mm F1.8 STM")
-    assert (e["fNumber"], e["exposureTime"], e["iso"], e["focalLength"]) == (2.8, "1/250", 400, 50.0)
+    assert (e["fNumber"], e["exposureTime"], e["iso"], e["focalLength"]) == (
+        2.8,
+        "1/250",
+        400,
+        50.0,
+    )
     assert e["orientation"] == 6
     # Orientation 6 turns the 64x48 sensor image upright as 48x64.
     assert (e["exifImageWidth"], e["exifImageHeight"]) == (48, 64)
@@ -47,8 +52,9 @@ def test_jpeg_with_exif_and_gps_is_described(harness: Harness) -> None:
     assert e["timeZone"] == "+02:00" and a["localDateTime"].startswith("2023-07-14T18:30:05")
     assert e["description"] == "Pont Neuf at dusk" and e["fileSizeInByte"] == len(data)
     prefix = f"users/{a['ownerId']}/{a['id']}/"
-    assert keys_in(harness) == [prefix + n for n in ("original.jpg", "preview.jpeg",
-                                                     "thumbnail.webp")]
+    assert keys_in(harness) == [
+        prefix + n for n in ("original.jpg", "preview.jpeg", "thumbnail.webp")
+    ]
     assert a["thumbhash"]
 
 
@@ -75,8 +81,10 @@ def test_corrupt_truncated_and_empty_files_fail_with_reasons(harness: Harness) -
     garbage = harness.upload(token, "garbage.jpg", b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8)
     fine = harness.upload(token, "fine.jpg", good)
     harness.drain()
-    reasons = {n: harness.asset(token, x["assetId"]) for n, x in
-               (("cut", truncated), ("empty", empty), ("garbage", garbage), ("fine", fine))}
+    reasons = {
+        n: harness.asset(token, x["assetId"])
+        for n, x in (("cut", truncated), ("empty", empty), ("garbage", garbage), ("fine", fine))
+    }
     assert reasons["fine"]["status"] == "ready"  # the rest of the batch is unaffected
     for name in ("cut", "empty", "garbage"):
         assert reasons[name]["status"] == "failed", name
@@ -89,8 +97,9 @@ def test_wrong_bytes_are_rejected_and_removed(harness: Harness) -> None:
     announced = photo(seed=4)
     other = photo(seed=5)
     assert len(other) == len(announced) or True
-    r = harness.upload(token, "swap.jpg", announced, body=other[: len(announced)].ljust(
-        len(announced), b"\0"))
+    r = harness.upload(
+        token, "swap.jpg", announced, body=other[: len(announced)].ljust(len(announced), b"\0")
+    )
     harness.drain()
     a = harness.asset(token, r["assetId"])
     assert a["status"] == "failed" and a["failureReason"].startswith("Checksum mismatch")
@@ -106,16 +115,38 @@ def test_same_bytes_twice_are_stored_once(harness: Harness) -> None:
     first = harness.upload(token, "a.jpg", data)
     second = harness.start_upload(token, "copy-of-a.jpg", data)
     assert second.status_code == 200
-    assert second.json == {"status": "duplicate", "assetId": first["assetId"], "uploadId": None,
-                           "method": None, "url": None, "headers": None, "partSize": None,
-                           "partCount": None, "expiresAt": None}
-    check = harness.call("POST", "/api/assets/bulk-upload-check", {"assets": [
-        {"id": "x", "checksum": b64sha(data)}, {"id": "y", "checksum": b64sha(b"new")}]},
-        token=token)
+    assert second.json == {
+        "status": "duplicate",
+        "assetId": first["assetId"],
+        "uploadId": None,
+        "method": None,
+        "url": None,
+        "headers": None,
+        "partSize": None,
+        "partCount": None,
+        "expiresAt": None,
+    }
+    check = harness.call(
+        "POST",
+        "/api/assets/bulk-upload-check",
+        {
+            "assets": [
+                {"id": "x", "checksum": b64sha(data)},
+                {"id": "y", "checksum": b64sha(b"new")},
+            ]
+        },
+        token=token,
+    )
     assert check.json["results"] == [
-        {"id": "x", "action": "reject", "reason": "duplicate", "assetId": first["assetId"],
-         "isTrashed": False},
-        {"id": "y", "action": "accept", "reason": None, "assetId": None, "isTrashed": None}]
+        {
+            "id": "x",
+            "action": "reject",
+            "reason": "duplicate",
+            "assetId": first["assetId"],
+            "isTrashed": False,
+        },
+        {"id": "y", "action": "accept", "reason": None, "assetId": None, "isTrashed": None},
+    ]
     harness.drain()
     assert len(originals(harness)) == 1
     # Another user uploading the same bytes gets their own asset.
@@ -130,8 +161,9 @@ def test_every_event_delivered_three_times_gives_the_same_end_state(harness: Har
     url = c.queue_url("ingest")
     # Capture each event, then deliver it twice more.
     messages = []
-    while batch := c.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                         WaitTimeSeconds=1).get("Messages", []):
+    while batch := c.sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+    ).get("Messages", []):
         messages += batch
         for m in batch:
             c.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
@@ -146,7 +178,8 @@ def test_every_event_delivered_three_times_gives_the_same_end_state(harness: Har
         exif = conn.execute("SELECT count(*) AS n FROM asset_exif").fetchone()["n"]
     assert rows == [{"status": "ready", "n": 3}]
     assert sorted((s["stage"], s["status"]) for s in stages) == (
-        [("ingest", "done")] * 3 + [("thumbnail", "done")] * 3)
+        [("ingest", "done")] * 3 + [("thumbnail", "done")] * 3
+    )
     with c.pool.connection() as conn:
         files = conn.execute("SELECT count(*) AS n FROM asset_files").fetchone()["n"]
     assert exif == 3 and files == 6 and len(keys_in(harness)) == 9 and len(ids) == 3
@@ -154,7 +187,10 @@ def test_every_event_delivered_three_times_gives_the_same_end_state(harness: Har
 
 def test_an_object_nobody_announced_is_reported_not_kept_silently(harness: Harness) -> None:
     c = harness.container
-    key = "users/00000000-0000-0000-0000-000000000001/00000000-0000-0000-0000-000000000002/original.jpg"
+    key = (
+        "users/00000000-0000-0000-0000-000000000001/"
+        "00000000-0000-0000-0000-000000000002/original.jpg"
+    )
     c.s3.put_object(Bucket=c.settings.bucket, Key=key, Body=b"stray")
     harness.drain()
     assert [o["storage_key"] for o in c.pipeline_repo.orphans()] == [key]
@@ -170,7 +206,11 @@ def test_video_metadata(harness: Harness, tmp_path) -> None:
     assert a["duration"].startswith("0:00:02")
     e = a["exifInfo"]
     assert (e["videoCodec"], e["audioCodec"], e["exifImageWidth"], e["exifImageHeight"]) == (
-        "h264", "aac", 320, 240)
+        "h264",
+        "aac",
+        320,
+        240,
+    )
     assert e["fps"] == 25
     # No creation time in the file: the client's file time, not "now".
     assert a["localDateTime"].startswith("2020-05-01T10:00:00")

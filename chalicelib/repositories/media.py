@@ -1,0 +1,54 @@
+"""Derivative files and stage re-runs: what the media routes, the transcode stage and the
+admin re-queue read and write. Callers check access first; these take asset ids."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from psycopg_pool import ConnectionPool
+
+Row = dict[str, Any]
+FIRST_ID = UUID(int=0)
+
+
+class MediaRepository:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def files(self, asset_id: UUID) -> dict[str, Row]:
+        """The asset's derivatives by kind (preview, thumbnail, encoded, ...)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute("SELECT * FROM asset_files WHERE asset_id = %s",
+                                (asset_id,)).fetchall()
+        return {r["kind"]: r for r in rows}
+
+    def stage_status(self, asset_id: UUID, stage: str) -> str | None:
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT status FROM asset_stages WHERE asset_id = %s AND stage = %s",
+                               (asset_id, stage)).fetchone()
+        return row["status"] if row else None
+
+    def remove_file(self, asset_id: UUID, kind: str) -> str | None:
+        """Forgets a derivative; returns its key so the caller deletes the object afterwards
+        (row first: a crash in between leaves an unreferenced object, never a dead link)."""
+        with self._pool.connection() as conn:
+            row = conn.execute("DELETE FROM asset_files WHERE asset_id = %s AND kind = %s"
+                               " RETURNING storage_key", (asset_id, kind)).fetchone()
+        return row["storage_key"] if row else None
+
+    def requeue_page(self, stage: str, asset_types: list[str], *, missing: bool,
+                     after: UUID = FIRST_ID, limit: int = 500) -> list[UUID]:
+        """One keyset page of ingested assets of these types, in id order; with ``missing``,
+        only those whose ``stage`` is not done (never run, queued, failed or skipped)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT a.id FROM assets a WHERE a.id > %(after)s AND a.type = ANY(%(types)s)"
+                " AND EXISTS (SELECT 1 FROM asset_stages i WHERE i.asset_id = a.id"
+                "             AND i.stage = 'ingest' AND i.status = 'done')"
+                " AND (NOT %(missing)s OR NOT EXISTS (SELECT 1 FROM asset_stages s"
+                "      WHERE s.asset_id = a.id AND s.stage = %(stage)s AND s.status = 'done'))"
+                " ORDER BY a.id LIMIT %(limit)s",
+                {"after": after, "types": asset_types, "missing": missing, "stage": stage,
+                 "limit": limit}).fetchall()
+        return [r["id"] for r in rows]
