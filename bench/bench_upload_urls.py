@@ -21,9 +21,14 @@ N = 1000
 
 def body(i: int) -> dict:
     digest = base64.b64encode(hashlib.sha256(f"photo-{i}".encode()).digest()).decode()
-    return {"filename": f"IMG_{i}.jpg", "size": 3_000_000, "checksum": digest,
-            "contentType": "image/jpeg", "fileCreatedAt": "2024-01-01T00:00:00Z",
-            "fileModifiedAt": "2024-01-01T00:00:00Z"}
+    return {
+        "filename": f"IMG_{i}.jpg",
+        "size": 3_000_000,
+        "checksum": digest,
+        "contentType": "image/jpeg",
+        "fileCreatedAt": "2024-01-01T00:00:00Z",
+        "fileModifiedAt": "2024-01-01T00:00:00Z",
+    }
 
 
 def main(out: str | None) -> None:
@@ -38,37 +43,71 @@ def main(out: str | None) -> None:
     from chalicelib.settings import Settings
 
     with local_services() as (dsn, endpoint):
-        settings = Settings(database_url=dsn, aws_endpoint_url=endpoint,
-                            admin_email="bench@example.com", admin_password="bench-password")
+        settings = Settings(
+            database_url=dsn,
+            aws_endpoint_url=endpoint,
+            admin_email="bench@example.com",
+            admin_password="bench-password",
+        )
         c = Container(settings)
         bootstrap(settings, c.s3, c.sqs, c.sns)
         ensure_first_admin(c)
         use_container(c)
-        token = c.auth_service.login(LoginRequest(email="bench@example.com",
-                                                  password="bench-password")).access_token
+        token = c.auth_service.login(
+            LoginRequest(email="bench@example.com", password="bench-password")
+        ).access_token
         auth = c.auth_service.authenticate({"Authorization": f"Bearer {token}"})
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        floor = time_calls(lambda i: c.s3.generate_presigned_url(
-            "put_object", Params={"Bucket": settings.bucket, "Key": f"k/{i}",
-                                  "ChecksumSHA256": "x", "ContentType": "image/jpeg"},
-            ExpiresIn=900), N)
-        service = time_calls(lambda i: c.upload_service.create(
-            auth, CreateUploadRequest.model_validate(body(10_000 + i))), N)
+        floor = time_calls(
+            lambda i: c.s3.generate_presigned_url(
+                "put_object",
+                Params={
+                    "Bucket": settings.bucket,
+                    "Key": f"k/{i}",
+                    "ChecksumSHA256": "x",
+                    "ContentType": "image/jpeg",
+                },
+                ExpiresIn=900,
+            ),
+            N,
+        )
+        service = time_calls(
+            lambda i: c.upload_service.create(
+                auth, CreateUploadRequest.model_validate(body(10_000 + i))
+            ),
+            N,
+        )
         with Client(app) as client:
-            route = time_calls(lambda i: client.http.post(
-                "/api/assets/uploads", headers=headers, body=json.dumps(body(20_000 + i))), N)
+            route = time_calls(
+                lambda i: client.http.post(
+                    "/api/assets/uploads", headers=headers, body=json.dumps(body(20_000 + i))
+                ),
+                N,
+            )
         use_container(None)
         c.close()
-    rows = [("boto3 presign only (floor)", percentiles(floor)),
-            ("UploadService.create", percentiles(service)),
-            ("POST /api/assets/uploads (whole route)", percentiles(route))]
-    lines = ["## Upload-URL creation (in-process)", "",
-             f"{N} calls each, one thread, embedded PostgreSQL + moto on this machine.", "",
-             "| what | requests/s | p50 ms | p99 ms |", "| --- | ---: | ---: | ---: |"]
-    lines += [f"| {name} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |"
-              for name, r in rows]
-    lines += ["", "The route adds session lookup, DTO parsing, the quota check and the insert "
-              "(one transaction) to the presign.", ""]
+    rows = [
+        ("boto3 presign only (floor)", percentiles(floor)),
+        ("UploadService.create", percentiles(service)),
+        ("POST /api/assets/uploads (whole route)", percentiles(route)),
+    ]
+    lines = [
+        "## Upload-URL creation (in-process)",
+        "",
+        f"{N} calls each, one thread, embedded PostgreSQL + moto on this machine.",
+        "",
+        "| what | requests/s | p50 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {name} | {r['per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} |" for name, r in rows
+    ]
+    lines += [
+        "",
+        "The route adds session lookup, DTO parsing, the quota check and the insert "
+        "(one transaction) to the presign.",
+        "",
+    ]
     emit("\n".join(lines), out)
 
 

@@ -16,8 +16,12 @@ from chalicelib.settings import REPO_ROOT
 def percentiles(samples_s: list[float]) -> dict[str, float]:
     ordered = sorted(samples_s)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
-    return {"p50_ms": pick(0.50), "p99_ms": pick(0.99), "mean_ms": statistics.mean(ordered) * 1000,
-            "per_s": len(ordered) / sum(ordered)}
+    return {
+        "p50_ms": pick(0.50),
+        "p99_ms": pick(0.99),
+        "mean_ms": statistics.mean(ordered) * 1000,
+        "per_s": len(ordered) / sum(ordered),
+    }
 
 
 def time_calls(fn: Callable[[int], object], n: int, warmup: int = 20) -> list[float]:

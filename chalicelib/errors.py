@@ -20,8 +20,13 @@ class SkyrollError(Exception):
     status_code = 500
     error = "Internal Server Error"
 
-    def __init__(self, message: str, *, details: list[dict[str, Any]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details

@@ -51,10 +51,15 @@ def database_url(postgres: LocalPostgres) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, admin_email="admin@example.com",
-                    admin_password="admin-password-1", login_max_failures=3,
-                    login_lockout_seconds=60, state_dir=tmp_path,
-                    public_url="http://testserver")
+    return Settings(
+        database_url=database_url,
+        admin_email="admin@example.com",
+        admin_password="admin-password-1",
+        login_max_failures=3,
+        login_lockout_seconds=60,
+        state_dir=tmp_path,
+        public_url="http://testserver",
+    )
 
 
 @pytest.fixture
@@ -83,11 +88,16 @@ def aws_container(settings: Settings, moto_endpoint: str) -> Iterator[Container]
     from chalicelib.local.aws import bootstrap
 
     suffix = uuid.uuid4().hex[:8]
-    own = settings.model_copy(update={
-        "aws_endpoint_url": moto_endpoint, "bucket": f"skyroll-{suffix}",
-        "queue_prefix": f"t{suffix}-", "uploads_topic": f"t{suffix}-uploads",
-        "multipart_threshold_bytes": 6 * 1024 * 1024,
-        "multipart_part_size_bytes": 5 * 1024 * 1024})
+    own = settings.model_copy(
+        update={
+            "aws_endpoint_url": moto_endpoint,
+            "bucket": f"skyroll-{suffix}",
+            "queue_prefix": f"t{suffix}-",
+            "uploads_topic": f"t{suffix}-uploads",
+            "multipart_threshold_bytes": 6 * 1024 * 1024,
+            "multipart_part_size_bytes": 5 * 1024 * 1024,
+        }
+    )
     c = Container(own)
     bootstrap(own, c.s3, c.sqs, c.sns, visibility_timeout_override=2)
     use_container(c)

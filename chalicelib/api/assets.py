@@ -13,91 +13,190 @@ UP = "Uploads"
 TAG = "Assets"
 
 
-@route(bp, "POST", "/assets/bulk-upload-check", summary="Which of these checksums are new?",
-       tag=UP, body=s.BulkUploadCheckRequest, response=s.BulkUploadCheckResponse)
-def bulk_upload_check(ctx: RequestContext, body: s.BulkUploadCheckRequest) -> s.BulkUploadCheckResponse:
+@route(
+    bp,
+    "POST",
+    "/assets/bulk-upload-check",
+    summary="Which of these checksums are new?",
+    tag=UP,
+    body=s.BulkUploadCheckRequest,
+    response=s.BulkUploadCheckResponse,
+)
+def bulk_upload_check(
+    ctx: RequestContext, body: s.BulkUploadCheckRequest
+) -> s.BulkUploadCheckResponse:
     return ctx.container.upload_service.bulk_check(ctx.auth, body)
 
 
-@route(bp, "POST", "/assets/uploads", summary="Start an upload: a presigned PUT or multipart",
-       tag=UP, body=s.CreateUploadRequest, response=s.CreateUploadResponse, status=201,
-       responses={200: "duplicate: the asset already exists", 413: "over quota or size limit"})
+@route(
+    bp,
+    "POST",
+    "/assets/uploads",
+    summary="Start an upload: a presigned PUT or multipart",
+    tag=UP,
+    body=s.CreateUploadRequest,
+    response=s.CreateUploadResponse,
+    status=201,
+    responses={200: "duplicate: the asset already exists", 413: "over quota or size limit"},
+)
 def create_upload(ctx: RequestContext, body: s.CreateUploadRequest) -> Response:
     result = ctx.container.upload_service.create(ctx.auth, body)
     return respond(result, 200 if result.status == "duplicate" else 201)
 
 
-@route(bp, "POST", "/assets/uploads/{upload_id}/parts", summary="Presigned URLs for parts",
-       tag=UP, body=s.PartUrlsRequest, response=s.PartUrlsResponse, responses={404: "no such upload"})
+@route(
+    bp,
+    "POST",
+    "/assets/uploads/{upload_id}/parts",
+    summary="Presigned URLs for parts",
+    tag=UP,
+    body=s.PartUrlsRequest,
+    response=s.PartUrlsResponse,
+    responses={404: "no such upload"},
+)
 def part_urls(ctx: RequestContext, upload_id: str, body: s.PartUrlsRequest) -> s.PartUrlsResponse:
     return ctx.container.upload_service.part_urls(ctx.auth, parse_uuid(upload_id), body)
 
 
-@route(bp, "GET", "/assets/uploads/{upload_id}/parts", summary="Parts S3 already has (resume)",
-       tag=UP, response=s.UploadedPartsResponse, responses={404: "no such upload"})
+@route(
+    bp,
+    "GET",
+    "/assets/uploads/{upload_id}/parts",
+    summary="Parts S3 already has (resume)",
+    tag=UP,
+    response=s.UploadedPartsResponse,
+    responses={404: "no such upload"},
+)
 def list_parts(ctx: RequestContext, upload_id: str) -> s.UploadedPartsResponse:
     return ctx.container.upload_service.list_parts(ctx.auth, parse_uuid(upload_id))
 
 
-@route(bp, "POST", "/assets/uploads/{upload_id}/complete", summary="Finish a multipart upload",
-       tag=UP, body=s.CompleteUploadRequest, response=s.CompleteUploadResponse,
-       responses={404: "no such upload", 409: "already complete"})
-def complete_upload(ctx: RequestContext, upload_id: str,
-                    body: s.CompleteUploadRequest) -> s.CompleteUploadResponse:
+@route(
+    bp,
+    "POST",
+    "/assets/uploads/{upload_id}/complete",
+    summary="Finish a multipart upload",
+    tag=UP,
+    body=s.CompleteUploadRequest,
+    response=s.CompleteUploadResponse,
+    responses={404: "no such upload", 409: "already complete"},
+)
+def complete_upload(
+    ctx: RequestContext, upload_id: str, body: s.CompleteUploadRequest
+) -> s.CompleteUploadResponse:
     return ctx.container.upload_service.complete(ctx.auth, parse_uuid(upload_id), body)
 
 
-@route(bp, "DELETE", "/assets/uploads/{upload_id}", summary="Abort an upload", tag=UP,
-       status=204, responses={404: "no such upload", 409: "already received"})
+@route(
+    bp,
+    "DELETE",
+    "/assets/uploads/{upload_id}",
+    summary="Abort an upload",
+    tag=UP,
+    status=204,
+    responses={404: "no such upload", 409: "already received"},
+)
 def abort_upload(ctx: RequestContext, upload_id: str) -> None:
     ctx.container.upload_service.abort(ctx.auth, parse_uuid(upload_id))
 
 
-@route(bp, "GET", "/assets", summary="My assets, newest first, with filters", tag=TAG,
-       query=s.AssetListQuery, response=s.AssetPage)
+@route(
+    bp,
+    "GET",
+    "/assets",
+    summary="My assets, newest first, with filters",
+    tag=TAG,
+    query=s.AssetListQuery,
+    response=s.AssetPage,
+)
 def list_assets(ctx: RequestContext, query: s.AssetListQuery) -> s.AssetPage:
     return ctx.container.asset_service.list(ctx.auth, query)
 
 
-@route(bp, "GET", "/assets/statistics", summary="Counts and bytes", tag=TAG,
-       response=s.AssetStatistics)
+@route(
+    bp, "GET", "/assets/statistics", summary="Counts and bytes", tag=TAG, response=s.AssetStatistics
+)
 def statistics(ctx: RequestContext) -> s.AssetStatistics:
     return ctx.container.asset_service.statistics(ctx.auth)
 
 
-@route(bp, "GET", "/assets/{asset_id}", summary="One asset", tag=TAG, response=s.AssetResponse,
-       responses={404: "not found (or not yours)"})
+@route(
+    bp,
+    "GET",
+    "/assets/{asset_id}",
+    summary="One asset",
+    tag=TAG,
+    response=s.AssetResponse,
+    responses={404: "not found (or not yours)"},
+)
 def get_asset(ctx: RequestContext, asset_id: str) -> s.AssetResponse:
     return ctx.container.asset_service.get(ctx.auth, parse_uuid(asset_id))
 
 
-@route(bp, "PUT", "/assets/{asset_id}", summary="Favorite, archive, description, date, location",
-       tag=TAG, body=s.UpdateAssetRequest, response=s.AssetResponse,
-       responses={404: "not found (or not yours)"})
+@route(
+    bp,
+    "PUT",
+    "/assets/{asset_id}",
+    summary="Favorite, archive, description, date, location",
+    tag=TAG,
+    body=s.UpdateAssetRequest,
+    response=s.AssetResponse,
+    responses={404: "not found (or not yours)"},
+)
 def update_asset(ctx: RequestContext, asset_id: str, body: s.UpdateAssetRequest) -> s.AssetResponse:
     return ctx.container.asset_service.update(ctx.auth, parse_uuid(asset_id), body)
 
 
-@route(bp, "DELETE", "/assets", summary="Trash assets, or delete them for good with force",
-       tag=TAG, body=s.DeleteAssetsRequest, status=204, responses={404: "not found (or not yours)"})
+@route(
+    bp,
+    "DELETE",
+    "/assets",
+    summary="Trash assets, or delete them for good with force",
+    tag=TAG,
+    body=s.DeleteAssetsRequest,
+    status=204,
+    responses={404: "not found (or not yours)"},
+)
 def delete_assets(ctx: RequestContext, body: s.DeleteAssetsRequest) -> None:
     ctx.container.asset_service.delete(ctx.auth, body)
 
 
-@route(bp, "GET", "/assets/{asset_id}/original", summary="Download the original (302)", tag=TAG,
-       status=302, responses={404: "not found (or not yours)"})
+@route(
+    bp,
+    "GET",
+    "/assets/{asset_id}/original",
+    summary="Download the original (302)",
+    tag=TAG,
+    status=302,
+    responses={404: "not found (or not yours)"},
+)
 def download_original(ctx: RequestContext, asset_id: str) -> Response:
-    return redirect(ctx.container.asset_service.original_url(ctx.auth, parse_uuid(asset_id)),
-                    cache_control="private, max-age=60")
+    return redirect(
+        ctx.container.asset_service.original_url(ctx.auth, parse_uuid(asset_id)),
+        cache_control="private, max-age=60",
+    )
 
 
-@route(bp, "POST", "/trash/restore", summary="Restore trashed assets (all, or the ids given)",
-       tag="Trash", body=s.AssetIdsRequest, response=s.CountResponse)
+@route(
+    bp,
+    "POST",
+    "/trash/restore",
+    summary="Restore trashed assets (all, or the ids given)",
+    tag="Trash",
+    body=s.AssetIdsRequest,
+    response=s.CountResponse,
+)
 def restore_trash(ctx: RequestContext, body: s.AssetIdsRequest) -> s.CountResponse:
     return ctx.container.asset_service.restore(ctx.auth, body)
 
 
-@route(bp, "POST", "/trash/empty", summary="Delete everything in my trash for good",
-       tag="Trash", response=s.CountResponse)
+@route(
+    bp,
+    "POST",
+    "/trash/empty",
+    summary="Delete everything in my trash for good",
+    tag="Trash",
+    response=s.CountResponse,
+)
 def empty_trash(ctx: RequestContext) -> s.CountResponse:
     return ctx.container.asset_service.empty_trash(ctx.auth)

@@ -53,13 +53,19 @@ class RequestContext:
 
 
 def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(body=json.dumps(payload, default=str), status_code=status,
-                    headers={"Content-Type": "application/json", **(headers or {})})
+    return Response(
+        body=json.dumps(payload, default=str),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def error_response(exc: errors.SkyrollError) -> Response:
-    body: dict[str, Any] = {"statusCode": exc.status_code, "error": exc.error,
-                            "message": exc.message}
+    body: dict[str, Any] = {
+        "statusCode": exc.status_code,
+        "error": exc.error,
+        "message": exc.message,
+    }
     if exc.details is not None:
         body["details"] = exc.details
     return _json_response(exc.status_code, body, exc.headers)
@@ -102,8 +108,10 @@ def _serialise(result: Any, status: int) -> Response:
     if isinstance(result, BaseModel):
         payload: Any = result.model_dump(mode="json", by_alias=True)
     elif isinstance(result, list):
-        payload = [r.model_dump(mode="json", by_alias=True) if isinstance(r, BaseModel) else r
-                   for r in result]
+        payload = [
+            r.model_dump(mode="json", by_alias=True) if isinstance(r, BaseModel) else r
+            for r in result
+        ]
     else:
         payload = result
     return _json_response(status, payload)
@@ -115,20 +123,44 @@ def respond(model: BaseModel, status: int) -> Response:
 
 
 def redirect(url: str, *, cache_control: str = "private, max-age=60") -> Response:
-    return Response(body="", status_code=302,
-                    headers={"Location": url, "Cache-Control": cache_control})
+    return Response(
+        body="", status_code=302, headers={"Location": url, "Cache-Control": cache_control}
+    )
 
 
-def route(bp: Blueprint, method: str, path: str, *, summary: str, tag: str,
-          auth: AuthMode = "user", body: type[BaseModel] | None = None,
-          query: type[BaseModel] | None = None, response: type[BaseModel] | None = None,
-          status: int = 200, responses: dict[int, str] | None = None,
-          many: bool = False) -> Callable:
+def route(
+    bp: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    tag: str,
+    auth: AuthMode = "user",
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    responses: dict[int, str] | None = None,
+    many: bool = False,
+) -> Callable:
     """Registers ``fn(ctx, *path_params, body=..., query=...)`` on ``bp`` under ``/api``."""
 
     def decorate(fn: Callable) -> Callable:
-        ROUTES.append(RouteSpec(method, "/api" + path, summary, tag, auth, body, query,
-                                response, status, many, responses or {}))
+        ROUTES.append(
+            RouteSpec(
+                method,
+                "/api" + path,
+                summary,
+                tag,
+                auth,
+                body,
+                query,
+                response,
+                status,
+                many,
+                responses or {},
+            )
+        )
 
         @functools.wraps(fn)
         def view(**path_params: str) -> Response:

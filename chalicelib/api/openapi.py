@@ -30,21 +30,29 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _operation(spec: RouteSpec) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": spec.summary, "tags": [spec.tag],
-                          "operationId": f"{spec.method.lower()}_{spec.path}".replace("/", "_")}
-    params = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-              for name in _PARAM.findall(spec.path)]
+    op: dict[str, Any] = {
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "operationId": f"{spec.method.lower()}_{spec.path}".replace("/", "_"),
+    }
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PARAM.findall(spec.path)
+    ]
     if spec.query is not None:
         schema = spec.query.model_json_schema(by_alias=True)
         required = set(schema.get("required", []))
         for name, prop in schema.get("properties", {}).items():
-            params.append({"name": name, "in": "query", "required": name in required,
-                           "schema": prop})
+            params.append(
+                {"name": name, "in": "query", "required": name in required, "schema": prop}
+            )
     if params:
         op["parameters"] = params
     if spec.body is not None:
-        op["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": _ref(spec.body)}}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(spec.body)}},
+        }
     ok: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "OK")}
     if spec.response is not None:
         schema: dict[str, Any] = _ref(spec.response)
@@ -75,13 +83,20 @@ def build_spec() -> dict[str, Any]:
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
     ordered = sorted(models, key=lambda m: m.__name__)
     _, schemas = models_json_schema(
-        [(m, "serialization" if m.__name__.endswith("Response") else "validation")
-         for m in ordered],
-        by_alias=True, ref_template="#/components/schemas/{model}")
+        [
+            (m, "serialization" if m.__name__.endswith("Response") else "validation")
+            for m in ordered
+        ],
+        by_alias=True,
+        ref_template="#/components/schemas/{model}",
+    )
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Skyroll", "version": __version__,
-                 "description": "A serverless photo and video library."},
+        "info": {
+            "title": "Skyroll",
+            "version": __version__,
+            "description": "A serverless photo and video library.",
+        },
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.get("$defs", {}).items())),

@@ -12,14 +12,20 @@ bp = Blueprint(__name__)
 TAG = "Server"
 
 
-@route(bp, "GET", "/server/ping", summary="Liveness", tag=TAG, auth="public",
-       response=PingResponse)
+@route(bp, "GET", "/server/ping", summary="Liveness", tag=TAG, auth="public", response=PingResponse)
 def ping(ctx: RequestContext) -> PingResponse:
     return PingResponse()
 
 
-@route(bp, "GET", "/server/version", summary="Server version", tag=TAG, auth="public",
-       response=VersionResponse)
+@route(
+    bp,
+    "GET",
+    "/server/version",
+    summary="Server version",
+    tag=TAG,
+    auth="public",
+    response=VersionResponse,
+)
 def version(ctx: RequestContext) -> VersionResponse:
     major, minor, patch = (int(p) for p in __version__.split("."))
     return VersionResponse(major=major, minor=minor, patch=patch, version=__version__)

@@ -27,15 +27,17 @@ READY_LINE = "Skyroll is up"
 
 def _child_env(settings: Settings, dsn: str, endpoint: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "SKYROLL_DATABASE_URL": dsn,
-        "SKYROLL_AWS_ENDPOINT_URL": endpoint,
-        "SKYROLL_PUBLIC_URL": settings.public_url,
-        "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", "testing"),
-        "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", "testing"),
-        "AWS_DEFAULT_REGION": settings.aws_region,
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "SKYROLL_DATABASE_URL": dsn,
+            "SKYROLL_AWS_ENDPOINT_URL": endpoint,
+            "SKYROLL_PUBLIC_URL": settings.public_url,
+            "AWS_ACCESS_KEY_ID": env.get("AWS_ACCESS_KEY_ID", "testing"),
+            "AWS_SECRET_ACCESS_KEY": env.get("AWS_SECRET_ACCESS_KEY", "testing"),
+            "AWS_DEFAULT_REGION": settings.aws_region,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -102,8 +104,9 @@ class DevStack:
         from chalicelib.local.aws import bootstrap
         from chalicelib.services.bootstrap import ensure_first_admin
 
-        container = Container(self.settings.model_copy(
-            update={"database_url": dsn, "aws_endpoint_url": endpoint}))
+        container = Container(
+            self.settings.model_copy(update={"database_url": dsn, "aws_endpoint_url": endpoint})
+        )
         try:
             bootstrap(container.settings, container.s3, container.sqs, container.sns)
             for name in migrate.apply(dsn):
@@ -116,18 +119,40 @@ class DevStack:
         port = self.settings.local_api_port
         log = (self.state / "api.log").open("ab")
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chalice"), "--project-dir", str(REPO_ROOT), "local",
-             "--host", "127.0.0.1", "--port", str(port), "--stage", "local", "--no-autoreload"],
-            cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent)
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "--project-dir",
+                str(REPO_ROOT),
+                "local",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--stage",
+                "local",
+                "--no-autoreload",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
         self.procs.append(proc)
         _wait_http(f"http://127.0.0.1:{port}/api/server/ping", 60, proc)
 
     def _start_runner(self, env: dict[str, str]) -> None:
         log = (self.state / "workers.log").open("ab")
-        proc = subprocess.Popen([sys.executable, "-m", "chalicelib.local.runner"], cwd=REPO_ROOT,
-                                env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "chalicelib.local.runner"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
         self.procs.append(proc)
 
     def run_jobs_every(self, seconds: float, stop: threading.Event) -> threading.Thread:
@@ -138,9 +163,14 @@ class DevStack:
             from chalicelib.container import Container
 
             env = self.child_env
-            container = Container(self.settings.model_copy(update={
-                "database_url": env["SKYROLL_DATABASE_URL"],
-                "aws_endpoint_url": env["SKYROLL_AWS_ENDPOINT_URL"]}))
+            container = Container(
+                self.settings.model_copy(
+                    update={
+                        "database_url": env["SKYROLL_DATABASE_URL"],
+                        "aws_endpoint_url": env["SKYROLL_AWS_ENDPOINT_URL"],
+                    }
+                )
+            )
             while not stop.wait(seconds):
                 for name in jobs.JOBS:
                     try:

@@ -68,13 +68,40 @@ class LocalPostgres:
                     parent.chmod(mode | 0o005)
         pgdata = self.data_dir / "data"
         if not (pgdata / "PG_VERSION").exists():
-            _run([str(_bin_dir() / "initdb"), "-D", str(pgdata), "-U", "postgres",
-                  "--auth=trust", "-E", "UTF8", "--no-sync"], user)
+            _run(
+                [
+                    str(_bin_dir() / "initdb"),
+                    "-D",
+                    str(pgdata),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ],
+                user,
+            )
         if not self.is_running():
             log = self.data_dir / "postgres.log"
             opts = f"-p {self.port} -h 127.0.0.1 -k '' -c maintenance_work_mem=512MB -c fsync=off"
-            _run([str(_bin_dir() / "pg_ctl"), "-D", str(pgdata), "-l", str(log), "-w",
-                  "-t", "60", "-o", opts, "start"], user, stdin=subprocess.DEVNULL)
+            _run(
+                [
+                    str(_bin_dir() / "pg_ctl"),
+                    "-D",
+                    str(pgdata),
+                    "-l",
+                    str(log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    opts,
+                    "start",
+                ],
+                user,
+                stdin=subprocess.DEVNULL,
+            )
         self._wait_ready()
         self.create_database(self.database)
 
@@ -94,17 +121,28 @@ class LocalPostgres:
 
     def create_database(self, name: str) -> None:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
             if not exists:
-                conn.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name)))
+                conn.execute(
+                    psycopg.sql.SQL("CREATE DATABASE {}").format(psycopg.sql.Identifier(name))
+                )
 
     def drop_database(self, name: str) -> None:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
-            conn.execute(psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                psycopg.sql.Identifier(name)))
+            conn.execute(
+                psycopg.sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    psycopg.sql.Identifier(name)
+                )
+            )
 
     def stop(self) -> None:
         pgdata = self.data_dir / "data"
         if (pgdata / "postmaster.pid").exists():
-            subprocess.run([str(_bin_dir() / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w",
-                            "stop"], capture_output=True, user=_system_user(), check=False)
+            subprocess.run(
+                [str(_bin_dir() / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
+                capture_output=True,
+                user=_system_user(),
+                check=False,
+            )

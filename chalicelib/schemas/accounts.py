@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
-
 from typing import Annotated
+from uuid import UUID
 
 from pydantic import AfterValidator, Field, SecretStr
 
 from chalicelib.api.dto import Dto, ResponseDto
-
 
 
 def _email(value: str) -> str:

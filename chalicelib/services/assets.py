@@ -27,20 +27,34 @@ def format_duration(seconds: float | None) -> str | None:
 def to_response(row: dict[str, Any]) -> s.AssetResponse:
     exif = row.get("exif")
     return s.AssetResponse(
-        id=row["id"], owner_id=row["owner_id"], type=row["type"], status=row["status"],
-        failure_reason=row["failure_reason"], original_file_name=row["original_file_name"],
+        id=row["id"],
+        owner_id=row["owner_id"],
+        type=row["type"],
+        status=row["status"],
+        failure_reason=row["failure_reason"],
+        original_file_name=row["original_file_name"],
         original_mime_type=row["original_mime_type"],
         checksum=s.encode_checksum(bytes(row["checksum"])),
-        file_created_at=row["file_created_at"], file_modified_at=row["file_modified_at"],
+        file_created_at=row["file_created_at"],
+        file_modified_at=row["file_modified_at"],
         local_date_time=row["local_date_time"] or row["file_created_at"],
-        is_favorite=row["is_favorite"], is_archived=row["is_archived"],
-        is_trashed=row["is_trashed"], duration=format_duration(row["duration_seconds"]),
-        thumbhash=row["thumbhash"], width=row["width"], height=row["height"],
-        device_asset_id=row["device_asset_id"], device_id=row["device_id"],
-        created_at=row["created_at"], updated_at=row["updated_at"],
+        is_favorite=row["is_favorite"],
+        is_archived=row["is_archived"],
+        is_trashed=row["is_trashed"],
+        duration=format_duration(row["duration_seconds"]),
+        thumbhash=row["thumbhash"],
+        width=row["width"],
+        height=row["height"],
+        device_asset_id=row["device_asset_id"],
+        device_id=row["device_id"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
         exif_info=s.ExifInfo.model_validate(
-            {**exif, "file_size_in_byte": exif.get("file_size_in_byte") or row["file_size"]})
-        if exif else None)
+            {**exif, "file_size_in_byte": exif.get("file_size_in_byte") or row["file_size"]}
+        )
+        if exif
+        else None,
+    )
 
 
 class AssetService:
@@ -52,8 +66,10 @@ class AssetService:
     def list(self, auth: AuthUser, query: s.AssetListQuery) -> s.AssetPage:
         filters = query.model_dump(exclude={"page", "size"}, exclude_none=True)
         rows = self._assets.list(auth.id, filters, query.size + 1, (query.page - 1) * query.size)
-        return s.AssetPage(items=[to_response(r) for r in rows[:query.size]],
-                           next_page=query.page + 1 if len(rows) > query.size else None)
+        return s.AssetPage(
+            items=[to_response(r) for r in rows[: query.size]],
+            next_page=query.page + 1 if len(rows) > query.size else None,
+        )
 
     def get(self, auth: AuthUser, asset_id: UUID) -> s.AssetResponse:
         return to_response(self._load(auth, asset_id))
@@ -66,8 +82,11 @@ class AssetService:
             flags["taken_at"] = changes["date_time_original"]
         if flags:
             self._assets.update_flags(auth.id, asset_id, flags)
-        exif = {k: v for k, v in changes.items()
-                if k in ("description", "date_time_original", "latitude", "longitude")}
+        exif = {
+            k: v
+            for k, v in changes.items()
+            if k in ("description", "date_time_original", "latitude", "longitude")
+        }
         if ("latitude" in exif) != ("longitude" in exif):
             raise errors.BadRequest("latitude and longitude are corrected together")
         if exif:
@@ -97,8 +116,12 @@ class AssetService:
         row = self._load(auth, asset_id)
         if row["status"] == "pending":
             raise errors.NotFound("The original has not been uploaded yet")
-        return self._store.presign_get(row["storage_key"], filename=row["original_file_name"],
-                                       content_type=row["original_mime_type"], expires_in=300)
+        return self._store.presign_get(
+            row["storage_key"],
+            filename=row["original_file_name"],
+            content_type=row["original_mime_type"],
+            expires_in=300,
+        )
 
     def statistics(self, auth: AuthUser) -> s.AssetStatistics:
         row = self._assets.statistics(auth.id)

@@ -34,13 +34,20 @@ class AuthUser:
 
     @classmethod
     def from_row(cls, row: dict, session_hash: bytes | None = None) -> AuthUser:
-        return cls(row["id"], row["email"], row["name"], row["is_admin"],
-                   row["quota_size_in_bytes"], session_hash)
+        return cls(
+            row["id"],
+            row["email"],
+            row["name"],
+            row["is_admin"],
+            row["quota_size_in_bytes"],
+            session_hash,
+        )
 
 
 class AuthService:
-    def __init__(self, users: UserRepository, credentials: CredentialRepository,
-                 settings: Settings) -> None:
+    def __init__(
+        self, users: UserRepository, credentials: CredentialRepository, settings: Settings
+    ) -> None:
         self._users = users
         self._credentials = credentials
         self._settings = settings
@@ -55,10 +62,12 @@ class AuthService:
             retry = max(1, row["retry_after"] or 1)
             raise errors.TooManyRequests(
                 f"Too many failed logins; try again in {retry} seconds",
-                headers={"Retry-After": str(retry)})
+                headers={"Retry-After": str(retry)},
+            )
         if not secrets.verify_password(row["password_hash"], password):
-            self._users.record_failed_login(row["id"], self._settings.login_max_failures,
-                                            self._settings.login_lockout_seconds)
+            self._users.record_failed_login(
+                row["id"], self._settings.login_max_failures, self._settings.login_lockout_seconds
+            )
             logger.info("failed login", extra={"user_id": str(row["id"])})
             raise errors.Unauthorized("Incorrect email or password")
         self._users.reset_failed_logins(row["id"])
@@ -67,8 +76,9 @@ class AuthService:
         self._credentials.create_session(row["id"], secrets.token_hash(token), expires)
         user = self._users.get(row["id"])
         assert user is not None
-        return LoginResponse(access_token=token, user_id=user["id"], name=user["name"],
-                             is_admin=user["is_admin"])
+        return LoginResponse(
+            access_token=token, user_id=user["id"], name=user["name"], is_admin=user["is_admin"]
+        )
 
     def logout(self, auth: AuthUser) -> None:
         if auth.session_hash is None:
@@ -77,11 +87,14 @@ class AuthService:
 
     def change_password(self, auth: AuthUser, dto: ChangePasswordRequest) -> None:
         current = self._users.get_password_hash(auth.id)
-        if current is None or not secrets.verify_password(current,
-                                                          dto.password.get_secret_value()):
-            raise errors.BadRequest("Current password is incorrect",
-                                    details=[{"field": "password", "message": "incorrect"}])
-        self._users.set_password(auth.id, secrets.hash_password(dto.new_password.get_secret_value()))
+        if current is None or not secrets.verify_password(current, dto.password.get_secret_value()):
+            raise errors.BadRequest(
+                "Current password is incorrect",
+                details=[{"field": "password", "message": "incorrect"}],
+            )
+        self._users.set_password(
+            auth.id, secrets.hash_password(dto.new_password.get_secret_value())
+        )
         # Other sessions end: a changed password should lock out whoever knew the old one.
         self._credentials.delete_other_sessions(auth.id, auth.session_hash)
 

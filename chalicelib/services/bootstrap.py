@@ -20,7 +20,10 @@ def ensure_first_admin(container: Any) -> str | None:
         password = settings.admin_password.get_secret_value()
     else:
         password = generated = pysecrets.token_urlsafe(12)
-    container.user_service.create_user(AdminCreateUserRequest(
-        email=settings.admin_email, password=password, name=settings.admin_name, is_admin=True))
+    container.user_service.create_user(
+        AdminCreateUserRequest(
+            email=settings.admin_email, password=password, name=settings.admin_name, is_admin=True
+        )
+    )
     logger.info("created the first admin", extra={"email": settings.admin_email})
     return generated

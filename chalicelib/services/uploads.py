@@ -22,23 +22,36 @@ MAX_PARTS = 10_000
 
 
 class UploadService:
-    def __init__(self, pool: ConnectionPool, assets: AssetRepository, store: ObjectStore,
-                 settings: Settings) -> None:
+    def __init__(
+        self, pool: ConnectionPool, assets: AssetRepository, store: ObjectStore, settings: Settings
+    ) -> None:
         self._pool = pool
         self._assets = assets
         self._store = store
         self._settings = settings
 
-    def bulk_check(self, auth: AuthUser, dto: s.BulkUploadCheckRequest) -> s.BulkUploadCheckResponse:
+    def bulk_check(
+        self, auth: AuthUser, dto: s.BulkUploadCheckRequest
+    ) -> s.BulkUploadCheckResponse:
         wanted = {item.id: s.decode_checksum(item.checksum) for item in dto.assets}
-        found = {bytes(r["checksum"]): r
-                 for r in self._assets.find_by_checksums(auth.id, list(set(wanted.values())))}
+        found = {
+            bytes(r["checksum"]): r
+            for r in self._assets.find_by_checksums(auth.id, list(set(wanted.values())))
+        }
         results = []
         for item_id, checksum in wanted.items():
             row = found.get(checksum)
-            results.append(s.BulkCheckResult(id=item_id, action="accept") if row is None else
-                           s.BulkCheckResult(id=item_id, action="reject", reason="duplicate",
-                                             asset_id=row["id"], is_trashed=row["is_trashed"]))
+            results.append(
+                s.BulkCheckResult(id=item_id, action="accept")
+                if row is None
+                else s.BulkCheckResult(
+                    id=item_id,
+                    action="reject",
+                    reason="duplicate",
+                    asset_id=row["id"],
+                    is_trashed=row["is_trashed"],
+                )
+            )
         return s.BulkUploadCheckResponse(results=results)
 
     def create(self, auth: AuthUser, dto: s.CreateUploadRequest) -> s.CreateUploadResponse:
@@ -46,11 +59,14 @@ class UploadService:
         if kind is None:
             raise errors.BadRequest(
                 f"Unsupported content type {dto.content_type!r}",
-                details=[{"field": "contentType",
-                          "message": "one of: " + ", ".join(sorted(ACCEPTED))}])
+                details=[
+                    {"field": "contentType", "message": "one of: " + ", ".join(sorted(ACCEPTED))}
+                ],
+            )
         if dto.size > self._settings.max_upload_bytes:
             raise errors.PayloadTooLarge(
-                f"File is larger than the {self._settings.max_upload_bytes} byte limit")
+                f"File is larger than the {self._settings.max_upload_bytes} byte limit"
+            )
         asset_type, default_ext = kind
         ext = keys.safe_extension(dto.filename) or default_ext
         asset_id = uuid.uuid4()
@@ -62,65 +78,120 @@ class UploadService:
         with self._pool.connection() as conn:
             self._assets.lock_owner(conn, auth.id)
             self._check_quota(conn, auth, dto.size)
-            row = self._assets.insert_pending(conn, {
-                "id": asset_id, "owner_id": auth.id, "type": asset_type,
-                "original_file_name": dto.filename, "original_mime_type": dto.content_type,
-                "checksum": checksum, "file_size": dto.size, "storage_key": key,
-                "device_asset_id": dto.device_asset_id, "device_id": dto.device_id,
-                "file_created_at": dto.file_created_at, "file_modified_at": dto.file_modified_at})
+            row = self._assets.insert_pending(
+                conn,
+                {
+                    "id": asset_id,
+                    "owner_id": auth.id,
+                    "type": asset_type,
+                    "original_file_name": dto.filename,
+                    "original_mime_type": dto.content_type,
+                    "checksum": checksum,
+                    "file_size": dto.size,
+                    "storage_key": key,
+                    "device_asset_id": dto.device_asset_id,
+                    "device_id": dto.device_id,
+                    "file_created_at": dto.file_created_at,
+                    "file_modified_at": dto.file_modified_at,
+                },
+            )
             if row is None:
                 existing = self._assets.find_by_checksums(auth.id, [checksum])
                 conn.rollback()
                 return s.CreateUploadResponse(status="duplicate", asset_id=existing[0]["id"])
-            s3_upload_id = self._store.create_multipart(key, dto.content_type) if multipart else None
-            upload = self._assets.insert_upload(conn, {
-                "asset_id": asset_id, "owner_id": auth.id,
-                "method": "MULTIPART" if multipart else "PUT", "s3_upload_id": s3_upload_id,
-                "part_size": part_size,
-                "part_count": math.ceil(dto.size / part_size) if part_size else None,
-                "content_type": dto.content_type, "expires_at": expires})
+            s3_upload_id = (
+                self._store.create_multipart(key, dto.content_type) if multipart else None
+            )
+            upload = self._assets.insert_upload(
+                conn,
+                {
+                    "asset_id": asset_id,
+                    "owner_id": auth.id,
+                    "method": "MULTIPART" if multipart else "PUT",
+                    "s3_upload_id": s3_upload_id,
+                    "part_size": part_size,
+                    "part_count": math.ceil(dto.size / part_size) if part_size else None,
+                    "content_type": dto.content_type,
+                    "expires_at": expires,
+                },
+            )
         if multipart:
             assert part_size is not None
             return s.CreateUploadResponse(
-                status="created", asset_id=asset_id, upload_id=upload["id"], method="MULTIPART",
-                part_size=part_size, part_count=math.ceil(dto.size / part_size), expires_at=expires)
-        url, headers = self._store.presign_put(key, content_type=dto.content_type, size=dto.size,
-                                               checksum_b64=dto.checksum,
-                                               expires_in=self._settings.upload_url_ttl_seconds)
-        return s.CreateUploadResponse(status="created", asset_id=asset_id, upload_id=upload["id"],
-                                      method="PUT", url=url, headers=headers, expires_at=expires)
+                status="created",
+                asset_id=asset_id,
+                upload_id=upload["id"],
+                method="MULTIPART",
+                part_size=part_size,
+                part_count=math.ceil(dto.size / part_size),
+                expires_at=expires,
+            )
+        url, headers = self._store.presign_put(
+            key,
+            content_type=dto.content_type,
+            size=dto.size,
+            checksum_b64=dto.checksum,
+            expires_in=self._settings.upload_url_ttl_seconds,
+        )
+        return s.CreateUploadResponse(
+            status="created",
+            asset_id=asset_id,
+            upload_id=upload["id"],
+            method="PUT",
+            url=url,
+            headers=headers,
+            expires_at=expires,
+        )
 
-    def part_urls(self, auth: AuthUser, upload_id: UUID, dto: s.PartUrlsRequest) -> s.PartUrlsResponse:
+    def part_urls(
+        self, auth: AuthUser, upload_id: UUID, dto: s.PartUrlsRequest
+    ) -> s.PartUrlsResponse:
         upload = self._open_multipart(auth, upload_id)
         urls = []
         for part in dto.parts:
             if part.part_number > upload["part_count"]:
                 raise errors.BadRequest(
-                    f"Part {part.part_number} is beyond this upload's {upload['part_count']} parts")
+                    f"Part {part.part_number} is beyond this upload's {upload['part_count']} parts"
+                )
             url, headers = self._store.presign_part(
-                upload["storage_key"], upload["s3_upload_id"], part.part_number,
-                self._part_length(upload, part.part_number), part.checksum,
-                self._settings.upload_url_ttl_seconds)
+                upload["storage_key"],
+                upload["s3_upload_id"],
+                part.part_number,
+                self._part_length(upload, part.part_number),
+                part.checksum,
+                self._settings.upload_url_ttl_seconds,
+            )
             urls.append(s.PartUrl(part_number=part.part_number, url=url, headers=headers))
         return s.PartUrlsResponse(parts=urls)
 
     def list_parts(self, auth: AuthUser, upload_id: UUID) -> s.UploadedPartsResponse:
         upload = self._open_multipart(auth, upload_id)
-        return s.UploadedPartsResponse(parts=[
-            s.UploadedPart(part_number=p["PartNumber"], size=p["Size"], etag=p["ETag"],
-                           checksum=p.get("ChecksumSHA256"))
-            for p in self._store.list_parts(upload["storage_key"], upload["s3_upload_id"])])
+        return s.UploadedPartsResponse(
+            parts=[
+                s.UploadedPart(
+                    part_number=p["PartNumber"],
+                    size=p["Size"],
+                    etag=p["ETag"],
+                    checksum=p.get("ChecksumSHA256"),
+                )
+                for p in self._store.list_parts(upload["storage_key"], upload["s3_upload_id"])
+            ]
+        )
 
-    def complete(self, auth: AuthUser, upload_id: UUID,
-                 dto: s.CompleteUploadRequest) -> s.CompleteUploadResponse:
+    def complete(
+        self, auth: AuthUser, upload_id: UUID, dto: s.CompleteUploadRequest
+    ) -> s.CompleteUploadResponse:
         upload = self._open_multipart(auth, upload_id)
         parts = self._store.list_parts(upload["storage_key"], upload["s3_upload_id"])
         have = {p["PartNumber"]: p for p in parts}
         missing = [n for n in range(1, upload["part_count"] + 1) if n not in have]
         if missing:
             raise errors.BadRequest(f"Parts not uploaded yet: {missing[:20]}")
-        wrong = [n for n in have if n <= upload["part_count"]
-                 and have[n]["Size"] != self._part_length(upload, n)]
+        wrong = [
+            n
+            for n in have
+            if n <= upload["part_count"] and have[n]["Size"] != self._part_length(upload, n)
+        ]
         if wrong:
             raise errors.BadRequest(f"Parts with the wrong size: {wrong[:20]}")
         for claimed in dto.parts or []:
@@ -171,4 +242,5 @@ class UploadService:
         used = self._assets.usage_bytes(conn, auth.id)
         if used + size > quota:
             raise errors.PayloadTooLarge(
-                f"Upload of {size} bytes exceeds your quota: {used} of {quota} bytes used")
+                f"Upload of {size} bytes exceeds your quota: {used} of {quota} bytes used"
+            )

@@ -34,8 +34,13 @@ _UNUSABLE = {
 
 
 class UserService:
-    def __init__(self, pool: ConnectionPool, users: UserRepository,
-                 invitations: InvitationRepository, public_url: str) -> None:
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        users: UserRepository,
+        invitations: InvitationRepository,
+        public_url: str,
+    ) -> None:
         self._pool = pool
         self._users = users
         self._invitations = invitations
@@ -57,18 +62,26 @@ class UserService:
 
     def create_user(self, dto: AdminCreateUserRequest) -> UserResponse:
         with self._pool.connection() as conn:
-            row = self._insert_user(conn, email=dto.email, name=dto.name,
-                                    password=dto.password.get_secret_value(),
-                                    is_admin=dto.is_admin, quota=dto.quota_size_in_bytes)
+            row = self._insert_user(
+                conn,
+                email=dto.email,
+                name=dto.name,
+                password=dto.password.get_secret_value(),
+                is_admin=dto.is_admin,
+                quota=dto.quota_size_in_bytes,
+            )
         return UserResponse.model_validate(row)
 
-    def update_user(self, auth: AuthUser, user_id: UUID, dto: AdminUpdateUserRequest) -> UserResponse:
+    def update_user(
+        self, auth: AuthUser, user_id: UUID, dto: AdminUpdateUserRequest
+    ) -> UserResponse:
         changes: dict[str, Any] = dto.model_dump(exclude_unset=True)
         if user_id == auth.id and changes.get("is_admin") is False:
             raise errors.BadRequest("You cannot remove your own admin rights")
         if "name" in changes and changes["name"] is None:
-            raise errors.BadRequest("name cannot be null",
-                                    details=[{"field": "name", "message": "cannot be null"}])
+            raise errors.BadRequest(
+                "name cannot be null", details=[{"field": "name", "message": "cannot be null"}]
+            )
         row = self._users.update(user_id, changes)
         if row is None:
             raise errors.NotFound("User not found")
@@ -81,15 +94,24 @@ class UserService:
             raise errors.NotFound("User not found")
 
     # --- invitations --------------------------------------------------------------
-    def create_invitation(self, auth: AuthUser, dto: InvitationCreateRequest) -> InvitationCreateResponse:
+    def create_invitation(
+        self, auth: AuthUser, dto: InvitationCreateRequest
+    ) -> InvitationCreateResponse:
         code = secrets.new_token(INVITE_PREFIX)
         row = self._invitations.create(
-            code_hash=secrets.token_hash(code), code_hint=code[:10], created_by=auth.id,
-            expires_at=dto.expires_at, max_uses=dto.max_uses, quota=dto.quota_size_in_bytes,
-            is_admin=dto.is_admin)
+            code_hash=secrets.token_hash(code),
+            code_hint=code[:10],
+            created_by=auth.id,
+            expires_at=dto.expires_at,
+            max_uses=dto.max_uses,
+            quota=dto.quota_size_in_bytes,
+            is_admin=dto.is_admin,
+        )
         return InvitationCreateResponse(
-            code=code, signup_url=f"{self._public_url}/signup?code={code}",
-            invitation=InvitationResponse.model_validate(row))
+            code=code,
+            signup_url=f"{self._public_url}/signup?code={code}",
+            invitation=InvitationResponse.model_validate(row),
+        )
 
     def list_invitations(self) -> list[InvitationResponse]:
         return [InvitationResponse.model_validate(r) for r in self._invitations.list_all()]
@@ -107,9 +129,14 @@ class UserService:
                 kind, message = _UNUSABLE[self._invitations.why_unusable(conn, code_hash)]
                 raise kind(message)
             # Same transaction: a failed insert (taken email) gives the use back.
-            row = self._insert_user(conn, email=dto.email, name=dto.name, password_hash=password_hash,
-                                    is_admin=invitation["is_admin"],
-                                    quota=invitation["quota_size_in_bytes"])
+            row = self._insert_user(
+                conn,
+                email=dto.email,
+                name=dto.name,
+                password_hash=password_hash,
+                is_admin=invitation["is_admin"],
+                quota=invitation["quota_size_in_bytes"],
+            )
         return UserResponse.model_validate(row)
 
     # --- helpers ------------------------------------------------------------------
@@ -119,13 +146,27 @@ class UserService:
             raise errors.NotFound("User not found")
         return UserResponse.model_validate(row)
 
-    def _insert_user(self, conn: Any, *, email: str, name: str, is_admin: bool,
-                     quota: int | None, password: str | None = None,
-                     password_hash: str | None = None) -> dict:
+    def _insert_user(
+        self,
+        conn: Any,
+        *,
+        email: str,
+        name: str,
+        is_admin: bool,
+        quota: int | None,
+        password: str | None = None,
+        password_hash: str | None = None,
+    ) -> dict:
         hashed = password_hash or secrets.hash_password(password or "")
         try:
             with conn.transaction():
-                return self._users.create(conn, email=email, name=name, password_hash=hashed,
-                                          is_admin=is_admin, quota=quota)
+                return self._users.create(
+                    conn,
+                    email=email,
+                    name=name,
+                    password_hash=hashed,
+                    is_admin=is_admin,
+                    quota=quota,
+                )
         except psycopg.errors.UniqueViolation as exc:
             raise errors.Conflict("A user with this email already exists") from exc

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 _ORIGINAL = re.compile(
-    r"^users/(?P<user>[0-9a-f-]{36})/(?P<asset>[0-9a-f-]{36})/original\.(?P<ext>[a-z0-9]{1,10})$")
+    r"^users/(?P<user>[0-9a-f-]{36})/(?P<asset>[0-9a-f-]{36})/original\.(?P<ext>[a-z0-9]{1,10})$"
+)
 _EXT = re.compile(r"^[a-z0-9]{1,10}$")
 
 

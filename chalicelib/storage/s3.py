@@ -7,28 +7,51 @@ from typing import Any
 MAX_PRESIGN_SECONDS = 15 * 60
 
 
-def presign_put(s3: Any, bucket: str, key: str, *, content_type: str, content_length: int,
-                checksum_sha256_b64: str, expires_in: int = MAX_PRESIGN_SECONDS) -> tuple[str, dict[str, str]]:
+def presign_put(
+    s3: Any,
+    bucket: str,
+    key: str,
+    *,
+    content_type: str,
+    content_length: int,
+    checksum_sha256_b64: str,
+    expires_in: int = MAX_PRESIGN_SECONDS,
+) -> tuple[str, dict[str, str]]:
     """A PUT URL for exactly one object. S3 refuses the upload if the body's SHA-256,
     Content-Type or length differ from what was signed. Returns (url, headers to send)."""
     if not 0 < expires_in <= MAX_PRESIGN_SECONDS:
         raise ValueError("presigned URLs live at most 15 minutes")
     url = s3.generate_presigned_url(
         "put_object",
-        Params={"Bucket": bucket, "Key": key, "ContentType": content_type,
-                "ContentLength": content_length, "ChecksumSHA256": checksum_sha256_b64,
-                "ChecksumAlgorithm": "SHA256"},
+        Params={
+            "Bucket": bucket,
+            "Key": key,
+            "ContentType": content_type,
+            "ContentLength": content_length,
+            "ChecksumSHA256": checksum_sha256_b64,
+            "ChecksumAlgorithm": "SHA256",
+        },
         ExpiresIn=expires_in,
         HttpMethod="PUT",
     )
-    headers = {"Content-Type": content_type, "x-amz-checksum-sha256": checksum_sha256_b64,
-               "x-amz-sdk-checksum-algorithm": "SHA256"}
+    headers = {
+        "Content-Type": content_type,
+        "x-amz-checksum-sha256": checksum_sha256_b64,
+        "x-amz-sdk-checksum-algorithm": "SHA256",
+    }
     return url, headers
 
 
-def presign_get(s3: Any, bucket: str, key: str, *, filename: str | None = None,
-                content_type: str | None = None, expires_in: int = 300,
-                cache_control: str | None = None) -> str:
+def presign_get(
+    s3: Any,
+    bucket: str,
+    key: str,
+    *,
+    filename: str | None = None,
+    content_type: str | None = None,
+    expires_in: int = 300,
+    cache_control: str | None = None,
+) -> str:
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if filename:
         safe = filename.replace('"', "").replace("\\", "")
@@ -48,41 +71,66 @@ class ObjectStore:
         self.bucket = bucket
 
     # --- presigned --------------------------------------------------------------------
-    def presign_put(self, key: str, *, content_type: str, size: int, checksum_b64: str,
-                    expires_in: int) -> tuple[str, dict[str, str]]:
-        return presign_put(self.s3, self.bucket, key, content_type=content_type,
-                           content_length=size, checksum_sha256_b64=checksum_b64,
-                           expires_in=expires_in)
+    def presign_put(
+        self, key: str, *, content_type: str, size: int, checksum_b64: str, expires_in: int
+    ) -> tuple[str, dict[str, str]]:
+        return presign_put(
+            self.s3,
+            self.bucket,
+            key,
+            content_type=content_type,
+            content_length=size,
+            checksum_sha256_b64=checksum_b64,
+            expires_in=expires_in,
+        )
 
     def presign_get(self, key: str, **kwargs: Any) -> str:
         return presign_get(self.s3, self.bucket, key, **kwargs)
 
     # --- multipart ------------------------------------------------------------------
     def create_multipart(self, key: str, content_type: str) -> str:
-        response = self.s3.create_multipart_upload(Bucket=self.bucket, Key=key,
-                                                   ContentType=content_type,
-                                                   ChecksumAlgorithm="SHA256")
+        response = self.s3.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
+        )
         return str(response["UploadId"])
 
-    def presign_part(self, key: str, upload_id: str, part_number: int, size: int,
-                     checksum_b64: str, expires_in: int) -> tuple[str, dict[str, str]]:
+    def presign_part(
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        size: int,
+        checksum_b64: str,
+        expires_in: int,
+    ) -> tuple[str, dict[str, str]]:
         if not 0 < expires_in <= MAX_PRESIGN_SECONDS:
             raise ValueError("presigned URLs live at most 15 minutes")
         url = self.s3.generate_presigned_url(
             "upload_part",
-            Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
-                    "PartNumber": part_number, "ContentLength": size,
-                    "ChecksumSHA256": checksum_b64, "ChecksumAlgorithm": "SHA256"},
-            ExpiresIn=expires_in, HttpMethod="PUT")
-        return str(url), {"x-amz-checksum-sha256": checksum_b64,
-                          "x-amz-sdk-checksum-algorithm": "SHA256"}
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "UploadId": upload_id,
+                "PartNumber": part_number,
+                "ContentLength": size,
+                "ChecksumSHA256": checksum_b64,
+                "ChecksumAlgorithm": "SHA256",
+            },
+            ExpiresIn=expires_in,
+            HttpMethod="PUT",
+        )
+        return str(url), {
+            "x-amz-checksum-sha256": checksum_b64,
+            "x-amz-sdk-checksum-algorithm": "SHA256",
+        }
 
     def list_parts(self, key: str, upload_id: str) -> list[dict[str, Any]]:
         parts: list[dict[str, Any]] = []
         marker = 0
         while True:
-            page = self.s3.list_parts(Bucket=self.bucket, Key=key, UploadId=upload_id,
-                                      PartNumberMarker=marker)
+            page = self.s3.list_parts(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+            )
             parts.extend(page.get("Parts", []))
             if not page.get("IsTruncated"):
                 return parts
@@ -90,10 +138,16 @@ class ObjectStore:
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[dict[str, Any]]) -> None:
         self.s3.complete_multipart_upload(
-            Bucket=self.bucket, Key=key, UploadId=upload_id,
-            MultipartUpload={"Parts": [
-                {k: p[k] for k in ("PartNumber", "ETag", "ChecksumSHA256") if p.get(k)}
-                for p in parts]})
+            Bucket=self.bucket,
+            Key=key,
+            UploadId=upload_id,
+            MultipartUpload={
+                "Parts": [
+                    {k: p[k] for k in ("PartNumber", "ETag", "ChecksumSHA256") if p.get(k)}
+                    for p in parts
+                ]
+            },
+        )
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         from botocore.exceptions import ClientError
@@ -137,5 +191,8 @@ class ObjectStore:
 
     def keys(self, prefix: str) -> list[str]:
         paginator = self.s3.get_paginator("list_objects_v2")
-        return [o["Key"] for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
-                for o in page.get("Contents", [])]
+        return [
+            o["Key"]
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+            for o in page.get("Contents", [])
+        ]

@@ -23,14 +23,19 @@ class StageMessage(BaseModel):
 
 
 def next_stages(stage_name: str, asset_type: str) -> list[str]:
-    return [s.name for s in pipeline.followers(stage_name)
-            if not s.asset_types or asset_type in s.asset_types]
+    return [
+        s.name
+        for s in pipeline.followers(stage_name)
+        if not s.asset_types or asset_type in s.asset_types
+    ]
 
 
 def send(container: Any, stage: str, asset_id: UUID, *, force: bool = False) -> None:
     body = StageMessage(asset_id=asset_id, stage=stage, force=force)
-    container.sqs.send_message(QueueUrl=container.queue_url(stage),
-                               MessageBody=json.dumps(body.model_dump(mode="json", by_alias=True)))
+    container.sqs.send_message(
+        QueueUrl=container.queue_url(stage),
+        MessageBody=json.dumps(body.model_dump(mode="json", by_alias=True)),
+    )
 
 
 def parse(body: str) -> StageMessage:

@@ -28,10 +28,12 @@ def s3_objects(body: str) -> list[S3Object]:
         if not str(record.get("eventName", "")).startswith("ObjectCreated"):
             continue
         s3 = record["s3"]
-        found.append(S3Object(
-            bucket=s3["bucket"]["name"],
-            key=unquote_plus(s3["object"]["key"]),  # S3 URL-encodes keys in events
-            size=s3["object"].get("size"),
-            etag=s3["object"].get("eTag"),
-        ))
+        found.append(
+            S3Object(
+                bucket=s3["bucket"]["name"],
+                key=unquote_plus(s3["object"]["key"]),  # S3 URL-encodes keys in events
+                size=s3["object"].get("size"),
+                etag=s3["object"].get("eTag"),
+            )
+        )
     return found

@@ -78,14 +78,18 @@ def _ingest(asset: dict[str, Any], c: Any) -> None:
     if head is None:
         raise Rejected("The uploaded object is missing from storage")
     if int(head["ContentLength"]) != asset["file_size"]:
-        raise Rejected(f"Size mismatch: the upload announced {asset['file_size']} bytes,"
-                       f" storage holds {head['ContentLength']}")
+        raise Rejected(
+            f"Size mismatch: the upload announced {asset['file_size']} bytes,"
+            f" storage holds {head['ContentLength']}"
+        )
     with tempfile.TemporaryDirectory(prefix="skyroll-ingest-") as tmp:
         path = Path(tmp) / f"original.{key.rsplit('.', 1)[-1]}"
         try:
             digest = _download(c, key, path)
         except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
-            raise Rejected("Checksum mismatch: the stored bytes are not the announced file") from exc
+            raise Rejected(
+                "Checksum mismatch: the stored bytes are not the announced file"
+            ) from exc
         if digest != bytes(asset["checksum"]):
             raise Rejected("Checksum mismatch: the stored bytes are not the announced file")
         try:

@@ -26,7 +26,10 @@ def make_handler(handle: Callable[[str, Any], None]) -> Callable[[dict, Any], di
     @logger.inject_lambda_context
     @metrics.log_metrics
     def handler(event: dict, context: Any) -> dict:
-        return dict(process_partial_response(event=event, record_handler=record_handler,
-                                             processor=processor, context=context))
+        return dict(
+            process_partial_response(
+                event=event, record_handler=record_handler, processor=processor, context=context
+            )
+        )
 
     return handler

@@ -19,8 +19,15 @@ from chalicelib.services.bootstrap import ensure_first_admin
 class Api:
     client: Client
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             api_key: str | None = None, headers: dict[str, str] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        api_key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
@@ -51,8 +58,11 @@ def admin_token(api: Api) -> str:
 
 @pytest.fixture
 def user_token(api: Api, admin_token: str) -> str:
-    r = api.call("POST", "/api/admin/users", {"email": "alice@example.com",
-                                              "password": "alice-password", "name": "Alice"},
-                 token=admin_token)
+    r = api.call(
+        "POST",
+        "/api/admin/users",
+        {"email": "alice@example.com", "password": "alice-password", "name": "Alice"},
+        token=admin_token,
+    )
     assert r.status_code == 201, r.body
     return api.login("alice@example.com", "alice-password")

@@ -19,32 +19,57 @@ def _invite(api: Api, token: str, **body) -> dict:
 
 
 def _signup(api: Api, code: str, email: str) -> object:
-    return api.call("POST", "/api/auth/signup", {"code": code, "email": email,
-                                                 "password": "password-123", "name": "New"})
+    return api.call(
+        "POST",
+        "/api/auth/signup",
+        {"code": code, "email": email, "password": "password-123", "name": "New"},
+    )
 
 
-def test_admin_creates_updates_and_soft_deletes_a_user(api: Api, admin_token: str, settings) -> None:
-    r = api.call("POST", "/api/admin/users", {"email": "bob@example.com", "password": "bob-password",
-                                              "name": "Bob", "quotaSizeInBytes": 1000},
-                 token=admin_token)
+def test_admin_creates_updates_and_soft_deletes_a_user(
+    api: Api, admin_token: str, settings
+) -> None:
+    r = api.call(
+        "POST",
+        "/api/admin/users",
+        {
+            "email": "bob@example.com",
+            "password": "bob-password",
+            "name": "Bob",
+            "quotaSizeInBytes": 1000,
+        },
+        token=admin_token,
+    )
     assert r.status_code == 201 and r.json["quotaSizeInBytes"] == 1000 and not r.json["isAdmin"]
     bob = r.json["id"]
-    dup = api.call("POST", "/api/admin/users", {"email": "BOB@example.com",
-                                                "password": "bob-password", "name": "B2"},
-                   token=admin_token)
+    dup = api.call(
+        "POST",
+        "/api/admin/users",
+        {"email": "BOB@example.com", "password": "bob-password", "name": "B2"},
+        token=admin_token,
+    )
     assert dup.status_code == 409 and dup.json["message"] == "A user with this email already exists"
-    up = api.call("PUT", f"/api/admin/users/{bob}", {"name": "Robert", "isAdmin": True,
-                                                     "quotaSizeInBytes": None}, token=admin_token)
+    up = api.call(
+        "PUT",
+        f"/api/admin/users/{bob}",
+        {"name": "Robert", "isAdmin": True, "quotaSizeInBytes": None},
+        token=admin_token,
+    )
     assert up.status_code == 200
-    assert (up.json["name"], up.json["isAdmin"], up.json["quotaSizeInBytes"]) == ("Robert", True, None)
+    assert (up.json["name"], up.json["isAdmin"], up.json["quotaSizeInBytes"]) == (
+        "Robert",
+        True,
+        None,
+    )
     bob_token = api.login("bob@example.com", "bob-password")
     assert api.call("DELETE", f"/api/admin/users/{bob}", token=admin_token).status_code == 204
     listed = api.call("GET", "/api/admin/users", token=admin_token).json
     assert [u["email"] for u in listed] == ["admin@example.com"]
     assert api.call("GET", "/api/users/me", token=bob_token).status_code == 401
     with psycopg.connect(settings.database_url) as conn:  # soft delete: the row stays
-        assert conn.execute("SELECT deleted_at IS NOT NULL FROM users WHERE id = %s",
-                            (bob,)).fetchone()[0]
+        assert conn.execute(
+            "SELECT deleted_at IS NOT NULL FROM users WHERE id = %s", (bob,)
+        ).fetchone()[0]
     assert api.call("DELETE", f"/api/admin/users/{bob}", token=admin_token).status_code == 404
 
 
@@ -56,7 +81,9 @@ def test_admin_cannot_delete_or_demote_themselves(api: Api, admin_token: str) ->
     assert r.status_code == 400
 
 
-def test_invitation_signup_applies_quota_and_counts_uses(api: Api, admin_token: str, settings) -> None:
+def test_invitation_signup_applies_quota_and_counts_uses(
+    api: Api, admin_token: str, settings
+) -> None:
     inv = _invite(api, admin_token, maxUses=2, quotaSizeInBytes=5_000_000)
     assert inv["signupUrl"] == f"http://testserver/signup?code={inv['code']}"
     r = _signup(api, inv["code"], "carol@example.com")
@@ -79,7 +106,9 @@ def test_taken_email_does_not_spend_a_use(api: Api, admin_token: str) -> None:
 
 
 def test_unusable_codes_get_clear_errors(api: Api, admin_token: str) -> None:
-    expired = _invite(api, admin_token, expiresAt=(datetime.now(UTC) - timedelta(minutes=1)).isoformat())
+    expired = _invite(
+        api, admin_token, expiresAt=(datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    )
     r = _signup(api, expired["code"], "e1@example.com")
     assert (r.status_code, r.json["message"]) == (410, "Invitation has expired")
     used = _invite(api, admin_token, maxUses=1)
@@ -95,14 +124,18 @@ def test_unusable_codes_get_clear_errors(api: Api, admin_token: str) -> None:
     assert (r.status_code, r.json["message"]) == (404, "Invitation code not found")
 
 
-def test_concurrent_signups_cannot_exceed_max_uses(api: Api, admin_token: str,
-                                                  container: Container) -> None:
+def test_concurrent_signups_cannot_exceed_max_uses(
+    api: Api, admin_token: str, container: Container
+) -> None:
     code = _invite(api, admin_token, maxUses=3)["code"]
 
     def attempt(i: int) -> str:
         try:
-            container.user_service.signup(SignupRequest(
-                code=code, email=f"racer{i}@example.com", password="password-123", name=f"R{i}"))
+            container.user_service.signup(
+                SignupRequest(
+                    code=code, email=f"racer{i}@example.com", password="password-123", name=f"R{i}"
+                )
+            )
             return "ok"
         except Exception as exc:  # noqa: BLE001 - we count the outcomes
             return type(exc).__name__

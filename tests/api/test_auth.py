@@ -8,8 +8,9 @@ from tests.api.conftest import Api
 
 
 def test_login_returns_a_session_that_authenticates(api: Api) -> None:
-    r = api.call("POST", "/api/auth/login", {"email": "ADMIN@example.com",
-                                             "password": "admin-password-1"})
+    r = api.call(
+        "POST", "/api/auth/login", {"email": "ADMIN@example.com", "password": "admin-password-1"}
+    )
     assert r.status_code == 201
     assert r.json["isAdmin"] is True and r.json["name"] == "Admin"
     me = api.call("GET", "/api/users/me", token=r.json["accessToken"])
@@ -21,16 +22,24 @@ def test_wrong_password_and_unknown_email_get_the_same_401(api: Api) -> None:
     a = api.call("POST", "/api/auth/login", {"email": "admin@example.com", "password": "nope"})
     b = api.call("POST", "/api/auth/login", {"email": "ghost@example.com", "password": "nope"})
     assert a.status_code == b.status_code == 401
-    assert a.json == b.json == {"statusCode": 401, "error": "Unauthorized",
-                                "message": "Incorrect email or password"}
+    assert (
+        a.json
+        == b.json
+        == {"statusCode": 401, "error": "Unauthorized", "message": "Incorrect email or password"}
+    )
 
 
 def test_repeated_failures_lock_the_account_with_429(api: Api) -> None:
     for _ in range(3):  # settings: login_max_failures=3
-        assert api.call("POST", "/api/auth/login",
-                        {"email": "admin@example.com", "password": "bad"}).status_code == 401
-    locked = api.call("POST", "/api/auth/login",
-                      {"email": "admin@example.com", "password": "admin-password-1"})
+        assert (
+            api.call(
+                "POST", "/api/auth/login", {"email": "admin@example.com", "password": "bad"}
+            ).status_code
+            == 401
+        )
+    locked = api.call(
+        "POST", "/api/auth/login", {"email": "admin@example.com", "password": "admin-password-1"}
+    )
     assert locked.status_code == 429
     assert "Too many failed logins" in locked.json["message"]
     assert 0 < int(locked.headers["Retry-After"]) <= 60
@@ -51,18 +60,32 @@ def test_logout_ends_the_session(api: Api, admin_token: str) -> None:
     assert after.status_code == 401 and after.json["message"] == "Invalid or expired session"
 
 
-def test_change_password_checks_the_old_one_and_ends_other_sessions(api: Api, user_token: str) -> None:
+def test_change_password_checks_the_old_one_and_ends_other_sessions(
+    api: Api, user_token: str
+) -> None:
     other = api.login("alice@example.com", "alice-password")
-    bad = api.call("POST", "/api/auth/change-password",
-                   {"password": "wrong", "newPassword": "new-password-9"}, token=user_token)
+    bad = api.call(
+        "POST",
+        "/api/auth/change-password",
+        {"password": "wrong", "newPassword": "new-password-9"},
+        token=user_token,
+    )
     assert bad.status_code == 400 and bad.json["message"] == "Current password is incorrect"
-    ok = api.call("POST", "/api/auth/change-password",
-                  {"password": "alice-password", "newPassword": "new-password-9"}, token=user_token)
+    ok = api.call(
+        "POST",
+        "/api/auth/change-password",
+        {"password": "alice-password", "newPassword": "new-password-9"},
+        token=user_token,
+    )
     assert ok.status_code == 204
     assert api.call("GET", "/api/users/me", token=other).status_code == 401
     assert api.call("GET", "/api/users/me", token=user_token).status_code == 200
-    assert api.call("POST", "/api/auth/login", {"email": "alice@example.com",
-                                                "password": "alice-password"}).status_code == 401
+    assert (
+        api.call(
+            "POST", "/api/auth/login", {"email": "alice@example.com", "password": "alice-password"}
+        ).status_code
+        == 401
+    )
     api.login("alice@example.com", "new-password-9")
 
 

@@ -50,8 +50,9 @@ def test_admin_routes_as_a_normal_user_are_403(api: Api, user_token: str, spec) 
 def test_bad_bodies_are_400_naming_the_field(api: Api, admin_token: str, spec) -> None:
     schema = spec.body.model_json_schema(by_alias=True)
     wrong = {name: {"not": "valid"} for name in schema.get("properties", {})}
-    r = api.call(spec.method, _path(spec.path), wrong,
-                 token=None if spec.auth == "public" else admin_token)
+    r = api.call(
+        spec.method, _path(spec.path), wrong, token=None if spec.auth == "public" else admin_token
+    )
     assert r.status_code == 400, r.body
     fields = {d["field"] for d in r.json["details"]}
     assert fields and fields <= set(schema["properties"]), fields

@@ -48,18 +48,28 @@ class Stack:
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     state = REPO_ROOT / ".skyroll" / f"e2e-{uuid.uuid4().hex[:8]}"
     ports = {"api": free_port(), "pg": free_port(), "moto": free_port()}
-    env = {**os.environ,
-           "SKYROLL_STATE_DIR": str(state),
-           "SKYROLL_LOCAL_API_PORT": str(ports["api"]),
-           "SKYROLL_LOCAL_PG_PORT": str(ports["pg"]),
-           "SKYROLL_LOCAL_MOTO_PORT": str(ports["moto"]),
-           "SKYROLL_PUBLIC_URL": f"http://127.0.0.1:{ports['api']}",
-           "SKYROLL_ADMIN_EMAIL": ADMIN_EMAIL, "SKYROLL_ADMIN_PASSWORD": ADMIN_PASSWORD,
-           "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "SKYROLL_STATE_DIR": str(state),
+        "SKYROLL_LOCAL_API_PORT": str(ports["api"]),
+        "SKYROLL_LOCAL_PG_PORT": str(ports["pg"]),
+        "SKYROLL_LOCAL_MOTO_PORT": str(ports["moto"]),
+        "SKYROLL_PUBLIC_URL": f"http://127.0.0.1:{ports['api']}",
+        "SKYROLL_ADMIN_EMAIL": ADMIN_EMAIL,
+        "SKYROLL_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
     for key in ("SKYROLL_DATABASE_URL", "SKYROLL_AWS_ENDPOINT_URL"):
         env.pop(key, None)
-    proc = subprocess.Popen([sys.executable, "-m", "chalicelib.local.devstack"], cwd=REPO_ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chalicelib.local.devstack"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     stack = Stack(f"http://127.0.0.1:{ports['api']}", env, state, ports)
     ready = threading.Event()
 
@@ -76,10 +86,13 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
         while not ready.wait(0.5):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("stack did not start:\n" + "\n".join(stack.output[-40:]))
-        child_env = {**env, "SKYROLL_DATABASE_URL":
-                     f"postgresql://postgres@127.0.0.1:{ports['pg']}/skyroll",
-                     "SKYROLL_AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports['moto']}",
-                     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        child_env = {
+            **env,
+            "SKYROLL_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{ports['pg']}/skyroll",
+            "SKYROLL_AWS_ENDPOINT_URL": f"http://127.0.0.1:{ports['moto']}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
         stack.env = child_env
         yield stack
     finally:

@@ -17,12 +17,15 @@ def test_migrations_are_recorded_and_idempotent(database_url: str) -> None:
 def test_pgvector_is_at_least_0_8_with_halfvec_and_hnsw(container) -> None:
     with container.pool.connection() as conn:
         version = conn.execute(
-            "SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()["extversion"]
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+        ).fetchone()["extversion"]
         assert tuple(int(p) for p in version.split(".")[:2]) >= (0, 8)
         conn.execute("CREATE TEMP TABLE v (e halfvec(3))")
         conn.execute("CREATE INDEX ON v USING hnsw (e halfvec_cosine_ops)")
         conn.execute("INSERT INTO v VALUES ('[1,0,0]'), ('[0,1,0]')")
-        nearest = conn.execute("SELECT e::text FROM v ORDER BY e <=> '[0.9,0.1,0]' LIMIT 1").fetchone()
+        nearest = conn.execute(
+            "SELECT e::text FROM v ORDER BY e <=> '[0.9,0.1,0]' LIMIT 1"
+        ).fetchone()
     assert nearest["e"] == "[1,0,0]"
 
 

@@ -98,3 +98,20 @@ def test_resize_center_crop_takes_the_middle() -> None:
     pixels[:, 100:200] = 255  # the middle third is white
     crop = np.asarray(resize_center_crop(Image.fromarray(pixels), 50))
     assert crop.shape == (50, 50, 3) and crop[5:-5, 5:-5].min() > 250
+
+
+def test_open_for_models_decodes_jpeg_small_but_not_too_small() -> None:
+    import io
+
+    from chalicelib.ml.imaging import open_for_models
+
+    pixels = np.zeros((1440, 2160, 3), dtype=np.uint8)
+    pixels[:, 1080:] = (200, 30, 30)  # right half red
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", quality=90)
+    image = open_for_models(buffer.getvalue(), min_side=640)
+    assert image.mode == "RGB" and image.size == (1080, 720)  # 1/2 scale: 720 >= 640
+    assert np.abs(np.asarray(image, dtype=int)[360, 800] - [200, 30, 30]).max() < 8
+    png = io.BytesIO()
+    Image.fromarray(pixels).save(png, "PNG")
+    assert open_for_models(png.getvalue()).size == (2160, 1440)  # only JPEG has a draft mode

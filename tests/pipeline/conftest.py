@@ -35,16 +35,25 @@ class Harness:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        r = self.client.http.request(method, path, headers=headers,
-                                     body=json.dumps(body) if body is not None else b"")
+        r = self.client.http.request(
+            method, path, headers=headers, body=json.dumps(body) if body is not None else b""
+        )
         r.json = json.loads(r.body) if r.body else None
         return r
 
     def user(self, email: str, quota: int | None = None) -> str:
         admin = self.login("admin@example.com", "admin-password-1")
-        r = self.call("POST", "/api/admin/users", {"email": email, "password": "password-123",
-                                                   "name": email.split("@")[0],
-                                                   "quotaSizeInBytes": quota}, token=admin)
+        r = self.call(
+            "POST",
+            "/api/admin/users",
+            {
+                "email": email,
+                "password": "password-123",
+                "name": email.split("@")[0],
+                "quotaSizeInBytes": quota,
+            },
+            token=admin,
+        )
         assert r.status_code == 201, r.body
         return self.login(email, "password-123")
 
@@ -53,21 +62,43 @@ class Harness:
         assert r.status_code == 201, r.body
         return r.json["accessToken"]
 
-    def start_upload(self, token: str, name: str, data: bytes, content_type: str = "image/jpeg",
-                     checksum: str | None = None) -> Any:
-        return self.call("POST", "/api/assets/uploads", {
-            "filename": name, "size": len(data), "checksum": checksum or b64sha(data),
-            "contentType": content_type, "fileCreatedAt": "2020-05-01T10:00:00Z",
-            "fileModifiedAt": "2020-05-01T10:00:00Z"}, token=token)
+    def start_upload(
+        self,
+        token: str,
+        name: str,
+        data: bytes,
+        content_type: str = "image/jpeg",
+        checksum: str | None = None,
+    ) -> Any:
+        return self.call(
+            "POST",
+            "/api/assets/uploads",
+            {
+                "filename": name,
+                "size": len(data),
+                "checksum": checksum or b64sha(data),
+                "contentType": content_type,
+                "fileCreatedAt": "2020-05-01T10:00:00Z",
+                "fileModifiedAt": "2020-05-01T10:00:00Z",
+            },
+            token=token,
+        )
 
-    def upload(self, token: str, name: str, data: bytes, content_type: str = "image/jpeg",
-               body: bytes | None = None) -> dict:
+    def upload(
+        self,
+        token: str,
+        name: str,
+        data: bytes,
+        content_type: str = "image/jpeg",
+        body: bytes | None = None,
+    ) -> dict:
         r = self.start_upload(token, name, data, content_type)
         assert r.status_code in (200, 201), r.body
         if r.json["status"] == "created":
             assert r.json["method"] == "PUT"
-            put = httpx.put(r.json["url"], content=data if body is None else body,
-                            headers=r.json["headers"])
+            put = httpx.put(
+                r.json["url"], content=data if body is None else body, headers=r.json["headers"]
+            )
             assert put.status_code == 200, put.text
         return r.json
 

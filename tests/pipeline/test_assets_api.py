@@ -26,8 +26,12 @@ def test_list_is_newest_first_paged_and_filtered(harness: Harness) -> None:
     assert [a["id"] for a in page["items"]] == [old] and page["nextPage"] == 2
     page2 = harness.call("GET", "/api/assets?size=1&page=2", token=token).json
     assert [a["id"] for a in page2["items"]] == [new] and page2["nextPage"] is None
-    assert harness.call("PUT", f"/api/assets/{new}", {"isFavorite": True}, token=token).json[
-        "isFavorite"] is True
+    assert (
+        harness.call("PUT", f"/api/assets/{new}", {"isFavorite": True}, token=token).json[
+            "isFavorite"
+        ]
+        is True
+    )
     favs = harness.call("GET", "/api/assets?isFavorite=true", token=token).json["items"]
     assert [a["id"] for a in favs] == [new]
     ranged = harness.call("GET", "/api/assets?takenAfter=2023-01-01T00:00:00Z", token=token).json
@@ -41,9 +45,18 @@ def test_list_is_newest_first_paged_and_filtered(harness: Harness) -> None:
 def test_update_description_date_and_location(harness: Harness) -> None:
     token = harness.user("alice@example.com")
     _, new = _two_photos(harness, token)
-    r = harness.call("PUT", f"/api/assets/{new}", {
-        "description": "Grandma's garden", "dateTimeOriginal": "1999-06-01T12:00:00Z",
-        "latitude": 35.0, "longitude": 139.0, "isArchived": True}, token=token)
+    r = harness.call(
+        "PUT",
+        f"/api/assets/{new}",
+        {
+            "description": "Grandma's garden",
+            "dateTimeOriginal": "1999-06-01T12:00:00Z",
+            "latitude": 35.0,
+            "longitude": 139.0,
+            "isArchived": True,
+        },
+        token=token,
+    )
     assert r.status_code == 200, r.body
     e = r.json["exifInfo"]
     assert (e["description"], e["latitude"], e["longitude"]) == ("Grandma's garden", 35.0, 139.0)
@@ -62,9 +75,14 @@ def test_trash_restore_and_delete_for_good(harness: Harness) -> None:
     trashed = harness.call("GET", "/api/assets?isTrashed=true", token=token).json["items"]
     assert [a["id"] for a in trashed] == [old] and trashed[0]["isTrashed"]
     assert harness.call("POST", "/api/trash/restore", {"ids": [old]}, token=token).json == {
-        "count": 1}
-    assert harness.call("DELETE", "/api/assets", {"ids": [old], "force": True},
-                        token=token).status_code == 204
+        "count": 1
+    }
+    assert (
+        harness.call(
+            "DELETE", "/api/assets", {"ids": [old], "force": True}, token=token
+        ).status_code
+        == 204
+    )
     assert harness.call("GET", f"/api/assets/{old}", token=token).status_code == 404
     assert not [k for k in store.keys("users/") if old in k]  # original + derivatives gone
     assert [k for k in store.keys("users/") if new in k]
@@ -93,9 +111,18 @@ def test_statistics(harness: Harness) -> None:
     harness.call("PUT", f"/api/assets/{old}", {"isFavorite": True}, token=token)
     stats = harness.call("GET", "/api/assets/statistics", token=token).json
     sizes = sum(harness.asset(token, i)["exifInfo"]["fileSizeInByte"] for i in (old, new))
-    assert stats == {"images": 2, "videos": 0, "total": 2, "favorites": 1, "archived": 0,
-                     "trashed": 0, "failed": 0, "pending": 0, "usageBytes": sizes,
-                     "quotaSizeInBytes": 10_000_000}
+    assert stats == {
+        "images": 2,
+        "videos": 0,
+        "total": 2,
+        "favorites": 1,
+        "archived": 0,
+        "trashed": 0,
+        "failed": 0,
+        "pending": 0,
+        "usageBytes": sizes,
+        "quotaSizeInBytes": 10_000_000,
+    }
 
 
 def test_another_user_cannot_see_change_download_or_delete(harness: Harness) -> None:
@@ -103,25 +130,32 @@ def test_another_user_cannot_see_change_download_or_delete(harness: Harness) -> 
     bob = harness.user("bob@example.com")
     old, _ = _two_photos(harness, alice)
     for method, path, body in (
-            ("GET", f"/api/assets/{old}", None),
-            ("PUT", f"/api/assets/{old}", {"isFavorite": True}),
-            ("GET", f"/api/assets/{old}/original", None),
-            ("DELETE", "/api/assets", {"ids": [old], "force": True})):
+        ("GET", f"/api/assets/{old}", None),
+        ("PUT", f"/api/assets/{old}", {"isFavorite": True}),
+        ("GET", f"/api/assets/{old}/original", None),
+        ("DELETE", "/api/assets", {"ids": [old], "force": True}),
+    ):
         r = harness.call(method, path, body, token=bob)
         assert r.status_code == 404, (method, path, r.body)
         assert r.json["error"] == "Not Found"
     assert harness.call("GET", "/api/assets", token=bob).json["items"] == []
     assert harness.call("POST", "/api/trash/restore", {"ids": [old]}, token=bob).json == {
-        "count": 0}
+        "count": 0
+    }
     a = harness.asset(alice, old)
     assert a["isFavorite"] is False and a["isTrashed"] is False
 
 
 def test_bad_upload_requests_are_refused_clearly(harness: Harness) -> None:
     token = harness.user("alice@example.com", quota=1000)
-    base = {"filename": "a.jpg", "size": 10, "checksum": "A" * 43 + "=",
-            "contentType": "image/jpeg", "fileCreatedAt": "2020-01-01T00:00:00Z",
-            "fileModifiedAt": "2020-01-01T00:00:00Z"}
+    base = {
+        "filename": "a.jpg",
+        "size": 10,
+        "checksum": "A" * 43 + "=",
+        "contentType": "image/jpeg",
+        "fileCreatedAt": "2020-01-01T00:00:00Z",
+        "fileModifiedAt": "2020-01-01T00:00:00Z",
+    }
     cases = {
         "size": ({"size": -1}, 400),
         "filename": ({"filename": "../../etc/passwd"}, 400),
@@ -134,8 +168,9 @@ def test_bad_upload_requests_are_refused_clearly(harness: Harness) -> None:
         assert field in {d["field"] for d in r.json["details"]}, (field, r.json)
     over = harness.call("POST", "/api/assets/uploads", {**base, "size": 1001}, token=token)
     assert over.status_code == 413 and "quota" in over.json["message"]
-    hex_checksum = harness.call("POST", "/api/assets/uploads",
-                                {**base, "checksum": "ab" * 32}, token=token)
+    hex_checksum = harness.call(
+        "POST", "/api/assets/uploads", {**base, "checksum": "ab" * 32}, token=token
+    )
     assert hex_checksum.status_code == 201
     key = urlparse(hex_checksum.json["url"]).path
     assert key.endswith(f"/{hex_checksum.json['assetId']}/original.jpg")

@@ -33,12 +33,19 @@ def test_expire_pending_uploads_aborts_multipart_and_removes_rows(harness: Harne
     token = harness.user("alice@example.com")
     data = big_photo()
     up = harness.start_upload(token, "big.jpg", data).json
-    part = harness.call("POST", f"/api/assets/uploads/{up['uploadId']}/parts", {"parts": [
-        {"partNumber": 1, "checksum": sha(data[:5 * 1024 * 1024])}]}, token=token).json["parts"][0]
-    httpx.put(part["url"], content=data[:5 * 1024 * 1024], headers=part["headers"])
+    part = harness.call(
+        "POST",
+        f"/api/assets/uploads/{up['uploadId']}/parts",
+        {"parts": [{"partNumber": 1, "checksum": sha(data[: 5 * 1024 * 1024])}]},
+        token=token,
+    ).json["parts"][0]
+    httpx.put(part["url"], content=data[: 5 * 1024 * 1024], headers=part["headers"])
     fresh = harness.start_upload(token, "fresh.jpg", photo(seed=33)).json
-    _age(harness, "UPDATE assets SET created_at = now() - interval '25 hours' WHERE id = %s",
-         up["assetId"])
+    _age(
+        harness,
+        "UPDATE assets SET created_at = now() - interval '25 hours' WHERE id = %s",
+        up["assetId"],
+    )
     admin = harness.login("admin@example.com", "admin-password-1")
     r = harness.call("POST", "/api/admin/jobs/expire-pending-uploads/run", token=admin)
     assert r.json["result"] == {"expired": 1}
@@ -50,8 +57,10 @@ def test_expire_pending_uploads_aborts_multipart_and_removes_rows(harness: Harne
 
 def test_unclaimed_objects_are_removed_after_the_upload_window(harness: Harness) -> None:
     c = harness.container
-    key = ("users/00000000-0000-0000-0000-000000000001/"
-           "00000000-0000-0000-0000-000000000002/original.jpg")
+    key = (
+        "users/00000000-0000-0000-0000-000000000001/"
+        "00000000-0000-0000-0000-000000000002/original.jpg"
+    )
     c.s3.put_object(Bucket=c.settings.bucket, Key=key, Body=b"stray")
     harness.drain()
     admin = harness.login("admin@example.com", "admin-password-1")

@@ -21,7 +21,7 @@ def big_photo() -> bytes:
 
 
 def parts_of(data: bytes, part_size: int) -> list[bytes]:
-    return [data[i:i + part_size] for i in range(0, len(data), part_size)]
+    return [data[i : i + part_size] for i in range(0, len(data), part_size)]
 
 
 def sha(b: bytes) -> str:
@@ -37,8 +37,12 @@ def test_interrupted_upload_resumes_without_resending_finished_parts(harness: Ha
     assert (up["method"], up["partSize"], up["partCount"]) == ("MULTIPART", 5 * MiB, 3)
     chunks = parts_of(data, up["partSize"])
     uid = up["uploadId"]
-    urls = harness.call("POST", f"/api/assets/uploads/{uid}/parts", {"parts": [
-        {"partNumber": n, "checksum": sha(c)} for n, c in enumerate(chunks, 1)]}, token=token)
+    urls = harness.call(
+        "POST",
+        f"/api/assets/uploads/{uid}/parts",
+        {"parts": [{"partNumber": n, "checksum": sha(c)} for n, c in enumerate(chunks, 1)]},
+        token=token,
+    )
     assert urls.status_code == 200, urls.body
     signed = urls.json["parts"]
     assert [p["partNumber"] for p in signed] == [1, 2, 3]
@@ -70,25 +74,39 @@ def test_part_requests_are_checked(harness: Harness) -> None:
     token = harness.user("alice@example.com")
     up = harness.start_upload(token, "big.jpg", big_photo()).json
     uid = up["uploadId"]
-    beyond = harness.call("POST", f"/api/assets/uploads/{uid}/parts",
-                          {"parts": [{"partNumber": 4, "checksum": sha(b"x")}]}, token=token)
+    beyond = harness.call(
+        "POST",
+        f"/api/assets/uploads/{uid}/parts",
+        {"parts": [{"partNumber": 4, "checksum": sha(b"x")}]},
+        token=token,
+    )
     assert beyond.status_code == 400 and "beyond" in beyond.json["message"]
-    too_many = harness.call("POST", f"/api/assets/uploads/{uid}/parts", {"parts": [
-        {"partNumber": 1, "checksum": sha(b"x")}] * 101}, token=token)
+    too_many = harness.call(
+        "POST",
+        f"/api/assets/uploads/{uid}/parts",
+        {"parts": [{"partNumber": 1, "checksum": sha(b"x")}] * 101},
+        token=token,
+    )
     assert too_many.status_code == 400 and too_many.json["details"][0]["field"] == "parts"
     bob = harness.user("bob@example.com")
-    for method, path in (("GET", f"/api/assets/uploads/{uid}/parts"),
-                         ("POST", f"/api/assets/uploads/{uid}/complete"),
-                         ("DELETE", f"/api/assets/uploads/{uid}")):
-        assert harness.call(method, path, {} if method == "POST" else None,
-                            token=bob).status_code == 404
+    for method, path in (
+        ("GET", f"/api/assets/uploads/{uid}/parts"),
+        ("POST", f"/api/assets/uploads/{uid}/complete"),
+        ("DELETE", f"/api/assets/uploads/{uid}"),
+    ):
+        assert (
+            harness.call(method, path, {} if method == "POST" else None, token=bob).status_code
+            == 404
+        )
 
 
 def test_abort_removes_the_pending_asset(harness: Harness) -> None:
     token = harness.user("alice@example.com")
     up = harness.start_upload(token, "big.jpg", big_photo()).json
-    assert harness.call("DELETE", f"/api/assets/uploads/{up['uploadId']}",
-                        token=token).status_code == 204
+    assert (
+        harness.call("DELETE", f"/api/assets/uploads/{up['uploadId']}", token=token).status_code
+        == 204
+    )
     assert harness.call("GET", f"/api/assets/{up['assetId']}", token=token).status_code == 404
     c = harness.container
     assert c.s3.list_multipart_uploads(Bucket=c.settings.bucket).get("Uploads", []) == []
