@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,6 +16,23 @@ if TYPE_CHECKING:
 
 # PIL: box-reduce by floor(scale / gap) before the real filter; see resize_center_crop.
 REDUCING_GAP = 1.0
+
+
+def open_for_models(data: bytes, min_side: int = 640) -> Image.Image:
+    """Decode an image (the preview JPEG) for the models, as small as they allow.
+
+    JPEG ``draft`` decodes at 1/2, 1/4 or 1/8 scale in the decoder itself, far cheaper than
+    decoding everything and resizing; it never goes below ``min_side`` on the short side
+    (the face detector works at 640, and small faces need the pixels).
+    """
+    image = Image.open(io.BytesIO(data))
+    if image.format == "JPEG":
+        width, height = image.size
+        scale = max(min_side / min(width, height), 1 / 8)
+        if scale < 1:
+            image.draft("RGB", (round(width * scale), round(height * scale)))
+    image.load()  # decode now: a broken file fails here, not inside a model call
+    return to_pil_rgb(image)
 
 
 def to_pil_rgb(image: ImageLike) -> Image.Image:
