@@ -138,8 +138,11 @@ class YuNetSFace:
         t = self.thresholds
         boxes, points, scores = decode(outputs, DETECT_SIZE, t.min_score)
         found = []
+        # Faces cut by the frame get boxes reaching past it: clip to the picture (crops and
+        # the API's box fields need real pixels); landmarks stay as predicted.
+        limits = np.array([image.width, image.height] * 2, dtype=np.float32)
         for i in nms(boxes, scores, t.nms_iou)[: t.max_faces]:
-            box = boxes[i] / scale
+            box = np.clip(boxes[i] / scale, 0, limits)
             if min(box[2] - box[0], box[3] - box[1]) < t.min_size:
                 continue
             found.append(Detection(box, points[i] / scale, float(scores[i])))

@@ -75,6 +75,18 @@ def test_a_resized_photo_gives_the_same_face(face_analyzer, portraits) -> None:
     assert small.embedding @ big.embedding > 0.8
 
 
+def test_a_face_cut_by_the_frame_gets_a_clipped_box(face_analyzer, portraits) -> None:
+    image = portraits["person_b_1"]
+    (whole,) = face_analyzer.analyze(image)
+    x1, y1, x2, y2 = whole.box
+    # Cut through the middle of the face: the detector still sees it, the box must stop
+    # at the new left edge.
+    cut = image.crop((round((x1 + x2) / 2) - 30, 0, image.width, image.height))
+    faces = face_analyzer.analyze(cut)
+    assert faces, "half a face should still be found"
+    assert faces[0].box[0] >= 0 and faces[0].box[2] <= cut.width
+
+
 def test_minimum_size_and_score_thresholds_filter(models_root, portraits) -> None:
     strict_size = YuNetSFace(models_root / "faces", FaceThresholds(min_size=10_000), threads=1)
     assert strict_size.analyze(portraits["person_a_2"]) == []
