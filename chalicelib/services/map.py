@@ -1,0 +1,16 @@
+"""Map markers: the caller's assets that have a GPS position, with their place names."""
+
+from __future__ import annotations
+
+from chalicelib.repositories.organize import MapRepository
+from chalicelib.schemas import organize as s
+from chalicelib.services.auth import AuthUser
+
+
+class MapService:
+    def __init__(self, markers: MapRepository) -> None:
+        self._markers = markers
+
+    def markers(self, auth: AuthUser, query: s.MapMarkerQuery) -> list[s.MapMarkerResponse]:
+        rows = self._markers.markers(auth.id, query.model_dump(exclude_none=True))
+        return [s.MapMarkerResponse.model_validate(r) for r in rows]
