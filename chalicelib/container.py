@@ -117,6 +117,52 @@ class Container:
 
         return AssetService(self.asset_repo, self.store, self.settings)
 
+    # --- tags, map, memories, downloads, jobs admin (issue 6 part B) ------------------
+    @cached_property
+    def tag_service(self) -> Any:
+        from chalicelib.repositories.organize import TagRepository
+        from chalicelib.services.tags import TagService
+
+        return TagService(TagRepository(self.pool))
+
+    @cached_property
+    def map_service(self) -> Any:
+        from chalicelib.repositories.organize import MapRepository
+        from chalicelib.services.map import MapService
+
+        return MapService(MapRepository(self.pool))
+
+    @cached_property
+    def memory_service(self) -> Any:
+        from chalicelib.repositories.organize import MemoryRepository
+        from chalicelib.services.memories import MemoryService
+
+        return MemoryService(MemoryRepository(self.pool))
+
+    @cached_property
+    def download_repo(self) -> Any:
+        from chalicelib.repositories.organize import DownloadRepository
+
+        return DownloadRepository(self.pool)
+
+    @cached_property
+    def download_service(self) -> Any:
+        from chalicelib.services import downloads
+
+        return downloads.build(self)
+
+    @cached_property
+    def queue_service(self) -> Any:
+        from chalicelib.services import queues
+
+        return queues.build(self)
+
+    @cached_property
+    def stats_repo(self) -> Any:
+        from chalicelib.repositories.organize import StatsRepository
+
+        return StatsRepository(self.pool)
+
     def queue_url(self, stage: str) -> str:
         return self._queue_urls(stage)
 

@@ -52,7 +52,27 @@ def clean_orphans(c: Any) -> dict[str, int]:
     return {"removed": removed, "waiting": kept}
 
 
+def memories(c: Any) -> dict[str, int]:
+    """"On this day" memories for today (UTC) and tomorrow, so users ahead of UTC have
+    theirs when their day starts. Idempotent: re-runs add late photos only."""
+    from datetime import date
+
+    today: date = datetime.now(UTC).date()
+    made = c.memory_service.generate(today)
+    ahead = c.memory_service.generate(today + timedelta(days=1))
+    return {k: made[k] + ahead[k] for k in made}
+
+
+def expire_downloads(c: Any) -> dict[str, int]:
+    """Zip downloads older than a day: objects, then rows."""
+    from chalicelib.services.downloads import expire
+
+    return expire(c)
+
+
 JOBS: dict[str, Callable[[Any], dict[str, int]]] = {
+    "memories": memories,
+    "expire-downloads": expire_downloads,
     "purge-trash": purge_trash,
     "expire-pending-uploads": expire_pending_uploads,
     "clean-orphans": clean_orphans,

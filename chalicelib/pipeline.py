@@ -5,7 +5,8 @@
 
 A stage is triggered either by a new original in S3 (through the uploads SNS
 topic) or by the completion of another stage (the worker that finishes sends a
-message to every stage whose ``after`` names it).
+message to every stage whose ``after`` names it), or -- ``MANUAL`` -- by the API,
+which sends its own messages (zip downloads: one per archive part).
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 S3_ORIGINAL = "s3:original"
+# Started by the API (one message per unit of work), not by an upload or another stage.
+MANUAL = "manual"
 
 
 @dataclass(frozen=True)
 class Stage:
     name: str
-    # What starts it: S3_ORIGINAL, or the name of the stage it follows.
+    # What starts it: S3_ORIGINAL, MANUAL (messages sent by the API), or the name of the
+    # stage it follows.
     trigger: str
     # Import path of the Lambda handler, "module:function" (the same function the runner calls).
     handler: str
@@ -69,6 +73,17 @@ STAGES: tuple[Stage, ...] = (
         reserved_concurrency=10,
         required=True,
     ),
+    Stage(
+        # Zip downloads: one message per part of an archive, sent by POST /api/download/archive.
+        name="archive",
+        trigger=MANUAL,
+        handler="functions.archive.handler:handler",
+        batch_size=1,
+        timeout_seconds=900,
+        memory_mb=1024,
+        reserved_concurrency=5,
+        max_receive_count=3,
+    ),
 )
 
 
@@ -89,7 +104,7 @@ def validate(stages: tuple[Stage, ...] = STAGES) -> None:
     if len(set(names)) != len(names):
         raise ValueError("duplicate stage names")
     for s in stages:
-        if s.trigger != S3_ORIGINAL and s.trigger not in names:
+        if s.trigger not in (S3_ORIGINAL, MANUAL) and s.trigger not in names:
             raise ValueError(f"stage {s.name} follows unknown stage {s.trigger}")
         if not 1 <= s.batch_size <= 10_000:
             raise ValueError(f"stage {s.name}: batch size out of range")

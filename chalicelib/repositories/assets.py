@@ -146,6 +146,10 @@ class AssetRepository:
             where.append("coalesce(a.taken_at, a.file_created_at) >= %(taken_after)s")
         if filters.get("taken_before"):
             where.append("coalesce(a.taken_at, a.file_created_at) < %(taken_before)s")
+        if filters.get("tag_id"):
+            from chalicelib.repositories.organize import TAG_FILTER_SQL
+
+            where.append(TAG_FILTER_SQL)
         sql = (
             f"{_SELECT} WHERE {' AND '.join(where)}"
             " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"

@@ -190,6 +190,8 @@ class AssetListQuery(Dto):
     status: Literal["pending", "processing", "ready", "failed"] | None = None
     taken_after: datetime | None = None
     taken_before: datetime | None = None
+    # Assets with this tag or any tag below it (chalicelib.repositories.organize).
+    tag_id: UUID | None = None
 
 
 class AssetPage(ResponseDto):
