@@ -2,12 +2,13 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, admin, assets, server
+from chalicelib.api import accounts, admin, assets, library, media, server, shared_links
 from chalicelib.api import admin_jobs, downloads, organize
 
 app = Chalice(app_name="skyroll")
 
-for blueprint in (server.bp, accounts.bp, admin.bp, assets.bp):
+for blueprint in (server.bp, accounts.bp, admin.bp, assets.bp, media.bp, library.bp,
+                  shared_links.bp):
     app.register_blueprint(blueprint, url_prefix="/api")
 for blueprint in (organize.bp, downloads.bp, admin_jobs.bp):  # issue 6 part B
     app.register_blueprint(blueprint, url_prefix="/api")

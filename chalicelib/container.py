@@ -117,6 +117,75 @@ class Container:
 
         return AssetService(self.asset_repo, self.store, self.settings)
 
+    @cached_property
+    def media_repo(self) -> Any:
+        from chalicelib.repositories.media import MediaRepository
+
+        return MediaRepository(self.pool)
+
+    @cached_property
+    def media_service(self) -> Any:
+        from chalicelib.services.media import MediaService
+
+        # Owners, partners, album members and shared-link visitors: services/access.py.
+        return MediaService(self.asset_repo, self.store, self.access_service.media_seam,
+                            media=self.media_repo)
+
+    @cached_property
+    def requeue_service(self) -> Any:
+        from chalicelib.services.media import RequeueService, StageQueues
+
+        return RequeueService(self.media_repo, StageQueues(self.sqs, self.queue_url))
+
+    # --- the library: access, albums, partners, shared links, timeline ------------------
+    @cached_property
+    def access_service(self) -> Any:
+        from chalicelib.repositories.access import AccessRepository
+        from chalicelib.services.access import AccessService
+
+        return AccessService(AccessRepository(self.pool))
+
+    @cached_property
+    def album_repo(self) -> Any:
+        from chalicelib.repositories.library import AlbumRepository
+
+        return AlbumRepository(self.pool)
+
+    @cached_property
+    def partner_repo(self) -> Any:
+        from chalicelib.repositories.library import PartnerRepository
+
+        return PartnerRepository(self.pool)
+
+    @cached_property
+    def album_service(self) -> Any:
+        from chalicelib.services.albums import AlbumService
+
+        return AlbumService(self.album_repo, self.users_repo, self.access_service)
+
+    @cached_property
+    def partner_service(self) -> Any:
+        from chalicelib.services.partners import PartnerService
+
+        return PartnerService(self.partner_repo, self.users_repo)
+
+    @cached_property
+    def timeline_service(self) -> Any:
+        from chalicelib.repositories.timeline import TimelineRepository
+        from chalicelib.services.timeline import TimelineService
+
+        return TimelineService(TimelineRepository(self.pool), self.partner_repo,
+                               self.access_service)
+
+    @cached_property
+    def shared_link_service(self) -> Any:
+        from chalicelib.repositories.shared_links import SharedLinkRepository
+        from chalicelib.services.shared_links import SharedLinkService
+
+        return SharedLinkService(SharedLinkRepository(self.pool), self.album_repo,
+                                 self.users_repo, self.access_service, self.store,
+                                 self.upload_service, self.settings.public_url)
+
     # --- tags, map, memories, downloads, jobs admin (issue 6 part B) ------------------
     @cached_property
     def tag_service(self) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,21 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024**3, ge=1)
     pending_upload_ttl_hours: int = Field(default=24, ge=1)
     trash_retention_days: int = Field(default=30, ge=1)
+
+    # Media derivatives (Immich's defaults). The preview is the long edge; the thumbnail the
+    # short edge (it fills grid cells). max_pixels refuses decompression bombs.
+    preview_size: int = Field(default=1440, ge=64, le=8192)
+    preview_quality: int = Field(default=80, ge=1, le=100)
+    thumbnail_size: int = Field(default=250, ge=16, le=2048)
+    thumbnail_quality: int = Field(default=80, ge=1, le=100)
+    max_pixels: int = Field(default=100_000_000, ge=1)
+    # Video transcoding (docs/video.md): which videos get a web-playable encoded.mp4.
+    transcode_policy: Literal["disabled", "required", "optimal", "all"] = "required"
+    transcode_target_resolution: int = Field(default=720, ge=144, le=4320)
+    transcode_crf: int = Field(default=23, ge=0, le=51)
+    transcode_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+                              "slow", "slower", "veryslow"] = "ultrafast"
+    transcode_max_output_bytes: int = Field(default=2 * 1024**3, ge=1024 * 1024)
 
     # The local stack (make dev): ports on 127.0.0.1.
     local_api_port: int = 8000

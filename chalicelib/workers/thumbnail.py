@@ -23,12 +23,15 @@ def work(asset: dict[str, Any], c: Any) -> None:
     from chalicelib.media.thumbnails import generate_thumbnails, thumbnails_from_image
     from chalicelib.media.video import extract_poster
 
+    preview, thumbnail = rendition_specs(c.settings)
     with local_original(c, asset) as path:
         if asset["type"] == "VIDEO":
-            poster = extract_poster(path, read_video_metadata(path))
-            thumbs = thumbnails_from_image(poster.image)
+            poster = extract_poster(path, read_video_metadata(path),
+                                    max_edge=max(preview.size, thumbnail.size))
+            thumbs = thumbnails_from_image(poster.image, preview=preview, thumbnail=thumbnail)
         else:
-            thumbs = generate_thumbnails(path)
+            thumbs = generate_thumbnails(path, preview=preview, thumbnail=thumbnail,
+                                         max_pixels=c.settings.max_pixels)
     owner: UUID = asset["owner_id"]
     files = []
     for kind, rendition in (("preview", thumbs.preview), ("thumbnail", thumbs.thumbnail)):
@@ -38,3 +41,13 @@ def work(asset: dict[str, Any], c: Any) -> None:
                       "width": rendition.width, "height": rendition.height,
                       "byte_size": len(rendition.data)})
     c.pipeline_repo.save_files(asset["id"], files, thumbs.thumbhash)
+
+
+def rendition_specs(settings: Any) -> tuple[Any, Any]:
+    """The preview and thumbnail specs from settings (formats and fits are fixed)."""
+    from chalicelib.media.thumbnails import PREVIEW, THUMBNAIL, RenditionSpec
+
+    return (RenditionSpec(settings.preview_size, settings.preview_quality, PREVIEW.format,
+                          PREVIEW.fit),
+            RenditionSpec(settings.thumbnail_size, settings.thumbnail_quality, THUMBNAIL.format,
+                          THUMBNAIL.fit))

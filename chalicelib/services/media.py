@@ -1,0 +1,167 @@
+"""Serving an asset's media (thumbnails, previews, playback) as presigned GETs, and the admin
+re-queue of a pipeline stage.
+
+Access goes through one seam: ``can_view(auth, asset_id) -> asset row | None``. It defaults to
+owner-only; the access module (albums, partners, shared links) is passed in by the container.
+A ``None`` is a 404 whether the asset is missing or someone else's: ids do not leak.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from chalicelib import errors, pipeline
+from chalicelib.observability import logger
+from chalicelib.repositories.assets import AssetRepository
+from chalicelib.repositories.media import FIRST_ID, MediaRepository
+from chalicelib.schemas import media as s
+from chalicelib.storage.s3 import ObjectStore
+
+CanView = Callable[[Any, UUID], dict[str, Any] | None]
+
+# A presigned URL lives an hour; the redirect to it is cached a little less, so a browser
+# never follows a cached redirect to an expired URL. The object itself never changes under
+# a given signed URL (a re-run gets a new signature), so the browser may keep it as long.
+URL_TTL_SECONDS = 3600
+REDIRECT_CACHE = f"private, max-age={URL_TTL_SECONDS - 300}"
+OBJECT_CACHE = f"private, max-age={URL_TTL_SECONDS}, immutable"
+
+# What browsers play without a transcode, from what ingest stored (no probe in the API).
+# Mirrors chalicelib.media.video's WEB_* rules (a test keeps them equal) without importing
+# it: that module pulls in Pillow and numpy, which the API Lambda must not load.
+WEB_VIDEO_CODECS = frozenset({"h264"})
+WEB_AUDIO_CODECS = frozenset({"aac", "mp3"})
+# ffmpeg's "mov" demuxer family, by the MIME type ingest sniffed.
+WEB_CONTAINER_MIMES = frozenset({"video/mp4", "video/quicktime", "video/x-m4v", "video/3gpp"})
+
+
+def owner_only(assets: AssetRepository) -> CanView:
+    return lambda auth, asset_id: assets.get(auth.id, asset_id)
+
+
+def playable_from_metadata(row: dict[str, Any]) -> bool:
+    """Whether the original plays in browsers, judged from the stored codecs and container.
+    The pixel format is not stored: the transcode stage's own verdict is preferred."""
+    exif = row.get("exif") or {}
+    audio = exif.get("audio_codec")
+    return (row.get("original_mime_type") in WEB_CONTAINER_MIMES
+            and exif.get("video_codec") in WEB_VIDEO_CODECS
+            and (audio is None or audio in WEB_AUDIO_CODECS))
+
+
+class MediaService:
+    def __init__(self, assets: AssetRepository, store: ObjectStore,
+                 access: CanView | None = None, *, media: MediaRepository) -> None:
+        self._can_view = access or owner_only(assets)
+        self._store = store
+        self._media = media
+
+    def thumbnail_url(self, auth: Any, asset_id: UUID, size: str) -> str:
+        self._visible(auth, asset_id)
+        row = self._media.files(asset_id).get(size)
+        if row is None:
+            raise errors.NotFound(f"The {size} has not been generated yet")
+        return self._presign(row)
+
+    def playback_url(self, auth: Any, asset_id: UUID) -> str:
+        asset = self._visible(auth, asset_id)
+        if asset["type"] != "VIDEO":
+            raise errors.NotFound("Only videos have a playback stream")
+        encoded = self._media.files(asset_id).get("encoded")
+        if encoded is not None:
+            return self._presign(encoded)
+        if not self._original_plays(asset):
+            raise errors.NotFound("The video is not web-playable and has no transcode yet")
+        return self._store.presign_get(asset["storage_key"], expires_in=URL_TTL_SECONDS,
+                                       content_type=asset["original_mime_type"],
+                                       cache_control=OBJECT_CACHE)
+
+    def _original_plays(self, asset: dict[str, Any]) -> bool:
+        if asset["status"] == "pending":
+            return False
+        # "done" without an encoded file: the stage probed the original (pixel format too)
+        # and found it web-playable under a transcoding policy.
+        if self._media.stage_status(asset["id"], "transcode") == "done":
+            return True
+        return playable_from_metadata(asset)
+
+    def _visible(self, auth: Any, asset_id: UUID) -> dict[str, Any]:
+        asset = self._can_view(auth, asset_id)
+        if asset is None:
+            raise errors.NotFound("Asset not found")
+        return asset
+
+    def _presign(self, file: dict[str, Any]) -> str:
+        return self._store.presign_get(file["storage_key"], content_type=file["mime_type"],
+                                       expires_in=URL_TTL_SECONDS, cache_control=OBJECT_CACHE)
+
+
+# --- admin re-queue ---------------------------------------------------------------------
+
+Sender = Callable[[str, list[UUID], bool], None]
+SQS_BATCH = 10  # SendMessageBatch's limit
+
+
+class StageQueues:
+    """Sends stage messages in SQS batches of ten (the same body as dispatch.send)."""
+
+    def __init__(self, sqs: Any, queue_url: Callable[[str], str]) -> None:
+        self._sqs = sqs
+        self._queue_url = queue_url
+
+    def __call__(self, stage: str, asset_ids: list[UUID], force: bool) -> None:
+        from chalicelib.workers.dispatch import StageMessage
+
+        url = self._queue_url(stage)
+        for start in range(0, len(asset_ids), SQS_BATCH):
+            entries = [
+                {"Id": str(i), "MessageBody": json.dumps(StageMessage(
+                    asset_id=asset_id, stage=stage, force=force).model_dump(mode="json",
+                                                                            by_alias=True))}
+                for i, asset_id in enumerate(asset_ids[start:start + SQS_BATCH])]
+            failed = self._sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
+            if failed:
+                # Raise: the admin sees a 500 and re-runs; duplicates are harmless (idempotent).
+                raise RuntimeError(f"SQS refused {len(failed)} re-queue messages: {failed[0]}")
+
+
+class RequeueService:
+    """``POST /api/admin/stages/{stage}/requeue``: the stage again, for the assets missing
+    its output ("missing") or for every asset ("all", forced past the done check)."""
+
+    def __init__(self, media: MediaRepository, send: Sender, *, page_size: int = 500) -> None:
+        self._media = media
+        self._send = send
+        self._page_size = page_size
+
+    def requeue(self, stage_name: str, mode: str) -> s.RequeueResponse:
+        stage = _requeueable(stage_name)
+        types = list(stage.asset_types or ("IMAGE", "VIDEO"))
+        queued = 0
+        for page in self._pages(stage.name, types, missing=mode == "missing"):
+            self._send(stage.name, page, mode == "all")
+            queued += len(page)
+        logger.info("stage re-queued", extra={"stage": stage.name, "mode": mode,
+                                               "queued": queued})
+        return s.RequeueResponse(stage=stage.name, mode=mode, queued=queued)  # type: ignore[arg-type]
+
+    def _pages(self, stage: str, types: list[str], *, missing: bool) -> Iterable[list[UUID]]:
+        after = FIRST_ID
+        while page := self._media.requeue_page(stage, types, missing=missing, after=after,
+                                               limit=self._page_size):
+            yield page
+            after = page[-1]
+
+
+def _requeueable(name: str) -> pipeline.Stage:
+    try:
+        stage = pipeline.get_stage(name)
+    except KeyError:
+        raise errors.NotFound(f"No pipeline stage named {name!r}") from None
+    if stage.is_s3_triggered:
+        raise errors.BadRequest(f"The {name} stage starts from uploads to S3 and cannot be"
+                                " re-queued")
+    return stage
