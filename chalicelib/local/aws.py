@@ -28,7 +28,12 @@ from chalicelib.settings import Settings
 NOTIFICATION_ID = "skyroll-new-originals"
 ORIGINALS_PREFIX = "users/"
 # Headers the browser sends with our presigned PUT (see chalicelib.storage.s3.presign_put).
-CORS_ALLOWED_HEADERS = ("Content-Type", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm")
+CORS_ALLOWED_HEADERS = (
+    "Content-Type",
+    "x-amz-checksum-sha256",
+    "x-amz-sdk-checksum-algorithm",
+    "x-amz-tagging",
+)
 # Multipart uploads need each part's ETag back in the browser.
 CORS_EXPOSE_HEADERS = ("ETag",)
 QUEUE_RETENTION_SECONDS = 4 * 24 * 3600

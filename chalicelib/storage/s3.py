@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 MAX_PRESIGN_SECONDS = 15 * 60
+# Originals carry this tag: the bucket's lifecycle moves tagged objects to Intelligent-Tiering
+# (keys can't tell originals from derivatives by prefix). URL-encoded, as S3 wants it.
+ORIGINAL_TAGGING = "skyroll%3Akind=original"
 
 
 def presign_put(
@@ -30,6 +33,7 @@ def presign_put(
             "ContentLength": content_length,
             "ChecksumSHA256": checksum_sha256_b64,
             "ChecksumAlgorithm": "SHA256",
+            "Tagging": ORIGINAL_TAGGING,
         },
         ExpiresIn=expires_in,
         HttpMethod="PUT",
@@ -38,6 +42,7 @@ def presign_put(
         "Content-Type": content_type,
         "x-amz-checksum-sha256": checksum_sha256_b64,
         "x-amz-sdk-checksum-algorithm": "SHA256",
+        "x-amz-tagging": ORIGINAL_TAGGING,
     }
     return url, headers
 
@@ -90,7 +95,11 @@ class ObjectStore:
     # --- multipart ------------------------------------------------------------------
     def create_multipart(self, key: str, content_type: str) -> str:
         response = self.s3.create_multipart_upload(
-            Bucket=self.bucket, Key=key, ContentType=content_type, ChecksumAlgorithm="SHA256"
+            Bucket=self.bucket,
+            Key=key,
+            ContentType=content_type,
+            ChecksumAlgorithm="SHA256",
+            Tagging=ORIGINAL_TAGGING,
         )
         return str(response["UploadId"])
 

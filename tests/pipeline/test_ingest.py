@@ -56,6 +56,13 @@ def test_jpeg_with_exif_and_gps_is_described(harness: Harness) -> None:
         prefix + n for n in ("original.jpg", "preview.jpeg", "thumbnail.webp")
     ]
     assert a["thumbhash"]
+    # Only the original is tagged for the Intelligent-Tiering lifecycle rule.
+    tags = harness.container.s3.get_object_tagging(Bucket=harness.container.settings.bucket,
+                                                   Key=prefix + "original.jpg")["TagSet"]
+    assert tags == [{"Key": "skyroll:kind", "Value": "original"}]
+    derived = harness.container.s3.get_object_tagging(Bucket=harness.container.settings.bucket,
+                                                      Key=prefix + "preview.jpeg")["TagSet"]
+    assert derived == []
 
 
 def test_png_named_jpg_is_a_png_and_text_named_jpg_fails(harness: Harness) -> None:
