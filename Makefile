@@ -18,11 +18,11 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-* && touch $@
 
 ## make dev: PostgreSQL + pgvector, moto (S3/SQS/SNS), migrations, the API on :8000 and the workers.
-dev: venv
+dev: venv models
 	$(PY) -m chalicelib.local.devstack
 
 ## make test: the whole suite (unit, api, integration, runner, e2e).
-test: venv
+test: venv models
 	$(PY) -m pytest -n 2 --dist loadgroup tests
 
 lint: venv
