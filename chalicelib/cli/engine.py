@@ -254,7 +254,9 @@ class Uploader:
     def _upload(self, h: Hashed) -> FileResult:
         jkey = self._key(h)
         entry = self.journal.get(jkey, self.server)
-        if entry is not None:
+        if entry is not None and entry.method == "PUT":
+            self._abandon(entry, jkey)
+        elif entry is not None:
             try:
                 return self._multipart(h, entry, jkey, resume=True)
             except ApiError as e:
@@ -277,7 +279,22 @@ class Uploader:
             )
             self.journal.put(jkey, entry)
             return self._multipart(h, entry, jkey, resume=False)
-        return self._put(h, ticket)
+        self.journal.put(jkey, Entry(self.server, ticket["uploadId"], str(asset_id), 0, 0, "PUT"))
+        result = self._put(h, ticket)
+        self.journal.remove(jkey)  # kept when the PUT fails, so the next run cleans up
+        return result
+
+    def _abandon(self, entry: Entry, jkey: str) -> None:
+        """An earlier run created this upload and never finished its PUT: the server holds a
+        pending asset without bytes, which would make these bytes look like a duplicate
+        forever. Abort it (its URL has expired anyway) so a fresh upload can start."""
+        try:
+            self.client.abort(entry.upload_id)
+        except ApiError as e:
+            # Gone, or the bytes did arrive after all (409): either way nothing to undo.
+            if e.status not in GONE_STATUSES:
+                raise
+        self.journal.remove(jkey)
 
     def _why_duplicate(self, asset_id: str | None) -> str:
         """The bulk check said new, the upload request says known: another device got there

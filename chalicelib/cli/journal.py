@@ -1,4 +1,5 @@
-"""Multipart uploads in flight, remembered across runs so an interrupted upload resumes.
+"""Uploads in flight, remembered across runs so an interrupted upload resumes (multipart)
+or is cleanly abandoned and started again (a single PUT, whose URL has expired by then).
 
 Keyed by what identifies *these bytes at this path*: absolute path, size, mtime and
 checksum. A file edited since the interrupted run gets a new key and a fresh upload (the
@@ -24,6 +25,7 @@ class Entry:
     asset_id: str
     part_size: int
     part_count: int
+    method: str = "MULTIPART"  # or "PUT"
 
 
 def key_for(path: Path, size: int, mtime_ns: int, checksum: str) -> str:

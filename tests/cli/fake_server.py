@@ -311,7 +311,9 @@ class FakeSkyroll:
         if (method, rest) == ("POST", ["complete"]):
             return self.complete(upload, body)
         if (method, rest) == ("DELETE", []):
+            # As the server: the pending asset goes too, so its checksum is free again.
             del self.uploads[upload_id]
+            self.assets.pop(upload.asset_id, None)
             return httpx.Response(204)
         return error(404, "no such upload route")
 

@@ -27,13 +27,16 @@ MIB = 1024 * 1024
 class Recording(httpx.BaseTransport):
     """Real HTTP, with a log of requests and one injected refusal of a part PUT."""
 
-    def __init__(self, fail_part: int | None = None) -> None:
+    def __init__(self, fail_part: int | None = None, interrupt_put: bool = False) -> None:
         self.inner = httpx.HTTPTransport()
         self.log: list[tuple[str, str]] = []
         self.fail_part = fail_part
+        self.interrupt_put = interrupt_put
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.log.append((request.method, str(request.url)))
+        if self.interrupt_put and request.method == "PUT":
+            raise KeyboardInterrupt  # Ctrl-C after the upload was created, before its bytes
         if (
             self.fail_part
             and request.method == "PUT"
@@ -149,9 +152,25 @@ def test_cli_uploads_resumes_deduplicates_and_downloads_over_the_real_stack(
         no_auth_to_s3 = [u for m, u in second.log if m == "GET" and "X-Amz-Signature" in u]
         assert no_auth_to_s3, "the download went through a presigned S3 URL"
 
+        # A new photo whose single PUT is interrupted: the server keeps a pending asset
+        # with its checksum; the next run aborts that upload and sends the photo again.
+        late = photo(lib / "late.jpg", 42)
+        assert run(Recording(interrupt_put=True), "upload", lib, "--json").exit_code == 130
+        retry = Recording()
+        resent = run(retry, "upload", lib, "--json")
+        assert resent.exit_code == 0, resent.output
+        rows = {Path(r["path"]).name: r for r in json.loads(resent.stdout)["results"]}
+        assert rows["late.jpg"]["status"] == "uploaded"
+        assert [m for m, u in retry.log if "/api/assets/uploads/" in u] == ["DELETE"]
+        assert {a["status"] for a in wait_until_processed(retry, expected=5)} == {"ready"}
+        out_late = tmp_path / "late-copy.jpg"
+        fetched_late = run(retry, "download", rows["late.jpg"]["assetId"], "-o", out_late)
+        assert fetched_late.exit_code == 0, fetched_late.output
+        assert out_late.read_bytes() == late
+
         third = Recording()
         again = run(third, "upload", lib, "--json")
-        assert json.loads(again.stdout)["summary"]["duplicate"] == 5
+        assert json.loads(again.stdout)["summary"]["duplicate"] == 6
         assert not [m for m, _ in third.log if m == "PUT"]
 
         assert run(third, "logout").exit_code == 0

@@ -390,3 +390,24 @@ def test_a_duplicate_that_is_still_pending_is_not_called_backed_up(
 
     assert row["status"] == "duplicate"
     assert "pending upload of these bytes" in row["reason"]
+
+
+def test_an_interrupted_single_put_is_aborted_and_sent_again_next_run(
+    logged_in: Cli, fake: FakeSkyroll, tmp_path: Path
+) -> None:
+    data = jpeg(tmp_path / "a.jpg", 1)
+    fake.inject("PUT", lambda r: r.url.host == "s3.test", [KeyboardInterrupt()])
+    assert logged_in("upload", tmp_path, "--json").exit_code == 130
+    (stale,) = fake.uploads.values()
+    # The server now holds a pending asset with these bytes' checksum and no bytes.
+    assert fake.assets[stale.asset_id]["status"] == "pending"
+
+    result = logged_in("upload", tmp_path, "--json")
+
+    assert result.exit_code == 0, result.output
+    row = results_by_name(result)["a.jpg"]
+    assert row["status"] == "uploaded" and row["assetId"] != stale.asset_id
+    assert fake.count("DELETE", f"/api/assets/uploads/{stale.id}") == 1
+    assert stale.asset_id not in fake.assets
+    assert stored(fake, row["assetId"]) == data
+    assert json.loads((config_dir() / JOURNAL_FILE).read_text()) == {}
