@@ -164,6 +164,7 @@ class FakeSkyroll:
             ("POST", "/api/assets/bulk-upload-check"): lambda: self.bulk_check(body),
             ("POST", "/api/assets/uploads"): lambda: self.create_upload(body),
             ("GET", "/api/assets"): lambda: self.list_assets(request),
+            ("POST", "/api/search/smart"): lambda: self.smart_search(body),
         }
         if (method, path) in routes:
             return routes[(method, path)]()
@@ -340,6 +341,15 @@ class FakeSkyroll:
         chunk = items[(page - 1) * size : page * size]
         more = page * size < len(items)
         return httpx.Response(200, json={"items": chunk, "nextPage": page + 1 if more else None})
+
+    def smart_search(self, body: dict[str, Any]) -> httpx.Response:
+        words = body["query"].lower().split()
+        hits = [
+            {**a, "score": 0.9}
+            for a in self.assets.values()
+            if any(w in a["originalFileName"].lower() for w in words)
+        ]
+        return httpx.Response(200, json={"items": hits[: body["size"]], "nextPage": None})
 
     # -- S3 --------------------------------------------------------------------------
     def s3(self, request: httpx.Request) -> httpx.Response:

@@ -148,3 +148,15 @@ def test_unreachable_server_is_one_clear_line(
 
     assert result.exit_code == 1
     assert "cannot reach the server" in result.stderr and "Traceback" not in result.output
+
+
+def test_search_sends_the_query_and_prints_hits(logged_in: Cli, fake: FakeSkyroll) -> None:
+    cat = fake.add_asset(b"c", "cat-on-sofa.jpg")
+    fake.add_asset(b"d", "dog.jpg")
+
+    as_json = logged_in("search", "a cat", "--json", "--size", "5")
+    table = logged_in("search", "cat")
+
+    assert fake.bodies("POST", "/api/search/smart")[0] == {"query": "a cat", "page": 1, "size": 5}
+    assert [a["id"] for a in out_json(as_json)["items"]] == [cat["id"]]
+    assert "cat-on-sofa.jpg" in table.stdout and "dog.jpg" not in table.stdout
