@@ -411,3 +411,23 @@ def test_an_interrupted_single_put_is_aborted_and_sent_again_next_run(
     assert stale.asset_id not in fake.assets
     assert stored(fake, row["assetId"]) == data
     assert json.loads((config_dir() / JOURNAL_FILE).read_text()) == {}
+
+
+def test_a_file_edited_after_hashing_is_refused_by_s3_and_reported(
+    logged_in: Cli, fake: FakeSkyroll, tmp_path: Path
+) -> None:
+    path = tmp_path / "edited.jpg"
+    data = jpeg(path, 7)
+
+    def edit(request: httpx.Request) -> None:
+        if request.url.path == "/api/assets/uploads":  # after hashing, before the PUT
+            path.write_bytes(data[:-3] + b"\x00\x00\x00")
+
+    fake.hooks.append(edit)
+
+    result = logged_in("upload", tmp_path, "--json")
+
+    assert result.exit_code == 1
+    row = results_by_name(result)["edited.jpg"]
+    assert row["reason"] == "400: BadDigest: checksum mismatch"
+    assert not [k for k in fake.objects if k.endswith(".jpg")]
