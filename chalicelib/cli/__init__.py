@@ -7,8 +7,11 @@ starts fast):
 - ``api``     the HTTP client: auth headers, JSON errors, retries with backoff
 - ``hashing`` SHA-256 (base64, as S3's x-amz-checksum-sha256 wants) of files and parts
 - ``files``   which paths to upload and their content types
-- ``journal`` multipart upload ids remembered across runs, so an interrupted upload resumes
+- ``journal`` upload ids remembered across runs, so an interrupted upload resumes
+- ``streams`` request bodies read from disk, replayable for retries, stoppable on Ctrl-C
+- ``multipart`` one large file as resumable S3 multipart parts
 - ``engine``  the upload itself: hash, bulk-check, PUT or multipart, resume
+- ``download`` an original via its presigned GET, checked against its SHA-256
 - ``render``  rich tables and progress bars
 - ``main``    the typer commands
 """
