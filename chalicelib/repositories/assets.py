@@ -51,7 +51,7 @@ class AssetRepository:
     def find_by_checksums(self, owner_id: UUID, checksums: list[bytes]) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, checksum, trashed_at IS NOT NULL AS is_trashed FROM assets"
+                "SELECT id, checksum, status, trashed_at IS NOT NULL AS is_trashed FROM assets"
                 " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
                 (owner_id, checksums),
             ).fetchall()
@@ -100,6 +100,19 @@ class AssetRepository:
                 " JOIN assets a ON a.id = u.asset_id WHERE u.id = %s AND u.owner_id = %s",
                 (upload_id, owner_id),
             ).fetchone()
+
+    def get_upload_for_asset(self, owner_id: UUID, asset_id: UUID) -> Row | None:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT u.*, a.storage_key, a.file_size, a.checksum, a.status AS asset_status"
+                " FROM uploads u JOIN assets a ON a.id = u.asset_id"
+                " WHERE u.asset_id = %s AND u.owner_id = %s",
+                (asset_id, owner_id),
+            ).fetchone()
+
+    def extend_upload(self, upload_id: UUID, expires_at: datetime) -> None:
+        with self._pool.connection() as conn:
+            conn.execute("UPDATE uploads SET expires_at = %s WHERE id = %s", (expires_at, upload_id))
 
     def mark_upload_completed(self, upload_id: UUID) -> None:
         with self._pool.connection() as conn:

@@ -41,10 +41,13 @@ class UploadService:
         results = []
         for item_id, checksum in wanted.items():
             row = found.get(checksum)
+            if row is None or row["status"] == "pending":
+                # A pending asset's bytes never arrived: upload them (create resumes it).
+                results.append(s.BulkCheckResult(
+                    id=item_id, action="accept", asset_id=row["id"] if row else None))
+                continue
             results.append(
-                s.BulkCheckResult(id=item_id, action="accept")
-                if row is None
-                else s.BulkCheckResult(
+                s.BulkCheckResult(
                     id=item_id,
                     action="reject",
                     reason="duplicate",
@@ -96,9 +99,13 @@ class UploadService:
                 },
             )
             if row is None:
-                existing = self._assets.find_by_checksums(auth.id, [checksum])
+                existing = self._assets.find_by_checksums(auth.id, [checksum])[0]
                 conn.rollback()
-                return s.CreateUploadResponse(status="duplicate", asset_id=existing[0]["id"])
+                if existing["status"] == "pending":
+                    # Announced before but the bytes never arrived: hand out the same upload
+                    # again rather than calling unsaved bytes a duplicate.
+                    return self._resume(auth, existing["id"], expires)
+                return s.CreateUploadResponse(status="duplicate", asset_id=existing["id"])
             s3_upload_id = (
                 self._store.create_multipart(key, dto.content_type) if multipart else None
             )
@@ -216,6 +223,23 @@ class UploadService:
         self._assets.delete_pending(upload["asset_id"])
 
     # --- helpers ----------------------------------------------------------------------
+    def _resume(self, auth: AuthUser, asset_id: UUID, expires: datetime) -> s.CreateUploadResponse:
+        upload = self._assets.get_upload_for_asset(auth.id, asset_id)
+        if upload is None or upload["completed_at"] is not None:
+            return s.CreateUploadResponse(status="duplicate", asset_id=asset_id)
+        self._assets.extend_upload(upload["id"], expires)
+        common = {"status": "created", "asset_id": asset_id, "upload_id": upload["id"],
+                  "expires_at": expires}
+        if upload["method"] == "MULTIPART":
+            return s.CreateUploadResponse(**common, method="MULTIPART",
+                                          part_size=upload["part_size"],
+                                          part_count=upload["part_count"])
+        url, headers = self._store.presign_put(
+            upload["storage_key"], content_type=upload["content_type"],
+            size=upload["file_size"], checksum_b64=s.encode_checksum(bytes(upload["checksum"])),
+            expires_in=self._settings.upload_url_ttl_seconds)
+        return s.CreateUploadResponse(**common, method="PUT", url=url, headers=headers)
+
     def _open_multipart(self, auth: AuthUser, upload_id: UUID) -> dict:
         upload = self._assets.get_upload(auth.id, upload_id)
         if upload is None:

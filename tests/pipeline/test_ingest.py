@@ -120,6 +120,7 @@ def test_same_bytes_twice_are_stored_once(harness: Harness) -> None:
     token = harness.user("alice@example.com")
     data = photo(seed=6)
     first = harness.upload(token, "a.jpg", data)
+    harness.drain()
     second = harness.start_upload(token, "copy-of-a.jpg", data)
     assert second.status_code == 200
     assert second.json == {
@@ -232,3 +233,23 @@ def test_size_mismatch_is_rejected(harness: Harness) -> None:
     harness.drain()
     a = harness.asset(token, r.json["assetId"])
     assert a["status"] == "failed" and a["failureReason"].startswith("Size mismatch")
+
+
+def test_an_announced_upload_whose_bytes_never_arrived_is_resumed_not_a_duplicate(
+    harness: Harness,
+) -> None:
+    token = harness.user("alice@example.com")
+    data = photo(seed=12)
+    first = harness.start_upload(token, "lost.jpg", data).json  # the client dies here
+    check = harness.call("POST", "/api/assets/bulk-upload-check",
+                         {"assets": [{"id": "lost", "checksum": b64sha(data)}]}, token=token)
+    assert check.json["results"][0]["action"] == "accept"
+    assert check.json["results"][0]["assetId"] == first["assetId"]
+    again = harness.start_upload(token, "lost.jpg", data)
+    assert again.status_code == 201
+    assert (again.json["assetId"], again.json["uploadId"]) == (first["assetId"], first["uploadId"])
+    put = httpx.put(again.json["url"], content=data, headers=again.json["headers"])
+    assert put.status_code == 200
+    harness.drain()
+    assert harness.asset(token, first["assetId"])["status"] == "ready"
+    assert len(originals(harness)) == 1
