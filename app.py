@@ -2,8 +2,20 @@
 
 from chalice import Chalice
 
-from chalicelib.api import accounts, admin, assets, library, media, server, shared_links
-from chalicelib.api import admin_jobs, downloads, organize
+from chalicelib.api import (
+    accounts,
+    admin,
+    admin_jobs,
+    assets,
+    downloads,
+    library,
+    media,
+    organize,
+    people,
+    search,
+    server,
+    shared_links,
+)
 
 app = Chalice(app_name="skyroll")
 
@@ -11,4 +23,6 @@ for blueprint in (server.bp, accounts.bp, admin.bp, assets.bp, media.bp, library
                   shared_links.bp):
     app.register_blueprint(blueprint, url_prefix="/api")
 for blueprint in (organize.bp, downloads.bp, admin_jobs.bp):  # issue 6 part B
+    app.register_blueprint(blueprint, url_prefix="/api")
+for blueprint in (search.bp, people.bp):  # issue 5: search, people, duplicates
     app.register_blueprint(blueprint, url_prefix="/api")

@@ -232,6 +232,79 @@ class Container:
 
         return StatsRepository(self.pool)
 
+    # --- machine learning: smart search, faces and people, duplicates (issue 5) ---------
+    @cached_property
+    def image_encoder(self) -> Any:
+        from chalicelib.workers.smart_search import load_encoder
+
+        st = self.settings
+        return load_encoder(st.image_encoder, st.models_dir, st.clip_model_uri, st.ml_threads,
+                            s3=self.s3 if st.clip_model_uri.startswith("s3://") else None)
+
+    @cached_property
+    def face_analyzer(self) -> Any:
+        from chalicelib.workers.faces import load_face_analyzer
+
+        st = self.settings
+        return load_face_analyzer(st.models_dir, st.face_min_score, st.face_min_size,
+                                  st.ml_threads)
+
+    @cached_property
+    def embedding_repo(self) -> Any:
+        from chalicelib.repositories.ml import EmbeddingRepository
+
+        return EmbeddingRepository(self.pool)
+
+    @cached_property
+    def face_repo(self) -> Any:
+        from chalicelib.repositories.ml import FaceRepository
+
+        return FaceRepository(self.pool)
+
+    @cached_property
+    def duplicate_repo(self) -> Any:
+        from chalicelib.repositories.ml import DuplicateRepository
+
+        return DuplicateRepository(self.pool)
+
+    @cached_property
+    def text_embedder(self) -> Any:
+        from chalicelib.services import search
+
+        if self.settings.text_encoder_function:
+            inner: Any = search.LambdaTextEmbedder(self._client("lambda"),
+                                                   self.settings.text_encoder_function)
+        else:
+            inner = search.InProcessTextEmbedder(lambda: self.image_encoder)
+        return search.CachedTextEmbedder(inner)
+
+    @cached_property
+    def search_service(self) -> Any:
+        from chalicelib.repositories.ml import MetadataSearchRepository
+        from chalicelib.services.search import SearchService
+
+        return SearchService(self.embedding_repo, MetadataSearchRepository(self.pool),
+                             self.text_embedder, ef_search=self.settings.search_ef_search)
+
+    @cached_property
+    def people_recognizer(self) -> Any:
+        from chalicelib.services.people import PeopleRecognizer
+
+        return PeopleRecognizer(self.face_repo, max_distance=self.settings.people_max_distance,
+                                min_faces=self.settings.people_min_faces)
+
+    @cached_property
+    def people_service(self) -> Any:
+        from chalicelib.services.people import PeopleService
+
+        return PeopleService(self.face_repo, self.store)
+
+    @cached_property
+    def duplicate_service(self) -> Any:
+        from chalicelib.services.duplicates import DuplicateService
+
+        return DuplicateService(self.duplicate_repo, self.asset_repo)
+
     def queue_url(self, stage: str) -> str:
         return self._queue_urls(stage)
 

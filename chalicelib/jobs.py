@@ -70,12 +70,30 @@ def expire_downloads(c: Any) -> dict[str, int]:
     return expire(c)
 
 
+def people_recluster(c: Any) -> dict[str, int]:
+    """Faces still waiting for a person get another chance now that more faces exist
+    (Immich's nightly facial recognition); named and hidden people are never touched."""
+    from chalicelib.services.people import recluster_all
+
+    return recluster_all(c)
+
+
+def reembed(c: Any) -> dict[str, int]:
+    """After a switch of image encoder: queue smart_search for every asset without a vector
+    of the current model, and drop vectors of other models (no search compares them)."""
+    from chalicelib.services.search import queue_reembedding
+
+    return queue_reembedding(c)
+
+
 JOBS: dict[str, Callable[[Any], dict[str, int]]] = {
     "memories": memories,
     "expire-downloads": expire_downloads,
     "purge-trash": purge_trash,
     "expire-pending-uploads": expire_pending_uploads,
     "clean-orphans": clean_orphans,
+    "people-recluster": people_recluster,
+    "reembed": reembed,
 }
 
 

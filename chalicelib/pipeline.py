@@ -89,6 +89,44 @@ STAGES: tuple[Stage, ...] = (
         required=False,
     ),
     Stage(
+        # Faces on the preview (YuNet + SFace, onnxruntime) and people recognition.
+        name="faces",
+        trigger="thumbnail",
+        handler="functions.faces.handler:handler",
+        batch_size=10,
+        batching_window_seconds=1,
+        timeout_seconds=300,
+        memory_mb=2048,
+        reserved_concurrency=5,
+        container=True,
+        required=False,
+    ),
+    Stage(
+        # Image embedding of the preview. After faces: the offline encoder uses the face count.
+        name="smart_search",
+        trigger="faces",
+        handler="functions.smart_search.handler:handler",
+        batch_size=10,
+        batching_window_seconds=1,
+        timeout_seconds=300,
+        memory_mb=2048,
+        reserved_concurrency=5,
+        container=True,
+        required=False,
+    ),
+    Stage(
+        # Near-duplicate groups from a perceptual hash of the preview (Pillow + numpy).
+        name="duplicates",
+        trigger="thumbnail",
+        handler="functions.duplicates.handler:handler",
+        batch_size=10,
+        batching_window_seconds=1,
+        timeout_seconds=60,
+        memory_mb=1024,
+        reserved_concurrency=5,
+        required=False,
+    ),
+    Stage(
         # Zip downloads: one message per part of an archive, sent by POST /api/download/archive.
         name="archive",
         trigger=MANUAL,

@@ -62,6 +62,24 @@ class Settings(BaseSettings):
                               "slow", "slower", "veryslow"] = "ultrafast"
     transcode_max_output_bytes: int = Field(default=2 * 1024**3, ge=1024 * 1024)
 
+    # Machine learning (docs/ml.md). SKYROLL_MODELS_DIR: where `make models` put the cache.
+    models_dir: Path = REPO_ROOT / ".skyroll" / "models"
+    image_encoder: Literal["offline", "clip"] = "offline"
+    # A CLIP ONNX folder (path or s3://...) in Immich's layout; needed when image_encoder=clip.
+    clip_model_uri: str = ""
+    # Empty: search text is embedded in-process; else the Lambda function the API invokes.
+    text_encoder_function: str = ""
+    ml_threads: int = Field(default=0, ge=0)
+    face_min_score: float = Field(default=0.7, gt=0, le=1)
+    face_min_size: float = Field(default=24.0, ge=1)
+    # People recognition (Immich's defaults): cosine distance to join a person, and how many
+    # similar unassigned faces make a new one.
+    people_max_distance: float = Field(default=0.5, gt=0, le=2)
+    people_min_faces: int = Field(default=3, ge=1)
+    # Near-duplicates: differing bits (of 64) between two previews' perceptual hashes.
+    duplicate_max_distance: int = Field(default=8, ge=0, le=32)
+    search_ef_search: int = Field(default=100, ge=10, le=1000)
+
     # The local stack (make dev): ports on 127.0.0.1.
     local_api_port: int = 8000
     local_pg_port: int = 54329

@@ -1,0 +1,119 @@
+"""Faces stage: detect faces on the preview, store box, landmarks, identity vector and a
+crop thumbnail (``users/{user}/{asset}/faces/{faceId}.jpeg``), then recognise people.
+
+Idempotent: face ids are derived from the asset id and the face's rank, so a re-run
+overwrites the same rows and objects and keeps the people the faces were given.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from chalicelib.storage import keys
+from chalicelib.workers import stage
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from chalicelib.ml.ports import Face
+
+STAGE = "faces"
+CROP_SIZE = 250
+# The crop shows some head and shoulders around the detector's tight box (Immich pads too).
+CROP_PADDING = 0.35
+
+
+_LOADED: dict[tuple[str, float, float, int], Any] = {}
+_LOCK = threading.Lock()
+
+
+def load_face_analyzer(models_dir: Path, min_score: float, min_size: float, threads: int) -> Any:
+    """One analyzer per process and configuration (see smart_search.load_encoder)."""
+    from chalicelib.ml.faces import FaceThresholds
+    from chalicelib.ml.factory import face_analyzer
+
+    key = (str(models_dir), min_score, min_size, threads)
+    with _LOCK:
+        if key not in _LOADED:
+            analyzer = face_analyzer(models_dir, threads=threads)
+            analyzer.thresholds = FaceThresholds(min_score=min_score, min_size=min_size)  # type: ignore[attr-defined]
+            _LOADED[key] = analyzer
+        return _LOADED[key]
+
+
+def handle(body: str, container: Any) -> None:
+    stage.run(body, container, STAGE, work)
+
+
+def work(asset: dict[str, Any], c: Any) -> None:
+    image = load_preview(c, asset["id"])
+    analyzer = c.face_analyzer
+    faces = analyzer.analyze(image)
+    rows = []
+    for rank, face in enumerate(faces):
+        face_id = face_uuid(asset["id"], analyzer.model_id, rank)
+        key = keys.derivative_key(asset["owner_id"], asset["id"], f"faces/{face_id}.jpeg")
+        c.store.put(key, crop_jpeg(image, face), "image/jpeg")
+        rows.append(face_row(face_id, face, image, analyzer.model_id, key))
+    for key in c.face_repo.replace_faces(asset["id"], asset["owner_id"], rows):
+        c.store.delete(key)
+    c.people_recognizer.recognize(asset["owner_id"], [r["id"] for r in rows])
+
+
+def load_preview(c: Any, asset_id: UUID) -> Image:
+    """The preview the thumbnail stage made, decoded as small as the models allow."""
+    from chalicelib.media.errors import MediaError
+    from chalicelib.ml.imaging import open_for_models
+
+    preview = c.media_repo.files(asset_id).get("preview")
+    if preview is None:
+        raise MediaError("no preview to analyse")
+    buffer = io.BytesIO()
+    c.store.download(preview["storage_key"], buffer)
+    try:
+        return open_for_models(buffer.getvalue())
+    except OSError as exc:
+        raise MediaError(f"preview cannot be decoded: {exc}") from exc
+
+
+def face_uuid(asset_id: UUID, model_id: str, rank: int) -> UUID:
+    return uuid5(NAMESPACE_URL, f"skyroll:face:{asset_id}:{model_id}:{rank}")
+
+
+def face_row(face_id: UUID, face: Face, image: Image, model_id: str, key: str) -> dict[str, Any]:
+    return {
+        "id": face_id,
+        "image_width": image.width,
+        "image_height": image.height,
+        "box": face.box,
+        "landmarks": [v for point in face.landmarks for v in point],
+        "score": face.score,
+        "model_id": model_id,
+        "embedding": face.embedding,
+        "thumbnail_key": key,
+    }
+
+
+def crop_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
+    """A square around the face, padded, moved (not shrunk) to stay inside the picture
+    when it can."""
+    x1, y1, x2, y2 = face.box
+    side = min(max(x2 - x1, y2 - y1) * (1 + 2 * CROP_PADDING), width, height)
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+    left = min(max(cx - side / 2, 0), width - side)
+    top = min(max(cy - side / 2, 0), height - side)
+    return round(left), round(top), round(left + side), round(top + side)
+
+
+def crop_jpeg(image: Image, face: Face) -> bytes:
+    from PIL import Image as PilImage
+
+    crop = image.crop(crop_box(face, image.width, image.height))
+    crop.thumbnail((CROP_SIZE, CROP_SIZE), PilImage.Resampling.LANCZOS)
+    out = io.BytesIO()
+    crop.save(out, "JPEG", quality=85)
+    return out.getvalue()

@@ -1,0 +1,57 @@
+"""Smart-search stage: the preview's image embedding, stored with the model id
+(``smart_search_<dimension>``, HNSW cosine index).
+
+It runs after the faces stage: the offline encoder cannot see people itself and takes the
+face count as a hint (CLIP ignores it). The same container image answers the API's text
+embedding calls (``embed_text_event``, docs/ml.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from chalicelib.workers import stage
+from chalicelib.workers.faces import load_preview
+
+STAGE = "smart_search"
+MAX_QUERY_CHARS = 1000
+
+
+_LOADED: dict[tuple[str, str, str, int], Any] = {}
+_LOCK = threading.Lock()
+
+
+def load_encoder(kind: str, models_dir: Path, clip_uri: str, threads: int, s3: Any = None) -> Any:
+    """One encoder per process and configuration: loading takes seconds and the sessions
+    are safe to share (a warm Lambda, the local stack, and tests that build many containers)."""
+    from chalicelib.ml.factory import image_text_encoder
+
+    key = (kind, str(models_dir), clip_uri, threads)
+    with _LOCK:
+        if key not in _LOADED:
+            _LOADED[key] = image_text_encoder(kind, models_dir, clip_uri=clip_uri,  # type: ignore[arg-type]
+                                              s3=s3, threads=threads)
+        return _LOADED[key]
+
+
+def handle(body: str, container: Any) -> None:
+    stage.run(body, container, STAGE, work)
+
+
+def work(asset: dict[str, Any], c: Any) -> None:
+    image = load_preview(c, asset["id"])
+    encoder = c.image_encoder
+    faces = c.embedding_repo.face_count(asset["id"])
+    (vector,) = encoder.embed_images([image], face_counts=[faces])
+    c.embedding_repo.upsert(asset["id"], encoder.model_id, vector)
+
+
+def embed_text_event(event: dict[str, Any], c: Any) -> dict[str, Any]:
+    """{"text": "..."} -> {"modelId", "embedding"}: what the API's LambdaTextEmbedder calls."""
+    text = str(event.get("text", ""))[:MAX_QUERY_CHARS]
+    if not text.strip():
+        raise ValueError("text is empty")
+    encoder = c.image_encoder
+    return {"modelId": encoder.model_id, "embedding": encoder.embed_text(text).tolist()}
