@@ -51,7 +51,8 @@ class AssetRepository:
     def find_by_checksums(self, owner_id: UUID, checksums: list[bytes]) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, checksum, status, trashed_at IS NOT NULL AS is_trashed FROM assets"
+                "SELECT id, checksum, status, storage_key, trashed_at IS NOT NULL AS is_trashed"
+                " FROM assets"
                 " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
                 (owner_id, checksums),
             ).fetchall()

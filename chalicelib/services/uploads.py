@@ -41,7 +41,7 @@ class UploadService:
         results = []
         for item_id, checksum in wanted.items():
             row = found.get(checksum)
-            if row is None or row["status"] == "pending":
+            if row is None or self._bytes_missing(row):
                 # A pending asset's bytes never arrived: upload them (create resumes it).
                 results.append(s.BulkCheckResult(
                     id=item_id, action="accept", asset_id=row["id"] if row else None))
@@ -101,7 +101,7 @@ class UploadService:
             if row is None:
                 existing = self._assets.find_by_checksums(auth.id, [checksum])[0]
                 conn.rollback()
-                if existing["status"] == "pending":
+                if self._bytes_missing(existing):
                     # Announced before but the bytes never arrived: hand out the same upload
                     # again rather than calling unsaved bytes a duplicate.
                     return self._resume(auth, existing["id"], expires)
@@ -223,6 +223,11 @@ class UploadService:
         self._assets.delete_pending(upload["asset_id"])
 
     # --- helpers ----------------------------------------------------------------------
+    def _bytes_missing(self, row: dict) -> bool:
+        """A pending asset whose object is not in storage yet (its client may have died
+        between announcing and sending). Arrived-but-not-ingested bytes count as present."""
+        return row["status"] == "pending" and self._store.head(row["storage_key"]) is None
+
     def _resume(self, auth: AuthUser, asset_id: UUID, expires: datetime) -> s.CreateUploadResponse:
         upload = self._assets.get_upload_for_asset(auth.id, asset_id)
         if upload is None or upload["completed_at"] is not None:
