@@ -161,7 +161,12 @@ def _requeueable(name: str) -> pipeline.Stage:
         stage = pipeline.get_stage(name)
     except KeyError:
         raise errors.NotFound(f"No pipeline stage named {name!r}") from None
+    # Only stages that follow another one take per-asset messages; ingest reads S3 events and
+    # manual stages (archives) take their own messages.
     if stage.is_s3_triggered:
         raise errors.BadRequest(f"The {name} stage starts from uploads to S3 and cannot be"
+                                " re-queued")
+    if stage.trigger == pipeline.MANUAL:
+        raise errors.BadRequest(f"The {name} stage is not run per asset and cannot be"
                                 " re-queued")
     return stage
