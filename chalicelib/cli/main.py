@@ -5,6 +5,7 @@
     skyroll upload ~/Pictures -r --dry-run --json    # what would be sent, as JSON
     skyroll assets list --type VIDEO --json
     skyroll download 6f1c… -o ~/Downloads
+    skyroll admin requeue thumbnail --all            # re-run a pipeline stage (admins)
     skyroll logout
 
 Config and the multipart resume journal live in ``$SKYROLL_CONFIG_DIR`` (default
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import httpx
 import typer
@@ -44,6 +46,8 @@ app = typer.Typer(
 )
 assets_app = typer.Typer(help="List and inspect assets.", no_args_is_help=True)
 app.add_typer(assets_app, name="assets")
+admin_app = typer.Typer(help="Server administration (admin accounts only).", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 
 
 @dataclass
@@ -317,6 +321,27 @@ def search(
         print_json(result)
         return
     asset_table(Console(), result.get("items", []))
+
+
+@admin_app.command("requeue")
+@handles_errors
+def admin_requeue(
+    ctx: typer.Context,
+    stage: Annotated[str, typer.Argument(help="Pipeline stage, e.g. thumbnail or transcode")],
+    all_assets: Annotated[
+        bool, typer.Option("--all", help="Every asset, redoing finished work (default: missing)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Queue a stage again for the assets missing its output (or for all of them)."""
+    mode = "all" if all_assets else "missing"
+    with session(ctx) as client:
+        path = f"/api/admin/stages/{quote(stage, safe='')}/requeue"
+        result = client.call("POST", path, {"mode": mode})
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(f"Queued {result['queued']} asset(s) for {result['stage']} ({mode}).")
 
 
 def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`

@@ -1,0 +1,73 @@
+"""``skyroll admin requeue`` against the real API (chalice test client behind an httpx
+transport), on real PostgreSQL and moto."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner, Result
+
+from chalicelib.cli.api import RetryPolicy, Transports
+from chalicelib.cli.main import Runtime, app
+from tests.media.samples import jpeg, quadrants
+from tests.pipeline.conftest import Harness
+
+SERVER = "http://skyroll.test"
+
+
+def api_transport(h: Harness) -> httpx.MockTransport:
+    def forward(request: httpx.Request) -> httpx.Response:
+        r = h.client.http.request(request.method, request.url.raw_path.decode(),
+                                  headers=dict(request.headers), body=request.content)
+        return httpx.Response(r.status_code, headers=r.headers, content=r.body)
+
+    return httpx.MockTransport(forward)
+
+
+@pytest.fixture
+def skyroll(harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
+    runtime = Runtime(Transports(api=api_transport(harness),
+                                 retry=RetryPolicy(sleep=lambda _: None)), progress=False)
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(app, list(args), obj=runtime)
+
+    return run
+
+
+def login(skyroll, email: str, password: str) -> None:
+    result = skyroll("login", "--server", SERVER, "--email", email, "--password", password)
+    assert result.exit_code == 0, result.output
+
+
+def test_admin_requeue_missing_then_all(harness: Harness, skyroll) -> None:
+    token = harness.user("cli@example.com")
+    ids = [str(harness.upload(token, f"{i}.jpg", jpeg(quadrants(100 + i, 80)))["assetId"])
+           for i in range(2)]
+    harness.drain()
+    harness.container.pipeline_repo.set_stage(ids[0], "thumbnail", "failed", "broken")
+
+    login(skyroll, "admin@example.com", "admin-password-1")
+    result = skyroll("admin", "requeue", "thumbnail")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Queued 1 asset(s) for thumbnail (missing)."
+    result = skyroll("admin", "requeue", "thumbnail", "--all", "--json")
+    assert result.exit_code == 0, result.output
+    assert '"queued": 2' in result.stdout and '"mode": "all"' in result.stdout
+    assert harness.runner.run_once("thumbnail", wait_seconds=0).size == 3
+
+
+def test_admin_requeue_errors_reach_the_user(harness: Harness, skyroll) -> None:
+    harness.user("plain@example.com")
+    login(skyroll, "admin@example.com", "admin-password-1")
+    result = skyroll("admin", "requeue", "nope")
+    assert result.exit_code == 1
+    assert "No pipeline stage named 'nope'" in result.output
+
+    login(skyroll, "plain@example.com", "password-123")
+    result = skyroll("admin", "requeue", "thumbnail")
+    assert result.exit_code == 1
+    assert "Admin access required" in result.output
