@@ -39,7 +39,9 @@ def test_thumbnail_redirects_per_size_with_cache_headers(harness: Harness) -> No
         assert params["response-content-type"] == stored[size]["mime_type"]
         assert params["X-Amz-Expires"] == "3600"
         # Following the redirect gets exactly the stored derivative.
-        body = httpx.get(url).content
+        got = httpx.get(url)
+        body = got.content
+        assert got.headers["cache-control"] == "private, max-age=3600, immutable"
         assert magic in body[:12]
         assert body == object_bytes(harness, stored[size]["storage_key"])
 
