@@ -1,4 +1,5 @@
-"""Smart search end to end: photos go through every stage, then text queries rank them."""
+"""Smart search end to end: photos go through every stage, then text queries rank them.
+The tests share one library (module scope); the one that trashes runs last."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from tests.ml_stages.conftest import upload_all
 from tests.pipeline.conftest import Harness
 
 
-@pytest.fixture
-def library(harness: Harness, photos: dict[str, bytes]) -> tuple[Harness, str, dict[str, str]]:
-    token = harness.user("ada@example.com")
-    return harness, token, upload_all(harness, token, photos)
+@pytest.fixture(scope="module")
+def library(module_harness: Harness,
+            photos: dict[str, bytes]) -> tuple[Harness, str, dict[str, str]]:
+    token = module_harness.user("ada@example.com")
+    return module_harness, token, upload_all(module_harness, token, photos)
 
 
 def search(h: Harness, token: str, query: str, **filters: object) -> list[dict]:
@@ -45,20 +47,6 @@ def test_every_stage_ran_and_the_asset_is_ready(library) -> None:
     assert row["model_id"] == "skyroll-offline-effnetlite0-minilm-v1"
 
 
-def test_other_users_and_trashed_assets_never_come_back(library, photos) -> None:
-    h, token, ids = library
-    other = h.user("bob@example.com")
-    assert search(h, other, "cat") == []
-    mine = upload_all(h, other, {"coffee": photos["coffee"]})
-    assert [i["id"] for i in search(h, other, "cat")] == [mine["coffee"]]
-
-    r = h.call("DELETE", "/api/assets", {"ids": [ids["chelsea"]]}, token=token)
-    assert r.status_code in (200, 204), r.body
-    found = [i["id"] for i in search(h, token, "cat")]
-    assert ids["chelsea"] not in found and mine["coffee"] not in found
-    assert len(found) == len(ids) - 1
-
-
 def test_filters_and_paging(library) -> None:
     h, token, ids = library
     r = h.call("PUT", f"/api/assets/{ids['coffee']}", {"isFavorite": True}, token=token)
@@ -73,3 +61,18 @@ def test_filters_and_paging(library) -> None:
     assert first["nextPage"] == 2 and len(first["items"]) == 2 and len(second["items"]) == 2
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     assert first["modelId"] == "skyroll-offline-effnetlite0-minilm-v1"
+    h.call("PUT", f"/api/assets/{ids['coffee']}", {"isFavorite": False}, token=token)
+
+
+def test_other_users_and_trashed_assets_never_come_back(library, photos) -> None:
+    h, token, ids = library
+    other = h.user("bob@example.com")
+    assert search(h, other, "cat") == []
+    mine = upload_all(h, other, {"coffee": photos["coffee"]})
+    assert [i["id"] for i in search(h, other, "cat")] == [mine["coffee"]]
+
+    r = h.call("DELETE", "/api/assets", {"ids": [ids["chelsea"]]}, token=token)
+    assert r.status_code in (200, 204), r.body
+    found = [i["id"] for i in search(h, token, "cat")]
+    assert ids["chelsea"] not in found and mine["coffee"] not in found
+    assert len(found) == len(ids) - 1

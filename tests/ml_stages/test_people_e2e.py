@@ -1,0 +1,132 @@
+"""Faces and people end to end on real portraits: the same person photographed years apart
+ends in one person, different people never merge, a cat has no faces; the people and faces
+routes keep counts right through rename, merge and reassign."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.ml_stages.conftest import jpeg_bytes, upload_all
+from tests.pipeline.conftest import Harness
+
+
+@pytest.fixture(scope="module")
+def library(module_harness: Harness, portraits: dict[str, bytes], photos: dict[str, bytes]):
+    token = module_harness.user("ada@example.com")
+    ids = upload_all(module_harness, token, {**portraits, "chelsea": photos["chelsea"]})
+    return module_harness, token, ids
+
+
+def faces(h: Harness, token: str, asset_id: str) -> list[dict]:
+    r = h.call("GET", f"/api/faces?assetId={asset_id}", token=token)
+    assert r.status_code == 200, r.body
+    return r.json
+
+
+def people(h: Harness, token: str) -> list[dict]:
+    r = h.call("GET", "/api/people", token=token)
+    assert r.status_code == 200, r.body
+    return r.json["people"]
+
+
+def test_one_face_per_portrait_with_a_box_inside_the_picture(library) -> None:
+    h, token, ids = library
+    for name in ("person_a_1", "person_a_2", "person_b_1", "impostor_1"):
+        (face,) = faces(h, token, ids[name])
+        assert 0 <= face["boundingBoxX1"] < face["boundingBoxX2"] <= face["imageWidth"]
+        assert 0 <= face["boundingBoxY1"] < face["boundingBoxY2"] <= face["imageHeight"]
+        assert len(face["landmarks"]) == 5 and face["score"] >= 0.7
+    assert faces(h, token, ids["chelsea"]) == []
+
+
+def test_same_person_across_years_is_one_person_and_strangers_stay_apart(library) -> None:
+    h, token, ids = library
+    person = {n: faces(h, token, ids[n])[0]["personId"] for n in ids if n != "chelsea"}
+    assert person["person_a_1"] is not None and person["person_a_1"] == person["person_a_2"]
+    assert person["person_b_1"] is not None and person["person_b_1"] == person["person_b_2"]
+    assert person["person_a_1"] != person["person_b_1"]
+    # Each impostor is alone (min 2 faces in this module): no person, no merge into a or b.
+    assert person["impostor_1"] is None and person["impostor_2"] is None
+    listed = people(h, token)
+    assert sorted(p["faceCount"] for p in listed) == [2, 2]
+
+
+def test_person_thumbnail_is_a_face_crop_in_s3(library) -> None:
+    h, token, ids = library
+    person_id = faces(h, token, ids["person_b_1"])[0]["personId"]
+    r = h.call("GET", f"/api/people/{person_id}/thumbnail", token=token)
+    assert r.status_code == 302, r.body
+    data = httpx.get(r.headers["Location"]).content
+    from io import BytesIO
+
+    from PIL import Image
+
+    crop = Image.open(BytesIO(data))
+    assert crop.format == "JPEG" and max(crop.size) <= 250 and crop.width == crop.height
+    key_prefix = "users/"
+    assert any(k.startswith(key_prefix) and "/faces/" in k
+               for k in h.container.store.keys(key_prefix))
+
+
+def test_another_user_sees_no_people_and_gets_404s(library) -> None:
+    h, token, ids = library
+    person_id = faces(h, token, ids["person_a_1"])[0]["personId"]
+    other = h.user("eve@example.com")
+    assert people(h, other) == []
+    assert h.call("GET", f"/api/people/{person_id}", token=other).status_code == 404
+    assert h.call("GET", f"/api/people/{person_id}/assets", token=other).status_code == 404
+    assert faces(h, other, ids["person_a_1"]) == []
+    face_id = faces(h, token, ids["person_a_1"])[0]["id"]
+    r = h.call("PUT", f"/api/faces/{face_id}", {"personId": person_id}, token=other)
+    assert r.status_code == 404
+
+
+def test_rename_reassign_and_merge_keep_counts_right(library) -> None:
+    h, token, ids = library
+    a = faces(h, token, ids["person_a_1"])[0]["personId"]
+    b = faces(h, token, ids["person_b_1"])[0]["personId"]
+
+    r = h.call("PUT", f"/api/people/{b}", {"name": "Jacinda", "birthDate": "1980-07-26",
+                                           "featureFaceAssetId": ids["person_b_2"]}, token=token)
+    assert r.status_code == 200, r.body
+    assert r.json["name"] == "Jacinda" and r.json["featureFaceAssetId"] == ids["person_b_2"]
+    assert people(h, token)[0]["id"] == b  # named first
+    r = h.call("PUT", f"/api/people/{b}", {"featureFaceAssetId": ids["chelsea"]}, token=token)
+    assert r.status_code == 400
+
+    # Someone puts impostor_1's face on Jacinda by hand.
+    face_id = faces(h, token, ids["impostor_1"])[0]["id"]
+    r = h.call("PUT", f"/api/faces/{face_id}", {"personId": b}, token=token)
+    assert r.status_code == 200 and r.json["personId"] == b
+    counts = {p["id"]: p["faceCount"] for p in people(h, token)}
+    assert counts == {a: 2, b: 3}
+
+    nobody = "00000000-0000-0000-0000-000000000000"
+    r = h.call("POST", f"/api/people/{b}/merge", {"ids": [a, b, nobody]}, token=token)
+    assert r.status_code == 200, r.body
+    assert [x["success"] for x in r.json] == [True, False, False]
+    listed = people(h, token)
+    assert [(p["id"], p["faceCount"]) for p in listed] == [(b, 5)]
+    assert h.call("GET", f"/api/people/{a}", token=token).status_code == 404
+    r = h.call("GET", f"/api/people/{b}/assets", token=token)
+    assert {i["id"] for i in r.json["items"]} == {
+        ids[n] for n in ("person_a_1", "person_a_2", "person_b_1", "person_b_2", "impostor_1")}
+
+    r = h.call("POST", "/api/search/smart",
+               {"query": "a person", "filters": {"personIds": [b]}}, token=token)
+    assert r.status_code == 200 and len(r.json["items"]) == 5
+
+
+def test_a_resized_copy_joins_the_existing_person(library, portraits) -> None:
+    """Runs after the merge: person a's faces now belong to the merged person."""
+    h, token, ids = library
+    merged = faces(h, token, ids["person_a_1"])[0]["personId"]
+    from io import BytesIO
+
+    from PIL import Image
+
+    small = jpeg_bytes(Image.open(BytesIO(portraits["person_a_2"])), quality=70, scale=0.5)
+    copy = upload_all(h, token, {"copy": small})["copy"]
+    assert faces(h, token, copy)[0]["personId"] == merged
+    assert [p["faceCount"] for p in people(h, token)] == [6]
