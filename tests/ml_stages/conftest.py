@@ -95,8 +95,9 @@ def portraits(models_root: Path) -> dict[str, bytes]:
     return {p.stem: p.read_bytes() for p in sorted(folder.glob("*.jpg"))}
 
 
-def upload_all(h: Harness, token: str, files: dict[str, bytes]) -> dict[str, str]:
-    """name -> asset id, after every stage has run."""
+def upload_all(h: Harness, token: str, files: dict[str, bytes],
+               stages: tuple[str, ...] | None = None) -> dict[str, str]:
+    """name -> asset id, after every stage (or those named) has run."""
     ids = {name: h.upload(token, f"{name}.jpg", data)["assetId"] for name, data in files.items()}
-    h.drain()
+    h.drain(stages)
     return ids
