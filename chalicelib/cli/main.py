@@ -32,6 +32,7 @@ import typer
 from rich.console import Console
 
 from chalicelib.cli import config
+from chalicelib.cli import ml as _ml_cli
 from chalicelib.cli.api import ApiError, Client, Transports
 from chalicelib.cli.download import DownloadError, download
 from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader
@@ -342,6 +343,10 @@ def admin_requeue(
         print_json(result)
         return
     typer.echo(f"Queued {result['queued']} asset(s) for {result['stage']} ({mode}).")
+
+
+# skyroll people list|rename|merge (chalicelib/cli/ml.py)
+_ml_cli.register(app, session, handles_errors, print_json)
 
 
 def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`

@@ -29,11 +29,12 @@ class SearchFilters(Dto):
     album_id: UUID | None = None
 
 
-class SmartSearchRequest(Dto):
+class SmartSearchRequest(SearchFilters):
+    """Flat, as Immich's SmartSearchDto: the query, paging, then the filters."""
+
     query: str = Field(min_length=1, max_length=1000)
     page: int = Field(default=1, ge=1, le=100)
     size: int = Field(default=100, ge=1, le=1000)
-    filters: SearchFilters = Field(default_factory=SearchFilters)
 
 
 class MetadataSearchRequest(SearchFilters):

@@ -86,7 +86,8 @@ class SearchService:
 
     def smart(self, auth: AuthUser, dto: s.SmartSearchRequest) -> s.SearchResponse:
         model_id, vector = self._text.embed_query(dto.query)
-        filters = {**dto.filters.model_dump(exclude_none=True), "owner": auth.id}
+        filters = {**dto.model_dump(exclude_none=True, exclude={"query", "page", "size"}),
+                   "owner": auth.id}
         rows = self._embeddings.search(model_id, vector, filters, dto.size + 1,
                                        (dto.page - 1) * dto.size, self._ef_search)
         return s.SearchResponse(

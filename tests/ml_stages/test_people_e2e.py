@@ -114,7 +114,7 @@ def test_rename_reassign_and_merge_keep_counts_right(library) -> None:
         ids[n] for n in ("person_a_1", "person_a_2", "person_b_1", "person_b_2", "impostor_1")}
 
     r = h.call("POST", "/api/search/smart",
-               {"query": "a person", "filters": {"personIds": [b]}}, token=token)
+               {"query": "a person", "personIds": [b]}, token=token)
     assert r.status_code == 200 and len(r.json["items"]) == 5
 
 
@@ -130,3 +130,46 @@ def test_a_resized_copy_joins_the_existing_person(library, portraits) -> None:
     copy = upload_all(h, token, {"copy": small})["copy"]
     assert faces(h, token, copy)[0]["personId"] == merged
     assert [p["faceCount"] for p in people(h, token)] == [6]
+
+
+def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypatch) -> None:
+    """`skyroll people list|rename|merge` and `skyroll search` through the real routes
+    (httpx requests handed to chalice's in-process client)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from chalicelib.cli.api import Transports
+    from chalicelib.cli.main import Runtime, app
+
+    h, token, ids = library
+
+    def bridge(request: httpx.Request) -> httpx.Response:
+        r = h.client.http.request(request.method, request.url.raw_path.decode(),
+                                  headers=dict(request.headers), body=request.content)
+        return httpx.Response(r.status_code, headers=r.headers, content=r.body)
+
+    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path))
+    runtime = Runtime(Transports(api=httpx.MockTransport(bridge)))
+    runner = CliRunner()
+
+    def cli(*args: str):
+        return runner.invoke(app, list(args), obj=runtime)
+
+    login = cli("login", "--server", "http://testserver", "--email", "ada@example.com",
+                "--password", "password-123")
+    assert login.exit_code == 0, login.output
+    listed = cli("people", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    (person,) = json.loads(listed.output)["people"]
+    renamed = cli("people", "rename", person["id"], "Ada")
+    assert renamed.exit_code == 0 and "'Ada'" in renamed.output
+    bad = cli("people", "merge", person["id"], "00000000-0000-0000-0000-000000000000")
+    assert bad.exit_code == 1 and "not_found" in bad.output
+    found = cli("search", "a person", "--json")
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.output)["items"][0]["id"] in {ids["person_a_1"], ids["person_a_2"],
+                                                          ids["person_b_1"], ids["person_b_2"],
+                                                          ids["impostor_1"], ids["impostor_2"]}
+    table = cli("people", "list")
+    assert "Ada" in table.output and "6" in table.output

@@ -17,7 +17,7 @@ def library(module_harness: Harness,
 
 
 def search(h: Harness, token: str, query: str, **filters: object) -> list[dict]:
-    r = h.call("POST", "/api/search/smart", {"query": query, "filters": filters}, token=token)
+    r = h.call("POST", "/api/search/smart", {"query": query, **filters}, token=token)
     assert r.status_code == 200, r.body
     return r.json["items"]
 
