@@ -40,7 +40,7 @@ def test_a_selection_becomes_zip_parts_of_exactly_those_originals(harness: Harne
              for i, n in enumerate(("a", "b", "c", "d"), 1)}
     asset = {n: add(harness, alice, "IMG_0001.jpg" if n in "ab" else f"{n}.jpg", data)
              for n, data in files.items()}
-    harness.drain()
+    harness.drain(("ingest",))
     chosen = ["a", "b", "c"]
     limit = len(files["a"]) + len(files["b"])  # a + b fit one part; c needs another
 
@@ -53,7 +53,7 @@ def test_a_selection_becomes_zip_parts_of_exactly_those_originals(harness: Harne
     assert [(p["partNumber"], p["assetCount"], p["url"]) for p in started["parts"]] == [
         (1, 2, None), (2, 1, None)]
 
-    harness.drain()
+    harness.drain(("archive",))
     body, entries = _fetch_zips(harness, alice, started["id"])
     assert body["status"] == "done"
     assert [p["skipped"] for p in body["parts"]] == [0, 0]
@@ -68,7 +68,7 @@ def test_only_what_the_caller_may_download(harness: Harness) -> None:
     eve = harness.user("eve@example.com")
     mine = add(harness, alice, "a.jpg", photo(1))
     theirs = add(harness, eve, "e.jpg", photo(2))
-    harness.drain()
+    harness.drain(("ingest",))
 
     r = harness.call("POST", "/api/download/archive", {"assetIds": [mine, theirs]}, alice)
     assert r.status_code == 404 and r.json["message"] == "One or more assets not found"
@@ -90,7 +90,7 @@ def test_an_album_downloads_for_its_members_only(harness: Harness) -> None:
     eve = harness.user("eve@example.com")
     files = {n: photo(i) for i, n in enumerate(("a", "b", "c"), 1)}
     asset = {n: add(harness, alice, f"{n}.jpg", data) for n, data in files.items()}
-    harness.drain()
+    harness.drain(("ingest",))
     carol_id = harness.call("GET", "/api/users/me", token=carol).json["id"]
     album = harness.call("POST", "/api/albums", {
         "albumName": "Trip", "assetIds": [asset["a"], asset["b"]],
@@ -99,7 +99,7 @@ def test_an_album_downloads_for_its_members_only(harness: Harness) -> None:
 
     r = harness.call("POST", "/api/download/archive", {"albumId": album.json["id"]}, carol)
     assert r.status_code == 202, r.body
-    harness.drain()
+    harness.drain(("archive",))
     _, entries = _fetch_zips(harness, carol, r.json["id"])
     assert sorted(entries.values()) == sorted(sha256(files[n]) for n in ("a", "b"))
     stranger = harness.call("POST", "/api/download/archive", {"albumId": album.json["id"]}, eve)
@@ -109,9 +109,9 @@ def test_an_album_downloads_for_its_members_only(harness: Harness) -> None:
 def test_a_built_part_is_not_rebuilt_and_expired_zips_go(harness: Harness) -> None:
     alice = harness.user("alice@example.com")
     mine = add(harness, alice, "a.jpg", photo(1))
-    harness.drain()
+    harness.drain(("ingest",))
     started = harness.call("POST", "/api/download/archive", {"assetIds": [mine]}, alice).json
-    harness.drain()
+    harness.drain(("archive",))
     c = harness.container
     owner = harness.call("GET", "/api/users/me", token=alice).json["id"]
     prefix = f"downloads/{owner}/{started['id']}/"

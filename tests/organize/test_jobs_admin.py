@@ -110,7 +110,7 @@ def test_server_statistics_features_and_my_usage(harness: Harness) -> None:
     add(harness, alice, "a1.jpg", a1)
     add(harness, alice, "a2.jpg", a2)
     add(harness, bob, "b1.jpg", b1)
-    harness.drain()
+    harness.drain(("ingest",))
     admin = _admin(harness)
 
     r = harness.call("GET", "/api/server/statistics", token=admin)
