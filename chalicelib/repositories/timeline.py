@@ -27,14 +27,17 @@ class TimelineScope:
     is_archived: bool | None = None
     is_favorite: bool | None = None
     is_trashed: bool = False
+    person_id: UUID | None = None
 
 
 def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
     where = ["a.status = 'ready'"]
     params: dict[str, Any] = {"me": scope.me}
     if scope.album_id is not None:
-        where.append("EXISTS (SELECT 1 FROM album_assets aa WHERE aa.album_id = %(album)s"
-                     " AND aa.asset_id = a.id)")
+        where.append(
+            "EXISTS (SELECT 1 FROM album_assets aa WHERE aa.album_id = %(album)s"
+            " AND aa.asset_id = a.id)"
+        )
         params["album"] = scope.album_id
     else:
         where.append("a.owner_id = ANY(%(owners)s)")
@@ -52,6 +55,11 @@ def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
     if scope.is_favorite is not None:
         where.append("a.is_favorite = %(favorite)s")
         params["favorite"] = scope.is_favorite
+    if scope.person_id is not None:
+        # People are per library: only the caller's own person filters (others match nothing).
+        where.append("EXISTS (SELECT 1 FROM asset_faces f JOIN people p ON p.id = f.person_id"
+                     " WHERE f.asset_id = a.id AND p.id = %(person)s AND p.owner_id = %(me)s)")
+        params["person"] = scope.person_id
     return " AND ".join(where), params
 
 
@@ -62,17 +70,21 @@ class TimelineRepository:
     def buckets(self, scope: TimelineScope, unit: str) -> list[Row]:
         assert unit in ("month", "day")
         where, params = _where(scope)
-        sql = (f"SELECT date_trunc('{unit}', {LOCAL}) AS time_bucket, count(*) AS count"
-               f" FROM assets a WHERE {where} GROUP BY 1 ORDER BY 1 DESC")
+        sql = (
+            f"SELECT date_trunc('{unit}', {LOCAL}) AS time_bucket, count(*) AS count"
+            f" FROM assets a WHERE {where} GROUP BY 1 ORDER BY 1 DESC"
+        )
         with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
 
     def bucket(self, scope: TimelineScope, start: datetime, end: datetime) -> list[Row]:
         where, params = _where(scope)
-        sql = (f"SELECT a.id, a.owner_id, a.type, a.thumbhash, a.width, a.height,"
-               f" a.duration_seconds, a.is_favorite, a.is_archived,"
-               f" a.trashed_at IS NOT NULL AS is_trashed, {LOCAL} AS local_date_time"
-               f" FROM assets a WHERE {where} AND {LOCAL} >= %(start)s AND {LOCAL} < %(end)s"
-               f" ORDER BY {LOCAL} DESC, a.id")
+        sql = (
+            f"SELECT a.id, a.owner_id, a.type, a.thumbhash, a.width, a.height,"
+            f" a.duration_seconds, a.is_favorite, a.is_archived,"
+            f" a.trashed_at IS NOT NULL AS is_trashed, {LOCAL} AS local_date_time"
+            f" FROM assets a WHERE {where} AND {LOCAL} >= %(start)s AND {LOCAL} < %(end)s"
+            f" ORDER BY {LOCAL} DESC, a.id"
+        )
         with self._pool.connection() as conn:
             return conn.execute(sql, {**params, "start": start, "end": end}).fetchall()

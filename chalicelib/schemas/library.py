@@ -116,7 +116,7 @@ class TimeBucketsQuery(Dto):
     is_trashed: bool | None = None
     album_id: UUID | None = None
     with_partners: bool | None = None
-    # Accepted for Immich compatibility; ignored until the faces stage has people.
+    # Assets showing one of my people (chalicelib ML faces stage).
     person_id: UUID | None = None
 
 

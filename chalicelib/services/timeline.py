@@ -65,7 +65,8 @@ class TimelineService:
                 "non-favorited assets", details=[{"field": "withPartners",
                                                   "message": "conflicts with other filters"}])
         common = {"me": auth.id, "is_archived": query.is_archived,
-                  "is_favorite": query.is_favorite, "is_trashed": bool(query.is_trashed)}
+                  "is_favorite": query.is_favorite, "is_trashed": bool(query.is_trashed),
+                  "person_id": query.person_id}
         if query.album_id is not None:
             self._access.require(auth, Perm.ALBUM_READ, query.album_id)
             return TimelineScope(album_id=query.album_id, **common)

@@ -83,3 +83,24 @@ def test_partners_only_when_in_timeline_and_not_archived(world: World) -> None:
     for bad in ("isArchived=true", "isTrashed=true", "isFavorite=true"):
         r = w.call("GET", f"/api/timeline/buckets?withPartners=true&{bad}", who="dave")
         assert r.status_code == 400 and r.json["details"][0]["field"] == "withPartners"
+
+
+def test_person_filter_composes_and_stays_in_my_library(world: World) -> None:
+    w, a = world, world.assets
+    # Faces come from the ML stage (tested under tests/ml); here one is written directly.
+    with w.h.container.pool.connection() as conn:
+        person = conn.execute("INSERT INTO people (owner_id, name) VALUES (%s, 'Grandma')"
+                              " RETURNING id", (w.ids["alice"],)).fetchone()["id"]
+        for name in ("p1", "p3"):
+            conn.execute(
+                "INSERT INTO asset_faces (asset_id, owner_id, person_id, image_width,"
+                " image_height, x1, y1, x2, y2, landmarks, score, model_id, embedding,"
+                " thumbnail_key) VALUES (%s, %s, %s, 64, 48, 1, 1, 10, 10, %s, 0.9, 'test',"
+                " %s::halfvec, 'k')",
+                (a[name], w.ids["alice"], person, [0.0] * 10, str([0.1] * 128)))
+    assert _listed(w, "alice", f"&personId={person}") == {"2024-03-01": [a["p1"]],
+                                                          "2023-12-01": [a["p3"]]}
+    assert _listed(w, "alice", f"&personId={person}&albumId={w.album}") == {
+        "2024-03-01": [a["p1"]]}
+    # Someone else's person id matches nothing, even in a shared album.
+    assert _listed(w, "bob", f"&personId={person}&albumId={w.album}") == {}
