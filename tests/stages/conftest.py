@@ -3,14 +3,21 @@ generated once per session with ffmpeg's testsrc."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chalice.test import Client
 
+from app import app
+from chalicelib.container import Container
+from chalicelib.local.runner import EventSourceRunner
+from chalicelib.pipeline import STAGES
+from chalicelib.services.bootstrap import ensure_first_admin
 from tests.media.samples import ffmpeg, make_clip
-from tests.pipeline.conftest import Harness, harness  # noqa: F401  (re-exported fixture)
+from tests.pipeline.conftest import Harness
 
 X264 = ("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
 
@@ -39,7 +46,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def configure(harness: Harness) -> Callable[..., None]:  # noqa: F811
+def configure(harness: Harness) -> Callable[..., None]:
     """Changes the running container's settings (the workers read them per message)."""
 
     def apply(**changes: Any) -> None:
@@ -47,3 +54,25 @@ def configure(harness: Harness) -> Callable[..., None]:  # noqa: F811
         c.settings = c.settings.model_copy(update=changes)
 
     return apply
+
+
+
+# The stages these tests are about. Later ones (faces, smart search, duplicates) load models
+# and would triple the run time; their queues just keep the hand-offs.
+MEDIA_STAGES = ("ingest", "thumbnail", "transcode")
+
+
+class StageHarness(Harness):
+    def drain(self, stages: tuple[str, ...] | None = MEDIA_STAGES, rounds: int = 2) -> int:
+        return super().drain(stages, rounds)
+
+
+@pytest.fixture
+def harness(aws_container: Container) -> Iterator[Harness]:
+    """tests/pipeline's harness, minus the batching windows (the runner would wait a second
+    per stage for batches to fill: the same handlers, called sooner)."""
+    ensure_first_admin(aws_container)
+    stages = tuple(replace(s, batching_window_seconds=0) for s in STAGES)
+    runner = EventSourceRunner(stages, aws_container.sqs, aws_container.settings)
+    with Client(app) as client:
+        yield StageHarness(client, aws_container, runner)
