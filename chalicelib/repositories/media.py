@@ -6,39 +6,51 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+from chalicelib.db.pool import Pool
 
 Row = dict[str, Any]
 FIRST_ID = UUID(int=0)
 
 
 class MediaRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def files(self, asset_id: UUID) -> dict[str, Row]:
         """The asset's derivatives by kind (preview, thumbnail, encoded, ...)."""
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT * FROM asset_files WHERE asset_id = %s",
-                                (asset_id,)).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM asset_files WHERE asset_id = %s", (asset_id,)
+            ).fetchall()
         return {r["kind"]: r for r in rows}
 
     def stage_status(self, asset_id: UUID, stage: str) -> str | None:
         with self._pool.connection() as conn:
-            row = conn.execute("SELECT status FROM asset_stages WHERE asset_id = %s AND stage = %s",
-                               (asset_id, stage)).fetchone()
+            row = conn.execute(
+                "SELECT status FROM asset_stages WHERE asset_id = %s AND stage = %s",
+                (asset_id, stage),
+            ).fetchone()
         return row["status"] if row else None
 
     def remove_file(self, asset_id: UUID, kind: str) -> str | None:
         """Forgets a derivative; returns its key so the caller deletes the object afterwards
         (row first: a crash in between leaves an unreferenced object, never a dead link)."""
         with self._pool.connection() as conn:
-            row = conn.execute("DELETE FROM asset_files WHERE asset_id = %s AND kind = %s"
-                               " RETURNING storage_key", (asset_id, kind)).fetchone()
+            row = conn.execute(
+                "DELETE FROM asset_files WHERE asset_id = %s AND kind = %s RETURNING storage_key",
+                (asset_id, kind),
+            ).fetchone()
         return row["storage_key"] if row else None
 
-    def requeue_page(self, stage: str, asset_types: list[str], *, missing: bool,
-                     after: UUID = FIRST_ID, limit: int = 500) -> list[UUID]:
+    def requeue_page(
+        self,
+        stage: str,
+        asset_types: list[str],
+        *,
+        missing: bool,
+        after: UUID = FIRST_ID,
+        limit: int = 500,
+    ) -> list[UUID]:
         """One keyset page of ingested assets of these types, in id order; with ``missing``,
         only those whose ``stage`` is not done (never run, queued, failed or skipped)."""
         with self._pool.connection() as conn:
@@ -49,6 +61,12 @@ class MediaRepository:
                 " AND (NOT %(missing)s OR NOT EXISTS (SELECT 1 FROM asset_stages s"
                 "      WHERE s.asset_id = a.id AND s.stage = %(stage)s AND s.status = 'done'))"
                 " ORDER BY a.id LIMIT %(limit)s",
-                {"after": after, "types": asset_types, "missing": missing, "stage": stage,
-                 "limit": limit}).fetchall()
+                {
+                    "after": after,
+                    "types": asset_types,
+                    "missing": missing,
+                    "stage": stage,
+                    "limit": limit,
+                },
+            ).fetchall()
         return [r["id"] for r in rows]

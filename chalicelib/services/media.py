@@ -146,7 +146,7 @@ class RequeueService:
             queued += len(page)
         logger.info("stage re-queued", extra={"stage": stage.name, "mode": mode,
                                                "queued": queued})
-        return s.RequeueResponse(stage=stage.name, mode=mode, queued=queued)  # type: ignore[arg-type]
+        return s.RequeueResponse(stage=stage.name, mode=mode, queued=queued)
 
     def _pages(self, stage: str, types: list[str], *, missing: bool) -> Iterable[list[UUID]]:
         after = FIRST_ID
