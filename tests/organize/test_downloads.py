@@ -170,3 +170,15 @@ def test_plan_splits_greedily_and_gives_big_files_their_own_part() -> None:
     taken: set[str] = set()
     assert [archive.entry_name(n, taken) for n in ("a.jpg", "A.JPG", "a.jpg", "noext")] == [
         "a.jpg", "A (1).JPG", "a (2).jpg", "noext"]
+
+
+def test_the_archive_stage_is_started_by_the_api_only() -> None:
+    from chalicelib import pipeline
+
+    stage = pipeline.get_stage("archive")
+    assert stage.trigger == pipeline.MANUAL and not stage.is_s3_triggered
+    handed_to = {f.name for s in pipeline.STAGES for f in pipeline.followers(s.name)}
+    assert "archive" not in handed_to  # no stage hands off to it...
+    assert pipeline.followers("archive") == []  # ...nor does it hand off
+    pipeline.validate((pipeline.Stage("zip", pipeline.MANUAL, "x:y"),))
+    assert stage.visibility_timeout_seconds >= 6 * stage.timeout_seconds
