@@ -18,7 +18,8 @@ _ALBUM = (
     "SELECT al.*, " + _USER_JSON.format(t="u") + " AS owner,"
     " coalesce(st.asset_count, 0) AS asset_count, st.start_date, st.end_date,"
     " EXISTS (SELECT 1 FROM shared_links l WHERE l.album_id = al.id) AS has_shared_link,"
-    " coalesce((SELECT jsonb_agg(jsonb_build_object('user', " + _USER_JSON.format(t="mu")
+    " coalesce((SELECT jsonb_agg(jsonb_build_object('user', "
+    + _USER_JSON.format(t="mu")
     + ", 'role', au.role) ORDER BY au.created_at, mu.id) FROM album_users au"
     "  JOIN users mu ON mu.id = au.user_id WHERE au.album_id = al.id), '[]') AS album_users"
     " FROM albums al JOIN users u ON u.id = al.owner_id"
@@ -37,9 +38,11 @@ class AlbumRepository:
 
     def create(self, owner_id: UUID, name: str, description: str) -> UUID:
         with self._pool.connection() as conn:
-            row = conn.execute("INSERT INTO albums (owner_id, album_name, description)"
-                               " VALUES (%s, %s, %s) RETURNING id",
-                               (owner_id, name, description)).fetchone()
+            row = conn.execute(
+                "INSERT INTO albums (owner_id, album_name, description)"
+                " VALUES (%s, %s, %s) RETURNING id",
+                (owner_id, name, description),
+            ).fetchone()
         return row["id"]
 
     def get(self, album_id: UUID) -> Row | None:
@@ -58,22 +61,29 @@ class AlbumRepository:
                 f"{_ALBUM} WHERE EXISTS (SELECT 1 FROM album_users m WHERE m.album_id = al.id"
                 "  AND m.user_id = %(u)s) OR (al.owner_id = %(u)s AND (EXISTS (SELECT 1 FROM"
                 "  album_users m WHERE m.album_id = al.id) OR EXISTS (SELECT 1 FROM shared_links"
-                f"  l WHERE l.album_id = al.id))){_ORDER}", {"u": user_id}).fetchall()
+                f"  l WHERE l.album_id = al.id))){_ORDER}",
+                {"u": user_id},
+            ).fetchall()
 
     def list_not_shared(self, owner_id: UUID) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
                 f"{_ALBUM} WHERE al.owner_id = %s AND NOT EXISTS (SELECT 1 FROM album_users m"
                 " WHERE m.album_id = al.id) AND NOT EXISTS (SELECT 1 FROM shared_links l"
-                f" WHERE l.album_id = al.id){_ORDER}", (owner_id,)).fetchall()
+                f" WHERE l.album_id = al.id){_ORDER}",
+                (owner_id,),
+            ).fetchall()
 
     def update(self, album_id: UUID, changes: dict[str, Any]) -> None:
-        cols = [c for c in ("album_name", "description", "album_thumbnail_asset_id")
-                if c in changes]
+        cols = [
+            c for c in ("album_name", "description", "album_thumbnail_asset_id") if c in changes
+        ]
         sets = ", ".join([f"{c} = %({c})s" for c in cols] + ["updated_at = now()"])
         with self._pool.connection() as conn:
-            conn.execute(f"UPDATE albums SET {sets} WHERE id = %(id)s",
-                         {**{c: changes[c] for c in cols}, "id": album_id})
+            conn.execute(
+                f"UPDATE albums SET {sets} WHERE id = %(id)s",
+                {**{c: changes[c] for c in cols}, "id": album_id},
+            )
 
     def delete(self, album_id: UUID) -> None:
         with self._pool.connection() as conn:
@@ -86,12 +96,15 @@ class AlbumRepository:
                 f"{ASSET_SELECT} JOIN album_assets aa ON aa.asset_id = a.id"
                 " WHERE aa.album_id = %s AND a.trashed_at IS NULL"
                 " ORDER BY coalesce(a.local_date_time, a.file_created_at) DESC, a.id",
-                (album_id,)).fetchall()
+                (album_id,),
+            ).fetchall()
 
     def asset_ids(self, album_id: UUID, ids: list[UUID]) -> set[UUID]:
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT asset_id FROM album_assets WHERE album_id = %s"
-                                " AND asset_id = ANY(%s)", (album_id, ids)).fetchall()
+            rows = conn.execute(
+                "SELECT asset_id FROM album_assets WHERE album_id = %s AND asset_id = ANY(%s)",
+                (album_id, ids),
+            ).fetchall()
         return {r["asset_id"] for r in rows}
 
     def add_assets(self, album_id: UUID, ids: list[UUID], added_by: UUID | None) -> set[UUID]:
@@ -102,20 +115,26 @@ class AlbumRepository:
             rows = conn.execute(
                 "INSERT INTO album_assets (album_id, asset_id, added_by)"
                 " SELECT %s, x, %s FROM unnest(%s::uuid[]) AS x"
-                " ON CONFLICT DO NOTHING RETURNING asset_id", (album_id, added_by, ids)).fetchall()
+                " ON CONFLICT DO NOTHING RETURNING asset_id",
+                (album_id, added_by, ids),
+            ).fetchall()
             added = {r["asset_id"] for r in rows}
             if added:
                 # The first asset becomes the cover when there is none.
-                conn.execute("UPDATE albums SET updated_at = now(), album_thumbnail_asset_id ="
-                             " coalesce(album_thumbnail_asset_id, %s) WHERE id = %s",
-                             (next(iter(ids_in_order(ids, added))), album_id))
+                conn.execute(
+                    "UPDATE albums SET updated_at = now(), album_thumbnail_asset_id ="
+                    " coalesce(album_thumbnail_asset_id, %s) WHERE id = %s",
+                    (next(iter(ids_in_order(ids, added))), album_id),
+                )
         return added
 
     def remove_assets(self, album_id: UUID, ids: list[UUID]) -> set[UUID]:
         with self._pool.connection() as conn:
             rows = conn.execute(
                 "DELETE FROM album_assets WHERE album_id = %s AND asset_id = ANY(%s)"
-                " RETURNING asset_id", (album_id, ids)).fetchall()
+                " RETURNING asset_id",
+                (album_id, ids),
+            ).fetchall()
             removed = {r["asset_id"] for r in rows}
             if removed:
                 # A removed cover is replaced by the newest remaining asset (or none).
@@ -124,20 +143,28 @@ class AlbumRepository:
                     " WHEN album_thumbnail_asset_id = ANY(%s) THEN (SELECT aa.asset_id FROM"
                     " album_assets aa WHERE aa.album_id = albums.id ORDER BY aa.created_at"
                     " LIMIT 1) ELSE album_thumbnail_asset_id END WHERE id = %s",
-                    (list(removed), album_id))
+                    (list(removed), album_id),
+                )
         return removed
 
     # --- members ------------------------------------------------------------------------
     def set_member(self, album_id: UUID, user_id: UUID, role: str) -> None:
         with self._pool.connection() as conn:
-            conn.execute("INSERT INTO album_users (album_id, user_id, role) VALUES (%s, %s, %s)"
-                         " ON CONFLICT (album_id, user_id) DO UPDATE SET role = EXCLUDED.role",
-                         (album_id, user_id, role))
+            conn.execute(
+                "INSERT INTO album_users (album_id, user_id, role) VALUES (%s, %s, %s)"
+                " ON CONFLICT (album_id, user_id) DO UPDATE SET role = EXCLUDED.role",
+                (album_id, user_id, role),
+            )
 
     def remove_member(self, album_id: UUID, user_id: UUID) -> bool:
         with self._pool.connection() as conn:
-            return conn.execute("DELETE FROM album_users WHERE album_id = %s AND user_id = %s",
-                                (album_id, user_id)).rowcount == 1
+            return (
+                conn.execute(
+                    "DELETE FROM album_users WHERE album_id = %s AND user_id = %s",
+                    (album_id, user_id),
+                ).rowcount
+                == 1
+            )
 
 
 def ids_in_order(ids: list[UUID], keep: set[UUID]) -> list[UUID]:
@@ -150,14 +177,21 @@ class PartnerRepository:
 
     def create(self, shared_by: UUID, shared_with: UUID) -> bool:
         with self._pool.connection() as conn:
-            return conn.execute(
-                "INSERT INTO partners (shared_by_id, shared_with_id) VALUES (%s, %s)"
-                " ON CONFLICT DO NOTHING", (shared_by, shared_with)).rowcount == 1
+            return (
+                conn.execute(
+                    "INSERT INTO partners (shared_by_id, shared_with_id) VALUES (%s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    (shared_by, shared_with),
+                ).rowcount
+                == 1
+            )
 
     def get(self, shared_by: UUID, shared_with: UUID) -> Row | None:
         with self._pool.connection() as conn:
-            return conn.execute("SELECT * FROM partners WHERE shared_by_id = %s"
-                                " AND shared_with_id = %s", (shared_by, shared_with)).fetchone()
+            return conn.execute(
+                "SELECT * FROM partners WHERE shared_by_id = %s AND shared_with_id = %s",
+                (shared_by, shared_with),
+            ).fetchone()
 
     def shared_by(self, user_id: UUID) -> list[Row]:
         """The users I share my library with."""
@@ -172,22 +206,36 @@ class PartnerRepository:
             return conn.execute(
                 f"SELECT u.id, u.name, u.email, p.in_timeline FROM partners p JOIN users u"
                 f" ON u.id = {other} WHERE {where} AND u.deleted_at IS NULL"
-                " ORDER BY p.created_at, u.id", (user_id,)).fetchall()
+                " ORDER BY p.created_at, u.id",
+                (user_id,),
+            ).fetchall()
 
     def set_in_timeline(self, shared_by: UUID, shared_with: UUID, value: bool) -> bool:
         with self._pool.connection() as conn:
-            return conn.execute(
-                "UPDATE partners SET in_timeline = %s WHERE shared_by_id = %s"
-                " AND shared_with_id = %s", (value, shared_by, shared_with)).rowcount == 1
+            return (
+                conn.execute(
+                    "UPDATE partners SET in_timeline = %s WHERE shared_by_id = %s"
+                    " AND shared_with_id = %s",
+                    (value, shared_by, shared_with),
+                ).rowcount
+                == 1
+            )
 
     def delete(self, shared_by: UUID, shared_with: UUID) -> bool:
         with self._pool.connection() as conn:
-            return conn.execute("DELETE FROM partners WHERE shared_by_id = %s"
-                                " AND shared_with_id = %s", (shared_by, shared_with)).rowcount == 1
+            return (
+                conn.execute(
+                    "DELETE FROM partners WHERE shared_by_id = %s AND shared_with_id = %s",
+                    (shared_by, shared_with),
+                ).rowcount
+                == 1
+            )
 
     def timeline_owners(self, user_id: UUID) -> list[UUID]:
         """Partners whose assets the user chose to see in their timeline."""
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT shared_by_id FROM partners WHERE shared_with_id = %s"
-                                " AND in_timeline", (user_id,)).fetchall()
+            rows = conn.execute(
+                "SELECT shared_by_id FROM partners WHERE shared_with_id = %s AND in_timeline",
+                (user_id,),
+            ).fetchall()
         return [r["shared_by_id"] for r in rows]

@@ -57,8 +57,10 @@ def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
         params["favorite"] = scope.is_favorite
     if scope.person_id is not None:
         # People are per library: only the caller's own person filters (others match nothing).
-        where.append("EXISTS (SELECT 1 FROM asset_faces f JOIN people p ON p.id = f.person_id"
-                     " WHERE f.asset_id = a.id AND p.id = %(person)s AND p.owner_id = %(me)s)")
+        where.append(
+            "EXISTS (SELECT 1 FROM asset_faces f JOIN people p ON p.id = f.person_id"
+            " WHERE f.asset_id = a.id AND p.id = %(person)s AND p.owner_id = %(me)s)"
+        )
         params["person"] = scope.person_id
     return " AND ".join(where), params
 

@@ -121,8 +121,9 @@ class TimeBucketsQuery(Dto):
 
 
 class TimeBucketQuery(TimeBucketsQuery):
-    time_bucket: date = Field(description="the bucket's first day, e.g. 2024-05-01 or "
-                                          "2024-05-01T00:00:00.000Z")
+    time_bucket: date = Field(
+        description="the bucket's first day, e.g. 2024-05-01 or 2024-05-01T00:00:00.000Z"
+    )
 
     @field_validator("time_bucket", mode="before")
     @classmethod
@@ -225,8 +226,10 @@ class SharedLinkMeResponse(ResponseDto):
     allow_upload: bool
     show_metadata: bool
     assets: list[SharedAssetResponse]
-    token: str = Field(description="send as ?token= (or x-shared-link-token) instead of key "
-                                   "and password until tokenExpiresAt")
+    token: str = Field(
+        description="send as ?token= (or x-shared-link-token) instead of key "
+        "and password until tokenExpiresAt"
+    )
     token_expires_at: datetime
 
 

@@ -49,8 +49,15 @@ class Visitor:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Visitor:
-        return cls(row["id"], row["user_id"], row["album_id"], row["allow_download"],
-                   row["allow_upload"], row["show_metadata"], row["expires_at"])
+        return cls(
+            row["id"],
+            row["user_id"],
+            row["album_id"],
+            row["allow_download"],
+            row["allow_upload"],
+            row["show_metadata"],
+            row["expires_at"],
+        )
 
 
 Principal = AuthUser | Visitor

@@ -20,18 +20,28 @@ from chalicelib.services.auth import AuthUser
 def to_album(row: dict[str, Any], assets: list[dict[str, Any]] | None = None) -> s.AlbumResponse:
     members = row["album_users"]
     return s.AlbumResponse(
-        id=row["id"], owner_id=row["owner_id"], owner=row["owner"],
-        album_name=row["album_name"], description=row["description"],
-        album_thumbnail_asset_id=row["album_thumbnail_asset_id"], album_users=members,
-        shared=bool(members) or row["has_shared_link"], has_shared_link=row["has_shared_link"],
-        asset_count=row["asset_count"], assets=[to_response(a) for a in assets or []],
-        start_date=row["start_date"], end_date=row["end_date"], created_at=row["created_at"],
-        updated_at=row["updated_at"])
+        id=row["id"],
+        owner_id=row["owner_id"],
+        owner=row["owner"],
+        album_name=row["album_name"],
+        description=row["description"],
+        album_thumbnail_asset_id=row["album_thumbnail_asset_id"],
+        album_users=members,
+        shared=bool(members) or row["has_shared_link"],
+        has_shared_link=row["has_shared_link"],
+        asset_count=row["asset_count"],
+        assets=[to_response(a) for a in assets or []],
+        start_date=row["start_date"],
+        end_date=row["end_date"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 class AlbumService:
-    def __init__(self, albums: AlbumRepository, users: UserRepository,
-                 access: AccessService) -> None:
+    def __init__(
+        self, albums: AlbumRepository, users: UserRepository, access: AccessService
+    ) -> None:
         self._albums = albums
         self._users = users
         self._access = access
@@ -71,8 +81,10 @@ class AlbumService:
             changes.pop("description", None)
         cover = changes.get("album_thumbnail_asset_id")
         if cover is not None and not self._albums.asset_ids(album_id, [cover]):
-            raise errors.BadRequest("The cover must be one of the album's assets", details=[
-                {"field": "albumThumbnailAssetId", "message": "not in this album"}])
+            raise errors.BadRequest(
+                "The cover must be one of the album's assets",
+                details=[{"field": "albumThumbnailAssetId", "message": "not in this album"}],
+            )
         if changes:
             self._albums.update(album_id, changes)
         return self.get(auth, album_id, with_assets=False)
@@ -96,17 +108,20 @@ class AlbumService:
                 results.append(s.BulkIdResponse(id=asset_id, success=False, error="duplicate"))
             else:
                 # Not yours (or your partner's) to share - or no such asset: not told apart.
-                results.append(s.BulkIdResponse(id=asset_id, success=False,
-                                                error="no_permission"))
+                results.append(s.BulkIdResponse(id=asset_id, success=False, error="no_permission"))
         return results
 
-    def remove_assets(self, auth: AuthUser, album_id: UUID,
-                      ids: list[UUID]) -> list[s.BulkIdResponse]:
+    def remove_assets(
+        self, auth: AuthUser, album_id: UUID, ids: list[UUID]
+    ) -> list[s.BulkIdResponse]:
         self._access.require(auth, Perm.ALBUM_REMOVE_ASSET, album_id)
         removed = self._albums.remove_assets(album_id, ids)
-        return [s.BulkIdResponse(id=i, success=True) if i in removed
-                else s.BulkIdResponse(id=i, success=False, error="not_found")
-                for i in dict.fromkeys(ids)]
+        return [
+            s.BulkIdResponse(id=i, success=True)
+            if i in removed
+            else s.BulkIdResponse(id=i, success=False, error="not_found")
+            for i in dict.fromkeys(ids)
+        ]
 
     # --- members ------------------------------------------------------------------------
     def add_users(self, auth: AuthUser, album_id: UUID, dto: s.AddUsersRequest) -> s.AlbumResponse:
@@ -116,8 +131,9 @@ class AlbumService:
             self._albums.set_member(album_id, member.user_id, member.role)
         return self.get(auth, album_id, with_assets=False)
 
-    def update_user(self, auth: AuthUser, album_id: UUID, user_id: UUID,
-                    dto: s.UpdateAlbumUserRequest) -> None:
+    def update_user(
+        self, auth: AuthUser, album_id: UUID, user_id: UUID, dto: s.UpdateAlbumUserRequest
+    ) -> None:
         self._access.require(auth, Perm.ALBUM_SHARE, album_id)
         if not self._is_member(album_id, user_id):
             raise errors.NotFound("That user is not a member of this album")
@@ -138,11 +154,15 @@ class AlbumService:
     def _check_members(self, auth: AuthUser, members: list[s.AlbumUserItem]) -> None:
         for i, member in enumerate(members):
             if member.user_id == auth.id:
-                raise errors.BadRequest("You cannot share an album with yourself", details=[
-                    {"field": f"albumUsers.{i}.userId", "message": "the owner"}])
+                raise errors.BadRequest(
+                    "You cannot share an album with yourself",
+                    details=[{"field": f"albumUsers.{i}.userId", "message": "the owner"}],
+                )
             if self._users.get(member.user_id) is None:
-                raise errors.BadRequest("No such user", details=[
-                    {"field": f"albumUsers.{i}.userId", "message": "unknown user"}])
+                raise errors.BadRequest(
+                    "No such user",
+                    details=[{"field": f"albumUsers.{i}.userId", "message": "unknown user"}],
+                )
 
     def _is_member(self, album_id: UUID, user_id: UUID) -> bool:
         row = self._load(album_id)
@@ -153,4 +173,3 @@ class AlbumService:
         if row is None:
             raise errors.NotFound("Album not found")
         return row
-

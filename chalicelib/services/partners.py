@@ -33,15 +33,17 @@ class PartnerService:
             return [s.PartnerResponse(id=r["id"], name=r["name"], email=r["email"]) for r in rows]
         return [s.PartnerResponse.model_validate(r) for r in self._partners.shared_with(auth.id)]
 
-    def update(self, auth: AuthUser, user_id: UUID,
-               dto: s.UpdatePartnerRequest) -> s.PartnerResponse:
+    def update(
+        self, auth: AuthUser, user_id: UUID, dto: s.UpdatePartnerRequest
+    ) -> s.PartnerResponse:
         """Shows (or hides) a partner's library - one shared *with me* - in my timeline."""
         if not self._partners.set_in_timeline(user_id, auth.id, dto.in_timeline):
             raise errors.NotFound("This user does not share their library with you")
         user = self._users.get(user_id)
         assert user is not None
-        return s.PartnerResponse(id=user["id"], name=user["name"], email=user["email"],
-                                 in_timeline=dto.in_timeline)
+        return s.PartnerResponse(
+            id=user["id"], name=user["name"], email=user["email"], in_timeline=dto.in_timeline
+        )
 
     def delete(self, auth: AuthUser, user_id: UUID) -> None:
         """Stops sharing my library with ``user_id``."""

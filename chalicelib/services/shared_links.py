@@ -35,22 +35,39 @@ URL_TTL_SECONDS = 300
 
 def to_shared_asset(row: dict[str, Any], show_metadata: bool) -> s.SharedAssetResponse:
     base = s.SharedAssetResponse(
-        id=row["id"], type=row["type"], status=row["status"], thumbhash=row["thumbhash"],
-        width=row["width"], height=row["height"], duration=format_duration(row["duration_seconds"]),
-        local_date_time=row["local_date_time"] or row["file_created_at"])
+        id=row["id"],
+        type=row["type"],
+        status=row["status"],
+        thumbhash=row["thumbhash"],
+        width=row["width"],
+        height=row["height"],
+        duration=format_duration(row["duration_seconds"]),
+        local_date_time=row["local_date_time"] or row["file_created_at"],
+    )
     if not show_metadata:
         return base
     full = to_response(row)
-    return base.model_copy(update={
-        "original_file_name": full.original_file_name,
-        "original_mime_type": full.original_mime_type,
-        "file_created_at": full.file_created_at, "exif_info": full.exif_info})
+    return base.model_copy(
+        update={
+            "original_file_name": full.original_file_name,
+            "original_mime_type": full.original_mime_type,
+            "file_created_at": full.file_created_at,
+            "exif_info": full.exif_info,
+        }
+    )
 
 
 class SharedLinkService:
-    def __init__(self, links: SharedLinkRepository, albums: AlbumRepository,
-                 users: UserRepository, access: AccessService, store: ObjectStore,
-                 uploads: Any, public_url: str) -> None:
+    def __init__(
+        self,
+        links: SharedLinkRepository,
+        albums: AlbumRepository,
+        users: UserRepository,
+        access: AccessService,
+        store: ObjectStore,
+        uploads: Any,
+        public_url: str,
+    ) -> None:
         self._links = links
         self._albums = albums
         self._users = users
@@ -63,28 +80,45 @@ class SharedLinkService:
     def create(self, auth: AuthUser, dto: s.SharedLinkCreateRequest) -> s.SharedLinkResponse:
         asset_ids = list(dict.fromkeys(dto.asset_ids or []))
         if dto.expires_at is not None and dto.expires_at <= datetime.now(UTC):
-            raise errors.BadRequest("expiresAt is in the past",
-                                    details=[{"field": "expiresAt", "message": "in the past"}])
+            raise errors.BadRequest(
+                "expiresAt is in the past",
+                details=[{"field": "expiresAt", "message": "in the past"}],
+            )
         if dto.type == "ALBUM":
             if dto.album_id is None or asset_ids:
-                raise errors.BadRequest("An ALBUM link needs albumId and no assetIds",
-                                        details=[{"field": "albumId", "message": "required"}])
+                raise errors.BadRequest(
+                    "An ALBUM link needs albumId and no assetIds",
+                    details=[{"field": "albumId", "message": "required"}],
+                )
             self._access.require(auth, Perm.ALBUM_SHARE, dto.album_id)
         else:
             if not asset_ids or dto.album_id is not None:
-                raise errors.BadRequest("An INDIVIDUAL link needs assetIds and no albumId",
-                                        details=[{"field": "assetIds", "message": "required"}])
+                raise errors.BadRequest(
+                    "An INDIVIDUAL link needs assetIds and no albumId",
+                    details=[{"field": "assetIds", "message": "required"}],
+                )
             if dto.allow_upload:
-                raise errors.BadRequest("Uploads go into an album: use an ALBUM link",
-                                        details=[{"field": "allowUpload", "message": "ALBUM only"}])
+                raise errors.BadRequest(
+                    "Uploads go into an album: use an ALBUM link",
+                    details=[{"field": "allowUpload", "message": "ALBUM only"}],
+                )
             self._require_shareable(auth, asset_ids)
         key = secrets.new_token()
-        link_id = self._links.create({
-            "user_id": auth.id, "key_hash": secrets.token_hash(key), "type": dto.type,
-            "album_id": dto.album_id, "description": dto.description,
-            "password_hash": self._hash(dto.password), "expires_at": dto.expires_at,
-            "allow_download": dto.allow_download, "allow_upload": dto.allow_upload,
-            "show_metadata": dto.show_metadata}, asset_ids)
+        link_id = self._links.create(
+            {
+                "user_id": auth.id,
+                "key_hash": secrets.token_hash(key),
+                "type": dto.type,
+                "album_id": dto.album_id,
+                "description": dto.description,
+                "password_hash": self._hash(dto.password),
+                "expires_at": dto.expires_at,
+                "allow_download": dto.allow_download,
+                "allow_upload": dto.allow_upload,
+                "show_metadata": dto.show_metadata,
+            },
+            asset_ids,
+        )
         created = self.get(auth, link_id)
         # The key is shown this once: only its hash is stored.
         return created.model_copy(update={"key": key, "url": f"{self._public_url}/share/{key}"})
@@ -95,8 +129,9 @@ class SharedLinkService:
     def get(self, auth: AuthUser, link_id: UUID) -> s.SharedLinkResponse:
         return self._to_response(self._load(auth, link_id))
 
-    def update(self, auth: AuthUser, link_id: UUID,
-               dto: s.SharedLinkEditRequest) -> s.SharedLinkResponse:
+    def update(
+        self, auth: AuthUser, link_id: UUID, dto: s.SharedLinkEditRequest
+    ) -> s.SharedLinkResponse:
         link = self._load(auth, link_id)
         changes = dto.model_dump(exclude_unset=True)
         for flag in ("allow_download", "allow_upload", "show_metadata"):
@@ -113,23 +148,30 @@ class SharedLinkService:
         self._load(auth, link_id)
         self._links.delete(link_id)
 
-    def add_assets(self, auth: AuthUser, link_id: UUID,
-                   ids: list[UUID]) -> list[s.BulkIdResponse]:
+    def add_assets(self, auth: AuthUser, link_id: UUID, ids: list[UUID]) -> list[s.BulkIdResponse]:
         self._individual(auth, link_id)
         shareable = self._access.check(auth, Perm.ASSET_SHARE, ids)
         added = self._links.add_assets(link_id, [i for i in ids if i in shareable])
-        return [s.BulkIdResponse(id=i, success=True) if i in added else
-                s.BulkIdResponse(id=i, success=False,
-                                 error="duplicate" if i in shareable else "no_permission")
-                for i in dict.fromkeys(ids)]
+        return [
+            s.BulkIdResponse(id=i, success=True)
+            if i in added
+            else s.BulkIdResponse(
+                id=i, success=False, error="duplicate" if i in shareable else "no_permission"
+            )
+            for i in dict.fromkeys(ids)
+        ]
 
-    def remove_assets(self, auth: AuthUser, link_id: UUID,
-                      ids: list[UUID]) -> list[s.BulkIdResponse]:
+    def remove_assets(
+        self, auth: AuthUser, link_id: UUID, ids: list[UUID]
+    ) -> list[s.BulkIdResponse]:
         self._individual(auth, link_id)
         removed = self._links.remove_assets(link_id, ids)
-        return [s.BulkIdResponse(id=i, success=i in removed,
-                                 error=None if i in removed else "not_found")
-                for i in dict.fromkeys(ids)]
+        return [
+            s.BulkIdResponse(
+                id=i, success=i in removed, error=None if i in removed else "not_found"
+            )
+            for i in dict.fromkeys(ids)
+        ]
 
     # --- the visitor --------------------------------------------------------------------
     def me(self, visitor: Visitor) -> s.SharedLinkMeResponse:
@@ -139,12 +181,19 @@ class SharedLinkService:
         album = self._albums.get(link["album_id"]) if link["album_id"] else None
         token, token_expires = self._access.issue_token(visitor)
         return s.SharedLinkMeResponse(
-            id=link["id"], type=link["type"], album_id=link["album_id"],
-            album_name=album["album_name"] if album else None, description=link["description"],
-            expires_at=link["expires_at"], allow_download=link["allow_download"],
-            allow_upload=link["allow_upload"], show_metadata=link["show_metadata"],
+            id=link["id"],
+            type=link["type"],
+            album_id=link["album_id"],
+            album_name=album["album_name"] if album else None,
+            description=link["description"],
+            expires_at=link["expires_at"],
+            allow_download=link["allow_download"],
+            allow_upload=link["allow_upload"],
+            show_metadata=link["show_metadata"],
             assets=[to_shared_asset(r, visitor.show_metadata) for r in self._links.assets(link)],
-            token=token, token_expires_at=token_expires)
+            token=token,
+            token_expires_at=token_expires,
+        )
 
     def visitor_asset(self, visitor: Visitor, asset_id: UUID) -> s.SharedAssetResponse:
         return to_shared_asset(self._visible(visitor, asset_id), visitor.show_metadata)
@@ -154,12 +203,16 @@ class SharedLinkService:
         row = self._visible(visitor, asset_id)
         if row["status"] == "pending":
             raise errors.NotFound("The original has not been uploaded yet")
-        return self._store.presign_get(row["storage_key"], filename=row["original_file_name"],
-                                       content_type=row["original_mime_type"],
-                                       expires_in=URL_TTL_SECONDS)
+        return self._store.presign_get(
+            row["storage_key"],
+            filename=row["original_file_name"],
+            content_type=row["original_mime_type"],
+            expires_in=URL_TTL_SECONDS,
+        )
 
-    def upload(self, visitor: Visitor,
-               dto: asset_s.CreateUploadRequest) -> asset_s.CreateUploadResponse:
+    def upload(
+        self, visitor: Visitor, dto: asset_s.CreateUploadRequest
+    ) -> asset_s.CreateUploadResponse:
         """Starts a presigned upload into the link's album, on behalf of the album's owner
         (their library, their quota); the asset joins the album straight away."""
         if visitor.album_id is None:
@@ -184,8 +237,10 @@ class SharedLinkService:
     def _require_shareable(self, auth: AuthUser, ids: list[UUID]) -> None:
         missing = [i for i in ids if i not in self._access.check(auth, Perm.ASSET_SHARE, ids)]
         if missing:
-            raise errors.BadRequest("Assets not found or not yours to share", details=[
-                {"field": "assetIds", "message": str(i)} for i in missing[:20]])
+            raise errors.BadRequest(
+                "Assets not found or not yours to share",
+                details=[{"field": "assetIds", "message": str(i)} for i in missing[:20]],
+            )
 
     def _individual(self, auth: AuthUser, link_id: UUID) -> None:
         if self._load(auth, link_id)["type"] != "INDIVIDUAL":
@@ -201,12 +256,20 @@ class SharedLinkService:
         album = self._albums.get(row["album_id"]) if row["album_id"] else None
         assets = [] if album else [to_response(a) for a in self._links.assets(row)]
         return s.SharedLinkResponse(
-            id=row["id"], user_id=row["user_id"], type=row["type"], album_id=row["album_id"],
-            album=to_album(album) if album else None, assets=assets,
-            description=row["description"], has_password=row["password_hash"] is not None,
-            expires_at=row["expires_at"], allow_download=row["allow_download"],
-            allow_upload=row["allow_upload"], show_metadata=row["show_metadata"],
-            created_at=row["created_at"])
+            id=row["id"],
+            user_id=row["user_id"],
+            type=row["type"],
+            album_id=row["album_id"],
+            album=to_album(album) if album else None,
+            assets=assets,
+            description=row["description"],
+            has_password=row["password_hash"] is not None,
+            expires_at=row["expires_at"],
+            allow_download=row["allow_download"],
+            allow_upload=row["allow_upload"],
+            show_metadata=row["show_metadata"],
+            created_at=row["created_at"],
+        )
 
     @staticmethod
     def _hash(password: Any) -> str | None:

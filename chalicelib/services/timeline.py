@@ -36,37 +36,56 @@ def ratio(width: int | None, height: int | None) -> float:
 
 
 class TimelineService:
-    def __init__(self, timeline: TimelineRepository, partners: PartnerRepository,
-                 access: AccessService) -> None:
+    def __init__(
+        self, timeline: TimelineRepository, partners: PartnerRepository, access: AccessService
+    ) -> None:
         self._timeline = timeline
         self._partners = partners
         self._access = access
 
     def buckets(self, auth: AuthUser, query: s.TimeBucketsQuery) -> list[s.TimeBucketResponse]:
-        rows = self._timeline.buckets(self._scope(auth, query),
-                                      "day" if query.size == "DAY" else "month")
-        return [s.TimeBucketResponse(time_bucket=bucket_label(r["time_bucket"]), count=r["count"])
-                for r in rows]
+        rows = self._timeline.buckets(
+            self._scope(auth, query), "day" if query.size == "DAY" else "month"
+        )
+        return [
+            s.TimeBucketResponse(time_bucket=bucket_label(r["time_bucket"]), count=r["count"])
+            for r in rows
+        ]
 
     def bucket(self, auth: AuthUser, query: s.TimeBucketQuery) -> list[s.TimelineAsset]:
         start, end = bucket_range(query.time_bucket, query.size)
         rows = self._timeline.bucket(self._scope(auth, query), start, end)
-        return [s.TimelineAsset(
-            id=r["id"], owner_id=r["owner_id"], type=r["type"], thumbhash=r["thumbhash"],
-            ratio=ratio(r["width"], r["height"]), duration=format_duration(r["duration_seconds"]),
-            is_favorite=r["is_favorite"], is_archived=r["is_archived"],
-            is_trashed=r["is_trashed"], local_date_time=r["local_date_time"]) for r in rows]
+        return [
+            s.TimelineAsset(
+                id=r["id"],
+                owner_id=r["owner_id"],
+                type=r["type"],
+                thumbhash=r["thumbhash"],
+                ratio=ratio(r["width"], r["height"]),
+                duration=format_duration(r["duration_seconds"]),
+                is_favorite=r["is_favorite"],
+                is_archived=r["is_archived"],
+                is_trashed=r["is_trashed"],
+                local_date_time=r["local_date_time"],
+            )
+            for r in rows
+        ]
 
     def _scope(self, auth: AuthUser, query: s.TimeBucketsQuery) -> TimelineScope:
         if query.with_partners and (query.is_archived or query.is_trashed or query.is_favorite):
             # As Immich: partners' archives, trash and favourites are their own business.
             raise errors.BadRequest(
                 "withPartners is only supported for non-archived, non-trashed, "
-                "non-favorited assets", details=[{"field": "withPartners",
-                                                  "message": "conflicts with other filters"}])
-        common = {"me": auth.id, "is_archived": query.is_archived,
-                  "is_favorite": query.is_favorite, "is_trashed": bool(query.is_trashed),
-                  "person_id": query.person_id}
+                "non-favorited assets",
+                details=[{"field": "withPartners", "message": "conflicts with other filters"}],
+            )
+        common = {
+            "me": auth.id,
+            "is_archived": query.is_archived,
+            "is_favorite": query.is_favorite,
+            "is_trashed": bool(query.is_trashed),
+            "person_id": query.person_id,
+        }
         if query.album_id is not None:
             self._access.require(auth, Perm.ALBUM_READ, query.album_id)
             return TimelineScope(album_id=query.album_id, **common)

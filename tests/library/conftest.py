@@ -27,13 +27,20 @@ READY_STAGES = tuple(s.name for s in STAGES if s.required)
 DATES = {"p1": "2024-03-10T10:00:00Z", "p2": "2024-03-20T09:00:00Z", "p3": "2023-12-25T08:00:00Z"}
 
 
-def call(h: Harness, method: str, path: str, body: Any = None, token: str | None = None,
-         headers: dict[str, str] | None = None) -> Any:
+def call(
+    h: Harness,
+    method: str,
+    path: str,
+    body: Any = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
     hdrs = {"Content-Type": "application/json", **(headers or {})}
     if token:
         hdrs["Authorization"] = f"Bearer {token}"
-    r = h.client.http.request(method, path, headers=hdrs,
-                              body=json.dumps(body) if body is not None else b"")
+    r = h.client.http.request(
+        method, path, headers=hdrs, body=json.dumps(body) if body is not None else b""
+    )
     r.json = json.loads(r.body) if r.body else None
     return r
 
@@ -51,20 +58,29 @@ class World:
     assets: dict[str, str] = field(default_factory=dict)  # asset ids by name
     album: str = ""
 
-    def call(self, method: str, path: str, body: Any = None, who: str | None = None,
-             headers: dict[str, str] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        who: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         return call(self.h, method, path, body, self.tokens[who] if who else None, headers)
 
-    def ok(self, method: str, path: str, body: Any = None, who: str | None = None,
-           status: int = 200) -> Any:
+    def ok(
+        self, method: str, path: str, body: Any = None, who: str | None = None, status: int = 200
+    ) -> Any:
         r = self.call(method, path, body, who)
         assert r.status_code == status, (r.status_code, r.body)
         return r.json
 
     def add_photos(self, photos: list[tuple[str, str, int, str]]) -> list[str]:
         """Uploads (owner, name, seed, taken) photos, runs the pipeline once, sets dates."""
-        ids = [self.h.upload(self.tokens[who], f"{name}.jpg", photo(seed=seed))["assetId"]
-               for who, name, seed, _ in photos]
+        ids = [
+            self.h.upload(self.tokens[who], f"{name}.jpg", photo(seed=seed))["assetId"]
+            for who, name, seed, _ in photos
+        ]
         self._drain()
         for asset_id in ids:
             self._skip_optional_stages(asset_id)
@@ -79,11 +95,18 @@ class World:
         argon2) is tested elsewhere; here it would cost seconds per test."""
         c = self.h.container
         with c.pool.connection() as conn:
-            row = c.users_repo.create(conn, email=f"{name}@example.com", name=name,
-                                      password_hash=_password_hash(), is_admin=False, quota=None)
+            row = c.users_repo.create(
+                conn,
+                email=f"{name}@example.com",
+                name=name,
+                password_hash=_password_hash(),
+                is_admin=False,
+                quota=None,
+            )
         token = secrets.new_token()
         CredentialRepository(c.pool).create_session(
-            row["id"], secrets.token_hash(token), datetime.now(UTC) + timedelta(hours=1))
+            row["id"], secrets.token_hash(token), datetime.now(UTC) + timedelta(hours=1)
+        )
         self.tokens[name], self.ids[name] = token, str(row["id"])
 
     def _drain(self) -> None:
@@ -111,13 +134,29 @@ def world(harness: Harness) -> World:  # noqa: F811 - the re-exported fixture
     w = World(harness)
     for name in ("alice", "bob", "carol", "dave", "eve"):
         w.add_user(name)
-    w.add_photos([("alice", name, seed, DATES[name]) for seed, name in enumerate(DATES, 1)] + [
-        ("eve", "e1", 9, "2024-03-15T12:00:00Z"), ("bob", "b1", 21, "2024-03-12T12:00:00Z"),
-        ("carol", "c1", 22, "2024-03-13T12:00:00Z"), ("dave", "d1", 31, "2024-03-11T12:00:00Z")])
-    album = w.ok("POST", "/api/albums", {
-        "albumName": "Trip", "assetIds": [w.assets["p1"], w.assets["p2"]],
-        "albumUsers": [{"userId": w.ids["bob"], "role": "editor"},
-                       {"userId": w.ids["carol"], "role": "viewer"}]}, "alice", status=201)
+    w.add_photos(
+        [("alice", name, seed, DATES[name]) for seed, name in enumerate(DATES, 1)]
+        + [
+            ("eve", "e1", 9, "2024-03-15T12:00:00Z"),
+            ("bob", "b1", 21, "2024-03-12T12:00:00Z"),
+            ("carol", "c1", 22, "2024-03-13T12:00:00Z"),
+            ("dave", "d1", 31, "2024-03-11T12:00:00Z"),
+        ]
+    )
+    album = w.ok(
+        "POST",
+        "/api/albums",
+        {
+            "albumName": "Trip",
+            "assetIds": [w.assets["p1"], w.assets["p2"]],
+            "albumUsers": [
+                {"userId": w.ids["bob"], "role": "editor"},
+                {"userId": w.ids["carol"], "role": "viewer"},
+            ],
+        },
+        "alice",
+        status=201,
+    )
     w.album = album["id"]
     w.ok("POST", f"/api/partners/{w.ids['dave']}", who="alice", status=201)
     return w

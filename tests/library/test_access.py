@@ -39,8 +39,13 @@ def test_asset_and_album_permissions_per_role(world: World) -> None:
         assert _names(w, access.check(who, Perm.ASSET_SHARE, assets)) == share, name
     expected_album = {
         "alice": set(Perm) - {Perm.ASSET_READ, Perm.ASSET_DOWNLOAD, Perm.ASSET_SHARE},
-        "bob": {Perm.ALBUM_READ, Perm.ALBUM_DOWNLOAD, Perm.ALBUM_UPDATE, Perm.ALBUM_ADD_ASSET,
-                Perm.ALBUM_REMOVE_ASSET},
+        "bob": {
+            Perm.ALBUM_READ,
+            Perm.ALBUM_DOWNLOAD,
+            Perm.ALBUM_UPDATE,
+            Perm.ALBUM_ADD_ASSET,
+            Perm.ALBUM_REMOVE_ASSET,
+        },
         "carol": {Perm.ALBUM_READ, Perm.ALBUM_DOWNLOAD},
         "dave": set(),
         "eve": set(),
@@ -54,8 +59,13 @@ def test_asset_and_album_permissions_per_role(world: World) -> None:
 def test_visitor_permissions_follow_the_link_flags(world: World) -> None:
     w = world
     access: AccessService = w.h.container.access_service
-    link = w.ok("POST", "/api/shared-links", {"type": "ALBUM", "albumId": w.album,
-                                              "allowDownload": False}, "alice", status=201)
+    link = w.ok(
+        "POST",
+        "/api/shared-links",
+        {"type": "ALBUM", "albumId": w.album, "allowDownload": False},
+        "alice",
+        status=201,
+    )
     visitor = access.visitor(key=link["key"], token=None, password=None)
     assert isinstance(visitor, Visitor) and visitor.album_id == UUID(w.album)
     assets = [UUID(i) for i in w.assets.values()]
@@ -64,13 +74,21 @@ def test_visitor_permissions_follow_the_link_flags(world: World) -> None:
     assert access.check(visitor, Perm.ASSET_SHARE, assets) == set()
     album_perms = [p for p in Perm if p.value.startswith("album.")]
     assert {p for p in album_perms if access.check(visitor, p, [UUID(w.album)])} == {
-        Perm.ALBUM_READ}
-    w.ok("PATCH", f"/api/shared-links/{link['id']}", {"allowDownload": True,
-                                                      "allowUpload": True}, "alice")
+        Perm.ALBUM_READ
+    }
+    w.ok(
+        "PATCH",
+        f"/api/shared-links/{link['id']}",
+        {"allowDownload": True, "allowUpload": True},
+        "alice",
+    )
     visitor = access.visitor(key=link["key"], token=None, password=None)
     assert _names(w, access.check(visitor, Perm.ASSET_DOWNLOAD, assets)) == {"p1", "p2"}
     assert {p for p in album_perms if access.check(visitor, p, [UUID(w.album)])} == {
-        Perm.ALBUM_READ, Perm.ALBUM_DOWNLOAD, Perm.ALBUM_ADD_ASSET}
+        Perm.ALBUM_READ,
+        Perm.ALBUM_DOWNLOAD,
+        Perm.ALBUM_ADD_ASSET,
+    }
     # The media seam answers with the row only when read access passes.
     assert access.media_seam(visitor, UUID(w.assets["p1"]))["id"] == UUID(w.assets["p1"])
     assert access.media_seam(visitor, UUID(w.assets["p3"])) is None

@@ -18,8 +18,11 @@ def test_created_album_has_assets_members_cover_and_dates(world: World) -> None:
     assert album["startDate"].startswith("2024-03-10") and album["endDate"].startswith("2024-03-20")
     assert album["albumUsers"] == [
         {"user": {"id": w.ids["bob"], "name": "bob", "email": "bob@example.com"}, "role": "editor"},
-        {"user": {"id": w.ids["carol"], "name": "carol", "email": "carol@example.com"},
-         "role": "viewer"}]
+        {
+            "user": {"id": w.ids["carol"], "name": "carol", "email": "carol@example.com"},
+            "role": "viewer",
+        },
+    ]
     assert album["shared"] is True and album["hasSharedLink"] is False
 
 
@@ -56,12 +59,15 @@ def test_listing_owned_shared_and_not_shared(world: World) -> None:
 def test_add_assets_reports_each_result(world: World) -> None:
     w, a = world, world.assets
     ghost = str(uuid.uuid4())
-    got = w.ok("PUT", f"/api/albums/{w.album}/assets",
-               {"ids": [a["p3"], a["p1"], a["e1"], ghost]}, "alice")
-    assert got == [{"id": a["p3"], "success": True, "error": None},
-                   {"id": a["p1"], "success": False, "error": "duplicate"},
-                   {"id": a["e1"], "success": False, "error": "no_permission"},
-                   {"id": ghost, "success": False, "error": "no_permission"}]
+    got = w.ok(
+        "PUT", f"/api/albums/{w.album}/assets", {"ids": [a["p3"], a["p1"], a["e1"], ghost]}, "alice"
+    )
+    assert got == [
+        {"id": a["p3"], "success": True, "error": None},
+        {"id": a["p1"], "success": False, "error": "duplicate"},
+        {"id": a["e1"], "success": False, "error": "no_permission"},
+        {"id": ghost, "success": False, "error": "no_permission"},
+    ]
     album = w.ok("GET", f"/api/albums/{w.album}", who="carol")
     assert {x["id"] for x in album["assets"]} == {a["p1"], a["p2"], a["p3"]}
 
@@ -83,9 +89,13 @@ def test_editor_adds_own_assets_viewer_and_others_cannot(world: World) -> None:
 
 def test_partner_can_put_partners_assets_in_own_album(world: World) -> None:
     w = world
-    mine = w.ok("POST", "/api/albums", {"albumName": "Dave's picks",
-                                         "assetIds": [w.assets["p3"], w.assets["e1"]]},
-                "dave", status=201)
+    mine = w.ok(
+        "POST",
+        "/api/albums",
+        {"albumName": "Dave's picks", "assetIds": [w.assets["p3"], w.assets["e1"]]},
+        "dave",
+        status=201,
+    )
     assert [x["id"] for x in mine["assets"]] == [w.assets["p3"]]  # eve's was not his to share
 
 
@@ -94,8 +104,10 @@ def test_remove_assets_and_cover_follow(world: World) -> None:
     r = w.call("DELETE", f"/api/albums/{w.album}/assets", {"ids": [a["p1"]]}, "carol")
     assert r.status_code == 403
     got = w.ok("DELETE", f"/api/albums/{w.album}/assets", {"ids": [a["p1"], a["p3"]]}, "bob")
-    assert got == [{"id": a["p1"], "success": True, "error": None},
-                   {"id": a["p3"], "success": False, "error": "not_found"}]
+    assert got == [
+        {"id": a["p1"], "success": True, "error": None},
+        {"id": a["p3"], "success": False, "error": "not_found"},
+    ]
     album = w.ok("GET", f"/api/albums/{w.album}", who="alice")
     assert [x["id"] for x in album["assets"]] == [a["p2"]]
     assert album["albumThumbnailAssetId"] == a["p2"]  # the removed cover was replaced
@@ -103,8 +115,12 @@ def test_remove_assets_and_cover_follow(world: World) -> None:
 
 def test_update_name_description_cover(world: World) -> None:
     w, a = world, world.assets
-    got = w.ok("PATCH", f"/api/albums/{w.album}",
-               {"albumName": "Spring trip", "albumThumbnailAssetId": a["p2"]}, "bob")
+    got = w.ok(
+        "PATCH",
+        f"/api/albums/{w.album}",
+        {"albumName": "Spring trip", "albumThumbnailAssetId": a["p2"]},
+        "bob",
+    )
     assert got["albumName"] == "Spring trip" and got["albumThumbnailAssetId"] == a["p2"]
     got = w.ok("PUT", f"/api/albums/{w.album}", {"description": "March 2024"}, "alice")
     assert got["description"] == "March 2024" and got["albumName"] == "Spring trip"
@@ -118,27 +134,48 @@ def test_update_name_description_cover(world: World) -> None:
 def test_sharing_roles_and_leaving(world: World) -> None:
     w = world
     # Only the owner shares: the editor gets 403.
-    r = w.call("PUT", f"/api/albums/{w.album}/users",
-               {"albumUsers": [{"userId": w.ids["eve"], "role": "viewer"}]}, "bob")
+    r = w.call(
+        "PUT",
+        f"/api/albums/{w.album}/users",
+        {"albumUsers": [{"userId": w.ids["eve"], "role": "viewer"}]},
+        "bob",
+    )
     assert r.status_code == 403
-    got = w.ok("PUT", f"/api/albums/{w.album}/users",
-               {"albumUsers": [{"userId": w.ids["eve"], "role": "viewer"}]}, "alice")
-    assert [m["user"]["id"] for m in got["albumUsers"]] == [w.ids["bob"], w.ids["carol"],
-                                                             w.ids["eve"]]
+    got = w.ok(
+        "PUT",
+        f"/api/albums/{w.album}/users",
+        {"albumUsers": [{"userId": w.ids["eve"], "role": "viewer"}]},
+        "alice",
+    )
+    assert [m["user"]["id"] for m in got["albumUsers"]] == [
+        w.ids["bob"],
+        w.ids["carol"],
+        w.ids["eve"],
+    ]
     assert w.call("GET", f"/api/albums/{w.album}", who="eve").status_code == 200
-    self_share = w.call("PUT", f"/api/albums/{w.album}/users",
-                        {"albumUsers": [{"userId": w.ids["alice"]}]}, "alice")
+    self_share = w.call(
+        "PUT", f"/api/albums/{w.album}/users", {"albumUsers": [{"userId": w.ids["alice"]}]}, "alice"
+    )
     assert self_share.status_code == 400
     # Promote carol to editor: now she may add.
-    w.ok("PUT", f"/api/albums/{w.album}/user/{w.ids['carol']}", {"role": "editor"}, "alice",
-         status=204)
-    assert w.ok("PUT", f"/api/albums/{w.album}/assets", {"ids": [w.assets["p1"]]},
-                "carol")[0]["error"] == "duplicate"
+    w.ok(
+        "PUT",
+        f"/api/albums/{w.album}/user/{w.ids['carol']}",
+        {"role": "editor"},
+        "alice",
+        status=204,
+    )
+    assert (
+        w.ok("PUT", f"/api/albums/{w.album}/assets", {"ids": [w.assets["p1"]]}, "carol")[0]["error"]
+        == "duplicate"
+    )
     # eve leaves; bob is removed by the owner; bob cannot remove carol.
     w.ok("DELETE", f"/api/albums/{w.album}/user/me", who="eve", status=204)
     assert w.call("GET", f"/api/albums/{w.album}", who="eve").status_code == 404
-    assert w.call("DELETE", f"/api/albums/{w.album}/user/{w.ids['carol']}",
-                  who="bob").status_code == 403
+    assert (
+        w.call("DELETE", f"/api/albums/{w.album}/user/{w.ids['carol']}", who="bob").status_code
+        == 403
+    )
     w.ok("DELETE", f"/api/albums/{w.album}/user/{w.ids['bob']}", who="alice", status=204)
     assert w.call("GET", f"/api/albums/{w.album}", who="bob").status_code == 404
     assert w.call("DELETE", f"/api/albums/{w.album}/user/me", who="alice").status_code == 400

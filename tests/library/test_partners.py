@@ -12,10 +12,11 @@ def test_share_and_list_both_directions(world: World) -> None:
     w = world
     dave = {"id": w.ids["dave"], "name": "dave", "email": "dave@example.com"}
     assert w.ok("GET", "/api/partners?direction=shared-by", who="alice") == [
-        {**dave, "inTimeline": None}]
+        {**dave, "inTimeline": None}
+    ]
     assert w.ok("GET", "/api/partners?direction=shared-with", who="dave") == [
-        {"id": w.ids["alice"], "name": "alice", "email": "alice@example.com",
-         "inTimeline": False}]
+        {"id": w.ids["alice"], "name": "alice", "email": "alice@example.com", "inTimeline": False}
+    ]
     assert w.ok("GET", "/api/partners?direction=shared-with", who="alice") == []
     assert w.ok("GET", "/api/partners?direction=shared-by", who="eve") == []
     bad = w.call("GET", "/api/partners?direction=sideways", who="alice")
@@ -45,18 +46,25 @@ def test_partner_reads_but_cannot_change(world: World) -> None:
 def test_in_timeline_and_removal(world: World) -> None:
     w = world
     got = w.ok("PUT", f"/api/partners/{w.ids['alice']}", {"inTimeline": True}, "dave")
-    assert got == {"id": w.ids["alice"], "name": "alice", "email": "alice@example.com",
-                   "inTimeline": True}
+    assert got == {
+        "id": w.ids["alice"],
+        "name": "alice",
+        "email": "alice@example.com",
+        "inTimeline": True,
+    }
     # Only the one shared *with* me can be put in my timeline.
-    assert w.call("PUT", f"/api/partners/{w.ids['dave']}", {"inTimeline": True},
-                  "alice").status_code == 404
+    assert (
+        w.call("PUT", f"/api/partners/{w.ids['dave']}", {"inTimeline": True}, "alice").status_code
+        == 404
+    )
     buckets = w.ok("GET", "/api/timeline/buckets?withPartners=true", who="dave")
     assert sum(b["count"] for b in buckets) == 4  # alice's three and his own
     # alice stops sharing: dave loses the timeline and the thumbnails.
     assert w.call("DELETE", f"/api/partners/{w.ids['alice']}", who="dave").status_code == 404
     w.ok("DELETE", f"/api/partners/{w.ids['dave']}", who="alice", status=204)
     assert w.ok("GET", "/api/timeline/buckets?withPartners=true", who="dave") == [
-        {"timeBucket": "2024-03-01T00:00:00.000Z", "count": 1}]
+        {"timeBucket": "2024-03-01T00:00:00.000Z", "count": 1}
+    ]
     thumb = w.call("GET", f"/api/assets/{w.assets['p1']}/thumbnail", who="dave")
     assert thumb.status_code == 404
     assert w.ok("GET", "/api/partners?direction=shared-with", who="dave") == []

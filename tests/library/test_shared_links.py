@@ -63,8 +63,12 @@ def test_album_link_visitor_sees_exactly_the_album(world: World) -> None:
 def test_flags_change_what_visitors_get(world: World) -> None:
     w, a = world, world.assets
     link = _album_link(w, allowDownload=False, showMetadata=False)
-    w.ok("PATCH", f"/api/shared-links/{link['id']}", {"allowDownload": True,
-                                                      "showMetadata": True}, "alice")
+    w.ok(
+        "PATCH",
+        f"/api/shared-links/{link['id']}",
+        {"allowDownload": True, "showMetadata": True},
+        "alice",
+    )
     got = w.ok("GET", f"{ME}/assets/{a['p1']}?key={link['key']}")
     assert got["originalFileName"] == "p1.jpg" and got["originalMimeType"] == "image/jpeg"
     assert got["exifInfo"]["dateTimeOriginal"].startswith("2024-03-10")
@@ -123,15 +127,20 @@ def test_expired_link_is_gone(world: World) -> None:
     w, a = world, world.assets
     link = _album_link(w, expiresAt="2999-01-01T00:00:00Z")
     token = w.ok("GET", f"{ME}?key={link['key']}")["token"]
-    past = w.call("POST", "/api/shared-links", {"type": "ALBUM", "albumId": w.album,
-                                                "expiresAt": "2001-01-01T00:00:00Z"},
-                  "alice")
+    past = w.call(
+        "POST",
+        "/api/shared-links",
+        {"type": "ALBUM", "albumId": w.album, "expiresAt": "2001-01-01T00:00:00Z"},
+        "alice",
+    )
     assert past.status_code == 400 and past.json["details"][0]["field"] == "expiresAt"
     # The owner ends it now.
-    w.ok("PATCH", f"/api/shared-links/{link['id']}", {"expiresAt": "2001-01-01T00:00:00Z"},
-         "alice")
-    for path in (f"{ME}?key={link['key']}", f"{ME}/assets/{a['p1']}?token={token}",
-                 f"{ME}/assets/{a['p1']}/thumbnail?key={link['key']}"):
+    w.ok("PATCH", f"/api/shared-links/{link['id']}", {"expiresAt": "2001-01-01T00:00:00Z"}, "alice")
+    for path in (
+        f"{ME}?key={link['key']}",
+        f"{ME}/assets/{a['p1']}?token={token}",
+        f"{ME}/assets/{a['p1']}/thumbnail?key={link['key']}",
+    ):
         r = w.call("GET", path)
         assert r.status_code == 410 and r.json["message"] == "This shared link has expired"
 
@@ -144,21 +153,27 @@ def test_who_may_create_and_manage_links(world: World) -> None:
     assert w.call("POST", "/api/shared-links", album, "carol").status_code == 403
     assert w.call("POST", "/api/shared-links", album, "eve").status_code == 404
     # Assets: your own, or a partner's; never a stranger's.
-    r = w.call("POST", "/api/shared-links", {"type": "INDIVIDUAL", "assetIds": [a["e1"]]},
-               "alice")
-    assert r.status_code == 400 and r.json["details"] == [{"field": "assetIds",
-                                                           "message": a["e1"]}]
+    r = w.call("POST", "/api/shared-links", {"type": "INDIVIDUAL", "assetIds": [a["e1"]]}, "alice")
+    assert r.status_code == 400 and r.json["details"] == [{"field": "assetIds", "message": a["e1"]}]
     by_partner = _link(w, {"type": "INDIVIDUAL", "assetIds": [a["p3"]]}, who="dave")
     assert [x["id"] for x in by_partner["assets"]] == [a["p3"]]
-    upload_individual = w.call("POST", "/api/shared-links", {
-        "type": "INDIVIDUAL", "assetIds": [a["p1"]], "allowUpload": True}, "alice")
+    upload_individual = w.call(
+        "POST",
+        "/api/shared-links",
+        {"type": "INDIVIDUAL", "assetIds": [a["p1"]], "allowUpload": True},
+        "alice",
+    )
     assert upload_individual.status_code == 400
     # Someone else's link is not found, for reading, editing or deleting.
     link = _album_link(w)
     for who in ("bob", "dave", "eve"):
         assert w.call("GET", f"/api/shared-links/{link['id']}", who=who).status_code == 404
-        assert w.call("PATCH", f"/api/shared-links/{link['id']}", {"allowUpload": True},
-                      who).status_code == 404
+        assert (
+            w.call(
+                "PATCH", f"/api/shared-links/{link['id']}", {"allowUpload": True}, who
+            ).status_code
+            == 404
+        )
         assert w.call("DELETE", f"/api/shared-links/{link['id']}", who=who).status_code == 404
     assert w.ok("GET", "/api/shared-links", who="bob") == []
     w.ok("DELETE", f"/api/shared-links/{link['id']}", who="alice", status=204)
@@ -168,29 +183,45 @@ def test_who_may_create_and_manage_links(world: World) -> None:
 def test_individual_link_assets_can_change(world: World) -> None:
     w, a = world, world.assets
     link = _link(w, {"type": "INDIVIDUAL", "assetIds": [a["p3"]]})
-    got = w.ok("PUT", f"/api/shared-links/{link['id']}/assets",
-               {"assetIds": [a["p1"], a["p3"], a["e1"]]}, "alice")
-    assert got == [{"id": a["p1"], "success": True, "error": None},
-                   {"id": a["p3"], "success": False, "error": "duplicate"},
-                   {"id": a["e1"], "success": False, "error": "no_permission"}]
-    got = w.ok("DELETE", f"/api/shared-links/{link['id']}/assets",
-               {"assetIds": [a["p3"], a["p2"]]}, "alice")
+    got = w.ok(
+        "PUT",
+        f"/api/shared-links/{link['id']}/assets",
+        {"assetIds": [a["p1"], a["p3"], a["e1"]]},
+        "alice",
+    )
+    assert got == [
+        {"id": a["p1"], "success": True, "error": None},
+        {"id": a["p3"], "success": False, "error": "duplicate"},
+        {"id": a["e1"], "success": False, "error": "no_permission"},
+    ]
+    got = w.ok(
+        "DELETE",
+        f"/api/shared-links/{link['id']}/assets",
+        {"assetIds": [a["p3"], a["p2"]]},
+        "alice",
+    )
     assert [x["success"] for x in got] == [True, False] and got[1]["error"] == "not_found"
     me = w.ok("GET", f"{ME}?key={link['key']}")
     assert [x["id"] for x in me["assets"]] == [a["p1"]]
     assert w.call("GET", f"{ME}/assets/{a['p3']}?key={link['key']}").status_code == 404
     album_link = _album_link(w)
-    r = w.call("PUT", f"/api/shared-links/{album_link['id']}/assets", {"assetIds": [a["p3"]]},
-               "alice")
+    r = w.call(
+        "PUT", f"/api/shared-links/{album_link['id']}/assets", {"assetIds": [a["p3"]]}, "alice"
+    )
     assert r.status_code == 400
 
 
 def test_visitor_uploads_into_the_album_when_allowed(world: World) -> None:
     w = world
     data = photo(seed=77)
-    upload = {"filename": "from-grandma.jpg", "size": len(data), "checksum": b64sha(data),
-              "contentType": "image/jpeg", "fileCreatedAt": "2024-03-21T10:00:00Z",
-              "fileModifiedAt": "2024-03-21T10:00:00Z"}
+    upload = {
+        "filename": "from-grandma.jpg",
+        "size": len(data),
+        "checksum": b64sha(data),
+        "contentType": "image/jpeg",
+        "fileCreatedAt": "2024-03-21T10:00:00Z",
+        "fileModifiedAt": "2024-03-21T10:00:00Z",
+    }
     closed = _album_link(w)
     r = w.call("POST", f"{ME}/uploads?key={closed['key']}", upload)
     assert r.status_code == 403
@@ -206,7 +237,8 @@ def test_visitor_uploads_into_the_album_when_allowed(world: World) -> None:
     asset_id = r.json["assetId"]
     # It is the album owner's asset (her library, her quota), and in the album at once.
     assert w.ok("GET", f"/api/assets/{asset_id}", who="alice")["originalFileName"] == (
-        "from-grandma.jpg")
+        "from-grandma.jpg"
+    )
     album = w.ok("GET", f"/api/albums/{w.album}", who="carol")
     assert asset_id in [x["id"] for x in album["assets"]]
     # Uploading the same bytes again is a duplicate that stays in the album.

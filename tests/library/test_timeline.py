@@ -11,8 +11,9 @@ def _listed(w: World, who: str, params: str, size: str = "MONTH") -> dict[str, l
     buckets = w.ok("GET", f"/api/timeline/buckets?size={size}{params}", who=who)
     out = {}
     for b in buckets:
-        assets = w.ok("GET", f"/api/timeline/bucket?size={size}&timeBucket={b['timeBucket']}"
-                             f"{params}", who=who)
+        assets = w.ok(
+            "GET", f"/api/timeline/bucket?size={size}&timeBucket={b['timeBucket']}{params}", who=who
+        )
         assert len(assets) == b["count"], (b, assets)
         out[b["timeBucket"][:10]] = [a["id"] for a in assets]
     return out
@@ -21,16 +22,29 @@ def _listed(w: World, who: str, params: str, size: str = "MONTH") -> dict[str, l
 def test_months_and_days_newest_first_with_layout_fields(world: World) -> None:
     w, a = world, world.assets
     buckets = w.ok("GET", "/api/timeline/buckets", who="alice")
-    assert buckets == [{"timeBucket": "2024-03-01T00:00:00.000Z", "count": 2},
-                       {"timeBucket": "2023-12-01T00:00:00.000Z", "count": 1}]
+    assert buckets == [
+        {"timeBucket": "2024-03-01T00:00:00.000Z", "count": 2},
+        {"timeBucket": "2023-12-01T00:00:00.000Z", "count": 1},
+    ]
     assert _listed(w, "alice", "") == {"2024-03-01": [a["p2"], a["p1"]], "2023-12-01": [a["p3"]]}
     assert _listed(w, "alice", "", size="DAY") == {
-        "2024-03-20": [a["p2"]], "2024-03-10": [a["p1"]], "2023-12-25": [a["p3"]]}
+        "2024-03-20": [a["p2"]],
+        "2024-03-10": [a["p1"]],
+        "2023-12-25": [a["p3"]],
+    }
     one = w.ok("GET", "/api/timeline/bucket?timeBucket=2024-03-01", who="alice")[0]
-    assert one == {"id": a["p2"], "ownerId": w.ids["alice"], "type": "IMAGE",
-                   "thumbhash": one["thumbhash"], "ratio": 64 / 48, "duration": None,
-                   "isFavorite": False, "isArchived": False, "isTrashed": False,
-                   "localDateTime": "2024-03-20T09:00:00"}
+    assert one == {
+        "id": a["p2"],
+        "ownerId": w.ids["alice"],
+        "type": "IMAGE",
+        "thumbhash": one["thumbhash"],
+        "ratio": 64 / 48,
+        "duration": None,
+        "isFavorite": False,
+        "isArchived": False,
+        "isTrashed": False,
+        "localDateTime": "2024-03-20T09:00:00",
+    }
     assert one["thumbhash"]  # the pipeline's thumbhash, for the grid placeholder
 
 
@@ -40,8 +54,10 @@ def test_filters_compose(world: World) -> None:
     w.ok("PUT", f"/api/assets/{a['p3']}", {"isFavorite": True, "isArchived": True}, "alice")
     w.ok("DELETE", "/api/assets", {"ids": [a["p2"]]}, "alice", status=204)
     assert _listed(w, "alice", "") == {"2024-03-01": [a["p1"]], "2023-12-01": [a["p3"]]}
-    assert _listed(w, "alice", "&isFavorite=true") == {"2024-03-01": [a["p1"]],
-                                                       "2023-12-01": [a["p3"]]}
+    assert _listed(w, "alice", "&isFavorite=true") == {
+        "2024-03-01": [a["p1"]],
+        "2023-12-01": [a["p3"]],
+    }
     assert _listed(w, "alice", "&isFavorite=true&isArchived=false") == {"2024-03-01": [a["p1"]]}
     assert _listed(w, "alice", "&isArchived=true") == {"2023-12-01": [a["p3"]]}
     assert _listed(w, "alice", "&isTrashed=true") == {"2024-03-01": [a["p2"]]}
@@ -75,8 +91,7 @@ def test_partners_only_when_in_timeline_and_not_archived(world: World) -> None:
     assert _listed(w, "dave", "&withPartners=true") == {"2024-03-01": [dave_own]}
     w.ok("PUT", f"/api/partners/{w.ids['alice']}", {"inTimeline": True}, "dave")
     w.ok("PUT", f"/api/assets/{a['p3']}", {"isArchived": True}, "alice")
-    assert _listed(w, "dave", "&withPartners=true") == {
-        "2024-03-01": [a["p2"], dave_own, a["p1"]]}
+    assert _listed(w, "dave", "&withPartners=true") == {"2024-03-01": [a["p2"], dave_own, a["p1"]]}
     assert _listed(w, "dave", "") == {"2024-03-01": [dave_own]}  # not asked for
     # eve is nobody's partner: her timeline is hers alone.
     assert _listed(w, "eve", "&withPartners=true") == {"2024-03-01": [a["e1"]]}
@@ -89,18 +104,22 @@ def test_person_filter_composes_and_stays_in_my_library(world: World) -> None:
     w, a = world, world.assets
     # Faces come from the ML stage (tested under tests/ml); here one is written directly.
     with w.h.container.pool.connection() as conn:
-        person = conn.execute("INSERT INTO people (owner_id, name) VALUES (%s, 'Grandma')"
-                              " RETURNING id", (w.ids["alice"],)).fetchone()["id"]
+        person = conn.execute(
+            "INSERT INTO people (owner_id, name) VALUES (%s, 'Grandma') RETURNING id",
+            (w.ids["alice"],),
+        ).fetchone()["id"]
         for name in ("p1", "p3"):
             conn.execute(
                 "INSERT INTO asset_faces (asset_id, owner_id, person_id, image_width,"
                 " image_height, x1, y1, x2, y2, landmarks, score, model_id, embedding,"
                 " thumbnail_key) VALUES (%s, %s, %s, 64, 48, 1, 1, 10, 10, %s, 0.9, 'test',"
                 " %s::halfvec, 'k')",
-                (a[name], w.ids["alice"], person, [0.0] * 10, str([0.1] * 128)))
-    assert _listed(w, "alice", f"&personId={person}") == {"2024-03-01": [a["p1"]],
-                                                          "2023-12-01": [a["p3"]]}
-    assert _listed(w, "alice", f"&personId={person}&albumId={w.album}") == {
-        "2024-03-01": [a["p1"]]}
+                (a[name], w.ids["alice"], person, [0.0] * 10, str([0.1] * 128)),
+            )
+    assert _listed(w, "alice", f"&personId={person}") == {
+        "2024-03-01": [a["p1"]],
+        "2023-12-01": [a["p3"]],
+    }
+    assert _listed(w, "alice", f"&personId={person}&albumId={w.album}") == {"2024-03-01": [a["p1"]]}
     # Someone else's person id matches nothing, even in a shared album.
     assert _listed(w, "bob", f"&personId={person}&albumId={w.album}") == {}
