@@ -23,7 +23,7 @@ def create_tag(ctx: RequestContext, body: s.TagCreateRequest) -> s.TagResponse:
 @route(bp, "GET", "/tags", summary="My tags, by path", tag=TAGS, response=s.TagResponse,
        many=True)
 def list_tags(ctx: RequestContext) -> list[s.TagResponse]:
-    return ctx.container.tag_service.list(ctx.auth)
+    return ctx.container.tag_service.list_all(ctx.auth)
 
 
 @route(bp, "GET", "/tags/{tag_id}", summary="One tag", tag=TAGS, response=s.TagResponse,
@@ -71,7 +71,7 @@ def map_markers(ctx: RequestContext, query: s.MapMarkerQuery) -> list[s.MapMarke
 @route(bp, "GET", "/memories", summary="On this day: today's memories (or saved ones)",
        tag=MEMORIES, query=s.MemoryQuery, response=s.MemoryResponse, many=True)
 def list_memories(ctx: RequestContext, query: s.MemoryQuery) -> list[s.MemoryResponse]:
-    return ctx.container.memory_service.list(ctx.auth, query)
+    return ctx.container.memory_service.list_shown(ctx.auth, query)
 
 
 @route(bp, "GET", "/memories/{memory_id}", summary="One memory", tag=MEMORIES,

@@ -25,10 +25,10 @@ class MemoryService:
     def generate(self, show_on: date | None = None) -> dict[str, int]:
         return self._memories.generate(show_on or today())
 
-    def list(self, auth: AuthUser, query: s.MemoryQuery) -> list[s.MemoryResponse]:
+    def list_shown(self, auth: AuthUser, query: s.MemoryQuery) -> list[s.MemoryResponse]:
         # Saved memories are listed whatever their day; otherwise the day's (default today).
         show_on = None if query.is_saved else (query.for_ or today())
-        rows = self._memories.list(auth.id, show_on, bool(query.is_saved))
+        rows = self._memories.shown(auth.id, show_on, bool(query.is_saved))
         return self._with_assets(rows)
 
     def get(self, auth: AuthUser, memory_id: UUID) -> s.MemoryResponse:

@@ -32,8 +32,8 @@ class TagService:
     def __init__(self, tags: TagRepository) -> None:
         self._tags = tags
 
-    def list(self, auth: AuthUser) -> list[s.TagResponse]:
-        return [to_response(r) for r in self._tags.list(auth.id)]
+    def list_all(self, auth: AuthUser) -> list[s.TagResponse]:
+        return [to_response(r) for r in self._tags.of_owner(auth.id)]
 
     def get(self, auth: AuthUser, tag_id: UUID) -> s.TagResponse:
         return to_response(self._load(auth, tag_id))
