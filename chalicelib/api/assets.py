@@ -110,7 +110,7 @@ def abort_upload(ctx: RequestContext, upload_id: str) -> None:
     response=s.AssetPage,
 )
 def list_assets(ctx: RequestContext, query: s.AssetListQuery) -> s.AssetPage:
-    return ctx.container.asset_service.list(ctx.auth, query)
+    return ctx.container.asset_service.list_page(ctx.auth, query)
 
 
 @route(

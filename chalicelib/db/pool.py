@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+from typing import TypeAlias
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
+Connection: TypeAlias = psycopg.Connection[DictRow]
+# Every repository takes this: rows come back as dicts.
+Pool: TypeAlias = ConnectionPool[Connection]
 
-def _configure(conn: psycopg.Connection) -> None:
+
+def _configure(conn: Connection) -> None:
     from pgvector.psycopg import register_vector
 
     # The extension is created by the first migration; before that there is nothing to
@@ -19,9 +24,10 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.commit()
 
 
-def make_pool(dsn: str, *, min_size: int = 0, max_size: int = 4) -> ConnectionPool:
+def make_pool(dsn: str, *, min_size: int = 0, max_size: int = 4) -> Pool:
     return ConnectionPool(
         dsn,
+        connection_class=psycopg.Connection[DictRow],
         min_size=min_size,
         max_size=max_size,
         kwargs={"row_factory": dict_row, "autocommit": False},
@@ -31,3 +37,10 @@ def make_pool(dsn: str, *, min_size: int = 0, max_size: int = 4) -> ConnectionPo
         open=True,
         name="skyroll",
     )
+
+
+def one(row: DictRow | None) -> DictRow:
+    """The row a statement that always returns one (INSERT … RETURNING, aggregates) gave."""
+    if row is None:
+        raise LookupError("the statement returned no row")
+    return row

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+from chalicelib.db.pool import Pool, one
 
 Row = dict[str, Any]
 
@@ -44,7 +44,7 @@ _SELECT = (
 
 
 class AssetRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     # --- uploads --------------------------------------------------------------------
@@ -113,7 +113,9 @@ class AssetRepository:
 
     def extend_upload(self, upload_id: UUID, expires_at: datetime) -> None:
         with self._pool.connection() as conn:
-            conn.execute("UPDATE uploads SET expires_at = %s WHERE id = %s", (expires_at, upload_id))
+            conn.execute(
+                "UPDATE uploads SET expires_at = %s WHERE id = %s", (expires_at, upload_id)
+            )
 
     def mark_upload_completed(self, upload_id: UUID) -> None:
         with self._pool.connection() as conn:
@@ -142,7 +144,9 @@ class AssetRepository:
                 f"{_SELECT} WHERE a.id = %s AND a.owner_id = %s", (asset_id, owner_id)
             ).fetchone()
 
-    def list(self, owner_id: UUID, filters: dict[str, Any], limit: int, offset: int) -> list[Row]:
+    def list_page(
+        self, owner_id: UUID, filters: dict[str, Any], limit: int, offset: int
+    ) -> list[Row]:
         where = ["a.owner_id = %(owner)s"]
         params: dict[str, Any] = {"owner": owner_id, "limit": limit, "offset": offset, **filters}
         if filters.get("type"):
@@ -174,21 +178,23 @@ class AssetRepository:
 
     def statistics(self, owner_id: UUID) -> Row:
         with self._pool.connection() as conn:
-            return conn.execute(
-                "SELECT count(*) FILTER (WHERE type = 'IMAGE' AND live) AS images,"
-                " count(*) FILTER (WHERE type = 'VIDEO' AND live) AS videos,"
-                " count(*) FILTER (WHERE live) AS total,"
-                " count(*) FILTER (WHERE is_favorite AND live) AS favorites,"
-                " count(*) FILTER (WHERE is_archived AND live) AS archived,"
-                " count(*) FILTER (WHERE trashed_at IS NOT NULL) AS trashed,"
-                " count(*) FILTER (WHERE status = 'failed') AS failed,"
-                " count(*) FILTER (WHERE status IN ('pending', 'processing')) AS pending,"
-                " coalesce(sum(file_size) FILTER (WHERE status <> 'failed'), 0)::bigint"
-                "   AS usage_bytes"
-                " FROM (SELECT *, trashed_at IS NULL AND status = 'ready' AS live FROM assets"
-                "       WHERE owner_id = %s) x",
-                (owner_id,),
-            ).fetchone()
+            return one(
+                conn.execute(
+                    "SELECT count(*) FILTER (WHERE type = 'IMAGE' AND live) AS images,"
+                    " count(*) FILTER (WHERE type = 'VIDEO' AND live) AS videos,"
+                    " count(*) FILTER (WHERE live) AS total,"
+                    " count(*) FILTER (WHERE is_favorite AND live) AS favorites,"
+                    " count(*) FILTER (WHERE is_archived AND live) AS archived,"
+                    " count(*) FILTER (WHERE trashed_at IS NOT NULL) AS trashed,"
+                    " count(*) FILTER (WHERE status = 'failed') AS failed,"
+                    " count(*) FILTER (WHERE status IN ('pending', 'processing')) AS pending,"
+                    " coalesce(sum(file_size) FILTER (WHERE status <> 'failed'), 0)::bigint"
+                    "   AS usage_bytes"
+                    " FROM (SELECT *, trashed_at IS NULL AND status = 'ready' AS live FROM assets"
+                    "       WHERE owner_id = %s) x",
+                    (owner_id,),
+                ).fetchone()
+            )
 
     # --- user changes ---------------------------------------------------------------
     def update_flags(self, owner_id: UUID, asset_id: UUID, changes: dict[str, Any]) -> bool:

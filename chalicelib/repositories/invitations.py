@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+from chalicelib.db.pool import Pool, one
 
 Row = dict[str, Any]
 _COLS = (
@@ -16,7 +16,7 @@ _COLS = (
 
 
 class InvitationRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def create(
@@ -31,12 +31,14 @@ class InvitationRepository:
         is_admin: bool,
     ) -> Row:
         with self._pool.connection() as conn:
-            return conn.execute(
-                "INSERT INTO invitations (code_hash, code_hint, created_by, expires_at, max_uses,"
-                " quota_size_in_bytes, is_admin) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                f" RETURNING {_COLS}",
-                (code_hash, code_hint, created_by, expires_at, max_uses, quota, is_admin),
-            ).fetchone()
+            return one(
+                conn.execute(
+                    "INSERT INTO invitations (code_hash, code_hint, created_by, expires_at, max_uses,"
+                    " quota_size_in_bytes, is_admin) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                    f" RETURNING {_COLS}",
+                    (code_hash, code_hint, created_by, expires_at, max_uses, quota, is_admin),
+                ).fetchone()
+            )
 
     def list_all(self) -> list[Row]:
         with self._pool.connection() as conn:

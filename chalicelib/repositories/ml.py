@@ -86,8 +86,7 @@ class EmbeddingRepository:
     def get(self, asset_id: UUID, dimension: int) -> Row | None:
         with self._pool.connection() as conn:
             return conn.execute(
-                f"SELECT model_id, embedding FROM {embedding_table(dimension)}"
-                " WHERE asset_id = %s",
+                f"SELECT model_id, embedding FROM {embedding_table(dimension)} WHERE asset_id = %s",
                 (asset_id,),
             ).fetchone()
 
@@ -119,11 +118,19 @@ class EmbeddingRepository:
             f" JOIN ({ASSET_SELECT}) x ON x.id = h.asset_id"
             " ORDER BY h.distance, h.asset_id OFFSET %(offset)s LIMIT %(limit)s"
         )
-        params = {**filters, "model": model_id, "q": halfvec(vector),
-                  "window": limit + offset, "offset": offset, "limit": limit}
+        params = {
+            **filters,
+            "model": model_id,
+            "q": halfvec(vector),
+            "window": limit + offset,
+            "offset": offset,
+            "limit": limit,
+        }
         with self._pool.connection() as conn:
-            conn.execute("SELECT set_config('hnsw.ef_search', %s, true)",
-                         (str(max(ef_search, limit + offset)),))
+            conn.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true)",
+                (str(max(ef_search, limit + offset)),),
+            )
             conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             return conn.execute(sql, params).fetchall()
 
@@ -134,8 +141,9 @@ class EmbeddingRepository:
             ).fetchone()
         return int(row["n"])
 
-    def needing_embedding(self, model_id: str, limit: int = 500,
-                          after: UUID | None = None) -> list[UUID]:
+    def needing_embedding(
+        self, model_id: str, limit: int = 500, after: UUID | None = None
+    ) -> list[UUID]:
         """One keyset page of previewed assets without a vector of ``model_id`` (reembed)."""
         missing = " AND ".join(
             f"NOT EXISTS (SELECT 1 FROM {t} s WHERE s.asset_id = a.id AND s.model_id = %(model)s)"
@@ -167,8 +175,12 @@ class MetadataSearchRepository:
         self._pool = pool
 
     TEXT_FILTERS = {
-        "make": "e.make", "model": "e.model", "lens_model": "e.lens_model",
-        "city": "e.city", "state": "e.state", "country": "e.country",
+        "make": "e.make",
+        "model": "e.model",
+        "lens_model": "e.lens_model",
+        "city": "e.city",
+        "state": "e.state",
+        "country": "e.country",
     }
 
     def search(self, filters: dict[str, Any], limit: int, offset: int) -> list[Row]:
@@ -193,14 +205,22 @@ class MetadataSearchRepository:
             return conn.execute(sql, {**filters, "limit": limit, "offset": offset}).fetchall()
 
     SUGGESTION_COLUMNS = {
-        "camera-make": "e.make", "camera-model": "e.model", "camera-lens-model": "e.lens_model",
-        "city": "e.city", "state": "e.state", "country": "e.country",
+        "camera-make": "e.make",
+        "camera-model": "e.model",
+        "camera-lens-model": "e.lens_model",
+        "city": "e.city",
+        "state": "e.state",
+        "country": "e.country",
     }
 
     def suggestions(self, owner_id: UUID, kind: str, narrow: dict[str, str | None]) -> list[str]:
         column = self.SUGGESTION_COLUMNS[kind]
-        where = ["a.owner_id = %(owner)s", "a.trashed_at IS NULL", f"{column} IS NOT NULL",
-                 f"{column} <> ''"]
+        where = [
+            "a.owner_id = %(owner)s",
+            "a.trashed_at IS NULL",
+            f"{column} IS NOT NULL",
+            f"{column} <> ''",
+        ]
         for name in ("make", "model", "country", "state"):
             if narrow.get(name):
                 where.append(f"lower(e.{name}) = lower(%({name})s)")
@@ -243,9 +263,22 @@ class FaceRepository:
                     " x2 = EXCLUDED.x2, y2 = EXCLUDED.y2, landmarks = EXCLUDED.landmarks,"
                     " score = EXCLUDED.score, model_id = EXCLUDED.model_id,"
                     " embedding = EXCLUDED.embedding, thumbnail_key = EXCLUDED.thumbnail_key",
-                    (f["id"], asset_id, owner_id, f["image_width"], f["image_height"], x1, y1,
-                     x2, y2, list(f["landmarks"]), f["score"], f["model_id"],
-                     halfvec(f["embedding"]), f["thumbnail_key"]),
+                    (
+                        f["id"],
+                        asset_id,
+                        owner_id,
+                        f["image_width"],
+                        f["image_height"],
+                        x1,
+                        y1,
+                        x2,
+                        y2,
+                        list(f["landmarks"]),
+                        f["score"],
+                        f["model_id"],
+                        halfvec(f["embedding"]),
+                        f["thumbnail_key"],
+                    ),
                 )
             gone = conn.execute(
                 "DELETE FROM asset_faces WHERE asset_id = %s AND NOT (id = ANY(%s::uuid[]))"
@@ -271,12 +304,23 @@ class FaceRepository:
         return row["embedding"] if row else None
 
     @staticmethod
-    def nearest(conn: Any, owner_id: UUID, face_id: UUID, embedding: Any, max_distance: float,
-                limit: int, *, assigned: bool | None) -> list[Row]:
+    def nearest(
+        conn: Any,
+        owner_id: UUID,
+        face_id: UUID,
+        embedding: Any,
+        max_distance: float,
+        limit: int,
+        *,
+        assigned: bool | None,
+    ) -> list[Row]:
         """The owner's other faces within ``max_distance`` (cosine) of ``embedding``, closest
         first; ``assigned`` True/False keeps only faces with/without a person."""
-        person = {None: "", True: " AND f.person_id IS NOT NULL",
-                  False: " AND f.person_id IS NULL"}[assigned]
+        person = {
+            None: "",
+            True: " AND f.person_id IS NOT NULL",
+            False: " AND f.person_id IS NULL",
+        }[assigned]
         conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         return conn.execute(
             "WITH near AS MATERIALIZED (SELECT f.id, f.person_id,"
@@ -284,8 +328,7 @@ class FaceRepository:
             f"  WHERE f.owner_id = %(owner)s AND f.id <> %(id)s{person}"
             "  ORDER BY f.embedding <=> %(q)s LIMIT %(limit)s)"
             " SELECT * FROM near WHERE distance <= %(max)s ORDER BY distance, id",
-            {"id": face_id, "owner": owner_id, "limit": limit, "max": max_distance,
-             "q": embedding},
+            {"id": face_id, "owner": owner_id, "limit": limit, "max": max_distance, "q": embedding},
         ).fetchall()
 
     @staticmethod
@@ -439,8 +482,9 @@ class DuplicateRepository:
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
 
-    def save_and_group(self, asset_id: UUID, owner_id: UUID, bits: str,
-                       max_distance: int) -> UUID | None:
+    def save_and_group(
+        self, asset_id: UUID, owner_id: UUID, bits: str, max_distance: int
+    ) -> UUID | None:
         """Stores the hash and puts the asset in a group with its near-duplicates (joining
         and merging existing groups). Returns the group id, None when it has no twin.
 
@@ -450,8 +494,9 @@ class DuplicateRepository:
         from uuid import uuid4
 
         with self._pool.connection() as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 43))",
-                         (owner_id,))
+            conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 43))", (owner_id,)
+            )
             conn.execute(
                 "INSERT INTO asset_phash (asset_id, owner_id, phash) VALUES (%s, %s, %s::bit(64))"
                 " ON CONFLICT (asset_id) DO UPDATE SET phash = EXCLUDED.phash,"

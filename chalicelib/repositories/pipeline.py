@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+from chalicelib.db.pool import Pool
 
 Row = dict[str, Any]
 
 
+def _required_stages() -> list[str]:
+    from chalicelib import pipeline
+
+    return [s.name for s in pipeline.STAGES if s.required]
+
+
 class PipelineRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def claim_for_ingest(self, storage_key: str, lease_seconds: int) -> Row | None:
@@ -79,7 +85,8 @@ class PipelineRepository:
         the next stages queued or the asset ready."""
         from chalicelib.repositories.assets import AssetRepository
 
-        status = "processing" if next_stages else "ready"
+        required = _required_stages()
+        status = "processing" if any(s in required for s in next_stages) else "ready"
         with self._pool.connection() as conn:
             conn.execute(
                 "UPDATE assets SET type = %(type)s, original_mime_type = %(mime)s,"
@@ -132,7 +139,8 @@ class PipelineRepository:
 
     def complete_stage(self, asset_id: UUID, stage: str, next_stages: list[str]) -> None:
         """Marks the stage done, queues the followers, and makes the asset ready once no
-        stage is left queued or running (and none required has failed)."""
+        required stage is left queued or running. Optional stages (transcode, ML) go on
+        enriching a ready asset: a photo is viewable as soon as it has its thumbnails."""
         with self._pool.connection() as conn:
             conn.execute(
                 "UPDATE asset_stages SET status = 'done', error = NULL, updated_at = now()"
@@ -144,8 +152,9 @@ class PipelineRepository:
             conn.execute(
                 "UPDATE assets SET status = 'ready', updated_at = now() WHERE id = %s"
                 " AND status = 'processing' AND NOT EXISTS (SELECT 1 FROM asset_stages"
-                " WHERE asset_id = %s AND status IN ('queued', 'running'))",
-                (asset_id, asset_id),
+                " WHERE asset_id = %s AND status IN ('queued', 'running')"
+                " AND stage = ANY(%s))",
+                (asset_id, asset_id, _required_stages()),
             )
 
     def save_files(

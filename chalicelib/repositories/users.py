@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+from chalicelib.db.pool import Pool, one, one
 
 Row = dict[str, Any]
 
@@ -14,7 +14,7 @@ _USER_COLS = "id, email, name, is_admin, quota_size_in_bytes, created_at, update
 
 
 class UserRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def get(self, user_id: UUID) -> Row | None:
@@ -111,15 +111,17 @@ class UserRepository:
 
     def any_admin(self) -> bool:
         with self._pool.connection() as conn:
-            return conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE is_admin AND deleted_at IS NULL) AS x"
-            ).fetchone()["x"]
+            return one(
+                conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE is_admin AND deleted_at IS NULL) AS x"
+                ).fetchone()
+            )["x"]
 
 
 class CredentialRepository:
     """Sessions and API keys: both are opaque tokens we only ever store hashed."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def create_session(self, user_id: UUID, token_hash: bytes, expires_at: datetime) -> None:
@@ -161,11 +163,13 @@ class CredentialRepository:
 
     def create_api_key(self, user_id: UUID, name: str, key_hash: bytes) -> Row:
         with self._pool.connection() as conn:
-            return conn.execute(
-                "INSERT INTO api_keys (user_id, name, key_hash) VALUES (%s, %s, %s)"
-                " RETURNING id, name, created_at, last_used_at",
-                (user_id, name, key_hash),
-            ).fetchone()
+            return one(
+                conn.execute(
+                    "INSERT INTO api_keys (user_id, name, key_hash) VALUES (%s, %s, %s)"
+                    " RETURNING id, name, created_at, last_used_at",
+                    (user_id, name, key_hash),
+                ).fetchone()
+            )
 
     def list_api_keys(self, user_id: UUID) -> list[Row]:
         with self._pool.connection() as conn:

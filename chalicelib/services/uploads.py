@@ -7,9 +7,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
-
 from chalicelib import errors
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
 from chalicelib.services.auth import AuthUser
@@ -23,7 +22,7 @@ MAX_PARTS = 10_000
 
 class UploadService:
     def __init__(
-        self, pool: ConnectionPool, assets: AssetRepository, store: ObjectStore, settings: Settings
+        self, pool: Pool, assets: AssetRepository, store: ObjectStore, settings: Settings
     ) -> None:
         self._pool = pool
         self._assets = assets

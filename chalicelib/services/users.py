@@ -6,9 +6,9 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg_pool import ConnectionPool
 
 from chalicelib import errors
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.invitations import InvitationRepository
 from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas.accounts import (
@@ -36,7 +36,7 @@ _UNUSABLE = {
 class UserService:
     def __init__(
         self,
-        pool: ConnectionPool,
+        pool: Pool,
         users: UserRepository,
         invitations: InvitationRepository,
         public_url: str,

@@ -22,7 +22,11 @@ SCHEDULED_JOBS: dict[str, str] = {
     "clean-orphans": "cron(30 3 * * ? *)",
     "people-recluster": "cron(45 3 * * ? *)",
     "memories": "cron(0 4 * * ? *)",
+    "expire-downloads": "rate(1 hour)",
 }
+# Jobs an admin starts on purpose (POST /api/admin/jobs/{name}/run), never on a timer:
+# re-embedding every asset after a model switch.
+MANUAL_JOBS: frozenset[str] = frozenset({"reembed"})
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,9 @@ def test_every_event_delivered_three_times_gives_the_same_end_state(harness: Har
     harness.drain()
     with c.pool.connection() as conn:
         rows = conn.execute("SELECT status, count(*) AS n FROM assets GROUP BY status").fetchall()
-        stages = conn.execute("SELECT stage, status, attempts FROM asset_stages").fetchall()
+        stages = conn.execute(
+            "SELECT stage, status FROM asset_stages WHERE stage IN ('ingest', 'thumbnail')"
+        ).fetchall()
         exif = conn.execute("SELECT count(*) AS n FROM asset_exif").fetchone()["n"]
     assert rows == [{"status": "ready", "n": 3}]
     assert sorted((s["stage"], s["status"]) for s in stages) == (
