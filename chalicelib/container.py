@@ -115,7 +115,7 @@ class Container:
     def asset_service(self) -> Any:
         from chalicelib.services.assets import AssetService
 
-        return AssetService(self.asset_repo, self.store, self.settings)
+        return AssetService(self.asset_repo, self.store, self.settings, self.access_service)
 
     @cached_property
     def media_repo(self) -> Any:

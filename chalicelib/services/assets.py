@@ -58,10 +58,14 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
 
 
 class AssetService:
-    def __init__(self, assets: AssetRepository, store: ObjectStore, settings: Settings) -> None:
+    def __init__(
+        self, assets: AssetRepository, store: ObjectStore, settings: Settings, access: Any = None
+    ) -> None:
         self._assets = assets
         self._store = store
         self._settings = settings
+        # services/access.py: partners, album members may read (and download) what they see.
+        self._access = access
 
     def list_page(self, auth: AuthUser, query: s.AssetListQuery) -> s.AssetPage:
         filters = query.model_dump(exclude={"page", "size"}, exclude_none=True)
@@ -72,7 +76,7 @@ class AssetService:
         )
 
     def get(self, auth: AuthUser, asset_id: UUID) -> s.AssetResponse:
-        return to_response(self._load(auth, asset_id))
+        return to_response(self._load_shared(auth, asset_id, download=False))
 
     def update(self, auth: AuthUser, asset_id: UUID, dto: s.UpdateAssetRequest) -> s.AssetResponse:
         self._load(auth, asset_id)
@@ -89,6 +93,10 @@ class AssetService:
         }
         if ("latitude" in exif) != ("longitude" in exif):
             raise errors.BadRequest("latitude and longitude are corrected together")
+        if "latitude" in exif and "longitude" in exif:
+            from chalicelib.services.geocode import place_fields
+
+            exif.update(place_fields(exif["latitude"], exif["longitude"]))
         if exif:
             self._assets.upsert_exif(asset_id, exif)
         return self.get(auth, asset_id)
@@ -113,7 +121,7 @@ class AssetService:
         return s.CountResponse(count=total)
 
     def original_url(self, auth: AuthUser, asset_id: UUID) -> str:
-        row = self._load(auth, asset_id)
+        row = self._load_shared(auth, asset_id, download=True)
         if row["status"] == "pending":
             raise errors.NotFound("The original has not been uploaded yet")
         return self._store.presign_get(
@@ -137,6 +145,18 @@ class AssetService:
         deleted = self._assets.delete([r["id"] for r in rows])
         logger.info("purged assets", extra={"count": deleted})
         return deleted
+
+    def _load_shared(self, auth: AuthUser, asset_id: UUID, *, download: bool) -> dict[str, Any]:
+        """The owner's row, or one shared with the caller (read-only: changes stay owner-only)."""
+        row = self._assets.get(auth.id, asset_id)
+        if row is not None or self._access is None:
+            return row if row is not None else self._load(auth, asset_id)
+        if download and not self._access.can_download(auth, asset_id):
+            raise errors.NotFound("Asset not found")
+        shared = self._access.media_seam(auth, asset_id)
+        if shared is None:
+            raise errors.NotFound("Asset not found")
+        return dict(shared)
 
     def _load(self, auth: AuthUser, asset_id: UUID) -> dict[str, Any]:
         row = self._assets.get(auth.id, asset_id)

@@ -75,3 +75,19 @@ def test_partner_never_sees_trash(world: World) -> None:
     w.ok("DELETE", "/api/assets", {"ids": [p3]}, "alice", status=204)
     assert w.call("GET", f"/api/assets/{p3}/thumbnail", who="dave").status_code == 404
     assert w.call("GET", f"/api/assets/{p3}/thumbnail", who="alice").status_code == 302
+
+
+def test_partner_and_album_member_read_asset_json_and_original(world: World) -> None:
+    w, p1 = world, world.assets["p1"]
+    # dave (partner) gets the same asset JSON as alice, read-only.
+    assert w.ok("GET", f"/api/assets/{p1}", who="dave")["id"] == p1
+    assert w.ok("GET", f"/api/assets/{p1}", who="dave")["ownerId"] == w.ids["alice"]
+    original = w.call("GET", f"/api/assets/{p1}/original", who="dave")
+    assert original.status_code == 302 and "/original." in original.headers["Location"]
+    # eve shares nothing with alice: the asset does not exist for her.
+    assert w.call("GET", f"/api/assets/{p1}", who="eve").status_code == 404
+    assert w.call("GET", f"/api/assets/{p1}/original", who="eve").status_code == 404
+    # Trash, favorite and delete stay with the owner.
+    r = w.call("DELETE", "/api/assets", {"ids": [p1], "force": True}, "dave")
+    assert r.status_code == 404
+    assert w.ok("GET", f"/api/assets/{p1}", who="alice")["isTrashed"] is False
