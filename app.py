@@ -19,8 +19,15 @@ from chalicelib.api import (
 
 app = Chalice(app_name="skyroll")
 
-for blueprint in (server.bp, accounts.bp, admin.bp, assets.bp, media.bp, library.bp,
-                  shared_links.bp):
+for blueprint in (
+    server.bp,
+    accounts.bp,
+    admin.bp,
+    assets.bp,
+    media.bp,
+    library.bp,
+    shared_links.bp,
+):
     app.register_blueprint(blueprint, url_prefix="/api")
 for blueprint in (organize.bp, downloads.bp, admin_jobs.bp):  # issue 6 part B
     app.register_blueprint(blueprint, url_prefix="/api")

@@ -47,24 +47,32 @@ def load(container, owner, vectors: np.ndarray) -> tuple[list, float]:
 
     n = len(vectors)
     with container.pool.connection() as conn:
-        ids = [r["id"] for r in conn.execute(
-            "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
-            " checksum, file_size, storage_key, file_created_at, file_modified_at)"
-            " SELECT %s, 'ready', 'img' || i || '.jpg', 'image/jpeg',"
-            " decode(md5(i::text) || md5((-i)::text), 'hex'), 1000, 'bench/' || i,"
-            " now() - i * interval '1 minute', now() FROM generate_series(1, %s) i"
-            " RETURNING id", (owner, n)).fetchall()]
+        ids = [
+            r["id"]
+            for r in conn.execute(
+                "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
+                " checksum, file_size, storage_key, file_created_at, file_modified_at)"
+                " SELECT %s, 'ready', 'img' || i || '.jpg', 'image/jpeg',"
+                " decode(md5(i::text) || md5((-i)::text), 'hex'), 1000, 'bench/' || i,"
+                " now() - i * interval '1 minute', now() FROM generate_series(1, %s) i"
+                " RETURNING id",
+                (owner, n),
+            ).fetchall()
+        ]
         conn.execute("DROP INDEX smart_search_384_hnsw")
-        with conn.cursor().copy("COPY smart_search_384 (asset_id, model_id, embedding)"
-                                " FROM STDIN WITH (FORMAT BINARY)") as copy:
+        with conn.cursor().copy(
+            "COPY smart_search_384 (asset_id, model_id, embedding) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
             copy.set_types(["uuid", "text", "halfvec"])
             for asset_id, vector in zip(ids, vectors, strict=True):
                 copy.write_row((asset_id, MODEL, HalfVector(vector)))
     with container.pool.connection() as conn:
         conn.execute("SET maintenance_work_mem = '512MB'")
         started = time.perf_counter()
-        conn.execute("CREATE INDEX smart_search_384_hnsw ON smart_search_384"
-                     " USING hnsw (embedding halfvec_cosine_ops)")
+        conn.execute(
+            "CREATE INDEX smart_search_384_hnsw ON smart_search_384"
+            " USING hnsw (embedding halfvec_cosine_ops)"
+        )
         built = time.perf_counter() - started
         conn.execute("ANALYZE smart_search_384")
         conn.execute("ANALYZE assets")
@@ -92,7 +100,9 @@ def plan(container, owner, q) -> str:
         rows = conn.execute(
             "EXPLAIN SELECT s.asset_id FROM smart_search_384 s JOIN assets a ON a.id = s.asset_id"
             " WHERE s.model_id = %s AND a.owner_id = %s AND a.trashed_at IS NULL"
-            " ORDER BY s.embedding <=> %s LIMIT 10", (MODEL, owner, halfvec(q))).fetchall()
+            " ORDER BY s.embedding <=> %s LIMIT 10",
+            (MODEL, owner, halfvec(q)),
+        ).fetchall()
     return "hnsw index scan" if any("hnsw" in r["QUERY PLAN"] for r in rows) else "NO INDEX"
 
 
@@ -106,23 +116,28 @@ def whole_call(container, words: list[str]) -> dict[str, float]:
     use_container(container)
     ensure_first_admin(container)
     with Client(app) as client:
-        login = client.http.post("/api/auth/login", headers={"Content-Type": "application/json"},
-                                 body=json.dumps({"email": "admin@example.com",
-                                                  "password": "admin-password-1"}))
-        headers = {"Content-Type": "application/json",
-                   "Authorization": f"Bearer {json.loads(login.body)['accessToken']}"}
+        login = client.http.post(
+            "/api/auth/login",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"email": "admin@example.com", "password": "admin-password-1"}),
+        )
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {json.loads(login.body)['accessToken']}",
+        }
 
         def call(text: str) -> float:
             started = time.perf_counter()
-            r = client.http.post("/api/search/smart", headers=headers,
-                                 body=json.dumps({"query": text, "size": 25}))
+            r = client.http.post(
+                "/api/search/smart", headers=headers, body=json.dumps({"query": text, "size": 25})
+            )
             took = time.perf_counter() - started
             assert r.status_code == 200, r.body
             return took
 
         for word in words[:20]:
             call(f"warm {word}")
-        samples = [call(f"a photo of {word}") for word in words[20:20 + QUERIES]]
+        samples = [call(f"a photo of {word}") for word in words[20 : 20 + QUERIES]]
     return percentiles(samples)
 
 
@@ -138,8 +153,9 @@ def main(out: str | None, n: int) -> None:
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
 
     with local_services() as (dsn, _moto):
-        settings = Settings(database_url=dsn, admin_email="admin@example.com",
-                            admin_password="admin-password-1")
+        settings = Settings(
+            database_url=dsn, admin_email="admin@example.com", admin_password="admin-password-1"
+        )
         container = Container(settings)
         ensure_first_admin(container)
         owner = container.users_repo.get_for_login("admin@example.com")["id"]
@@ -147,8 +163,10 @@ def main(out: str | None, n: int) -> None:
         ids, built = load(container, owner, vectors)
         loaded = time.perf_counter() - started
         found = plan(container, owner, queries[0])
-        results = {ef: hnsw_vs_exact(container, owner, ids, vectors, queries, ef)
-                   for ef in (40, settings.search_ef_search)}
+        results = {
+            ef: hnsw_vs_exact(container, owner, ids, vectors, queries, ef)
+            for ef in (40, settings.search_ef_search)
+        }
         words = json.loads((settings.models_dir / "offline" / "labels.json").read_text())
         words = list(dict.fromkeys(w.split(",")[0] for w in words))
         rng.shuffle(words)
@@ -166,12 +184,19 @@ def main(out: str | None, n: int) -> None:
         "|---|---|---|---|",
     ]
     for ef, r in results.items():
-        lines.append(f"| repository search, ef_search={ef} | {r['p50_ms']:.1f} |"
-                     f" {r['p99_ms']:.1f} | {r['recall']:.3f} |")
-    lines.append(f"| whole POST /api/search/smart (text embedding + SQL + JSON, size 25) |"
-                 f" {call['p50_ms']:.1f} | {call['p99_ms']:.1f} | |")
-    lines += ["", "Targets: recall@10 >= 0.95, whole call p50 <= 20 ms, p99 <= 60 ms."
-              " One run on a shared 2-core machine."]
+        lines.append(
+            f"| repository search, ef_search={ef} | {r['p50_ms']:.1f} |"
+            f" {r['p99_ms']:.1f} | {r['recall']:.3f} |"
+        )
+    lines.append(
+        f"| whole POST /api/search/smart (text embedding + SQL + JSON, size 25) |"
+        f" {call['p50_ms']:.1f} | {call['p99_ms']:.1f} | |"
+    )
+    lines += [
+        "",
+        "Targets: recall@10 >= 0.95, whole call p50 <= 20 ms, p99 <= 60 ms."
+        " One run on a shared 2-core machine.",
+    ]
     emit("\n".join(lines) + "\n", out)
 
 
@@ -181,5 +206,5 @@ if __name__ == "__main__":
     if "--assets" in args:
         i = args.index("--assets")
         count = int(args[i + 1])
-        del args[i:i + 2]
+        del args[i : i + 2]
     main(args[0] if args else None, count)

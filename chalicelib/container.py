@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from psycopg_pool import ConnectionPool
+    from chalicelib.db.pool import Pool
 
 
 class Container:
@@ -27,12 +27,14 @@ class Container:
         import boto3
         from botocore.config import Config
 
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             service,
             region_name=self.settings.aws_region,
             endpoint_url=self.settings.aws_endpoint_url or None,
-            config=Config(retries={"max_attempts": 5, "mode": "standard"},
-                          signature_version="s3v4" if service == "s3" else None),
+            config=Config(
+                retries={"max_attempts": 5, "mode": "standard"},
+                signature_version="s3v4" if service == "s3" else None,
+            ),
         )
 
     @cached_property
@@ -52,18 +54,24 @@ class Container:
         if self.settings.database_url:
             return self.settings.database_url
         if self.settings.database_secret_arn:
-            secret = json.loads(self._client("secretsmanager").get_secret_value(
-                SecretId=self.settings.database_secret_arn)["SecretString"])
-            return (f"postgresql://{secret['username']}:{secret['password']}@{secret['host']}:"
-                    f"{secret.get('port', 5432)}/{secret.get('dbname', 'skyroll')}")
+            secret = json.loads(
+                self._client("secretsmanager").get_secret_value(
+                    SecretId=self.settings.database_secret_arn
+                )["SecretString"]
+            )
+            return (
+                f"postgresql://{secret['username']}:{secret['password']}@{secret['host']}:"
+                f"{secret.get('port', 5432)}/{secret.get('dbname', 'skyroll')}"
+            )
         raise RuntimeError("SKYROLL_DATABASE_URL is not set (run `make dev`, or point it at a DSN)")
 
     @cached_property
-    def pool(self) -> ConnectionPool:
+    def pool(self) -> Pool:
         from chalicelib.db.pool import make_pool
 
-        return make_pool(self.dsn, min_size=self.settings.db_pool_min,
-                         max_size=self.settings.db_pool_max)
+        return make_pool(
+            self.dsn, min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max
+        )
 
     # --- repositories and services ---------------------------------------------------
     @cached_property
@@ -84,8 +92,9 @@ class Container:
         from chalicelib.repositories.invitations import InvitationRepository
         from chalicelib.services.users import UserService
 
-        return UserService(self.pool, self.users_repo, InvitationRepository(self.pool),
-                           self.settings.public_url)
+        return UserService(
+            self.pool, self.users_repo, InvitationRepository(self.pool), self.settings.public_url
+        )
 
     @cached_property
     def store(self) -> Any:
@@ -128,8 +137,9 @@ class Container:
         from chalicelib.services.media import MediaService
 
         # Owners, partners, album members and shared-link visitors: services/access.py.
-        return MediaService(self.asset_repo, self.store, self.access_service.media_seam,
-                            media=self.media_repo)
+        return MediaService(
+            self.asset_repo, self.store, self.access_service.media_seam, media=self.media_repo
+        )
 
     @cached_property
     def requeue_service(self) -> Any:
@@ -174,17 +184,24 @@ class Container:
         from chalicelib.repositories.timeline import TimelineRepository
         from chalicelib.services.timeline import TimelineService
 
-        return TimelineService(TimelineRepository(self.pool), self.partner_repo,
-                               self.access_service)
+        return TimelineService(
+            TimelineRepository(self.pool), self.partner_repo, self.access_service
+        )
 
     @cached_property
     def shared_link_service(self) -> Any:
         from chalicelib.repositories.shared_links import SharedLinkRepository
         from chalicelib.services.shared_links import SharedLinkService
 
-        return SharedLinkService(SharedLinkRepository(self.pool), self.album_repo,
-                                 self.users_repo, self.access_service, self.store,
-                                 self.upload_service, self.settings.public_url)
+        return SharedLinkService(
+            SharedLinkRepository(self.pool),
+            self.album_repo,
+            self.users_repo,
+            self.access_service,
+            self.store,
+            self.upload_service,
+            self.settings.public_url,
+        )
 
     # --- tags, map, memories, downloads, jobs admin (issue 6 part B) ------------------
     @cached_property
@@ -238,16 +255,20 @@ class Container:
         from chalicelib.workers.smart_search import load_encoder
 
         st = self.settings
-        return load_encoder(st.image_encoder, st.models_dir, st.clip_model_uri, st.ml_threads,
-                            s3=self.s3 if st.clip_model_uri.startswith("s3://") else None)
+        return load_encoder(
+            st.image_encoder,
+            st.models_dir,
+            st.clip_model_uri,
+            st.ml_threads,
+            s3=self.s3 if st.clip_model_uri.startswith("s3://") else None,
+        )
 
     @cached_property
     def face_analyzer(self) -> Any:
         from chalicelib.workers.faces import load_face_analyzer
 
         st = self.settings
-        return load_face_analyzer(st.models_dir, st.face_min_score, st.face_min_size,
-                                  st.ml_threads)
+        return load_face_analyzer(st.models_dir, st.face_min_score, st.face_min_size, st.ml_threads)
 
     @cached_property
     def embedding_repo(self) -> Any:
@@ -272,8 +293,9 @@ class Container:
         from chalicelib.services import search
 
         if self.settings.text_encoder_function:
-            inner: Any = search.LambdaTextEmbedder(self._client("lambda"),
-                                                   self.settings.text_encoder_function)
+            inner: Any = search.LambdaTextEmbedder(
+                self._client("lambda"), self.settings.text_encoder_function
+            )
         else:
             inner = search.InProcessTextEmbedder(lambda: self.image_encoder)
         return search.CachedTextEmbedder(inner)
@@ -283,15 +305,22 @@ class Container:
         from chalicelib.repositories.ml import MetadataSearchRepository
         from chalicelib.services.search import SearchService
 
-        return SearchService(self.embedding_repo, MetadataSearchRepository(self.pool),
-                             self.text_embedder, ef_search=self.settings.search_ef_search)
+        return SearchService(
+            self.embedding_repo,
+            MetadataSearchRepository(self.pool),
+            self.text_embedder,
+            ef_search=self.settings.search_ef_search,
+        )
 
     @cached_property
     def people_recognizer(self) -> Any:
         from chalicelib.services.people import PeopleRecognizer
 
-        return PeopleRecognizer(self.face_repo, max_distance=self.settings.people_max_distance,
-                                min_faces=self.settings.people_min_faces)
+        return PeopleRecognizer(
+            self.face_repo,
+            max_distance=self.settings.people_max_distance,
+            min_faces=self.settings.people_min_faces,
+        )
 
     @cached_property
     def people_service(self) -> Any:

@@ -53,7 +53,7 @@ def clean_orphans(c: Any) -> dict[str, int]:
 
 
 def memories(c: Any) -> dict[str, int]:
-    """"On this day" memories for today (UTC) and tomorrow, so users ahead of UTC have
+    """ "On this day" memories for today (UTC) and tomorrow, so users ahead of UTC have
     theirs when their day starts. Idempotent: re-runs add late photos only."""
     from datetime import date
 

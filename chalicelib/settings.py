@@ -58,8 +58,17 @@ class Settings(BaseSettings):
     transcode_policy: Literal["disabled", "required", "optimal", "all"] = "required"
     transcode_target_resolution: int = Field(default=720, ge=144, le=4320)
     transcode_crf: int = Field(default=23, ge=0, le=51)
-    transcode_preset: Literal["ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
-                              "slow", "slower", "veryslow"] = "ultrafast"
+    transcode_preset: Literal[
+        "ultrafast",
+        "superfast",
+        "veryfast",
+        "faster",
+        "fast",
+        "medium",
+        "slow",
+        "slower",
+        "veryslow",
+    ] = "ultrafast"
     transcode_max_output_bytes: int = Field(default=2 * 1024**3, ge=1024 * 1024)
 
     # Machine learning (docs/ml.md). SKYROLL_MODELS_DIR: where `make models` put the cache.

@@ -108,10 +108,24 @@ def build(spec: LayerSpec, *, force: bool = False) -> Path:
     staging = target.with_name(target.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     wheelhouse = _build_pure_wheels(staging / "wheelhouse", requirements(spec))
-    cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-           "--no-compile", "--only-binary=:all:", "--implementation", "cp",
-           "--python-version", PYTHON_VERSION, "--target", str(staging / "python"),
-           "--find-links", str(wheelhouse)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        PYTHON_VERSION,
+        "--target",
+        str(staging / "python"),
+        "--find-links",
+        str(wheelhouse),
+    ]
     for platform in PLATFORMS:
         cmd += ["--platform", platform]
     subprocess.run([*cmd, *requirements(spec)], check=True)
@@ -129,8 +143,21 @@ def _build_pure_wheels(wheelhouse: Path, reqs: list[str]) -> Path:
     when the result is pure Python, so anything platform-specific built from source is an
     error: it would target this machine, not Lambda."""
     wheelhouse.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                    "--no-deps", "--wheel-dir", str(wheelhouse), *reqs], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--wheel-dir",
+            str(wheelhouse),
+            *reqs,
+        ],
+        check=True,
+    )
     for wheel in wheelhouse.glob("*.whl"):
         if wheel.name.endswith("-none-any.whl"):
             continue

@@ -13,9 +13,16 @@ bp = Blueprint(__name__)
 TAG = "Assets"
 
 
-@route(bp, "GET", "/assets/{asset_id}/thumbnail", summary="Thumbnail or preview image (302)",
-       tag=TAG, query=s.ThumbnailQuery, status=302,
-       responses={404: "not generated yet, or not found (or not visible to you)"})
+@route(
+    bp,
+    "GET",
+    "/assets/{asset_id}/thumbnail",
+    summary="Thumbnail or preview image (302)",
+    tag=TAG,
+    query=s.ThumbnailQuery,
+    status=302,
+    responses={404: "not generated yet, or not found (or not visible to you)"},
+)
 def thumbnail(ctx: RequestContext, asset_id: str, query: s.ThumbnailQuery) -> Response:
     from chalicelib.services.media import REDIRECT_CACHE
 
@@ -23,9 +30,15 @@ def thumbnail(ctx: RequestContext, asset_id: str, query: s.ThumbnailQuery) -> Re
     return redirect(url, cache_control=REDIRECT_CACHE)
 
 
-@route(bp, "GET", "/assets/{asset_id}/playback", summary="Web-playable video stream (302)",
-       tag=TAG, status=302,
-       responses={404: "no web-playable version, or not found (or not visible to you)"})
+@route(
+    bp,
+    "GET",
+    "/assets/{asset_id}/playback",
+    summary="Web-playable video stream (302)",
+    tag=TAG,
+    status=302,
+    responses={404: "no web-playable version, or not found (or not visible to you)"},
+)
 def playback(ctx: RequestContext, asset_id: str) -> Response:
     from chalicelib.services.media import REDIRECT_CACHE
 
@@ -33,8 +46,16 @@ def playback(ctx: RequestContext, asset_id: str) -> Response:
     return redirect(url, cache_control=REDIRECT_CACHE)
 
 
-@route(bp, "POST", "/admin/stages/{stage}/requeue", summary="Re-queue a pipeline stage",
-       tag="Admin", auth="admin", body=s.RequeueRequest, response=s.RequeueResponse,
-       responses={400: "the stage starts from S3 uploads", 404: "no such stage"})
+@route(
+    bp,
+    "POST",
+    "/admin/stages/{stage}/requeue",
+    summary="Re-queue a pipeline stage",
+    tag="Admin",
+    auth="admin",
+    body=s.RequeueRequest,
+    response=s.RequeueResponse,
+    responses={400: "the stage starts from S3 uploads", 404: "no such stage"},
+)
 def requeue(ctx: RequestContext, stage: str, body: s.RequeueRequest) -> s.RequeueResponse:
     return ctx.container.requeue_service.requeue(stage, body.mode)

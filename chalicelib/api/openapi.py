@@ -55,10 +55,10 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         }
     ok: dict[str, Any] = {"description": _STATUS_TEXT.get(spec.status, "OK")}
     if spec.response is not None:
-        schema: dict[str, Any] = _ref(spec.response)
+        body: dict[str, Any] = _ref(spec.response)
         if spec.many:
-            schema = {"type": "array", "items": schema}
-        ok["content"] = {"application/json": {"schema": schema}}
+            body = {"type": "array", "items": body}
+        ok["content"] = {"application/json": {"schema": body}}
     responses: dict[str, Any] = {str(spec.status): ok}
     error = {"content": {"application/json": {"schema": _ref(ErrorResponse)}}}
     if spec.body is not None or spec.query is not None:

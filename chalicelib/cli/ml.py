@@ -24,13 +24,21 @@ def people_table(console: Console, people: list[dict[str, Any]]) -> None:
     for name in ("ID", "Name", "Faces", "Hidden"):
         table.add_column(name, overflow="fold", justify="right" if name == "Faces" else "left")
     for p in people:
-        table.add_row(str(p["id"]), p.get("name") or "(unnamed)", str(p.get("faceCount", 0)),
-                      "yes" if p.get("isHidden") else "")
+        table.add_row(
+            str(p["id"]),
+            p.get("name") or "(unnamed)",
+            str(p.get("faceCount", 0)),
+            "yes" if p.get("isHidden") else "",
+        )
     console.print(table)
 
 
-def register(app: typer.Typer, session: Callable[..., Any], handles_errors: Callable[..., Any],
-             print_json: Callable[[Any], None]) -> typer.Typer:
+def register(
+    app: typer.Typer,
+    session: Callable[..., Any],
+    handles_errors: Callable[..., Any],
+    print_json: Callable[[Any], None],
+) -> typer.Typer:
     people_app = typer.Typer(help="People recognised in your photos.", no_args_is_help=True)
     app.add_typer(people_app, name="people")
 

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TypeAlias
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
-Connection: TypeAlias = psycopg.Connection[DictRow]
+type Connection = psycopg.Connection[DictRow]
 # Every repository takes this: rows come back as dicts.
-Pool: TypeAlias = ConnectionPool[Connection]
+type Pool = ConnectionPool[Connection]
 
 
 def _configure(conn: Connection) -> None:

@@ -19,7 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from chalicelib.local.moto_server import _die_with_parent
+from chalicelib.local.moto_server import MotoServer, _die_with_parent
+from chalicelib.local.pgserver import LocalPostgres
 from chalicelib.settings import REPO_ROOT, Settings
 
 READY_LINE = "Skyroll is up"
@@ -45,7 +46,7 @@ def _wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own local URL
                 return
@@ -69,15 +70,12 @@ class DevStack:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.state = Path(settings.state_dir)
-        self.postgres = None
-        self.moto = None
+        self.postgres: LocalPostgres | None = None
+        self.moto: MotoServer | None = None
         self.procs: list[subprocess.Popen] = []
         self.child_env: dict[str, str] = {}
 
     def start(self) -> None:
-        from chalicelib.local.moto_server import MotoServer
-        from chalicelib.local.pgserver import LocalPostgres
-
         s = self.settings
         self.state.mkdir(parents=True, exist_ok=True)
         dsn = s.database_url
@@ -220,7 +218,7 @@ def main() -> None:
         while not done.wait(1.0):
             for proc in stack.procs:
                 if proc.poll() is not None:
-                    print(f"{proc.args[2] if len(proc.args) > 2 else proc.args} exited; stopping")
+                    print(f"{proc.args!r} exited; stopping")
                     done.set()
     finally:
         print("stopping…")

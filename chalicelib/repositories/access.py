@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
-
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
 
 Row = dict[str, Any]
@@ -22,7 +21,7 @@ def _ids(rows: list[Row], column: str = "id") -> set[UUID]:
 
 
 class AccessRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def _select(self, sql: str, params: tuple[Any, ...], column: str = "id") -> set[UUID]:

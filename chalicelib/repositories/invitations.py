@@ -33,8 +33,8 @@ class InvitationRepository:
         with self._pool.connection() as conn:
             return one(
                 conn.execute(
-                    "INSERT INTO invitations (code_hash, code_hint, created_by, expires_at, max_uses,"
-                    " quota_size_in_bytes, is_admin) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                    "INSERT INTO invitations (code_hash, code_hint, created_by, expires_at,"
+                    " max_uses, quota_size_in_bytes, is_admin) VALUES (%s, %s, %s, %s, %s, %s, %s)"
                     f" RETURNING {_COLS}",
                     (code_hash, code_hint, created_by, expires_at, max_uses, quota, is_admin),
                 ).fetchone()

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
-
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
 
 Row = dict[str, Any]
@@ -33,7 +32,7 @@ _ORDER = " ORDER BY al.created_at DESC, al.id"
 
 
 class AlbumRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def create(self, owner_id: UUID, name: str, description: str) -> UUID:
@@ -172,7 +171,7 @@ def ids_in_order(ids: list[UUID], keep: set[UUID]) -> list[UUID]:
 
 
 class PartnerRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def create(self, shared_by: UUID, shared_with: UUID) -> bool:

@@ -11,8 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
-
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
 
 Row = dict[str, Any]
@@ -67,7 +66,7 @@ def asset_filters(filters: dict[str, Any], where: list[str]) -> None:
 class EmbeddingRepository:
     """smart_search_<dim>: one row per asset, the model id next to the vector."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def upsert(self, asset_id: UUID, model_id: str, vector: Any) -> None:
@@ -171,7 +170,7 @@ class EmbeddingRepository:
 
 
 class MetadataSearchRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     TEXT_FILTERS = {
@@ -242,7 +241,7 @@ class FaceRepository:
     """asset_faces and people. Recognition runs under a per-owner advisory lock so two
     workers never create the same person twice."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     # --- the faces stage -----------------------------------------------------------------
@@ -479,7 +478,7 @@ class FaceRepository:
 class DuplicateRepository:
     """asset_phash: perceptual hashes and duplicate groups per owner."""
 
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def save_and_group(

@@ -10,8 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
-
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.assets import _SELECT
 
 Row = dict[str, Any]
@@ -33,7 +32,7 @@ _TAG_COLUMNS = "id, parent_id, value, color, created_at, updated_at"
 
 
 class TagRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def of_owner(self, owner_id: UUID) -> list[Row]:
@@ -130,7 +129,7 @@ class TagRepository:
 
 
 class MapRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def markers(self, owner_id: UUID, filters: dict[str, Any]) -> list[Row]:
@@ -164,7 +163,7 @@ class MapRepository:
 
 
 class MemoryRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def generate(self, show_on: date) -> dict[str, int]:
@@ -244,7 +243,7 @@ class MemoryRepository:
 
 
 class DownloadRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def owned(self, owner_id: UUID, ids: list[UUID]) -> set[UUID]:
@@ -347,7 +346,7 @@ class DownloadRepository:
 
 
 class StatsRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     _USAGE = (

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
-
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
 
 Row = dict[str, Any]
@@ -22,7 +21,7 @@ _COLUMNS = (
 
 
 class SharedLinkRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def create(self, values: dict[str, Any], asset_ids: list[UUID]) -> UUID:

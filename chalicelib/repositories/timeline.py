@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg_pool import ConnectionPool
+from chalicelib.db.pool import Pool
 
 Row = dict[str, Any]
 
@@ -66,7 +66,7 @@ def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
 
 
 class TimelineRepository:
-    def __init__(self, pool: ConnectionPool) -> None:
+    def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def buckets(self, scope: TimelineScope, unit: str) -> list[Row]:

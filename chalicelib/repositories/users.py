@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool, one, one
+from chalicelib.db.pool import Pool, one
 
 Row = dict[str, Any]
 

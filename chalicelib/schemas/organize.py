@@ -88,8 +88,9 @@ class MapMarkerResponse(ResponseDto):
 
 # --- memories ----------------------------------------------------------------------------
 class MemoryQuery(Dto):
-    for_: date | None = Field(default=None, alias="for",
-                              description="the day shown (default: today, UTC)")
+    for_: date | None = Field(
+        default=None, alias="for", description="the day shown (default: today, UTC)"
+    )
     is_saved: bool | None = None
 
 

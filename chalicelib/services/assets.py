@@ -69,7 +69,9 @@ class AssetService:
 
     def list_page(self, auth: AuthUser, query: s.AssetListQuery) -> s.AssetPage:
         filters = query.model_dump(exclude={"page", "size"}, exclude_none=True)
-        rows = self._assets.list_page(auth.id, filters, query.size + 1, (query.page - 1) * query.size)
+        rows = self._assets.list_page(
+            auth.id, filters, query.size + 1, (query.page - 1) * query.size
+        )
         return s.AssetPage(
             items=[to_response(r) for r in rows[: query.size]],
             next_page=query.page + 1 if len(rows) > query.size else None,

@@ -55,8 +55,14 @@ def plan(assets: list[dict[str, Any]], archive_size: int) -> list[list[dict[str,
 
 
 class DownloadService:
-    def __init__(self, downloads: DownloadRepository, presign: Callable[..., str], send: Send,
-                 allowed: Allowed, album_assets: AlbumAssets | None) -> None:
+    def __init__(
+        self,
+        downloads: DownloadRepository,
+        presign: Callable[..., str],
+        send: Send,
+        allowed: Allowed,
+        album_assets: AlbumAssets | None,
+    ) -> None:
         self._downloads = downloads
         self._presign = presign
         self._send = send
@@ -70,13 +76,24 @@ class DownloadService:
             raise errors.BadRequest("Nothing to download: no uploaded originals")
         archive_id = uuid.uuid4()
         parts = plan(assets, dto.archive_size)
-        archive = {"id": archive_id, "owner_id": auth.id, "archive_size": dto.archive_size,
-                   "asset_count": len(assets), "total_size": sum(a["file_size"] for a in assets),
-                   "expires_at": datetime.now(UTC) + ARCHIVE_TTL}
-        rows = [{"archive_id": archive_id, "part_number": n, "asset_ids": [a["id"] for a in p],
-                 "planned_size": sum(a["file_size"] for a in p),
-                 "storage_key": part_key(auth.id, archive_id, n)}
-                for n, p in enumerate(parts, start=1)]
+        archive = {
+            "id": archive_id,
+            "owner_id": auth.id,
+            "archive_size": dto.archive_size,
+            "asset_count": len(assets),
+            "total_size": sum(a["file_size"] for a in assets),
+            "expires_at": datetime.now(UTC) + ARCHIVE_TTL,
+        }
+        rows = [
+            {
+                "archive_id": archive_id,
+                "part_number": n,
+                "asset_ids": [a["id"] for a in p],
+                "planned_size": sum(a["file_size"] for a in p),
+                "storage_key": part_key(auth.id, archive_id, n),
+            }
+            for n, p in enumerate(parts, start=1)
+        ]
         self._downloads.create(archive, rows)
         for row in rows:
             self._send({"archiveId": str(archive_id), "partNumber": row["part_number"]})
@@ -89,22 +106,37 @@ class DownloadService:
         rows = self._downloads.parts(archive_id)
         parts = [self._part(archive, p, len(rows)) for p in rows]
         return s.DownloadArchiveResponse(
-            id=archive["id"], status=overall([p.status for p in parts]),
-            asset_count=archive["asset_count"], total_size=archive["total_size"],
-            archive_size=archive["archive_size"], created_at=archive["created_at"],
-            expires_at=archive["expires_at"], parts=parts)
+            id=archive["id"],
+            status=overall([p.status for p in parts]),
+            asset_count=archive["asset_count"],
+            total_size=archive["total_size"],
+            archive_size=archive["archive_size"],
+            created_at=archive["created_at"],
+            expires_at=archive["expires_at"],
+            parts=parts,
+        )
 
     def _part(self, archive: dict[str, Any], row: dict[str, Any], count: int) -> s.ArchivePart:
         url = None
         if row["status"] == "done":
             day = archive["created_at"].strftime("%Y%m%d")
             suffix = f"-{row['part_number']}" if count > 1 else ""
-            url = self._presign(row["storage_key"], filename=f"skyroll-{day}{suffix}.zip",
-                                content_type="application/zip", expires_in=URL_TTL_SECONDS)
-        return s.ArchivePart(part_number=row["part_number"], status=row["status"],
-                             asset_count=len(row["asset_ids"]), planned_size=row["planned_size"],
-                             size=row["byte_size"], skipped=row["skipped"], url=url,
-                             error=row["error"])
+            url = self._presign(
+                row["storage_key"],
+                filename=f"skyroll-{day}{suffix}.zip",
+                content_type="application/zip",
+                expires_in=URL_TTL_SECONDS,
+            )
+        return s.ArchivePart(
+            part_number=row["part_number"],
+            status=row["status"],
+            asset_count=len(row["asset_ids"]),
+            planned_size=row["planned_size"],
+            size=row["byte_size"],
+            skipped=row["skipped"],
+            url=url,
+            error=row["error"],
+        )
 
     def _requested(self, auth: AuthUser, dto: s.DownloadArchiveRequest) -> list[UUID]:
         if dto.album_id is not None:
@@ -141,8 +173,9 @@ def build(c: Any) -> DownloadService:
         from chalicelib.repositories.library import AlbumRepository
         from chalicelib.services.access import AccessService, Perm
     except ImportError:  # no sharing module: the owner's own assets only
-        return DownloadService(repo, c.store.presign_get, send,
-                               lambda auth, ids: repo.owned(auth.id, ids), None)
+        return DownloadService(
+            repo, c.store.presign_get, send, lambda auth, ids: repo.owned(auth.id, ids), None
+        )
     access = AccessService(AccessRepository(c.pool))
 
     def allowed(auth: AuthUser, ids: list[UUID]) -> set[UUID]:

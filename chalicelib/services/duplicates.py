@@ -26,8 +26,9 @@ class DuplicateService:
             for group, members in groupby(rows, key=lambda r: r["duplicate_id"])
         ]
 
-    def resolve(self, auth: AuthUser, duplicate_id: UUID,
-                dto: s.ResolveDuplicatesRequest) -> s.ResolveDuplicatesResponse:
+    def resolve(
+        self, auth: AuthUser, duplicate_id: UUID, dto: s.ResolveDuplicatesRequest
+    ) -> s.ResolveDuplicatesResponse:
         members = self._duplicates.members(auth.id, duplicate_id)
         if len(members) < 2:
             raise errors.NotFound("Duplicate group not found")
@@ -41,5 +42,6 @@ class DuplicateService:
         trashed = self._assets.trash(auth.id, [m for m in members if m not in keep])
         self._duplicates.dissolve(auth.id, duplicate_id)
         logger.info("duplicates resolved", extra={"kept": len(keep), "trashed": len(trashed)})
-        return s.ResolveDuplicatesResponse(duplicate_id=duplicate_id, kept=sorted(keep, key=str),
-                                           trashed=sorted(trashed, key=str))
+        return s.ResolveDuplicatesResponse(
+            duplicate_id=duplicate_id, kept=sorted(keep, key=str), trashed=sorted(trashed, key=str)
+        )

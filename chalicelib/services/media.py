@@ -47,14 +47,22 @@ def playable_from_metadata(row: dict[str, Any]) -> bool:
     The pixel format is not stored: the transcode stage's own verdict is preferred."""
     exif = row.get("exif") or {}
     audio = exif.get("audio_codec")
-    return (row.get("original_mime_type") in WEB_CONTAINER_MIMES
-            and exif.get("video_codec") in WEB_VIDEO_CODECS
-            and (audio is None or audio in WEB_AUDIO_CODECS))
+    return (
+        row.get("original_mime_type") in WEB_CONTAINER_MIMES
+        and exif.get("video_codec") in WEB_VIDEO_CODECS
+        and (audio is None or audio in WEB_AUDIO_CODECS)
+    )
 
 
 class MediaService:
-    def __init__(self, assets: AssetRepository, store: ObjectStore,
-                 access: CanView | None = None, *, media: MediaRepository) -> None:
+    def __init__(
+        self,
+        assets: AssetRepository,
+        store: ObjectStore,
+        access: CanView | None = None,
+        *,
+        media: MediaRepository,
+    ) -> None:
         self._can_view = access or owner_only(assets)
         self._store = store
         self._media = media
@@ -75,9 +83,12 @@ class MediaService:
             return self._presign(encoded)
         if not self._original_plays(asset):
             raise errors.NotFound("The video is not web-playable and has no transcode yet")
-        return self._store.presign_get(asset["storage_key"], expires_in=URL_TTL_SECONDS,
-                                       content_type=asset["original_mime_type"],
-                                       cache_control=OBJECT_CACHE)
+        return self._store.presign_get(
+            asset["storage_key"],
+            expires_in=URL_TTL_SECONDS,
+            content_type=asset["original_mime_type"],
+            cache_control=OBJECT_CACHE,
+        )
 
     def _original_plays(self, asset: dict[str, Any]) -> bool:
         if asset["status"] == "pending":
@@ -95,8 +106,12 @@ class MediaService:
         return asset
 
     def _presign(self, file: dict[str, Any]) -> str:
-        return self._store.presign_get(file["storage_key"], content_type=file["mime_type"],
-                                       expires_in=URL_TTL_SECONDS, cache_control=OBJECT_CACHE)
+        return self._store.presign_get(
+            file["storage_key"],
+            content_type=file["mime_type"],
+            expires_in=URL_TTL_SECONDS,
+            cache_control=OBJECT_CACHE,
+        )
 
 
 # --- admin re-queue ---------------------------------------------------------------------
@@ -118,10 +133,16 @@ class StageQueues:
         url = self._queue_url(stage)
         for start in range(0, len(asset_ids), SQS_BATCH):
             entries = [
-                {"Id": str(i), "MessageBody": json.dumps(StageMessage(
-                    asset_id=asset_id, stage=stage, force=force).model_dump(mode="json",
-                                                                            by_alias=True))}
-                for i, asset_id in enumerate(asset_ids[start:start + SQS_BATCH])]
+                {
+                    "Id": str(i),
+                    "MessageBody": json.dumps(
+                        StageMessage(asset_id=asset_id, stage=stage, force=force).model_dump(
+                            mode="json", by_alias=True
+                        )
+                    ),
+                }
+                for i, asset_id in enumerate(asset_ids[start : start + SQS_BATCH])
+            ]
             failed = self._sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
             if failed:
                 # Raise: the admin sees a 500 and re-runs; duplicates are harmless (idempotent).
@@ -144,14 +165,14 @@ class RequeueService:
         for page in self._pages(stage.name, types, missing=mode == "missing"):
             self._send(stage.name, page, mode == "all")
             queued += len(page)
-        logger.info("stage re-queued", extra={"stage": stage.name, "mode": mode,
-                                               "queued": queued})
+        logger.info("stage re-queued", extra={"stage": stage.name, "mode": mode, "queued": queued})
         return s.RequeueResponse(stage=stage.name, mode=mode, queued=queued)
 
     def _pages(self, stage: str, types: list[str], *, missing: bool) -> Iterable[list[UUID]]:
         after = FIRST_ID
-        while page := self._media.requeue_page(stage, types, missing=missing, after=after,
-                                               limit=self._page_size):
+        while page := self._media.requeue_page(
+            stage, types, missing=missing, after=after, limit=self._page_size
+        ):
             yield page
             after = page[-1]
 
@@ -164,9 +185,9 @@ def _requeueable(name: str) -> pipeline.Stage:
     # Only stages that follow another one take per-asset messages; ingest reads S3 events and
     # manual stages (archives) take their own messages.
     if stage.is_s3_triggered:
-        raise errors.BadRequest(f"The {name} stage starts from uploads to S3 and cannot be"
-                                " re-queued")
+        raise errors.BadRequest(
+            f"The {name} stage starts from uploads to S3 and cannot be re-queued"
+        )
     if stage.trigger == pipeline.MANUAL:
-        raise errors.BadRequest(f"The {name} stage is not run per asset and cannot be"
-                                " re-queued")
+        raise errors.BadRequest(f"The {name} stage is not run per asset and cannot be re-queued")
     return stage

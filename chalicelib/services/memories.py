@@ -35,8 +35,9 @@ class MemoryService:
         found = self._with_assets([self._load(auth, memory_id)], keep_empty=True)
         return found[0]
 
-    def update(self, auth: AuthUser, memory_id: UUID,
-               dto: s.MemoryUpdateRequest) -> s.MemoryResponse:
+    def update(
+        self, auth: AuthUser, memory_id: UUID, dto: s.MemoryUpdateRequest
+    ) -> s.MemoryResponse:
         self._load(auth, memory_id)
         changes = dto.model_dump(exclude_unset=True)
         if changes:
@@ -47,13 +48,17 @@ class MemoryService:
         if not self._memories.dismiss(auth.id, memory_id):
             raise errors.NotFound("Memory not found")
 
-    def _with_assets(self, rows: list[dict[str, Any]],
-                     keep_empty: bool = False) -> list[s.MemoryResponse]:
+    def _with_assets(
+        self, rows: list[dict[str, Any]], keep_empty: bool = False
+    ) -> list[s.MemoryResponse]:
         assets: dict[UUID, list[s.AssetResponse]] = {}
         for row in self._memories.assets_of([r["id"] for r in rows]) if rows else []:
             assets.setdefault(row["memory_id"], []).append(asset_response(row))
-        return [_to_response(r, assets.get(r["id"], [])) for r in rows
-                if keep_empty or assets.get(r["id"])]
+        return [
+            _to_response(r, assets.get(r["id"], []))
+            for r in rows
+            if keep_empty or assets.get(r["id"])
+        ]
 
     def _load(self, auth: AuthUser, memory_id: UUID) -> dict[str, Any]:
         row = self._memories.get(auth.id, memory_id)
@@ -64,7 +69,15 @@ class MemoryService:
 
 def _to_response(row: dict[str, Any], assets: list[s.AssetResponse]) -> s.MemoryResponse:
     return s.MemoryResponse(
-        id=row["id"], owner_id=row["owner_id"], type=row["type"],
-        data=s.OnThisDayData(year=row["memory_at"].year), memory_at=row["memory_at"],
-        show_at=row["show_on"], is_saved=row["is_saved"], seen_at=row["seen_at"],
-        created_at=row["created_at"], updated_at=row["updated_at"], assets=assets)
+        id=row["id"],
+        owner_id=row["owner_id"],
+        type=row["type"],
+        data=s.OnThisDayData(year=row["memory_at"].year),
+        memory_at=row["memory_at"],
+        show_at=row["show_on"],
+        is_saved=row["is_saved"],
+        seen_at=row["seen_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        assets=assets,
+    )

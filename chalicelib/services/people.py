@@ -47,13 +47,15 @@ class PeopleRecognizer:
         embedding = repo.embedding(conn, face_id)
         if embedding is None:
             return "waiting"  # deleted meanwhile
-        best = repo.nearest(conn, owner_id, face_id, embedding, self._max_distance, 1,
-                            assigned=True)
+        best = repo.nearest(
+            conn, owner_id, face_id, embedding, self._max_distance, 1, assigned=True
+        )
         if best:
             repo.assign(conn, [face_id], best[0]["person_id"])
             return "joined"
-        lonely = repo.nearest(conn, owner_id, face_id, embedding, self._max_distance,
-                              NEIGHBOURS, assigned=False)
+        lonely = repo.nearest(
+            conn, owner_id, face_id, embedding, self._max_distance, NEIGHBOURS, assigned=False
+        )
         if len(lonely) + 1 < self._min_faces:
             return "waiting"
         person = repo.create_person(conn, owner_id, face_id)
@@ -71,8 +73,11 @@ class PeopleRecognizer:
 
 def person_response(row: dict[str, Any]) -> s.PersonResponse:
     return s.PersonResponse(
-        id=row["id"], name=row["name"], birth_date=row["birth_date"],
-        is_hidden=row["is_hidden"], face_count=row["face_count"],
+        id=row["id"],
+        name=row["name"],
+        birth_date=row["birth_date"],
+        is_hidden=row["is_hidden"],
+        face_count=row["face_count"],
         feature_face_asset_id=row["feature_asset_id"],
         thumbnail_path=f"/api/people/{row['id']}/thumbnail",
         updated_at=row["updated_at"],
@@ -82,10 +87,15 @@ def person_response(row: dict[str, Any]) -> s.PersonResponse:
 def face_response(row: dict[str, Any]) -> s.FaceResponse:
     points = list(row["landmarks"])
     return s.FaceResponse(
-        id=row["id"], asset_id=row["asset_id"], person_id=row["person_id"],
-        image_width=row["image_width"], image_height=row["image_height"],
-        bounding_box_x1=row["x1"], bounding_box_y1=row["y1"],
-        bounding_box_x2=row["x2"], bounding_box_y2=row["y2"],
+        id=row["id"],
+        asset_id=row["asset_id"],
+        person_id=row["person_id"],
+        image_width=row["image_width"],
+        image_height=row["image_height"],
+        bounding_box_x1=row["x1"],
+        bounding_box_y1=row["y1"],
+        bounding_box_x2=row["x2"],
+        bounding_box_y2=row["y2"],
         landmarks=[[points[i], points[i + 1]] for i in range(0, len(points), 2)],
         score=row["score"],
     )
@@ -107,8 +117,9 @@ class PeopleService:
     def get(self, auth: AuthUser, person_id: UUID) -> s.PersonResponse:
         return person_response(self._load(auth, person_id))
 
-    def update(self, auth: AuthUser, person_id: UUID,
-               dto: s.PersonUpdateRequest) -> s.PersonResponse:
+    def update(
+        self, auth: AuthUser, person_id: UUID, dto: s.PersonUpdateRequest
+    ) -> s.PersonResponse:
         self._load(auth, person_id)
         changes = dto.model_dump(exclude_unset=True, exclude={"feature_face_asset_id"})
         if dto.feature_face_asset_id is not None:
@@ -120,8 +131,9 @@ class PeopleService:
             self._faces.update_person(auth.id, person_id, changes)
         return self.get(auth, person_id)
 
-    def merge(self, auth: AuthUser, person_id: UUID,
-              dto: s.MergePeopleRequest) -> list[s.BulkIdResult]:
+    def merge(
+        self, auth: AuthUser, person_id: UUID, dto: s.MergePeopleRequest
+    ) -> list[s.BulkIdResult]:
         """The faces of ``ids`` move to ``person_id``; the merged people are deleted."""
         self._load(auth, person_id)
         owned = self._faces.owned_people(auth.id, dto.ids)
@@ -141,10 +153,13 @@ class PeopleService:
 
     def assets(self, auth: AuthUser, person_id: UUID, query: s.PageQuery) -> s.AssetPage:
         self._load(auth, person_id)
-        rows = self._faces.person_assets(auth.id, person_id, query.size + 1,
-                                         (query.page - 1) * query.size)
-        return s.AssetPage(items=[to_response(r) for r in rows[: query.size]],
-                           next_page=query.page + 1 if len(rows) > query.size else None)
+        rows = self._faces.person_assets(
+            auth.id, person_id, query.size + 1, (query.page - 1) * query.size
+        )
+        return s.AssetPage(
+            items=[to_response(r) for r in rows[: query.size]],
+            next_page=query.page + 1 if len(rows) > query.size else None,
+        )
 
     def thumbnail_url(self, auth: AuthUser, person_id: UUID) -> str:
         person = self._load(auth, person_id)
@@ -155,8 +170,9 @@ class PeopleService:
     def faces(self, auth: AuthUser, query: s.FacesQuery) -> list[s.FaceResponse]:
         return [face_response(r) for r in self._faces.faces_of_asset(auth.id, query.asset_id)]
 
-    def reassign_face(self, auth: AuthUser, face_id: UUID,
-                      dto: s.FaceReassignRequest) -> s.FaceResponse:
+    def reassign_face(
+        self, auth: AuthUser, face_id: UUID, dto: s.FaceReassignRequest
+    ) -> s.FaceResponse:
         face = self._faces.face(auth.id, face_id)
         if face is None:
             raise errors.NotFound("Face not found")

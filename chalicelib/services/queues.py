@@ -21,8 +21,11 @@ from chalicelib.repositories.organize import StatsRepository
 from chalicelib.schemas import organize as s
 from chalicelib.storage import keys
 
-_DEPTHS = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-           "ApproximateNumberOfMessagesDelayed"]
+_DEPTHS = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
 REDRIVE_MAX = 1000  # per call: the API answers within API Gateway's 29 s
 
 
@@ -55,8 +58,14 @@ def ids_in(body: str) -> tuple[UUID | None, UUID | None]:
 
 
 class QueueService:
-    def __init__(self, sqs: Any, queue_url: Callable[[str], str], dlq_url: Callable[[str], str],
-                 stats: StatsRepository, requeue: Callable[[str, str], Any]) -> None:
+    def __init__(
+        self,
+        sqs: Any,
+        queue_url: Callable[[str], str],
+        dlq_url: Callable[[str], str],
+        stats: StatsRepository,
+        requeue: Callable[[str, str], Any],
+    ) -> None:
         self._sqs = sqs
         self._queue_url = queue_url
         self._dlq_url = dlq_url
@@ -69,10 +78,17 @@ class QueueService:
         for stage in pipeline.STAGES:
             depths = self._depths(self._queue_url(stage.name))
             dlq = self._depths(self._dlq_url(stage.name))
-            out.append(s.JobStatusResponse(
-                name=stage.name, trigger=stage.trigger, queued=depths[0], in_flight=depths[1],
-                delayed=depths[2], dlq=sum(dlq),
-                assets=s.StageCounts(**counts.get(stage.name, {}))))
+            out.append(
+                s.JobStatusResponse(
+                    name=stage.name,
+                    trigger=stage.trigger,
+                    queued=depths[0],
+                    in_flight=depths[1],
+                    delayed=depths[2],
+                    dlq=sum(dlq),
+                    assets=s.StageCounts(**counts.get(stage.name, {})),
+                )
+            )
         return out
 
     def peek_dlq(self, stage_name: str, limit: int) -> list[s.DlqMessageResponse]:
@@ -81,8 +97,12 @@ class QueueService:
         seen: dict[str, dict[str, Any]] = {}
         for _ in range(limit // 10 + 3):  # receives sample; a few more rounds find the rest
             batch = self._sqs.receive_message(
-                QueueUrl=url, MaxNumberOfMessages=min(10, limit), VisibilityTimeout=0,
-                WaitTimeSeconds=0, AttributeNames=["All"]).get("Messages", [])
+                QueueUrl=url,
+                MaxNumberOfMessages=min(10, limit),
+                VisibilityTimeout=0,
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+            ).get("Messages", [])
             new = [m for m in batch if m["MessageId"] not in seen]
             seen.update({m["MessageId"]: m for m in new})
             if not new or len(seen) >= limit:
@@ -90,11 +110,18 @@ class QueueService:
         messages = list(seen.values())[:limit]
         found = [(m, *ids_in(m["Body"])) for m in messages]
         reasons = self._stats.stage_errors(stage.name, [a for _, a, _ in found if a])
-        return [s.DlqMessageResponse(
-            message_id=m["MessageId"], asset_id=asset_id, archive_id=archive_id,
-            receive_count=int(m.get("Attributes", {}).get("ApproximateReceiveCount", 0)),
-            sent_at=_sent_at(m), failure_reason=reasons.get(asset_id) if asset_id else None,
-            body=m["Body"]) for m, asset_id, archive_id in found]
+        return [
+            s.DlqMessageResponse(
+                message_id=m["MessageId"],
+                asset_id=asset_id,
+                archive_id=archive_id,
+                receive_count=int(m.get("Attributes", {}).get("ApproximateReceiveCount", 0)),
+                sent_at=_sent_at(m),
+                failure_reason=reasons.get(asset_id) if asset_id else None,
+                body=m["Body"],
+            )
+            for m, asset_id, archive_id in found
+        ]
 
     def redrive(self, stage_name: str) -> s.RedriveResponse:
         """Moves dead letters back to the stage's queue (send first, then delete: at worst a
@@ -103,23 +130,30 @@ class QueueService:
         source, target = self._dlq_url(stage.name), self._queue_url(stage.name)
         moved = 0
         while moved < REDRIVE_MAX:
-            batch = self._sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10,
-                                              VisibilityTimeout=60, WaitTimeSeconds=1
-                                              ).get("Messages", [])
+            batch = self._sqs.receive_message(
+                QueueUrl=source, MaxNumberOfMessages=10, VisibilityTimeout=60, WaitTimeSeconds=1
+            ).get("Messages", [])
             if not batch:
                 break
-            sent = self._sqs.send_message_batch(QueueUrl=target, Entries=[
-                {"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(batch)])
+            sent = self._sqs.send_message_batch(
+                QueueUrl=target,
+                Entries=[{"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(batch)],
+            )
             ok = {int(e["Id"]) for e in sent.get("Successful", [])}
             done = [m for i, m in enumerate(batch) if i in ok]
             if done:
-                self._sqs.delete_message_batch(QueueUrl=source, Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                    for i, m in enumerate(done)])
+                self._sqs.delete_message_batch(
+                    QueueUrl=source,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(done)
+                    ],
+                )
             moved += len(done)
             if len(done) < len(batch):
-                raise errors.SkyrollError(f"SQS refused {len(batch) - len(done)} messages;"
-                                          f" moved {moved} so far")
+                raise errors.SkyrollError(
+                    f"SQS refused {len(batch) - len(done)} messages; moved {moved} so far"
+                )
         logger.info("dead letters redriven", extra={"stage": stage.name, "moved": moved})
         return s.RedriveResponse(moved=moved)
 
@@ -165,18 +199,26 @@ def build(c: Any) -> QueueService:
 def statistics(stats: StatsRepository) -> s.ServerStatsResponse:
     users = [s.UsageByUser.model_validate(r) for r in stats.usage_by_user()]
     return s.ServerStatsResponse(
-        photos=sum(u.photos for u in users), videos=sum(u.videos for u in users),
-        usage=sum(u.usage for u in users), usage_photos=sum(u.usage_photos for u in users),
-        usage_videos=sum(u.usage_videos for u in users), usage_by_user=users)
+        photos=sum(u.photos for u in users),
+        videos=sum(u.videos for u in users),
+        usage=sum(u.usage for u in users),
+        usage_photos=sum(u.usage_photos for u in users),
+        usage_videos=sum(u.usage_videos for u in users),
+        usage_by_user=users,
+    )
 
 
 def usage(stats: StatsRepository, auth: Any) -> s.UserUsageResponse:
     row = stats.usage_of(auth.id)
     quota = auth.quota_size_in_bytes
     return s.UserUsageResponse(
-        photos=row["photos"], videos=row["videos"], usage=row["usage"],
-        quota_size_in_bytes=quota, quota_usage_in_bytes=row["usage"],
-        quota_remaining_in_bytes=None if quota is None else max(0, quota - row["usage"]))
+        photos=row["photos"],
+        videos=row["videos"],
+        usage=row["usage"],
+        quota_size_in_bytes=quota,
+        quota_usage_in_bytes=row["usage"],
+        quota_remaining_in_bytes=None if quota is None else max(0, quota - row["usage"]),
+    )
 
 
 def features() -> s.ServerFeaturesResponse:
@@ -187,7 +229,17 @@ def features() -> s.ServerFeaturesResponse:
     stages = {st.name for st in pipeline.STAGES}
     smart = "smart-search" in stages
     return s.ServerFeaturesResponse(
-        smart_search=smart, facial_recognition="faces" in stages, duplicate_detection=smart,
-        map=True, reverse_geocoding=find_spec("reverse_geocoder") is not None, trash=True,
-        sharing=find_spec("chalicelib.services.access") is not None, tags=True, memories=True,
-        download_archive="archive" in stages, password_login=True, oauth=False, search=True)
+        smart_search=smart,
+        facial_recognition="faces" in stages,
+        duplicate_detection=smart,
+        map=True,
+        reverse_geocoding=find_spec("reverse_geocoder") is not None,
+        trash=True,
+        sharing=find_spec("chalicelib.services.access") is not None,
+        tags=True,
+        memories=True,
+        download_archive="archive" in stages,
+        password_login=True,
+        oauth=False,
+        search=True,
+    )

@@ -48,8 +48,9 @@ class LambdaTextEmbedder:
     def embed_query(self, text: str) -> tuple[str, Vector]:
         import numpy as np
 
-        reply = self._client.invoke(FunctionName=self._function,
-                                    Payload=json.dumps({"text": text}).encode())
+        reply = self._client.invoke(
+            FunctionName=self._function, Payload=json.dumps({"text": text}).encode()
+        )
         body = json.loads(reply["Payload"].read())
         if reply.get("FunctionError") or "embedding" not in body:
             raise errors.SkyrollError(f"text encoder failed: {body.get('errorMessage', body)}")
@@ -77,8 +78,14 @@ class CachedTextEmbedder:
 
 
 class SearchService:
-    def __init__(self, embeddings: EmbeddingRepository, metadata: MetadataSearchRepository,
-                 text: TextEmbedder, *, ef_search: int) -> None:
+    def __init__(
+        self,
+        embeddings: EmbeddingRepository,
+        metadata: MetadataSearchRepository,
+        text: TextEmbedder,
+        *,
+        ef_search: int,
+    ) -> None:
         self._embeddings = embeddings
         self._metadata = metadata
         self._text = text
@@ -86,10 +93,13 @@ class SearchService:
 
     def smart(self, auth: AuthUser, dto: s.SmartSearchRequest) -> s.SearchResponse:
         model_id, vector = self._text.embed_query(dto.query)
-        filters = {**dto.model_dump(exclude_none=True, exclude={"query", "page", "size"}),
-                   "owner": auth.id}
-        rows = self._embeddings.search(model_id, vector, filters, dto.size + 1,
-                                       (dto.page - 1) * dto.size, self._ef_search)
+        filters = {
+            **dto.model_dump(exclude_none=True, exclude={"query", "page", "size"}),
+            "owner": auth.id,
+        }
+        rows = self._embeddings.search(
+            model_id, vector, filters, dto.size + 1, (dto.page - 1) * dto.size, self._ef_search
+        )
         return s.SearchResponse(
             items=[hit(r, r["score"]) for r in rows[: dto.size]],
             next_page=dto.page + 1 if len(rows) > dto.size else None,
@@ -97,8 +107,7 @@ class SearchService:
         )
 
     def metadata(self, auth: AuthUser, dto: s.MetadataSearchRequest) -> s.SearchResponse:
-        filters = {**dto.model_dump(exclude_none=True, exclude={"page", "size"}),
-                   "owner": auth.id}
+        filters = {**dto.model_dump(exclude_none=True, exclude={"page", "size"}), "owner": auth.id}
         rows = self._metadata.search(filters, dto.size + 1, (dto.page - 1) * dto.size)
         return s.SearchResponse(
             items=[hit(r, None) for r in rows[: dto.size]],

@@ -13,19 +13,25 @@ from chalicelib.services.auth import AuthUser
 
 
 def split_path(name: str) -> list[str]:
-    """"Travel / Japan" → ["Travel", "Travel/Japan"]: the value of every tag on the path."""
+    """ "Travel / Japan" → ["Travel", "Travel/Japan"]: the value of every tag on the path."""
     parts = [p.strip() for p in name.split("/")]
     if not all(parts):
-        raise errors.BadRequest("A tag path has no empty parts (no leading, trailing or"
-                                " double '/')")
+        raise errors.BadRequest(
+            "A tag path has no empty parts (no leading, trailing or double '/')"
+        )
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
 def to_response(row: dict[str, Any]) -> s.TagResponse:
-    return s.TagResponse(id=row["id"], parent_id=row["parent_id"],
-                         name=row["value"].rpartition("/")[2], value=row["value"],
-                         color=row["color"], created_at=row["created_at"],
-                         updated_at=row["updated_at"])
+    return s.TagResponse(
+        id=row["id"],
+        parent_id=row["parent_id"],
+        name=row["value"].rpartition("/")[2],
+        value=row["value"],
+        color=row["color"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
 
 
 class TagService:
@@ -64,21 +70,31 @@ class TagService:
         if not self._tags.delete(auth.id, tag_id):
             raise errors.NotFound("Tag not found")
 
-    def tag_assets(self, auth: AuthUser, tag_id: UUID,
-                   dto: s.BulkIdsRequest) -> list[s.BulkIdResponse]:
+    def tag_assets(
+        self, auth: AuthUser, tag_id: UUID, dto: s.BulkIdsRequest
+    ) -> list[s.BulkIdResponse]:
         self._load(auth, tag_id)
         owned, added = self._tags.tag_assets(auth.id, tag_id, list(dict.fromkeys(dto.ids)))
-        return [s.BulkIdResponse(id=i, success=i in added,
-                                 error=None if i in added else
-                                 "duplicate" if i in owned else "not_found")
-                for i in dto.ids]
+        return [
+            s.BulkIdResponse(
+                id=i,
+                success=i in added,
+                error=None if i in added else "duplicate" if i in owned else "not_found",
+            )
+            for i in dto.ids
+        ]
 
-    def untag_assets(self, auth: AuthUser, tag_id: UUID,
-                     dto: s.BulkIdsRequest) -> list[s.BulkIdResponse]:
+    def untag_assets(
+        self, auth: AuthUser, tag_id: UUID, dto: s.BulkIdsRequest
+    ) -> list[s.BulkIdResponse]:
         self._load(auth, tag_id)
         removed = self._tags.untag_assets(tag_id, list(dict.fromkeys(dto.ids)))
-        return [s.BulkIdResponse(id=i, success=i in removed,
-                                 error=None if i in removed else "not_found") for i in dto.ids]
+        return [
+            s.BulkIdResponse(
+                id=i, success=i in removed, error=None if i in removed else "not_found"
+            )
+            for i in dto.ids
+        ]
 
     def _load(self, auth: AuthUser, tag_id: UUID) -> dict[str, Any]:
         row = self._tags.get(auth.id, tag_id)

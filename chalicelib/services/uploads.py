@@ -42,8 +42,11 @@ class UploadService:
             row = found.get(checksum)
             if row is None or self._bytes_missing(row):
                 # A pending asset's bytes never arrived: upload them (create resumes it).
-                results.append(s.BulkCheckResult(
-                    id=item_id, action="accept", asset_id=row["id"] if row else None))
+                results.append(
+                    s.BulkCheckResult(
+                        id=item_id, action="accept", asset_id=row["id"] if row else None
+                    )
+                )
                 continue
             results.append(
                 s.BulkCheckResult(
@@ -232,16 +235,26 @@ class UploadService:
         if upload is None or upload["completed_at"] is not None:
             return s.CreateUploadResponse(status="duplicate", asset_id=asset_id)
         self._assets.extend_upload(upload["id"], expires)
-        common = {"status": "created", "asset_id": asset_id, "upload_id": upload["id"],
-                  "expires_at": expires}
+        common = {
+            "status": "created",
+            "asset_id": asset_id,
+            "upload_id": upload["id"],
+            "expires_at": expires,
+        }
         if upload["method"] == "MULTIPART":
-            return s.CreateUploadResponse(**common, method="MULTIPART",
-                                          part_size=upload["part_size"],
-                                          part_count=upload["part_count"])
+            return s.CreateUploadResponse(
+                **common,
+                method="MULTIPART",
+                part_size=upload["part_size"],
+                part_count=upload["part_count"],
+            )
         url, headers = self._store.presign_put(
-            upload["storage_key"], content_type=upload["content_type"],
-            size=upload["file_size"], checksum_b64=s.encode_checksum(bytes(upload["checksum"])),
-            expires_in=self._settings.upload_url_ttl_seconds)
+            upload["storage_key"],
+            content_type=upload["content_type"],
+            size=upload["file_size"],
+            checksum_b64=s.encode_checksum(bytes(upload["checksum"])),
+            expires_in=self._settings.upload_url_ttl_seconds,
+        )
         return s.CreateUploadResponse(**common, method="PUT", url=url, headers=headers)
 
     def _open_multipart(self, auth: AuthUser, upload_id: UUID) -> dict:

@@ -65,30 +65,44 @@ class S3Sink:
     def finish(self) -> int:
         """Uploads what is left and completes the object; returns its size."""
         if self._upload_id is None:
-            self._s3.put_object(Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer),
-                                ContentType="application/zip")
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=self._key,
+                Body=bytes(self._buffer),
+                ContentType="application/zip",
+            )
         else:
             if self._buffer:
                 self._upload(bytes(self._buffer))
-            self._s3.complete_multipart_upload(Bucket=self._bucket, Key=self._key,
-                                               UploadId=self._upload_id,
-                                               MultipartUpload={"Parts": self._parts})
+            self._s3.complete_multipart_upload(
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts},
+            )
         self._buffer.clear()
         return self._written
 
     def abort(self) -> None:
         if self._upload_id is not None:
-            self._s3.abort_multipart_upload(Bucket=self._bucket, Key=self._key,
-                                            UploadId=self._upload_id)
+            self._s3.abort_multipart_upload(
+                Bucket=self._bucket, Key=self._key, UploadId=self._upload_id
+            )
             self._upload_id = None
 
     def _upload(self, body: bytes) -> None:
         if self._upload_id is None:
             self._upload_id = self._s3.create_multipart_upload(
-                Bucket=self._bucket, Key=self._key, ContentType="application/zip")["UploadId"]
+                Bucket=self._bucket, Key=self._key, ContentType="application/zip"
+            )["UploadId"]
         number = len(self._parts) + 1
-        etag = self._s3.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
-                                    PartNumber=number, Body=body)["ETag"]
+        etag = self._s3.upload_part(
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self._upload_id,
+            PartNumber=number,
+            Body=body,
+        )["ETag"]
         self._parts.append({"PartNumber": number, "ETag": etag})
 
 
@@ -128,8 +142,10 @@ def write_zip(sink: Any, assets: list[dict[str, Any]], open_original: Any) -> in
             if body is None:
                 skipped += 1
                 continue
-            info = zipfile.ZipInfo(entry_name(asset["original_file_name"], names),
-                                   date_time=_zip_time(asset.get("taken")))
+            info = zipfile.ZipInfo(
+                entry_name(asset["original_file_name"], names),
+                date_time=_zip_time(asset.get("taken")),
+            )
             info.compress_type = zipfile.ZIP_STORED
             with zf.open(info, "w", force_zip64=asset["file_size"] >= ZIP64_AT) as entry:
                 for chunk in body.iter_chunks(READ_CHUNK):
@@ -142,8 +158,9 @@ def handle(body: str, container: Any) -> None:
     repo = container.download_repo
     part = repo.part_for_build(message.archive_id, message.part_number)
     if part is None:
-        logger.info("download gone; nothing to build",
-                    extra={"archive_id": str(message.archive_id)})
+        logger.info(
+            "download gone; nothing to build", extra={"archive_id": str(message.archive_id)}
+        )
         return
     if part["status"] == "done":
         return
@@ -151,21 +168,28 @@ def handle(body: str, container: Any) -> None:
     store = container.store
     sink = S3Sink(store.s3, store.bucket, part["storage_key"], part_size_for(part["planned_size"]))
     try:
-        skipped = write_zip(sink, repo.part_assets(part["asset_ids"]),
-                            lambda key: _open(store, key))
+        skipped = write_zip(
+            sink, repo.part_assets(part["asset_ids"]), lambda key: _open(store, key)
+        )
         size = sink.finish()
     except Exception as exc:
         sink.abort()
         # Back to queued: SQS retries the message; the error says why in the meantime.
-        repo.set_part(message.archive_id, message.part_number, "queued",
-                      error=f"retrying after: {exc}"[:500])
+        repo.set_part(
+            message.archive_id, message.part_number, "queued", error=f"retrying after: {exc}"[:500]
+        )
         raise
-    repo.set_part(message.archive_id, message.part_number, "done", byte_size=size,
-                  skipped=skipped)
+    repo.set_part(message.archive_id, message.part_number, "done", byte_size=size, skipped=skipped)
     metrics.add_metric(name="archivePartBuilt", unit="Count", value=1)
-    logger.info("archive part built", extra={"archive_id": str(message.archive_id),
-                                             "part": message.part_number, "bytes": size,
-                                             "skipped": skipped})
+    logger.info(
+        "archive part built",
+        extra={
+            "archive_id": str(message.archive_id),
+            "part": message.part_number,
+            "bytes": size,
+            "skipped": skipped,
+        },
+    )
 
 
 def _open(store: Any, key: str) -> Any:

@@ -33,8 +33,9 @@ def handle(body: str, container: Any) -> None:
 
 def work(asset: dict[str, Any], c: Any) -> None:
     bits = perceptual_hash(load_preview(c, asset["id"]))
-    c.duplicate_repo.save_and_group(asset["id"], asset["owner_id"], bits,
-                                    c.settings.duplicate_max_distance)
+    c.duplicate_repo.save_and_group(
+        asset["id"], asset["owner_id"], bits, c.settings.duplicate_max_distance
+    )
 
 
 @lru_cache(maxsize=1)
@@ -42,8 +43,9 @@ def _dct_matrix() -> NDArray[np.float64]:
     import numpy as np
 
     n = np.arange(HASH_SIDE)
-    matrix = np.sqrt(2 / HASH_SIDE) * np.cos(np.pi * (2 * n[None, :] + 1) * n[:, None]
-                                             / (2 * HASH_SIDE))
+    matrix = np.sqrt(2 / HASH_SIDE) * np.cos(
+        np.pi * (2 * n[None, :] + 1) * n[:, None] / (2 * HASH_SIDE)
+    )
     matrix[0] /= np.sqrt(2)
     return matrix
 

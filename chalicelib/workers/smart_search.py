@@ -31,8 +31,13 @@ def load_encoder(kind: str, models_dir: Path, clip_uri: str, threads: int, s3: A
     key = (kind, str(models_dir), clip_uri, threads)
     with _LOCK:
         if key not in _LOADED:
-            _LOADED[key] = image_text_encoder(kind, models_dir, clip_uri=clip_uri,  # type: ignore[arg-type]
-                                              s3=s3, threads=threads)
+            _LOADED[key] = image_text_encoder(
+                kind,
+                models_dir,
+                clip_uri=clip_uri,  # type: ignore[arg-type]
+                s3=s3,
+                threads=threads,
+            )
         return _LOADED[key]
 
 

@@ -26,20 +26,29 @@ def work(asset: dict[str, Any], c: Any) -> None:
     preview, thumbnail = rendition_specs(c.settings)
     with local_original(c, asset) as path:
         if asset["type"] == "VIDEO":
-            poster = extract_poster(path, read_video_metadata(path),
-                                    max_edge=max(preview.size, thumbnail.size))
+            poster = extract_poster(
+                path, read_video_metadata(path), max_edge=max(preview.size, thumbnail.size)
+            )
             thumbs = thumbnails_from_image(poster.image, preview=preview, thumbnail=thumbnail)
         else:
-            thumbs = generate_thumbnails(path, preview=preview, thumbnail=thumbnail,
-                                         max_pixels=c.settings.max_pixels)
+            thumbs = generate_thumbnails(
+                path, preview=preview, thumbnail=thumbnail, max_pixels=c.settings.max_pixels
+            )
     owner: UUID = asset["owner_id"]
     files = []
     for kind, rendition in (("preview", thumbs.preview), ("thumbnail", thumbs.thumbnail)):
         key = keys.derivative_key(owner, asset["id"], FILES[kind])
         c.store.put(key, rendition.data, rendition.mime)
-        files.append({"kind": kind, "storage_key": key, "mime_type": rendition.mime,
-                      "width": rendition.width, "height": rendition.height,
-                      "byte_size": len(rendition.data)})
+        files.append(
+            {
+                "kind": kind,
+                "storage_key": key,
+                "mime_type": rendition.mime,
+                "width": rendition.width,
+                "height": rendition.height,
+                "byte_size": len(rendition.data),
+            }
+        )
     c.pipeline_repo.save_files(asset["id"], files, thumbs.thumbhash)
 
 
@@ -47,7 +56,9 @@ def rendition_specs(settings: Any) -> tuple[Any, Any]:
     """The preview and thumbnail specs from settings (formats and fits are fixed)."""
     from chalicelib.media.thumbnails import PREVIEW, THUMBNAIL, RenditionSpec
 
-    return (RenditionSpec(settings.preview_size, settings.preview_quality, PREVIEW.format,
-                          PREVIEW.fit),
-            RenditionSpec(settings.thumbnail_size, settings.thumbnail_quality, THUMBNAIL.format,
-                          THUMBNAIL.fit))
+    return (
+        RenditionSpec(settings.preview_size, settings.preview_quality, PREVIEW.format, PREVIEW.fit),
+        RenditionSpec(
+            settings.thumbnail_size, settings.thumbnail_quality, THUMBNAIL.format, THUMBNAIL.fit
+        ),
+    )

@@ -69,14 +69,16 @@ def work(asset: dict[str, Any], c: Any) -> Outcome:
     with local_original(c, asset) as path:
         meta = read_video_metadata(path)
         decision = transcode_decision(
-            meta, policy, target_resolution=c.settings.transcode_target_resolution)
+            meta, policy, target_resolution=c.settings.transcode_target_resolution
+        )
         if not decision.transcode:
             _drop_stale_encoded(c, asset["id"])
             logger.info("no transcode needed", extra={"reason": decision.reason})
             return Outcome("done", decision.reason)
         options = transcode_options(c.settings, BUDGET_SECONDS - (time.monotonic() - started))
         if options.timeout < MIN_ENCODE_SECONDS or not fits_in_lambda(
-                meta, options, vcpus=os.cpu_count() or 1):
+            meta, options, vcpus=os.cpu_count() or 1
+        ):
             return Outcome("skipped", _too_long_reason(meta.duration))
         _encode_and_store(c, asset, path, options)
     return Outcome("done", decision.reason)
@@ -85,27 +87,42 @@ def work(asset: dict[str, Any], c: Any) -> Outcome:
 def transcode_options(settings: Any, timeout: float) -> TranscodeOptions:
     from chalicelib.media.video import TranscodeOptions
 
-    return TranscodeOptions(target_resolution=settings.transcode_target_resolution,
-                            crf=settings.transcode_crf, preset=settings.transcode_preset,
-                            timeout=timeout, max_output_bytes=settings.transcode_max_output_bytes)
+    return TranscodeOptions(
+        target_resolution=settings.transcode_target_resolution,
+        crf=settings.transcode_crf,
+        preset=settings.transcode_preset,
+        timeout=timeout,
+        max_output_bytes=settings.transcode_max_output_bytes,
+    )
 
 
-def _encode_and_store(c: Any, asset: dict[str, Any], original: Path,
-                      options: TranscodeOptions) -> None:
+def _encode_and_store(
+    c: Any, asset: dict[str, Any], original: Path, options: TranscodeOptions
+) -> None:
     from chalicelib.media.metadata import read_video_metadata
     from chalicelib.media.video import transcode
 
     key = keys.derivative_key(asset["owner_id"], asset["id"], ENCODED)
-    with tempfile.TemporaryDirectory(prefix="skyroll-transcode-",
-                                     dir=original.parent) as work_dir:
+    with tempfile.TemporaryDirectory(prefix="skyroll-transcode-", dir=original.parent) as work_dir:
         result = transcode(original, Path(work_dir), options)
         out = read_video_metadata(result.path)
         # Streamed multipart upload: an encoded video can be far larger than Lambda's memory.
-        c.store.s3.upload_file(str(result.path), c.store.bucket, key,
-                               ExtraArgs={"ContentType": ENCODED_MIME})
-    c.pipeline_repo.save_files(asset["id"], [{
-        "kind": "encoded", "storage_key": key, "mime_type": ENCODED_MIME, "width": out.width,
-        "height": out.height, "byte_size": result.size}])
+        c.store.s3.upload_file(
+            str(result.path), c.store.bucket, key, ExtraArgs={"ContentType": ENCODED_MIME}
+        )
+    c.pipeline_repo.save_files(
+        asset["id"],
+        [
+            {
+                "kind": "encoded",
+                "storage_key": key,
+                "mime_type": ENCODED_MIME,
+                "width": out.width,
+                "height": out.height,
+                "byte_size": result.size,
+            }
+        ],
+    )
 
 
 def _drop_stale_encoded(c: Any, asset_id: UUID) -> None:
@@ -118,5 +135,7 @@ def _drop_stale_encoded(c: Any, asset_id: UUID) -> None:
 
 def _too_long_reason(duration: float | None) -> str:
     length = f"{duration / 60:.0f} min " if duration else ""
-    return (f"the {length}video is too long to transcode within the Lambda time limit"
-            " (see docs/video.md); the original is kept")
+    return (
+        f"the {length}video is too long to transcode within the Lambda time limit"
+        " (see docs/video.md); the original is kept"
+    )

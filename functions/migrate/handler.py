@@ -30,9 +30,10 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         password = ensure_first_admin(container)
         if password:
             # Shown once, in this function's log group only (docs/deploy.md: first admin).
-            print(f"First admin {container.settings.admin_email}: generated password {password}"
-                  " (change it after the first login)")
+            print(
+                f"First admin {container.settings.admin_email}: generated password {password}"
+                " (change it after the first login)"
+            )
     finally:
         container.close()
-    return {"PhysicalResourceId": PHYSICAL_ID,
-            "Data": {"Applied": ",".join(applied) or "none"}}
+    return {"PhysicalResourceId": PHYSICAL_ID, "Data": {"Applied": ",".join(applied) or "none"}}

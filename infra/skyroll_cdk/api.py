@@ -23,30 +23,48 @@ from .paths import REPO_ROOT
 API_STAGE = "api"
 API_FUNCTION = "APIHandler"
 REST_API = "RestAPI"
-ACCESS_LOG_FORMAT = json.dumps({
-    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
-    "time": "$context.requestTime", "method": "$context.httpMethod",
-    "path": "$context.path", "status": "$context.status",
-    "latencyMs": "$context.responseLatency", "bytes": "$context.responseLength",
-})
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "time": "$context.requestTime",
+        "method": "$context.httpMethod",
+        "path": "$context.path",
+        "status": "$context.status",
+        "latencyMs": "$context.responseLatency",
+        "bytes": "$context.responseLength",
+    }
+)
 
 
 class Api(Construct):
-    def __init__(self, scope: Construct, id: str, *, config: StageConfig,
-                 factory: FunctionFactory, chalice_out: Path) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StageConfig,
+        factory: FunctionFactory,
+        chalice_out: Path,
+    ) -> None:
         super().__init__(scope, id)
         self.role = iam.Role(
-            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
-                "service-role/AWSLambdaVPCAccessExecutionRole")])
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AWSLambdaVPCAccessExecutionRole"
+                )
+            ],
+        )
         network = factory.network
         stage_config = {
             "api_gateway_stage": API_STAGE,
             "manage_iam_role": False,
             "iam_role_arn": self.role.role_arn,
             "environment_variables": dict(factory.environment),
-            "subnet_ids": network.vpc.select_subnets(
-                subnet_type=network.subnet_type).subnet_ids,
+            "subnet_ids": network.vpc.select_subnets(subnet_type=network.subnet_type).subnet_ids,
             "security_group_ids": [network.function_sg.security_group_id],
             "layers": [factory.layers["core"].layer_version_arn],
             "lambda_memory_size": config.api_memory_mb,
@@ -54,27 +72,44 @@ class Api(Construct):
         }
         self.chalice = _package(self, stage_config, chalice_out)
         self.access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=_retention(config.log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN if config.protect_data else RemovalPolicy.DESTROY)
+            self,
+            "AccessLogs",
+            retention=_retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN if config.protect_data else RemovalPolicy.DESTROY,
+        )
         rest_api = self.chalice.get_resource(REST_API)
-        rest_api.add_property_override("MethodSettings", [{
-            "ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
-            "ThrottlingRateLimit": config.api_throttle_rate,
-            "ThrottlingBurstLimit": config.api_throttle_burst,
-        }])
-        rest_api.add_property_override("AccessLogSetting", {
-            "DestinationArn": self.access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT})
+        rest_api.add_property_override(
+            "MethodSettings",
+            [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "MetricsEnabled": True,
+                    "ThrottlingRateLimit": config.api_throttle_rate,
+                    "ThrottlingBurstLimit": config.api_throttle_burst,
+                }
+            ],
+        )
+        rest_api.add_property_override(
+            "AccessLogSetting",
+            {"DestinationArn": self.access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT},
+        )
         self._cloudwatch_role(rest_api)
         self.function_name = self.chalice.get_resource(API_FUNCTION).ref
-        self.url = (f"https://{rest_api.ref}.execute-api.{_region(self)}"
-                    f".amazonaws.com/{API_STAGE}/")
+        self.url = f"https://{rest_api.ref}.execute-api.{_region(self)}.amazonaws.com/{API_STAGE}/"
 
     def _cloudwatch_role(self, rest_api: object) -> None:
         # API Gateway writes access logs with one role per account and region.
         role = iam.Role(
-            self, "CloudWatchRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
-                "service-role/AmazonAPIGatewayPushToCloudWatchLogs")])
+            self,
+            "CloudWatchRole",
+            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+                )
+            ],
+        )
         account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
         rest_api.node.add_dependency(account)  # type: ignore[attr-defined]
 

@@ -22,13 +22,25 @@ def cdk_json_context() -> dict[str, Any]:
     return dict(json.loads(CDK_JSON.read_text())["context"])
 
 
-def build_app(*, outdir: str | None = None, context: dict[str, Any] | None = None,
-              nag: bool = True, env: Environment | None = None) -> tuple[App, SkyrollStack]:
+def build_app(
+    *,
+    outdir: str | None = None,
+    context: dict[str, Any] | None = None,
+    nag: bool = True,
+    env: Environment | None = None,
+) -> tuple[App, SkyrollStack]:
     app = App(outdir=outdir, context=context)
-    config: StageConfig = from_context(app.node.try_get_context("stage"),
-                                       app.node.try_get_context("skyroll"))
-    stack = SkyrollStack(app, config.stack_name, config=config, chalice_out=CHALICE_OUT,
-                         env=env, description=f"Skyroll photo library ({config.name})")
+    config: StageConfig = from_context(
+        app.node.try_get_context("stage"), app.node.try_get_context("skyroll")
+    )
+    stack = SkyrollStack(
+        app,
+        config.stack_name,
+        config=config,
+        chalice_out=CHALICE_OUT,
+        env=env,
+        description=f"Skyroll photo library ({config.name})",
+    )
     if nag:
         # FINDINGS: the Validations form works; the old Aspects form fails with this version.
         Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))

@@ -71,8 +71,13 @@ class StageConfig:
 DEFAULTS: dict[str, StageConfig] = {
     "dev": StageConfig(name="dev"),
     "prod": StageConfig(
-        name="prod", protect_data=True, flow_logs=True, aurora_max_acu=4.0,
-        backup_retention_days=14, log_retention_days=90, noncurrent_version_days=90,
+        name="prod",
+        protect_data=True,
+        flow_logs=True,
+        aurora_max_acu=4.0,
+        backup_retention_days=14,
+        log_retention_days=90,
+        noncurrent_version_days=90,
     ),
 }
 

@@ -24,23 +24,30 @@ DATABASE_NAME = "skyroll"
 class Database(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig, network: Network) -> None:
         super().__init__(scope, id)
-        self.security_group = ec2.SecurityGroup(self, "Sg", vpc=network.vpc,
-                                                allow_all_outbound=False,
-                                                description="Skyroll Aurora cluster")
-        self.security_group.add_ingress_rule(network.function_sg, ec2.Port.tcp(5432),
-                                             "PostgreSQL from Skyroll functions")
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "Sg",
+            vpc=network.vpc,
+            allow_all_outbound=False,
+            description="Skyroll Aurora cluster",
+        )
+        self.security_group.add_ingress_rule(
+            network.function_sg, ec2.Port.tcp(5432), "PostgreSQL from Skyroll functions"
+        )
         pause = None
         if config.aurora_min_acu == 0:
             pause = Duration.minutes(config.aurora_auto_pause_minutes)
         self.cluster = rds.DatabaseCluster(
-            self, "Cluster",
+            self,
+            "Cluster",
             engine=rds.DatabaseClusterEngine.aurora_postgres(version=ENGINE_VERSION),
             writer=rds.ClusterInstance.serverless_v2("writer"),
             serverless_v2_min_capacity=config.aurora_min_acu,
             serverless_v2_max_capacity=config.aurora_max_acu,
             serverless_v2_auto_pause_duration=pause,
             credentials=rds.Credentials.from_generated_secret(
-                "skyroll", secret_name=f"{config.prefix}database"),
+                "skyroll", secret_name=f"{config.prefix}database"
+            ),
             default_database_name=DATABASE_NAME,
             vpc=network.vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=network.subnet_type),

@@ -27,32 +27,53 @@ WORKER_LAYERS = ("core", "media")
 
 
 class FunctionFactory(Construct):
-    def __init__(self, scope: Construct, id: str, *, config: StageConfig, network: Network,
-                 environment: dict[str, str]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StageConfig,
+        network: Network,
+        environment: dict[str, str],
+    ) -> None:
         super().__init__(scope, id)
         self.config = config
         self.network = network
         self.environment = environment
-        self.code = lambda_.Code.from_asset(str(REPO_ROOT), exclude=SOURCE_ALLOWLIST,
-                                            ignore_mode=IgnoreMode.DOCKER)
+        self.code = lambda_.Code.from_asset(
+            str(REPO_ROOT), exclude=SOURCE_ALLOWLIST, ignore_mode=IgnoreMode.DOCKER
+        )
         self.layers = {spec: self._layer(get_layer(spec)) for spec in ("core", "media")}
 
     def _layer(self, spec: LayerSpec) -> lambda_.LayerVersion:
         # Built with pip for the Lambda platform (layers/build.py), cached between synths.
         return lambda_.LayerVersion(
-            self, f"{spec.name.title()}Layer", code=lambda_.Code.from_asset(str(build(spec))),
+            self,
+            f"{spec.name.title()}Layer",
+            code=lambda_.Code.from_asset(str(build(spec))),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[lambda_.Architecture.X86_64],
-            description=spec.description)
+            description=spec.description,
+        )
 
     def _log_group(self, scope: Construct, name: str) -> logs.LogGroup:
         return logs.LogGroup(
-            scope, f"{name}Logs", retention=_retention(self.config.log_retention_days),
-            removal_policy=RemovalPolicy.RETAIN if self.config.protect_data
-            else RemovalPolicy.DESTROY)
+            scope,
+            f"{name}Logs",
+            retention=_retention(self.config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN
+            if self.config.protect_data
+            else RemovalPolicy.DESTROY,
+        )
 
-    def _common(self, scope: Construct, name: str, memory_mb: int, timeout_seconds: int,
-                reserved: int | None) -> dict:
+    def _common(
+        self,
+        scope: Construct,
+        name: str,
+        memory_mb: int,
+        timeout_seconds: int,
+        reserved: int | None,
+    ) -> dict:
         return dict(
             function_name=f"{self.config.prefix}{name}",
             memory_size=memory_mb,
@@ -66,29 +87,59 @@ class FunctionFactory(Construct):
             log_group=self._log_group(scope, name.title().replace("-", "")),
         )
 
-    def zip_function(self, scope: Construct, id: str, *, name: str, handler: str,
-                     memory_mb: int, timeout_seconds: int, reserved: int | None = None,
-                     layers: tuple[str, ...] = WORKER_LAYERS) -> lambda_.Function:
+    def zip_function(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        handler: str,
+        memory_mb: int,
+        timeout_seconds: int,
+        reserved: int | None = None,
+        layers: tuple[str, ...] = WORKER_LAYERS,
+    ) -> lambda_.Function:
         return lambda_.Function(
-            scope, id, runtime=RUNTIME, handler=lambda_handler(handler), code=self.code,
+            scope,
+            id,
+            runtime=RUNTIME,
+            handler=lambda_handler(handler),
+            code=self.code,
             layers=[self.layers[layer] for layer in layers],
-            **self._common(scope, name, memory_mb, timeout_seconds, reserved))
+            **self._common(scope, name, memory_mb, timeout_seconds, reserved),
+        )
 
-    def container_function(self, scope: Construct, id: str, *, name: str, handler: str,
-                           memory_mb: int, timeout_seconds: int,
-                           reserved: int | None = None) -> lambda_.DockerImageFunction:
+    def container_function(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        handler: str,
+        memory_mb: int,
+        timeout_seconds: int,
+        reserved: int | None = None,
+    ) -> lambda_.DockerImageFunction:
         # Synthesizes without Docker; the image is built by `cdk deploy` (docs/deploy.md).
         code = lambda_.DockerImageCode.from_image_asset(
-            str(REPO_ROOT), file=dockerfile_for(handler), cmd=[lambda_handler(handler)],
-            exclude=IMAGE_CONTEXT_ALLOWLIST, ignore_mode=IgnoreMode.DOCKER)
+            str(REPO_ROOT),
+            file=dockerfile_for(handler),
+            cmd=[lambda_handler(handler)],
+            exclude=IMAGE_CONTEXT_ALLOWLIST,
+            ignore_mode=IgnoreMode.DOCKER,
+        )
         return lambda_.DockerImageFunction(
-            scope, id, code=code, **self._common(scope, name, memory_mb, timeout_seconds, reserved))
+            scope, id, code=code, **self._common(scope, name, memory_mb, timeout_seconds, reserved)
+        )
 
 
 _RETENTION = {
-    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS,
-    30: logs.RetentionDays.ONE_MONTH, 60: logs.RetentionDays.TWO_MONTHS,
-    90: logs.RetentionDays.THREE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
     365: logs.RetentionDays.ONE_YEAR,
 }
 

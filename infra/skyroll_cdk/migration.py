@@ -25,9 +25,11 @@ TIMEOUT_SECONDS = 300
 
 def fingerprint() -> str:
     digest = hashlib.sha256()
-    sources = [*sorted(MIGRATIONS_DIR.glob("*.sql")),
-               REPO_ROOT / "functions" / "migrate" / "handler.py",
-               REPO_ROOT / "chalicelib" / "db" / "migrate.py"]
+    sources = [
+        *sorted(MIGRATIONS_DIR.glob("*.sql")),
+        REPO_ROOT / "functions" / "migrate" / "handler.py",
+        REPO_ROOT / "chalicelib" / "db" / "migrate.py",
+    ]
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
@@ -37,10 +39,19 @@ class Migration(Construct):
     def __init__(self, scope: Construct, id: str, *, factory: FunctionFactory) -> None:
         super().__init__(scope, id)
         self.function = factory.zip_function(
-            self, "Function", name="migrate", handler=HANDLER, memory_mb=512,
-            timeout_seconds=TIMEOUT_SECONDS, layers=("core",))
+            self,
+            "Function",
+            name="migrate",
+            handler=HANDLER,
+            memory_mb=512,
+            timeout_seconds=TIMEOUT_SECONDS,
+            layers=("core",),
+        )
         provider = cr.Provider(self, "Provider", on_event_handler=self.function)
         self.resource = CustomResource(
-            self, "Resource", service_token=provider.service_token,
+            self,
+            "Resource",
+            service_token=provider.service_token,
             resource_type="Custom::SkyrollMigrations",
-            properties={"Fingerprint": fingerprint()})
+            properties={"Fingerprint": fingerprint()},
+        )

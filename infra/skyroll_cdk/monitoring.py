@@ -19,17 +19,24 @@ class Monitoring(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
         super().__init__(scope, id)
         # CloudWatch cannot publish to a topic under the AWS-managed SNS key (nag suppression).
-        self.topic = sns.Topic(self, "Alarms", topic_name=f"{config.prefix}alarms",
-                               enforce_ssl=True)
+        self.topic = sns.Topic(
+            self, "Alarms", topic_name=f"{config.prefix}alarms", enforce_ssl=True
+        )
         if config.alarm_email:
             self.topic.add_subscription(subs.EmailSubscription(config.alarm_email))
         self.alarms: list[cw.Alarm] = []
 
     def _add(self, id: str, metric: cw.IMetric, description: str) -> cw.Alarm:
-        alarm = cw.Alarm(self, id, metric=metric, threshold=1, evaluation_periods=1,
-                         comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                         treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-                         alarm_description=description)
+        alarm = cw.Alarm(
+            self,
+            id,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
         alarm.add_alarm_action(actions.SnsAction(self.topic))
         self.alarms.append(alarm)
         return alarm
@@ -37,13 +44,28 @@ class Monitoring(Construct):
     def watch_pipeline(self, pipeline: Pipeline) -> None:
         for name, stage in pipeline.stages.items():
             key = "".join(p.title() for p in name.replace("_", "-").split("-"))
-            self._add(f"{key}Dlq", stage.dlq.metric_approximate_number_of_messages_visible(
-                period=PERIOD, statistic="Maximum"),
-                f"Messages of stage {name} reached its DLQ (poison input or a bug)")
-            self._add(f"{key}Errors", stage.function.metric_errors(period=PERIOD),
-                      f"Stage {name} function errors (whole batches failed)")
+            self._add(
+                f"{key}Dlq",
+                stage.dlq.metric_approximate_number_of_messages_visible(
+                    period=PERIOD, statistic="Maximum"
+                ),
+                f"Messages of stage {name} reached its DLQ (poison input or a bug)",
+            )
+            self._add(
+                f"{key}Errors",
+                stage.function.metric_errors(period=PERIOD),
+                f"Stage {name} function errors (whole batches failed)",
+            )
 
     def watch_function(self, id: str, function_name: str, description: str) -> None:
-        self._add(id, cw.Metric(namespace="AWS/Lambda", metric_name="Errors",
-                                dimensions_map={"FunctionName": function_name},
-                                statistic="Sum", period=PERIOD), description)
+        self._add(
+            id,
+            cw.Metric(
+                namespace="AWS/Lambda",
+                metric_name="Errors",
+                dimensions_map={"FunctionName": function_name},
+                statistic="Sum",
+                period=PERIOD,
+            ),
+            description,
+        )

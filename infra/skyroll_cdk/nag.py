@@ -35,10 +35,16 @@ LAMBDA_MANAGED_POLICIES = _s(
         "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
         "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AmazonAPIGatewayPushToCloudWatchLogs",
-    ])
+    ],
+)
 # What Bucket.grant_read_write emits as wildcards (action families, all keys).
-BUCKET_GRANT_ACTIONS = ("s3:List*", "s3:GetObject*", "s3:GetBucket*", "s3:DeleteObject*",
-                        "s3:Abort*")
+BUCKET_GRANT_ACTIONS = (
+    "s3:List*",
+    "s3:GetObject*",
+    "s3:GetBucket*",
+    "s3:DeleteObject*",
+    "s3:Abort*",
+)
 
 
 def bucket_wildcards(bucket: CfnResource) -> Suppression:
@@ -49,54 +55,78 @@ def bucket_wildcards(bucket: CfnResource) -> Suppression:
         "Functions act on any object key of the one media bucket: keys are per user and "
         "asset, unknown at deploy time. The grant stays scoped to this bucket; the Action* "
         "forms are CDK's read/write grant (object versions, multipart abort).",
-        applies_to=[*(f"Action::{a}" for a in BUCKET_GRANT_ACTIONS),
-                    f"Resource::<{logical_id}.Arn>/*"])
+        applies_to=[
+            *(f"Action::{a}" for a in BUCKET_GRANT_ACTIONS),
+            f"Resource::<{logical_id}.Arn>/*",
+        ],
+    )
 
 
 def invoke_versions(function: CfnResource) -> Suppression:
     logical_id = Stack.of(function).get_logical_id(function)
-    return _s("AwsSolutions-IAM5",
-              "The custom resource provider may invoke any version of the migration function "
-              "(CDK's Provider framework grant); it is still one function.",
-              applies_to=[f"Resource::<{logical_id}.Arn>:*"])
+    return _s(
+        "AwsSolutions-IAM5",
+        "The custom resource provider may invoke any version of the migration function "
+        "(CDK's Provider framework grant); it is still one function.",
+        applies_to=[f"Resource::<{logical_id}.Arn>:*"],
+    )
+
+
 RUNTIME_PINNED = _s(
     "AwsSolutions-L1",
     "Functions run python3.12 on purpose: it is the version CI tests and the layers are built "
-    "for; CDK's provider/notification helpers pick their own runtime.")
+    "for; CDK's provider/notification helpers pick their own runtime.",
+)
 NO_SERVER_ACCESS_LOGS = _s(
     "AwsSolutions-S1",
     "Object access is audited by the API (presigned URLs per user) and API Gateway access "
-    "logs; S3 server access logs would double storage writes for a family library.")
+    "logs; S3 server access logs would double storage writes for a family library.",
+)
 SNS_NO_KMS = _s(
     "AwsSolutions-SNS2",
     "S3 event notifications and CloudWatch alarms cannot publish to a topic encrypted with "
-    "the AWS-managed SNS key; messages carry only bucket keys and alarm names, no content.")
+    "the AWS-managed SNS key; messages carry only bucket keys and alarm names, no content.",
+)
 NO_ROTATION = _s(
     "AwsSolutions-SMG4",
     "Functions read the database secret once per cold start and keep pooled connections; "
-    "single-user rotation would break warm functions. Rotate by redeploying (docs/deploy.md).")
+    "single-user rotation would break warm functions. Rotate by redeploying (docs/deploy.md).",
+)
 NO_IAM_DB_AUTH = _s(
     "AwsSolutions-RDS6",
     "Functions authenticate with the Secrets Manager password; IAM tokens expire every 15 "
-    "minutes, which pooled psycopg connections in long-lived Lambdas do not renew.")
+    "minutes, which pooled psycopg connections in long-lived Lambdas do not renew.",
+)
 DEFAULT_PORT = _s(
     "AwsSolutions-RDS11",
     "The cluster has no route to the internet and accepts only the functions' security group; "
-    "a non-default port adds no protection.")
+    "a non-default port adds no protection.",
+)
 DEV_NO_DELETION_PROTECTION = _s(
     "AwsSolutions-RDS10",
-    "dev stacks are disposable; the prod stage enables deletion protection and a final snapshot.")
+    "dev stacks are disposable; the prod stage enables deletion protection and a final snapshot.",
+)
 DEV_NO_FLOW_LOGS = _s(
     "AwsSolutions-VPC7",
-    "dev has no internet path at all (isolated subnets); the prod stage turns flow logs on.")
+    "dev has no internet path at all (isolated subnets); the prod stage turns flow logs on.",
+)
 API_AUTH_IN_APP = [
-    _s("AwsSolutions-APIG4", "The app authenticates every route itself (session token or API "
-       "key, chalicelib.api.auth_context); a few routes (login, signup, ping) are public."),
+    _s(
+        "AwsSolutions-APIG4",
+        "The app authenticates every route itself (session token or API "
+        "key, chalicelib.api.auth_context); a few routes (login, signup, ping) are public.",
+    ),
     _s("AwsSolutions-COG4", "Accounts live in Skyroll's own database, not Cognito."),
-    _s("AwsSolutions-APIG2", "Requests are validated by pydantic DTOs in the app, which "
-       "returns field-level 400s that API Gateway validation could not."),
-    _s("AwsSolutions-APIG3", "WAF costs $5+/month per web ACL, more than the rest of an idle "
-       "family deployment; API Gateway throttling limits abuse."),
+    _s(
+        "AwsSolutions-APIG2",
+        "Requests are validated by pydantic DTOs in the app, which "
+        "returns field-level 400s that API Gateway validation could not.",
+    ),
+    _s(
+        "AwsSolutions-APIG3",
+        "WAF costs $5+/month per web ACL, more than the rest of an idle "
+        "family deployment; API Gateway throttling limits abuse.",
+    ),
 ]
 
 

@@ -24,29 +24,47 @@ class Network(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
         super().__init__(scope, id)
         nat = config.egress == "nat"
-        subnets = [ec2.SubnetConfiguration(name="private", cidr_mask=22,
-                                           subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)]
+        subnets = [
+            ec2.SubnetConfiguration(
+                name="private", cidr_mask=22, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED
+            )
+        ]
         if nat:
             subnets = [
-                ec2.SubnetConfiguration(name="public", cidr_mask=24,
-                                        subnet_type=ec2.SubnetType.PUBLIC),
-                ec2.SubnetConfiguration(name="private", cidr_mask=22,
-                                        subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
+                ec2.SubnetConfiguration(
+                    name="public", cidr_mask=24, subnet_type=ec2.SubnetType.PUBLIC
+                ),
+                ec2.SubnetConfiguration(
+                    name="private", cidr_mask=22, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS
+                ),
             ]
         self.vpc = ec2.Vpc(
-            self, "Vpc", max_azs=config.max_azs, nat_gateways=1 if nat else 0,
+            self,
+            "Vpc",
+            max_azs=config.max_azs,
+            nat_gateways=1 if nat else 0,
             subnet_configuration=subnets,
-            gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(
-                service=ec2.GatewayVpcEndpointAwsService.S3)},
+            gateway_endpoints={
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)
+            },
         )
-        self.subnet_type = (ec2.SubnetType.PRIVATE_WITH_EGRESS if nat
-                            else ec2.SubnetType.PRIVATE_ISOLATED)
+        self.subnet_type = (
+            ec2.SubnetType.PRIVATE_WITH_EGRESS if nat else ec2.SubnetType.PRIVATE_ISOLATED
+        )
         self.function_sg = ec2.SecurityGroup(
-            self, "FunctionSg", vpc=self.vpc, allow_all_outbound=True,
-            description="Skyroll Lambda functions")
+            self,
+            "FunctionSg",
+            vpc=self.vpc,
+            allow_all_outbound=True,
+            description="Skyroll Lambda functions",
+        )
         if config.flow_logs:
-            self.vpc.add_flow_log("FlowLog", destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.THREE_MONTHS)))
+            self.vpc.add_flow_log(
+                "FlowLog",
+                destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                    logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.THREE_MONTHS)
+                ),
+            )
         if not nat:
             self._interface_endpoints(config)
 
@@ -55,15 +73,26 @@ class Network(Construct):
         return ec2.SubnetSelection(subnet_type=self.subnet_type)
 
     def _interface_endpoints(self, config: StageConfig) -> None:
-        endpoint_sg = ec2.SecurityGroup(self, "EndpointSg", vpc=self.vpc, allow_all_outbound=False,
-                                        description="AWS API endpoints for Skyroll functions")
+        endpoint_sg = ec2.SecurityGroup(
+            self,
+            "EndpointSg",
+            vpc=self.vpc,
+            allow_all_outbound=False,
+            description="AWS API endpoints for Skyroll functions",
+        )
         endpoint_sg.add_ingress_rule(self.function_sg, ec2.Port.tcp(443), "HTTPS from functions")
         # Endpoints are billed per AZ: the first N AZs' subnets are enough for Lambda, which
         # reaches an endpoint in another AZ of the same VPC (a few cents of cross-AZ traffic).
         selection = ec2.SubnetSelection(
             subnet_type=self.subnet_type,
-            availability_zones=self.vpc.availability_zones[: config.endpoint_azs])
+            availability_zones=self.vpc.availability_zones[: config.endpoint_azs],
+        )
         for name, service in INTERFACE_SERVICES.items():
-            self.vpc.add_interface_endpoint(name, service=service, subnets=selection,
-                                            security_groups=[endpoint_sg], private_dns_enabled=True,
-                                            open=False)
+            self.vpc.add_interface_endpoint(
+                name,
+                service=service,
+                subnets=selection,
+                security_groups=[endpoint_sg],
+                private_dns_enabled=True,
+                open=False,
+            )

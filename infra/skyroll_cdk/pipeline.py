@@ -22,15 +22,23 @@ DLQ_RETENTION = Duration.days(14)
 
 
 class StageResources:
-    def __init__(self, stage: Stage, queue: sqs.Queue, dlq: sqs.Queue,
-                 function: lambda_.Function) -> None:
+    def __init__(
+        self, stage: Stage, queue: sqs.Queue, dlq: sqs.Queue, function: lambda_.Function
+    ) -> None:
         self.stage, self.queue, self.dlq, self.function = stage, queue, dlq, function
 
 
 class Pipeline(Construct):
-    def __init__(self, scope: Construct, id: str, *, factory: FunctionFactory,
-                 uploads_topic: sns.ITopic, names: Settings,
-                 stages: tuple[Stage, ...] = STAGES) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        factory: FunctionFactory,
+        uploads_topic: sns.ITopic,
+        names: Settings,
+        stages: tuple[Stage, ...] = STAGES,
+    ) -> None:
         super().__init__(scope, id)
         validate(stages)
         self.stages: dict[str, StageResources] = {}
@@ -51,24 +59,48 @@ class Pipeline(Construct):
         scope = Construct(self, _pascal(stage.name))
         if stage.visibility_timeout_seconds < 6 * stage.timeout_seconds:
             raise ValueError(f"stage {stage.name}: visibility timeout below 6x function timeout")
-        dlq = sqs.Queue(scope, "Dlq", queue_name=names.dlq_name(stage.name),
-                        retention_period=DLQ_RETENTION, enforce_ssl=True,
-                        encryption=sqs.QueueEncryption.SQS_MANAGED)
+        dlq = sqs.Queue(
+            scope,
+            "Dlq",
+            queue_name=names.dlq_name(stage.name),
+            retention_period=DLQ_RETENTION,
+            enforce_ssl=True,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+        )
         queue = sqs.Queue(
-            scope, "Queue", queue_name=names.queue_name(stage.name),
+            scope,
+            "Queue",
+            queue_name=names.queue_name(stage.name),
             visibility_timeout=Duration.seconds(stage.visibility_timeout_seconds),
-            enforce_ssl=True, encryption=sqs.QueueEncryption.SQS_MANAGED,
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=stage.max_receive_count,
-                                                  queue=dlq))
+            enforce_ssl=True,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=stage.max_receive_count, queue=dlq
+            ),
+        )
         build = factory.container_function if stage.container else factory.zip_function
-        function = build(scope, "Function", name=stage.name, handler=stage.handler,
-                         memory_mb=stage.memory_mb, timeout_seconds=stage.timeout_seconds,
-                         reserved=stage.reserved_concurrency)
-        function.add_event_source(sources.SqsEventSource(
-            queue, batch_size=stage.batch_size, report_batch_item_failures=True,
-            max_batching_window=(Duration.seconds(stage.batching_window_seconds)
-                                 if stage.batching_window_seconds else None),
-            max_concurrency=_poller_cap(stage)))
+        function = build(
+            scope,
+            "Function",
+            name=stage.name,
+            handler=stage.handler,
+            memory_mb=stage.memory_mb,
+            timeout_seconds=stage.timeout_seconds,
+            reserved=stage.reserved_concurrency,
+        )
+        function.add_event_source(
+            sources.SqsEventSource(
+                queue,
+                batch_size=stage.batch_size,
+                report_batch_item_failures=True,
+                max_batching_window=(
+                    Duration.seconds(stage.batching_window_seconds)
+                    if stage.batching_window_seconds
+                    else None
+                ),
+                max_concurrency=_poller_cap(stage),
+            )
+        )
         return StageResources(stage, queue, dlq, function)
 
 

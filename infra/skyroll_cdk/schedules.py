@@ -17,27 +17,48 @@ HANDLER = "functions.jobs.handler:handler"
 
 
 class Schedules(Construct):
-    def __init__(self, scope: Construct, id: str, *, factory: FunctionFactory,
-                 jobs: dict[str, str] = SCHEDULED_JOBS) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        factory: FunctionFactory,
+        jobs: dict[str, str] = SCHEDULED_JOBS,
+    ) -> None:
         super().__init__(scope, id)
         # One function for all jobs: each run is short and rare; reserved concurrency 2
         # keeps an overlapping slow run from taking Aurora connections from the pipeline.
         self.function: lambda_.Function = factory.zip_function(
-            self, "Function", name="jobs", handler=HANDLER, memory_mb=1024,
-            timeout_seconds=900, reserved=2)
+            self,
+            "Function",
+            name="jobs",
+            handler=HANDLER,
+            memory_mb=1024,
+            timeout_seconds=900,
+            reserved=2,
+        )
         self.rules: dict[str, events.Rule] = {}
         known = set(JOBS)
         for job, expression in jobs.items():
             if job not in known:
                 Annotations.of(self).add_warning_v2(
-                    "skyroll:unknown-job", f"job {job!r} is not in chalicelib.jobs.JOBS yet")
+                    "skyroll:unknown-job", f"job {job!r} is not in chalicelib.jobs.JOBS yet"
+                )
                 continue
             self.rules[job] = events.Rule(
-                self, _pascal(job), schedule=events.Schedule.expression(expression),
+                self,
+                _pascal(job),
+                schedule=events.Schedule.expression(expression),
                 description=f"Skyroll scheduled job {job}",
-                targets=[targets.LambdaFunction(
-                    self.function, event=events.RuleTargetInput.from_object({"job": job}),
-                    retry_attempts=2, max_event_age=Duration.hours(1))])
+                targets=[
+                    targets.LambdaFunction(
+                        self.function,
+                        event=events.RuleTargetInput.from_object({"job": job}),
+                        retry_attempts=2,
+                        max_event_age=Duration.hours(1),
+                    )
+                ],
+            )
 
 
 def _pascal(name: str) -> str:

@@ -24,8 +24,9 @@ from .storage import Storage
 
 
 class SkyrollStack(Stack):
-    def __init__(self, scope: Construct, id: str, *, config: StageConfig,
-                 chalice_out: Path, **kwargs: object) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, config: StageConfig, chalice_out: Path, **kwargs: object
+    ) -> None:
         super().__init__(scope, id, **kwargs)  # type: ignore[arg-type]
         self.config = config
         names = Settings(queue_prefix=config.prefix, uploads_topic=f"{config.prefix}uploads")
@@ -42,10 +43,16 @@ class SkyrollStack(Stack):
             admin_email=config.admin_email,
             **({"public_url": config.public_url} if config.public_url else {}),
         )
-        self.factory = FunctionFactory(self, "Functions", config=config, network=self.network,
-                                       environment=environment)
-        self.pipeline = Pipeline(self, "Pipeline", factory=self.factory,
-                                 uploads_topic=self.storage.uploads_topic, names=names)
+        self.factory = FunctionFactory(
+            self, "Functions", config=config, network=self.network, environment=environment
+        )
+        self.pipeline = Pipeline(
+            self,
+            "Pipeline",
+            factory=self.factory,
+            uploads_topic=self.storage.uploads_topic,
+            names=names,
+        )
         self.migration = Migration(self, "Migration", factory=self.factory)
         self.migration.resource.node.add_dependency(self.database.cluster, self.network.vpc)
         self.schedules = Schedules(self, "Schedules", factory=self.factory)
@@ -53,14 +60,17 @@ class SkyrollStack(Stack):
         self._grant()
         self.monitoring = Monitoring(self, "Monitoring", config=config)
         self.monitoring.watch_pipeline(self.pipeline)
-        self.monitoring.watch_function("ApiErrors", self.api.function_name,
-                                       "API function errors (unhandled exceptions, timeouts)")
-        self.monitoring.watch_function("JobsErrors", self.schedules.function.function_name,
-                                       "A scheduled job failed")
+        self.monitoring.watch_function(
+            "ApiErrors",
+            self.api.function_name,
+            "API function errors (unhandled exceptions, timeouts)",
+        )
+        self.monitoring.watch_function(
+            "JobsErrors", self.schedules.function.function_name, "A scheduled job failed"
+        )
         CfnOutput(self, "ApiUrl", value=self.api.url)
         CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)
-        CfnOutput(self, "MigrationLogGroup",
-                  value=self.migration.function.log_group.log_group_name)
+        CfnOutput(self, "MigrationLogGroup", value=self.migration.function.log_group.log_group_name)
         self._suppress()
 
     def _grant(self) -> None:
@@ -78,9 +88,15 @@ class SkyrollStack(Stack):
             queue.grant_send_messages(self.schedules.function)
 
     def _suppress(self) -> None:
-        nag.suppress(self, [nag.LAMBDA_MANAGED_POLICIES, nag.RUNTIME_PINNED,
-                            nag.bucket_wildcards(self.storage.bucket.node.default_child),
-                            nag.invoke_versions(self.migration.function.node.default_child)])
+        nag.suppress(
+            self,
+            [
+                nag.LAMBDA_MANAGED_POLICIES,
+                nag.RUNTIME_PINNED,
+                nag.bucket_wildcards(self.storage.bucket.node.default_child),
+                nag.invoke_versions(self.migration.function.node.default_child),
+            ],
+        )
         nag.suppress(self.storage.bucket, [nag.NO_SERVER_ACCESS_LOGS])
         nag.suppress(self.storage.uploads_topic, [nag.SNS_NO_KMS])
         nag.suppress(self.monitoring.topic, [nag.SNS_NO_KMS])

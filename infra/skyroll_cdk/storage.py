@@ -25,15 +25,21 @@ from .config import StageConfig
 ORIGINAL_TAG = ("skyroll:kind", "original")
 UPLOAD_PREFIX = "users/"
 # What a browser sends with a presigned PUT (see chalicelib.storage.s3.presign_put).
-UPLOAD_HEADERS = ["Content-Type", "Content-MD5", "x-amz-checksum-sha256",
-                  "x-amz-sdk-checksum-algorithm", "x-amz-tagging"]
+UPLOAD_HEADERS = [
+    "Content-Type",
+    "Content-MD5",
+    "x-amz-checksum-sha256",
+    "x-amz-sdk-checksum-algorithm",
+    "x-amz-tagging",
+]
 
 
 class Storage(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
         super().__init__(scope, id)
         self.bucket = s3.Bucket(
-            self, "Media",
+            self,
+            "Media",
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
@@ -41,33 +47,44 @@ class Storage(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             # Photos outlive the stack in every stage: `cdk destroy` leaves the bucket.
             removal_policy=RemovalPolicy.RETAIN,
-            cors=[s3.CorsRule(
-                allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
-                allowed_origins=list(config.cors_origins),
-                allowed_headers=UPLOAD_HEADERS,
-                exposed_headers=["ETag"],
-                max_age=3000,
-            )],
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+                    allowed_origins=list(config.cors_origins),
+                    allowed_headers=UPLOAD_HEADERS,
+                    exposed_headers=["ETag"],
+                    max_age=3000,
+                )
+            ],
             lifecycle_rules=self._lifecycle(config),
         )
         # S3 cannot publish to an SNS topic encrypted with the AWS-managed key; the
         # notification carries only bucket and key names (see the nag suppression).
-        self.uploads_topic = sns.Topic(self, "Uploads", topic_name=f"{config.prefix}uploads",
-                                       enforce_ssl=True)
+        self.uploads_topic = sns.Topic(
+            self, "Uploads", topic_name=f"{config.prefix}uploads", enforce_ssl=True
+        )
         self.bucket.add_event_notification(
-            s3.EventType.OBJECT_CREATED, s3n.SnsDestination(self.uploads_topic),
-            s3.NotificationKeyFilter(prefix=UPLOAD_PREFIX))
+            s3.EventType.OBJECT_CREATED,
+            s3n.SnsDestination(self.uploads_topic),
+            s3.NotificationKeyFilter(prefix=UPLOAD_PREFIX),
+        )
 
     @staticmethod
     def _lifecycle(config: StageConfig) -> list[s3.LifecycleRule]:
         return [
-            s3.LifecycleRule(id="abort-incomplete-uploads",
-                             abort_incomplete_multipart_upload_after=Duration.days(1)),
+            s3.LifecycleRule(
+                id="abort-incomplete-uploads",
+                abort_incomplete_multipart_upload_after=Duration.days(1),
+            ),
             s3.LifecycleRule(
                 id="originals-intelligent-tiering",
                 tag_filters={ORIGINAL_TAG[0]: ORIGINAL_TAG[1]},
-                transitions=[s3.Transition(storage_class=s3.StorageClass.INTELLIGENT_TIERING,
-                                           transition_after=Duration.days(0))],
+                transitions=[
+                    s3.Transition(
+                        storage_class=s3.StorageClass.INTELLIGENT_TIERING,
+                        transition_after=Duration.days(0),
+                    )
+                ],
             ),
             s3.LifecycleRule(
                 id="expire-old-versions",

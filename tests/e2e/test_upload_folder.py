@@ -69,18 +69,29 @@ def make_folder(root: Path) -> dict[str, bytes]:
 
 
 def skyroll(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([SKYROLL, *args], env=env, capture_output=True, text=True, timeout=300,
-                          check=False)
+    return subprocess.run(
+        [SKYROLL, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_cli_uploads_a_mixed_folder_end_to_end(tmp_path: Path) -> None:
     files = make_folder(tmp_path / "photos")
-    env_extra = {"SKYROLL_MULTIPART_THRESHOLD_BYTES": str(6 * MIB),
-                 "SKYROLL_MULTIPART_PART_SIZE_BYTES": str(5 * MIB)}
+    env_extra = {
+        "SKYROLL_MULTIPART_THRESHOLD_BYTES": str(6 * MIB),
+        "SKYROLL_MULTIPART_PART_SIZE_BYTES": str(5 * MIB),
+    }
     with running_stack(env_extra) as stack:
         env = {**os.environ, "SKYROLL_CONFIG_DIR": str(tmp_path / "cfg"), "COLUMNS": "200"}
-        login = skyroll(env, "login", "--server", stack.url, "--email", ADMIN_EMAIL,
-                        "--password", ADMIN_PASSWORD)
+        login = skyroll(
+            env,
+            "login",
+            "--server",
+            stack.url,
+            "--email",
+            ADMIN_EMAIL,
+            "--password",
+            ADMIN_PASSWORD,
+        )
         assert login.returncode == 0, login.stdout + login.stderr
         up = skyroll(env, "upload", str(tmp_path / "photos"), "--recursive", "--json")
         report = json.loads(up.stdout)
@@ -97,30 +108,50 @@ def test_cli_uploads_a_mixed_folder_end_to_end(tmp_path: Path) -> None:
             time.sleep(1)
         assets = {a["originalFileName"]: a for a in listed}
         dsn, endpoint = stack.env["SKYROLL_DATABASE_URL"], stack.env["SKYROLL_AWS_ENDPOINT_URL"]
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="skyroll-media").get("Contents", [])]
         with psycopg.connect(dsn) as conn:
             rows = conn.execute("SELECT original_file_name, status FROM assets").fetchall()
 
     # One asset per distinct file: the copy was stored once.
     assert sorted(assets) == sorted(
-        ["paris.jpg" if by_name["paris.jpg"] == "uploaded" else "paris-copy.jpg",
-         "plain.png", "big.jpg", "corrupt.jpg", "empty.jpg", "phone.heic", "clip.mp4"])
+        [
+            "paris.jpg" if by_name["paris.jpg"] == "uploaded" else "paris-copy.jpg",
+            "plain.png",
+            "big.jpg",
+            "corrupt.jpg",
+            "empty.jpg",
+            "phone.heic",
+            "clip.mp4",
+        ]
+    )
     assert len(rows) == 7
     paris = assets.get("paris.jpg") or assets["paris-copy.jpg"]
     assert paris["status"] == "ready" and paris["checksum"] == sha(files["paris.jpg"])
     e = paris["exifInfo"]
-    assert (e["make"], e["model"], e["iso"], e["exposureTime"]) == ("Canon", "Canon EOS R5", 400,
-                                                                     "1/250")
+    assert (e["make"], e["model"], e["iso"], e["exposureTime"]) == (
+        "Canon",
+        "Canon EOS R5",
+        400,
+        "1/250",
+    )
     assert abs(e["latitude"] - 48.858200) < 1e-4 and abs(e["longitude"] - 2.294500) < 1e-4
     assert e["dateTimeOriginal"].startswith("2023-07-14T16:30:05")
     assert assets["plain.png"]["originalMimeType"] == "image/png"
     assert assets["phone.heic"]["status"] == "ready"
     assert assets["phone.heic"]["originalMimeType"] in ("image/heic", "image/heif")
     clip = assets["clip.mp4"]
-    assert (clip["status"], clip["type"], clip["exifInfo"]["videoCodec"]) == ("ready", "VIDEO",
-                                                                              "h264")
+    assert (clip["status"], clip["type"], clip["exifInfo"]["videoCodec"]) == (
+        "ready",
+        "VIDEO",
+        "h264",
+    )
     big = assets["big.jpg"]
     assert big["status"] == "ready" and big["checksum"] == sha(files["big.jpg"])
     assert assets["empty.jpg"]["status"] == "failed"

@@ -31,15 +31,28 @@ def test_pinned_cli_synthesizes_from_infra(cdk_cli: Path, tmp_path: Path):
     pinned = json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
     installed = json.loads((REPO_ROOT / "node_modules/aws-cdk/package.json").read_text())
     assert installed["version"] == pinned
-    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-           "CDK_DISABLE_CLI_TELEMETRY": "true", "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {
+        **os.environ,
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
     env.pop("AWS_PROFILE", None)
-    subprocess.run([str(cdk_cli), "synth", "--quiet", "-o", str(tmp_path)],
-                   cwd=REPO_ROOT / "infra", env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(cdk_cli), "synth", "--quiet", "-o", str(tmp_path)],
+        cwd=REPO_ROOT / "infra",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     template = json.loads((tmp_path / "Skyroll-dev.template.json").read_text())
     types = {r["Type"] for r in template["Resources"].values()}
-    assert {"AWS::RDS::DBCluster", "AWS::S3::Bucket", "AWS::Serverless::Api",
-            "Custom::SkyrollMigrations"} <= types
+    assert {
+        "AWS::RDS::DBCluster",
+        "AWS::S3::Bucket",
+        "AWS::Serverless::Api",
+        "Custom::SkyrollMigrations",
+    } <= types
 
 
 def _elf_machine(path: Path) -> int | None:
@@ -64,8 +77,11 @@ def test_layers_hold_lambda_platform_wheels(built_layers):
         for ext in site.rglob("*.cpython-*.so"):
             assert "cpython-312-x86_64-linux-gnu" in ext.name, ext
         for wheel in site.glob("*.dist-info/WHEEL"):
-            tags = [line.split(": ", 1)[1] for line in wheel.read_text().splitlines()
-                    if line.startswith("Tag: ")]
+            tags = [
+                line.split(": ", 1)[1]
+                for line in wheel.read_text().splitlines()
+                if line.startswith("Tag: ")
+            ]
             assert all(t.endswith("-any") or "manylinux" in t for t in tags), (wheel, tags)
 
 

@@ -34,8 +34,10 @@ def test_queue_and_dlq_per_stage(dev, stage: Stage):
     props = queue["Properties"]
     assert props["VisibilityTimeout"] == stage.visibility_timeout_seconds
     assert props["VisibilityTimeout"] >= 6 * stage.timeout_seconds
-    assert props["RedrivePolicy"] == {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
-                                      "maxReceiveCount": stage.max_receive_count}
+    assert props["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+        "maxReceiveCount": stage.max_receive_count,
+    }
     assert dlq["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
     assert props["SqsManagedSseEnabled"] is True
 
@@ -59,8 +61,11 @@ def test_function_and_mapping_per_stage(dev, stage: Stage):
     assert props["Environment"]["Variables"]["SKYROLL_QUEUE_PREFIX"] == "skyroll-dev-"
 
     queue_id, _ = _by_name(dev, "AWS::SQS::Queue")[NAMES.queue_name(stage.name)]
-    mappings = [m["Properties"] for m in dev.resources("AWS::Lambda::EventSourceMapping").values()
-                if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}]
+    mappings = [
+        m["Properties"]
+        for m in dev.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
     assert len(mappings) == 1
     (mapping,) = mappings
     assert mapping["FunctionName"] == {"Ref": fn_id}
@@ -74,9 +79,11 @@ def test_function_and_mapping_per_stage(dev, stage: Stage):
 def test_s3_stages_subscribe_to_uploads_and_others_do_not(dev):
     topic_id = dev.logical_id(dev.stack.storage.uploads_topic)
     queues = _by_name(dev, "AWS::SQS::Queue")
-    subscribed = {sub["Properties"]["Endpoint"]["Fn::GetAtt"][0]
-                  for sub in dev.resources("AWS::SNS::Subscription").values()
-                  if sub["Properties"]["TopicArn"] == {"Ref": topic_id}}
+    subscribed = {
+        sub["Properties"]["Endpoint"]["Fn::GetAtt"][0]
+        for sub in dev.resources("AWS::SNS::Subscription").values()
+        if sub["Properties"]["TopicArn"] == {"Ref": topic_id}
+    }
     for stage in STAGES:
         queue_id, _ = queues[NAMES.queue_name(stage.name)]
         assert (queue_id in subscribed) == stage.is_s3_triggered, stage.name
@@ -87,10 +94,15 @@ def test_s3_stages_subscribe_to_uploads_and_others_do_not(dev):
 
 def test_lambda_environment_uses_settings_field_names(dev):
     fields = {f"SKYROLL_{name.upper()}" for name in Settings.model_fields}
-    functions = [*dev.resources("AWS::Lambda::Function").values(),
-                 *dev.resources("AWS::Serverless::Function").values()]
-    ours = [f for f in functions if "SKYROLL_BUCKET" in
-            f["Properties"].get("Environment", {}).get("Variables", {})]
+    functions = [
+        *dev.resources("AWS::Lambda::Function").values(),
+        *dev.resources("AWS::Serverless::Function").values(),
+    ]
+    ours = [
+        f
+        for f in functions
+        if "SKYROLL_BUCKET" in f["Properties"].get("Environment", {}).get("Variables", {})
+    ]
     assert len(ours) >= len(STAGES) + 3  # stages + migrate + jobs + API
     for fn in ours:
         assert set(fn["Properties"]["Environment"]["Variables"]) <= fields
@@ -101,45 +113,77 @@ def test_lambda_environment_uses_settings_field_names(dev):
 def test_container_and_follower_stages(tmp_path):
     # A declaration with a heavy follower: built as an image, fed by its predecessor.
     stages = (
-        Stage(name="ingest", trigger=S3_ORIGINAL, handler="functions.ingest.handler:handler",
-              timeout_seconds=60, reserved_concurrency=4),
-        Stage(name="heavy-thing", trigger="ingest", container=True, timeout_seconds=300,
-              memory_mb=3008, handler="functions.heavy_thing.handler:handler",
-              batch_size=1),
+        Stage(
+            name="ingest",
+            trigger=S3_ORIGINAL,
+            handler="functions.ingest.handler:handler",
+            timeout_seconds=60,
+            reserved_concurrency=4,
+        ),
+        Stage(
+            name="heavy-thing",
+            trigger="ingest",
+            container=True,
+            timeout_seconds=300,
+            memory_mb=3008,
+            handler="functions.heavy_thing.handler:handler",
+            batch_size=1,
+        ),
     )
     app = App(outdir=str(tmp_path))
     stack = Stack(app, "T")
     config = DEFAULTS["dev"]
     network = Network(stack, "Network", config=config)
     storage = Storage(stack, "Storage", config=config)
-    factory = FunctionFactory(stack, "Functions", config=config, network=network,
-                              environment=settings_env(bucket="b"))
-    pipeline = Pipeline(stack, "Pipeline", factory=factory, uploads_topic=storage.uploads_topic,
-                        names=NAMES, stages=stages)
+    factory = FunctionFactory(
+        stack, "Functions", config=config, network=network, environment=settings_env(bucket="b")
+    )
+    pipeline = Pipeline(
+        stack,
+        "Pipeline",
+        factory=factory,
+        uploads_topic=storage.uploads_topic,
+        names=NAMES,
+        stages=stages,
+    )
     template = Template.from_stack(stack)
-    template.has_resource_properties("AWS::Lambda::Function", {
-        "FunctionName": "skyroll-dev-heavy-thing", "PackageType": "Image",
-        "MemorySize": 3008, "Timeout": 300,
-        "ImageConfig": {"Command": ["functions.heavy_thing.handler.handler"]}})
-    template.has_resource_properties("AWS::SQS::Queue", {
-        "QueueName": "skyroll-dev-heavy-thing", "VisibilityTimeout": 1800})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "FunctionName": "skyroll-dev-heavy-thing",
+            "PackageType": "Image",
+            "MemorySize": 3008,
+            "Timeout": 300,
+            "ImageConfig": {"Command": ["functions.heavy_thing.handler.handler"]},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"QueueName": "skyroll-dev-heavy-thing", "VisibilityTimeout": 1800}
+    )
     # ingest may enqueue its follower; the image is built from the generic Dockerfile.
     heavy_queue = stack.get_logical_id(pipeline.stages["heavy-thing"].queue.node.default_child)
     ingest_role = stack.get_logical_id(
-        pipeline.stages["ingest"].function.role.node.find_child("DefaultPolicy")
-        .node.default_child)
+        pipeline.stages["ingest"].function.role.node.find_child("DefaultPolicy").node.default_child
+    )
     policy = template.to_json()["Resources"][ingest_role]["Properties"]["PolicyDocument"]
-    assert any(s["Resource"] == {"Fn::GetAtt": [heavy_queue, "Arn"]}
-               and "sqs:SendMessage" in s["Action"] for s in policy["Statement"])
+    assert any(
+        s["Resource"] == {"Fn::GetAtt": [heavy_queue, "Arn"]} and "sqs:SendMessage" in s["Action"]
+        for s in policy["Statement"]
+    )
     app.synth()
     images = json.loads((tmp_path / "T.assets.json").read_text())["dockerImages"]
     assert [i["source"]["dockerFile"] for i in images.values()] == [
-        "functions/_container/Dockerfile"]
+        "functions/_container/Dockerfile"
+    ]
     # The build context is the repo root, cut down to what the image copies.
     (image,) = images.values()
     context = tmp_path / image["source"]["directory"]
-    assert {p.name for p in context.iterdir()} == {"chalicelib", "functions", "pyproject.toml",
-                                                  "README.md"}
+    assert {p.name for p in context.iterdir()} == {
+        "chalicelib",
+        "functions",
+        "pyproject.toml",
+        "README.md",
+    }
 
 
 def test_visibility_below_six_times_timeout_is_refused(tmp_path):
@@ -153,9 +197,16 @@ def test_visibility_below_six_times_timeout_is_refused(tmp_path):
     config = DEFAULTS["dev"]
     network = Network(stack, "Network", config=config)
     storage = Storage(stack, "Storage", config=config)
-    factory = FunctionFactory(stack, "Functions", config=config, network=network,
-                              environment=settings_env(bucket="b"))
+    factory = FunctionFactory(
+        stack, "Functions", config=config, network=network, environment=settings_env(bucket="b")
+    )
     bad = Short(name="ingest", trigger=S3_ORIGINAL, handler="functions.ingest.handler:handler")
     with pytest.raises(ValueError, match="6x"):
-        Pipeline(stack, "Pipeline", factory=factory, uploads_topic=storage.uploads_topic,
-                 names=NAMES, stages=(bad,))
+        Pipeline(
+            stack,
+            "Pipeline",
+            factory=factory,
+            uploads_topic=storage.uploads_topic,
+            names=NAMES,
+            stages=(bad,),
+        )

@@ -66,8 +66,11 @@ def test_migration_custom_resource_runs_after_the_database(dev):
     assert {cluster_id, writer_id} <= set(resource["DependsOn"])
     assert any("SecretsManager" in d for d in resource["DependsOn"])  # its VPC endpoint
     functions = dev.resources("AWS::Lambda::Function")
-    migrate = [f for f in functions.values()
-               if f["Properties"].get("Handler") == "functions.migrate.handler.handler"]
+    migrate = [
+        f
+        for f in functions.values()
+        if f["Properties"].get("Handler") == "functions.migrate.handler.handler"
+    ]
     assert len(migrate) == 1
     assert migrate[0]["Properties"]["Timeout"] >= 120  # an auto-paused Aurora must resume
 
@@ -109,8 +112,11 @@ def test_alarms_on_every_dlq_and_function_errors(dev):
     alarms = list(dev.resources("AWS::CloudWatch::Alarm").values())
     topic = {"Ref": dev.logical_id(dev.stack.monitoring.topic)}
     assert all(a["Properties"]["AlarmActions"] == [topic] for a in alarms)
-    dlq_alarms = {json.dumps(a["Properties"]["Dimensions"]) for a in alarms
-                  if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"}
+    dlq_alarms = {
+        json.dumps(a["Properties"]["Dimensions"])
+        for a in alarms
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    }
     error_alarms = [a for a in alarms if a["Properties"]["MetricName"] == "Errors"]
     assert len(dlq_alarms) == len(STAGES)
     assert len(error_alarms) == len(STAGES) + 2  # + API + jobs
@@ -153,10 +159,17 @@ def test_stage_config_rejects_typos():
 def test_whole_app_passes_cdk_nag(dev, prod):
     # The fixtures synthesized with AwsSolutionsChecks: any unacknowledged error raised.
     for synth in (dev, prod):
-        report = json.loads((synth.outdir / "validation-report.json").read_text()) \
-            if (synth.outdir / "validation-report.json").exists() else {"pluginReports": []}
-        nag_findings = [v for p in report["pluginReports"] for v in p.get("violations", [])
-                        if "AwsSolutions" in v.get("ruleName", "")]
+        report = (
+            json.loads((synth.outdir / "validation-report.json").read_text())
+            if (synth.outdir / "validation-report.json").exists()
+            else {"pluginReports": []}
+        )
+        nag_findings = [
+            v
+            for p in report["pluginReports"]
+            for v in p.get("violations", [])
+            if "AwsSolutions" in v.get("ruleName", "")
+        ]
         assert nag_findings == []
 
 

@@ -17,8 +17,11 @@ def test_bucket_is_private_encrypted_versioned_and_retained(dev):
     bucket = _bucket(dev)
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
     sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
@@ -41,8 +44,9 @@ def test_cors_allows_browser_put_from_configured_origins(dev, prod):
         assert "PUT" in rule["AllowedMethods"]
         assert {"Content-Type", "x-amz-checksum-sha256"} <= set(rule["AllowedHeaders"])
         assert rule["ExposedHeaders"] == ["ETag"]
-    assert _bucket(prod)["Properties"]["CorsConfiguration"]["CorsRules"][0][
-        "AllowedOrigins"] == ["https://photos.example.com"]
+    assert _bucket(prod)["Properties"]["CorsConfiguration"]["CorsRules"][0]["AllowedOrigins"] == [
+        "https://photos.example.com"
+    ]
 
 
 def test_lifecycle_aborts_uploads_and_tiers_only_tagged_originals(dev):
@@ -52,8 +56,9 @@ def test_lifecycle_aborts_uploads_and_tiers_only_tagged_originals(dev):
     assert "TagFilters" not in abort and "Prefix" not in abort
     tiering = rules["originals-intelligent-tiering"]
     assert tiering["TagFilters"] == [{"Key": ORIGINAL_TAG[0], "Value": ORIGINAL_TAG[1]}]
-    assert tiering["Transitions"] == [{"StorageClass": "INTELLIGENT_TIERING",
-                                       "TransitionInDays": 0}]
+    assert tiering["Transitions"] == [
+        {"StorageClass": "INTELLIGENT_TIERING", "TransitionInDays": 0}
+    ]
     # No rule moves untagged objects (derivatives) out of Standard.
     others = [r for r in rules.values() if r is not tiering]
     assert not any("Transitions" in r for r in others)

@@ -40,13 +40,23 @@ def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     # Not the repo root: its localstack/ folder would shadow the localstack package.
     workdir = tmp_path_factory.mktemp("localstack")
-    env = {**os.environ, "GATEWAY_LISTEN": f"127.0.0.1:{port}", "SERVICES": "s3,sqs,sns",
-           "S3_SKIP_SIGNATURE_VALIDATION": "0", "LOCALSTACK_VOLUME_DIR": str(workdir / "vol"),
-           "FILESYSTEM_ROOT": str(workdir / "fs")}
+    env = {
+        **os.environ,
+        "GATEWAY_LISTEN": f"127.0.0.1:{port}",
+        "SERVICES": "s3,sqs,sns",
+        "S3_SKIP_SIGNATURE_VALIDATION": "0",
+        "LOCALSTACK_VOLUME_DIR": str(workdir / "vol"),
+        "FILESYSTEM_ROOT": str(workdir / "fs"),
+    }
     log = (workdir / "localstack.log").open("wb")
-    proc = subprocess.Popen([str(python), "-m", "localstack.runtime.main"], cwd=workdir,
-                            env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(python), "-m", "localstack.runtime.main"],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     endpoint = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(endpoint, proc, workdir / "localstack.log")

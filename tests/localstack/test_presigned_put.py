@@ -25,13 +25,22 @@ def _sha256_b64(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def aws(localstack: str):
-    settings = Settings(aws_endpoint_url=localstack, bucket="skyroll-ls-media",
-                        queue_prefix="skyroll-ls-", uploads_topic="skyroll-ls-uploads")
+    settings = Settings(
+        aws_endpoint_url=localstack,
+        bucket="skyroll-ls-media",
+        queue_prefix="skyroll-ls-",
+        uploads_topic="skyroll-ls-uploads",
+    )
 
     def client(service: str):
         config = Config(signature_version="s3v4") if service == "s3" else None
-        return boto3.client(service, region_name=settings.aws_region, endpoint_url=localstack,
-                            config=config, **CREDENTIALS)
+        return boto3.client(
+            service,
+            region_name=settings.aws_region,
+            endpoint_url=localstack,
+            config=config,
+            **CREDENTIALS,
+        )
 
     s3 = client("s3")
     bootstrap(settings, s3, client("sqs"), client("sns"))
@@ -40,15 +49,22 @@ def aws(localstack: str):
 
 def _presign(aws, key: str, body: bytes = BODY, expires_in: int = 300):
     settings, s3 = aws
-    return presign_put(s3, settings.bucket, key, content_type="image/jpeg",
-                       content_length=len(body), checksum_sha256_b64=_sha256_b64(body),
-                       expires_in=expires_in)
+    return presign_put(
+        s3,
+        settings.bucket,
+        key,
+        content_type="image/jpeg",
+        content_length=len(body),
+        checksum_sha256_b64=_sha256_b64(body),
+        expires_in=expires_in,
+    )
 
 
 def test_bootstrap_created_the_declared_queues(aws, localstack):
     settings, _ = aws
-    sqs = boto3.client("sqs", region_name=settings.aws_region, endpoint_url=localstack,
-                       **CREDENTIALS)
+    sqs = boto3.client(
+        "sqs", region_name=settings.aws_region, endpoint_url=localstack, **CREDENTIALS
+    )
     from chalicelib.pipeline import STAGES
 
     for stage in STAGES:

@@ -39,10 +39,14 @@ def module_harness(postgres, moto_endpoint: str, tmp_path_factory) -> Iterator[H
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
     settings = Settings(
         database_url=f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}",
-        admin_email="admin@example.com", admin_password="admin-password-1",
-        state_dir=tmp_path_factory.mktemp("state"), public_url="http://testserver",
-        aws_endpoint_url=moto_endpoint, bucket=f"skyroll-{suffix}",
-        queue_prefix=f"m{suffix}-", uploads_topic=f"m{suffix}-uploads",
+        admin_email="admin@example.com",
+        admin_password="admin-password-1",
+        state_dir=tmp_path_factory.mktemp("state"),
+        public_url="http://testserver",
+        aws_endpoint_url=moto_endpoint,
+        bucket=f"skyroll-{suffix}",
+        queue_prefix=f"m{suffix}-",
+        uploads_topic=f"m{suffix}-uploads",
         # The sample set has two portraits per person: two similar faces make a person.
         people_min_faces=2,
     )
@@ -70,8 +74,9 @@ def jpeg_bytes(image: Image.Image | np.ndarray, quality: int = 90, scale: float 
     picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
     picture = picture.convert("RGB")
     if scale != 1.0:
-        picture = picture.resize((round(picture.width * scale), round(picture.height * scale)),
-                                 Image.Resampling.LANCZOS)
+        picture = picture.resize(
+            (round(picture.width * scale), round(picture.height * scale)), Image.Resampling.LANCZOS
+        )
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=quality)
     return out.getvalue()
@@ -95,8 +100,9 @@ def portraits(models_root: Path) -> dict[str, bytes]:
     return {p.stem: p.read_bytes() for p in sorted(folder.glob("*.jpg"))}
 
 
-def upload_all(h: Harness, token: str, files: dict[str, bytes],
-               stages: tuple[str, ...] | None = None) -> dict[str, str]:
+def upload_all(
+    h: Harness, token: str, files: dict[str, bytes], stages: tuple[str, ...] | None = None
+) -> dict[str, str]:
     """name -> asset id, after every stage (or those named) has run."""
     ids = {name: h.upload(token, f"{name}.jpg", data)["assetId"] for name, data in files.items()}
     h.drain(stages)

@@ -40,6 +40,14 @@ def near(centre: np.ndarray, rng: np.random.Generator, spread: float) -> np.ndar
 
 
 def face(face_id: UUID, embedding: np.ndarray) -> dict[str, Any]:
-    return {"id": face_id, "image_width": 100, "image_height": 100, "box": (10, 10, 50, 50),
-            "landmarks": [1.0] * 10, "score": 0.9, "model_id": "test", "embedding": embedding,
-            "thumbnail_key": f"faces/{face_id}.jpeg"}
+    return {
+        "id": face_id,
+        "image_width": 100,
+        "image_height": 100,
+        "box": (10, 10, 50, 50),
+        "landmarks": [1.0] * 10,
+        "score": 0.9,
+        "model_id": "test",
+        "embedding": embedding,
+        "thumbnail_key": f"faces/{face_id}.jpeg",
+    }

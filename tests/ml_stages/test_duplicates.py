@@ -35,8 +35,9 @@ def variants(photos: dict[str, bytes], portraits: dict[str, bytes]) -> dict[str,
         # A frame a moment later: the camera moved a few pixels.
         "chelsea_burst": jpeg_bytes(cat.crop((6, 4, w, h)).resize((w, h))),
         # Another photo of the same cat: closer, from the other side.
-        "chelsea_closer": jpeg_bytes(ImageOps.mirror(cat.crop((w // 4, 0, w * 85 // 100,
-                                                               h * 8 // 10)))),
+        "chelsea_closer": jpeg_bytes(
+            ImageOps.mirror(cat.crop((w // 4, 0, w * 85 // 100, h * 8 // 10)))
+        ),
         "person_a_1": portraits["person_a_1"],
         "person_a_2": portraits["person_a_2"],
     }
@@ -76,7 +77,10 @@ def test_copies_group_and_other_photos_do_not(library) -> None:
     h, token, ids = library
     (group,) = groups(h, token)
     assert {a["id"] for a in group["assets"]} == {
-        ids["chelsea"], ids["chelsea_small"], ids["chelsea_burst"]}
+        ids["chelsea"],
+        ids["chelsea_small"],
+        ids["chelsea_burst"],
+    }
     # Biggest file first: usually the one to keep.
     assert group["assets"][0]["id"] == ids["chelsea"]
 
@@ -86,26 +90,37 @@ def test_another_user_sees_no_groups_and_cannot_resolve(library) -> None:
     other = h.user("eve@example.com")
     assert groups(h, other) == []
     duplicate_id = groups(h, token)[0]["duplicateId"]
-    r = h.call("POST", f"/api/duplicates/{duplicate_id}/resolve", {"keepAssetIds": []},
-               token=other)
+    r = h.call("POST", f"/api/duplicates/{duplicate_id}/resolve", {"keepAssetIds": []}, token=other)
     assert r.status_code == 404
 
 
 def test_resolve_trashes_the_others_and_the_group_is_gone(library) -> None:
     h, token, ids = library
     duplicate_id = groups(h, token)[0]["duplicateId"]
-    r = h.call("POST", f"/api/duplicates/{duplicate_id}/resolve",
-               {"keepAssetIds": [ids["person_a_1"]]}, token=token)
+    r = h.call(
+        "POST",
+        f"/api/duplicates/{duplicate_id}/resolve",
+        {"keepAssetIds": [ids["person_a_1"]]},
+        token=token,
+    )
     assert r.status_code == 400  # not a member of this group
-    r = h.call("POST", f"/api/duplicates/{duplicate_id}/resolve",
-               {"keepAssetIds": [ids["chelsea"]]}, token=token)
+    r = h.call(
+        "POST",
+        f"/api/duplicates/{duplicate_id}/resolve",
+        {"keepAssetIds": [ids["chelsea"]]},
+        token=token,
+    )
     assert r.status_code == 200, r.body
     assert set(r.json["trashed"]) == {ids["chelsea_small"], ids["chelsea_burst"]}
     assert h.asset(token, ids["chelsea_small"])["isTrashed"] is True
     assert h.asset(token, ids["chelsea"])["isTrashed"] is False
     assert groups(h, token) == []
-    r = h.call("POST", f"/api/duplicates/{duplicate_id}/resolve",
-               {"keepAssetIds": [ids["chelsea"]]}, token=token)
+    r = h.call(
+        "POST",
+        f"/api/duplicates/{duplicate_id}/resolve",
+        {"keepAssetIds": [ids["chelsea"]]},
+        token=token,
+    )
     assert r.status_code == 404
 
 

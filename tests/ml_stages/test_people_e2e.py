@@ -65,8 +65,9 @@ def test_person_thumbnail_is_a_face_crop_in_s3(library) -> None:
     crop = Image.open(BytesIO(data))
     assert crop.format == "JPEG" and max(crop.size) <= 250 and crop.width == crop.height
     key_prefix = "users/"
-    assert any(k.startswith(key_prefix) and "/faces/" in k
-               for k in h.container.store.keys(key_prefix))
+    assert any(
+        k.startswith(key_prefix) and "/faces/" in k for k in h.container.store.keys(key_prefix)
+    )
 
 
 def test_another_user_sees_no_people_and_gets_404s(library) -> None:
@@ -87,8 +88,12 @@ def test_rename_reassign_and_merge_keep_counts_right(library) -> None:
     a = faces(h, token, ids["person_a_1"])[0]["personId"]
     b = faces(h, token, ids["person_b_1"])[0]["personId"]
 
-    r = h.call("PUT", f"/api/people/{b}", {"name": "Jacinda", "birthDate": "1980-07-26",
-                                           "featureFaceAssetId": ids["person_b_2"]}, token=token)
+    r = h.call(
+        "PUT",
+        f"/api/people/{b}",
+        {"name": "Jacinda", "birthDate": "1980-07-26", "featureFaceAssetId": ids["person_b_2"]},
+        token=token,
+    )
     assert r.status_code == 200, r.body
     assert r.json["name"] == "Jacinda" and r.json["featureFaceAssetId"] == ids["person_b_2"]
     assert people(h, token)[0]["id"] == b  # named first
@@ -111,10 +116,10 @@ def test_rename_reassign_and_merge_keep_counts_right(library) -> None:
     assert h.call("GET", f"/api/people/{a}", token=token).status_code == 404
     r = h.call("GET", f"/api/people/{b}/assets", token=token)
     assert {i["id"] for i in r.json["items"]} == {
-        ids[n] for n in ("person_a_1", "person_a_2", "person_b_1", "person_b_2", "impostor_1")}
+        ids[n] for n in ("person_a_1", "person_a_2", "person_b_1", "person_b_2", "impostor_1")
+    }
 
-    r = h.call("POST", "/api/search/smart",
-               {"query": "a person", "personIds": [b]}, token=token)
+    r = h.call("POST", "/api/search/smart", {"query": "a person", "personIds": [b]}, token=token)
     assert r.status_code == 200 and len(r.json["items"]) == 5
 
 
@@ -145,8 +150,12 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
     h, token, ids = library
 
     def bridge(request: httpx.Request) -> httpx.Response:
-        r = h.client.http.request(request.method, request.url.raw_path.decode(),
-                                  headers=dict(request.headers), body=request.content)
+        r = h.client.http.request(
+            request.method,
+            request.url.raw_path.decode(),
+            headers=dict(request.headers),
+            body=request.content,
+        )
         return httpx.Response(r.status_code, headers=r.headers, content=r.body)
 
     monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path))
@@ -156,8 +165,15 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
     def cli(*args: str):
         return runner.invoke(app, list(args), obj=runtime)
 
-    login = cli("login", "--server", "http://testserver", "--email", "ada@example.com",
-                "--password", "password-123")
+    login = cli(
+        "login",
+        "--server",
+        "http://testserver",
+        "--email",
+        "ada@example.com",
+        "--password",
+        "password-123",
+    )
     assert login.exit_code == 0, login.output
     listed = cli("people", "list", "--json")
     assert listed.exit_code == 0, listed.output
@@ -170,8 +186,13 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
     assert bad.exit_code == 1 and "not_found" in bad.output
     found = cli("search", "a person", "--json")
     assert found.exit_code == 0, found.output
-    assert json.loads(found.output)["items"][0]["id"] in {ids["person_a_1"], ids["person_a_2"],
-                                                          ids["person_b_1"], ids["person_b_2"],
-                                                          ids["impostor_1"], ids["impostor_2"]}
+    assert json.loads(found.output)["items"][0]["id"] in {
+        ids["person_a_1"],
+        ids["person_a_2"],
+        ids["person_b_1"],
+        ids["person_b_2"],
+        ids["impostor_1"],
+        ids["impostor_2"],
+    }
     table = cli("people", "list")
     assert "Ada" in table.output and str(person["faceCount"]) in table.output

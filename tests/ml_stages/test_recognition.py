@@ -32,8 +32,12 @@ def add_face(container, repo, owner, embedding) -> uuid.UUID:
 
 def people_of(container, face_ids) -> list:
     with container.pool.connection() as conn:
-        found = {r["id"]: r["person_id"] for r in conn.execute(
-            "SELECT id, person_id FROM asset_faces WHERE id = ANY(%s)", (face_ids,))}
+        found = {
+            r["id"]: r["person_id"]
+            for r in conn.execute(
+                "SELECT id, person_id FROM asset_faces WHERE id = ANY(%s)", (face_ids,)
+            )
+        }
     return [found[f] for f in face_ids]
 
 
@@ -75,8 +79,7 @@ def test_the_recluster_job_picks_up_waiting_faces(setup) -> None:
     faces = [add_face(container, repo, owner, rows.near(alice, rng, 0.03)) for _ in range(2)]
     assert people_of(container, faces) == [None, None]
     # The settings change (min 2 faces): the nightly job applies it to waiting faces.
-    container.__dict__["people_recognizer"] = PeopleRecognizer(repo, max_distance=0.5,
-                                                               min_faces=2)
+    container.__dict__["people_recognizer"] = PeopleRecognizer(repo, max_distance=0.5, min_faces=2)
     totals = recluster_all(container)
     assert totals["created"] == 1
     people = people_of(container, faces)

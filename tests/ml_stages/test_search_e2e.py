@@ -10,8 +10,9 @@ from tests.pipeline.conftest import Harness
 
 
 @pytest.fixture(scope="module")
-def library(module_harness: Harness,
-            photos: dict[str, bytes]) -> tuple[Harness, str, dict[str, str]]:
+def library(
+    module_harness: Harness, photos: dict[str, bytes]
+) -> tuple[Harness, str, dict[str, str]]:
     token = module_harness.user("ada@example.com")
     return module_harness, token, upload_all(module_harness, token, photos)
 
@@ -22,10 +23,16 @@ def search(h: Harness, token: str, query: str, **filters: object) -> list[dict]:
     return r.json["items"]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("cat", "chelsea"), ("a woman", "astronaut"), ("a cup of coffee", "coffee"),
-    ("flower", "flower"), ("temple", "china"),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("cat", "chelsea"),
+        ("a woman", "astronaut"),
+        ("a cup of coffee", "coffee"),
+        ("flower", "flower"),
+        ("temple", "china"),
+    ],
+)
 def test_each_query_ranks_its_photo_first(library, query: str, expected: str) -> None:
     h, token, ids = library
     items = search(h, token, query)
@@ -40,9 +47,9 @@ def test_every_stage_ran_and_the_asset_is_ready(library) -> None:
     asset = h.asset(token, ids["chelsea"])
     assert asset["status"] == "ready"
     stages = h.container.pipeline_repo.stages(h.asset(token, ids["chelsea"])["id"])
-    assert {k: v["status"] for k, v in stages.items()
-            if k in ("faces", "smart_search", "duplicates")} == {
-        "faces": "done", "smart_search": "done", "duplicates": "done"}
+    assert {
+        k: v["status"] for k, v in stages.items() if k in ("faces", "smart_search", "duplicates")
+    } == {"faces": "done", "smart_search": "done", "duplicates": "done"}
     row = h.container.embedding_repo.get(ids["chelsea"], 384)
     assert row["model_id"] == "skyroll-offline-effnetlite0-minilm-v1"
 
@@ -56,8 +63,9 @@ def test_filters_and_paging(library) -> None:
     assert search(h, token, "cat", takenBefore="1990-01-01T00:00:00Z") == []
 
     first = h.call("POST", "/api/search/smart", {"query": "cat", "size": 2}, token=token).json
-    second = h.call("POST", "/api/search/smart", {"query": "cat", "size": 2, "page": 2},
-                    token=token).json
+    second = h.call(
+        "POST", "/api/search/smart", {"query": "cat", "size": 2, "page": 2}, token=token
+    ).json
     assert first["nextPage"] == 2 and len(first["items"]) == 2 and len(second["items"]) == 2
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     assert first["modelId"] == "skyroll-offline-effnetlite0-minilm-v1"

@@ -42,8 +42,11 @@ def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
     degrees = int(value)
     minutes = int((value - degrees) * 60)
     seconds = Fraction((value - degrees - minutes / 60) * 3600).limit_denominator(10_000)
-    return (IFDRational(degrees), IFDRational(minutes),
-            IFDRational(seconds.numerator, seconds.denominator))
+    return (
+        IFDRational(degrees),
+        IFDRational(minutes),
+        IFDRational(seconds.numerator, seconds.denominator),
+    )
 
 
 def exif_for(taken: str | None = None, gps: tuple[float, float] | None = None) -> Image.Exif:
@@ -60,8 +63,13 @@ def exif_for(taken: str | None = None, gps: tuple[float, float] | None = None) -
     return exif
 
 
-def photo(seed: int, *, taken: str | None = None, gps: tuple[float, float] | None = None,
-          size: tuple[int, int] = (64, 48)) -> bytes:
+def photo(
+    seed: int,
+    *,
+    taken: str | None = None,
+    gps: tuple[float, float] | None = None,
+    size: tuple[int, int] = (64, 48),
+) -> bytes:
     """A real JPEG whose bytes (noise from ``seed``) differ per seed: no de-duplication."""
     rng = np.random.default_rng(seed)
     pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)

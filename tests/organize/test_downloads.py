@@ -36,22 +36,32 @@ def _fetch_zips(h: Harness, token: str, archive_id: str) -> tuple[dict, dict[str
 def test_a_selection_becomes_zip_parts_of_exactly_those_originals(harness: Harness) -> None:
     alice = harness.user("alice@example.com")
     # Zips follow capture time: a, b, c.
-    files = {n: photo(i, size=(96 + 16 * i, 64), taken=f"2020:01:0{i} 10:00:00")
-             for i, n in enumerate(("a", "b", "c", "d"), 1)}
-    asset = {n: add(harness, alice, "IMG_0001.jpg" if n in "ab" else f"{n}.jpg", data)
-             for n, data in files.items()}
+    files = {
+        n: photo(i, size=(96 + 16 * i, 64), taken=f"2020:01:0{i} 10:00:00")
+        for i, n in enumerate(("a", "b", "c", "d"), 1)
+    }
+    asset = {
+        n: add(harness, alice, "IMG_0001.jpg" if n in "ab" else f"{n}.jpg", data)
+        for n, data in files.items()
+    }
     harness.drain(("ingest",))
     chosen = ["a", "b", "c"]
     limit = len(files["a"]) + len(files["b"])  # a + b fit one part; c needs another
 
-    r = harness.call("POST", "/api/download/archive",
-                     {"assetIds": [asset[n] for n in chosen], "archiveSize": limit}, alice)
+    r = harness.call(
+        "POST",
+        "/api/download/archive",
+        {"assetIds": [asset[n] for n in chosen], "archiveSize": limit},
+        alice,
+    )
     assert r.status_code == 202, r.body
     started = r.json
     assert started["status"] == "queued" and started["assetCount"] == 3
     assert started["totalSize"] == sum(len(files[n]) for n in chosen)
     assert [(p["partNumber"], p["assetCount"], p["url"]) for p in started["parts"]] == [
-        (1, 2, None), (2, 1, None)]
+        (1, 2, None),
+        (2, 1, None),
+    ]
 
     harness.drain(("archive",))
     body, entries = _fetch_zips(harness, alice, started["id"])
@@ -75,8 +85,9 @@ def test_only_what_the_caller_may_download(harness: Harness) -> None:
     ok = harness.call("POST", "/api/download/archive", {"assetIds": [mine]}, alice).json
     assert harness.call("GET", f"/api/download/archive/{ok['id']}", token=eve).status_code == 404
     assert harness.call("GET", f"/api/download/archive/{ok['id']}").status_code == 401
-    both = harness.call("POST", "/api/download/archive",
-                        {"assetIds": [mine], "albumId": ok["id"]}, alice)
+    both = harness.call(
+        "POST", "/api/download/archive", {"assetIds": [mine], "albumId": ok["id"]}, alice
+    )
     assert both.status_code == 400
     pending = harness.start_upload(alice, "p.jpg", photo(3)).json["assetId"]
     nothing = harness.call("POST", "/api/download/archive", {"assetIds": [pending]}, alice)
@@ -92,9 +103,16 @@ def test_an_album_downloads_for_its_members_only(harness: Harness) -> None:
     asset = {n: add(harness, alice, f"{n}.jpg", data) for n, data in files.items()}
     harness.drain(("ingest",))
     carol_id = harness.call("GET", "/api/users/me", token=carol).json["id"]
-    album = harness.call("POST", "/api/albums", {
-        "albumName": "Trip", "assetIds": [asset["a"], asset["b"]],
-        "albumUsers": [{"userId": carol_id, "role": "viewer"}]}, alice)
+    album = harness.call(
+        "POST",
+        "/api/albums",
+        {
+            "albumName": "Trip",
+            "assetIds": [asset["a"], asset["b"]],
+            "albumUsers": [{"userId": carol_id, "role": "viewer"}],
+        },
+        alice,
+    )
     assert album.status_code == 201, album.body
 
     r = harness.call("POST", "/api/download/archive", {"albumId": album.json["id"]}, carol)
@@ -146,10 +164,11 @@ def test_the_zip_streams_through_multipart_with_bounded_memory(aws_container) ->
             return written
 
     sink = Watched(store.s3, store.bucket, "out/test.zip", part_size=5 * 1024 * 1024)
-    assets = [{"storage_key": k, "original_file_name": k.split("/")[1], "file_size": len(v)}
-              for k, v in blobs.items()]
-    assets.append({"storage_key": "src/gone.bin", "original_file_name": "gone.bin",
-                   "file_size": 1})
+    assets = [
+        {"storage_key": k, "original_file_name": k.split("/")[1], "file_size": len(v)}
+        for k, v in blobs.items()
+    ]
+    assets.append({"storage_key": "src/gone.bin", "original_file_name": "gone.bin", "file_size": 1})
     skipped = archive.write_zip(sink, assets, lambda key: archive._open(store, key))
     size = sink.finish()
 
@@ -159,7 +178,8 @@ def test_the_zip_streams_through_multipart_with_bounded_memory(aws_container) ->
     assert len(data) == size
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert {n: sha256(zf.read(n)) for n in zf.namelist()} == {
-            k.split("/")[1]: sha256(v) for k, v in blobs.items()}
+            k.split("/")[1]: sha256(v) for k, v in blobs.items()
+        }
 
 
 def test_plan_splits_greedily_and_gives_big_files_their_own_part() -> None:
@@ -169,7 +189,11 @@ def test_plan_splits_greedily_and_gives_big_files_their_own_part() -> None:
     assert archive.part_size_for(200 * 1024**3) * archive.MAX_PARTS > 200 * 1024**3
     taken: set[str] = set()
     assert [archive.entry_name(n, taken) for n in ("a.jpg", "A.JPG", "a.jpg", "noext")] == [
-        "a.jpg", "A (1).JPG", "a (2).jpg", "noext"]
+        "a.jpg",
+        "A (1).JPG",
+        "a (2).jpg",
+        "noext",
+    ]
 
 
 def test_the_archive_stage_is_started_by_the_api_only() -> None:

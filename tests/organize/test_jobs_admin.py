@@ -60,7 +60,8 @@ def test_counts_peek_and_redrive_dead_letters(harness: Harness) -> None:
     assert (after["queued"], after["dlq"]) == (3, 0)
     got = c.sqs.receive_message(QueueUrl=c.queue_url("thumbnail"), MaxNumberOfMessages=10)
     assert sorted(json.loads(m["Body"])["assetId"] for m in got["Messages"]) == sorted(
-        [asset, asset, stray])
+        [asset, asset, stray]
+    )
 
 
 def test_run_a_stage_again_and_refusals(harness: Harness) -> None:
@@ -80,12 +81,18 @@ def test_run_a_stage_again_and_refusals(harness: Harness) -> None:
 
     refused = harness.call("POST", "/api/jobs/archive/run", {"mode": "all"}, admin)
     assert refused.status_code == 400
-    for method, path in (("GET", "/api/jobs/nope/dlq"), ("POST", "/api/jobs/nope/dlq/redrive"),
-                         ("POST", "/api/jobs/nope/run")):
+    for method, path in (
+        ("GET", "/api/jobs/nope/dlq"),
+        ("POST", "/api/jobs/nope/dlq/redrive"),
+        ("POST", "/api/jobs/nope/run"),
+    ):
         r = harness.call(method, path, {} if method == "POST" else None, admin)
         assert r.status_code == 404, (path, r.body)
-    for method, path in (("GET", "/api/jobs"), ("GET", "/api/jobs/thumbnail/dlq"),
-                         ("POST", "/api/jobs/thumbnail/dlq/redrive")):
+    for method, path in (
+        ("GET", "/api/jobs"),
+        ("GET", "/api/jobs/thumbnail/dlq"),
+        ("POST", "/api/jobs/thumbnail/dlq/redrive"),
+    ):
         assert harness.call(method, path, token=alice).status_code == 403
         assert harness.call(method, path).status_code == 401
     c.sqs.purge_queue(QueueUrl=c.queue_url("thumbnail"))
@@ -128,11 +135,17 @@ def test_server_statistics_features_and_my_usage(harness: Harness) -> None:
     assert harness.call("GET", "/api/server/statistics", token=alice).status_code == 403
 
     usage = harness.call("GET", "/api/users/me/usage", token=alice).json
-    assert usage == {"photos": 2, "videos": 0, "usage": len(a1) + len(a2),
-                     "quotaSizeInBytes": 10_000_000, "quotaUsageInBytes": len(a1) + len(a2),
-                     "quotaRemainingInBytes": 10_000_000 - len(a1) - len(a2)}
-    assert harness.call("GET", "/api/users/me/usage", token=bob).json[
-        "quotaRemainingInBytes"] is None
+    assert usage == {
+        "photos": 2,
+        "videos": 0,
+        "usage": len(a1) + len(a2),
+        "quotaSizeInBytes": 10_000_000,
+        "quotaUsageInBytes": len(a1) + len(a2),
+        "quotaRemainingInBytes": 10_000_000 - len(a1) - len(a2),
+    }
+    assert (
+        harness.call("GET", "/api/users/me/usage", token=bob).json["quotaRemainingInBytes"] is None
+    )
 
     features = harness.call("GET", "/api/server/features")  # public
     assert features.status_code == 200

@@ -29,7 +29,9 @@ def test_markers_are_mine_with_places_and_filters(harness: Harness) -> None:
 
     markers = harness.call("GET", "/api/map/markers", token=alice).json
     assert {m["id"]: (m["city"], m["country"]) for m in markers} == {
-        paris: ("Paris", "France"), tokyo: ("Tokyo", "Japan")}
+        paris: ("Paris", "France"),
+        tokyo: ("Tokyo", "Japan"),
+    }
     marker = next(m for m in markers if m["id"] == tokyo)
     assert marker["lat"] == pytest.approx(TOKYO[0], abs=1e-4)
     assert marker["lon"] == pytest.approx(TOKYO[1], abs=1e-4)
@@ -53,15 +55,19 @@ def test_markers_are_mine_with_places_and_filters(harness: Harness) -> None:
     assert harness.call("GET", "/api/map/markers").status_code == 401
 
 
-@pytest.mark.parametrize(("lat", "lon", "expected"), [
-    (35.0116, 135.7681, ("Kyoto", "Kyoto", "Japan")),
-    (-33.8688, 151.2093, ("Sydney", "New South Wales", "Australia")),
-    (40.7128, -74.0060, ("New York City", "New York", "United States")),
-    (0.0, -30.0, (None, None, None)),  # mid-Atlantic: nothing claimed
-    (0.0, 0.0, (None, None, None)),  # a broken GPS fix
-])
-def test_place_names_places_and_leaves_the_sea_empty(lat: float, lon: float,
-                                                     expected: tuple) -> None:
+@pytest.mark.parametrize(
+    ("lat", "lon", "expected"),
+    [
+        (35.0116, 135.7681, ("Kyoto", "Kyoto", "Japan")),
+        (-33.8688, 151.2093, ("Sydney", "New South Wales", "Australia")),
+        (40.7128, -74.0060, ("New York City", "New York", "United States")),
+        (0.0, -30.0, (None, None, None)),  # mid-Atlantic: nothing claimed
+        (0.0, 0.0, (None, None, None)),  # a broken GPS fix
+    ],
+)
+def test_place_names_places_and_leaves_the_sea_empty(
+    lat: float, lon: float, expected: tuple
+) -> None:
     assert geocode.place(lat, lon) == expected
 
 

@@ -32,7 +32,9 @@ def test_the_job_makes_one_memory_per_earlier_year_of_this_day(harness: Harness)
 
     mine = _memories(harness, alice)
     assert [(m["data"]["year"], m["memoryAt"], m["showAt"]) for m in mine] == [
-        (2021, "2021-06-15", "2024-06-15"), (2020, "2020-06-15", "2024-06-15")]
+        (2021, "2021-06-15", "2024-06-15"),
+        (2020, "2020-06-15", "2024-06-15"),
+    ]
     assert ids(mine[0]["assets"]) == {a2021, a2021b}
     assert ids(mine[1]["assets"]) == {a2020}  # 23:30 wall clock stays on the 15th
     assert mine[0]["type"] == "on_this_day" and mine[0]["isSaved"] is False

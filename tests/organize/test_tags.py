@@ -28,8 +28,9 @@ def test_a_path_creates_its_parents_and_is_listed_by_path(harness: Harness) -> N
     # The same path again is the same tag; a child by parentId joins the path.
     again = harness.call("POST", "/api/tags", {"name": "Travel / Japan"}, token).json
     assert again["id"] == japan["id"]
-    kyoto = harness.call("POST", "/api/tags", {"name": "Kyoto", "parentId": japan["id"]},
-                         token).json
+    kyoto = harness.call(
+        "POST", "/api/tags", {"name": "Kyoto", "parentId": japan["id"]}, token
+    ).json
     assert kyoto["value"] == "Travel/Japan/Kyoto" and kyoto["parentId"] == japan["id"]
 
     bad = harness.call("POST", "/api/tags", {"name": "Travel//x"}, token)
@@ -43,28 +44,36 @@ def test_tagging_reports_per_asset_and_filters_compose(harness: Harness) -> None
     japan = harness.call("POST", "/api/tags", {"name": "Travel/Japan"}, token).json
     travel = japan["parentId"]
 
-    r = harness.call("PUT", f"/api/tags/{japan['id']}/assets", {"ids": [a["a"], a["b"], theirs]},
-                     token)
+    r = harness.call(
+        "PUT", f"/api/tags/{japan['id']}/assets", {"ids": [a["a"], a["b"], theirs]}, token
+    )
     assert r.status_code == 200, r.body
-    assert r.json == [{"id": a["a"], "success": True, "error": None},
-                      {"id": a["b"], "success": True, "error": None},
-                      {"id": theirs, "success": False, "error": "not_found"}]
+    assert r.json == [
+        {"id": a["a"], "success": True, "error": None},
+        {"id": a["b"], "success": True, "error": None},
+        {"id": theirs, "success": False, "error": "not_found"},
+    ]
     again = harness.call("PUT", f"/api/tags/{japan['id']}/assets", {"ids": [a["a"]]}, token)
     assert again.json == [{"id": a["a"], "success": False, "error": "duplicate"}]
 
     # The parent tag finds what its children carry; the filter composes with the others.
-    assert ids(harness.call("GET", f"/api/assets?tagId={travel}", token=token).json["items"]) \
-        == {a["a"], a["b"]}
+    assert ids(harness.call("GET", f"/api/assets?tagId={travel}", token=token).json["items"]) == {
+        a["a"],
+        a["b"],
+    }
     harness.call("PUT", f"/api/assets/{a['b']}", {"isFavorite": True}, token)
     both = harness.call("GET", f"/api/assets?tagId={japan['id']}&isFavorite=true", token=token)
     assert ids(both.json["items"]) == {a["b"]}
     assert ids(harness.call("GET", "/api/assets", token=token).json["items"]) == set(a.values())
 
     r = harness.call("DELETE", f"/api/tags/{japan['id']}/assets", {"ids": [a["a"], a["c"]]}, token)
-    assert r.json == [{"id": a["a"], "success": True, "error": None},
-                      {"id": a["c"], "success": False, "error": "not_found"}]
-    assert ids(harness.call("GET", f"/api/assets?tagId={travel}", token=token).json["items"]) \
-        == {a["b"]}
+    assert r.json == [
+        {"id": a["a"], "success": True, "error": None},
+        {"id": a["c"], "success": False, "error": "not_found"},
+    ]
+    assert ids(harness.call("GET", f"/api/assets?tagId={travel}", token=token).json["items"]) == {
+        a["b"]
+    }
 
 
 def test_rename_moves_children_and_refuses_a_taken_path(harness: Harness) -> None:
@@ -74,15 +83,18 @@ def test_rename_moves_children_and_refuses_a_taken_path(harness: Harness) -> Non
 
     r = harness.call("PUT", f"/api/tags/{japan['parentId']}", {"name": "Journeys"}, token)
     assert r.status_code == 200 and r.json["value"] == "Journeys"
-    assert harness.call("GET", f"/api/tags/{japan['id']}", token=token).json["value"] \
+    assert (
+        harness.call("GET", f"/api/tags/{japan['id']}", token=token).json["value"]
         == "Journeys/Japan"
+    )
 
     clash = harness.call("PUT", f"/api/tags/{japan['parentId']}", {"name": "Trips"}, token)
     assert clash.status_code == 409
     colour = harness.call("PUT", f"/api/tags/{japan['id']}", {"color": "#00ff00"}, token).json
     assert colour["color"] == "#00ff00" and colour["value"] == "Journeys/Japan"
-    assert harness.call("PUT", f"/api/tags/{japan['id']}", {"name": "a/b"}, token).status_code \
-        == 400
+    assert (
+        harness.call("PUT", f"/api/tags/{japan['id']}", {"name": "a/b"}, token).status_code == 400
+    )
 
 
 def test_deleting_a_tag_takes_its_children_and_leaves_assets(harness: Harness) -> None:
@@ -103,11 +115,13 @@ def test_another_user_cannot_see_or_use_my_tags(harness: Harness) -> None:
     eve = harness.user("eve@example.com")
 
     assert harness.call("GET", "/api/tags", token=eve).json == []
-    for method, path, body in (("GET", f"/api/tags/{tag['id']}", None),
-                               ("PUT", f"/api/tags/{tag['id']}", {"color": "#000000"}),
-                               ("DELETE", f"/api/tags/{tag['id']}", None),
-                               ("PUT", f"/api/tags/{tag['id']}/assets", {"ids": [a["a"]]}),
-                               ("DELETE", f"/api/tags/{tag['id']}/assets", {"ids": [a["a"]]})):
+    for method, path, body in (
+        ("GET", f"/api/tags/{tag['id']}", None),
+        ("PUT", f"/api/tags/{tag['id']}", {"color": "#000000"}),
+        ("DELETE", f"/api/tags/{tag['id']}", None),
+        ("PUT", f"/api/tags/{tag['id']}/assets", {"ids": [a["a"]]}),
+        ("DELETE", f"/api/tags/{tag['id']}/assets", {"ids": [a["a"]]}),
+    ):
         r = harness.call(method, path, body, eve)
         assert r.status_code == 404, (method, path, r.body)
         assert r.json["message"] == "Tag not found"

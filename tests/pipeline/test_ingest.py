@@ -57,11 +57,13 @@ def test_jpeg_with_exif_and_gps_is_described(harness: Harness) -> None:
     ]
     assert a["thumbhash"]
     # Only the original is tagged for the Intelligent-Tiering lifecycle rule.
-    tags = harness.container.s3.get_object_tagging(Bucket=harness.container.settings.bucket,
-                                                   Key=prefix + "original.jpg")["TagSet"]
+    tags = harness.container.s3.get_object_tagging(
+        Bucket=harness.container.settings.bucket, Key=prefix + "original.jpg"
+    )["TagSet"]
     assert tags == [{"Key": "skyroll:kind", "Value": "original"}]
-    derived = harness.container.s3.get_object_tagging(Bucket=harness.container.settings.bucket,
-                                                      Key=prefix + "preview.jpeg")["TagSet"]
+    derived = harness.container.s3.get_object_tagging(
+        Bucket=harness.container.settings.bucket, Key=prefix + "preview.jpeg"
+    )["TagSet"]
     assert derived == []
 
 
@@ -243,8 +245,12 @@ def test_an_announced_upload_whose_bytes_never_arrived_is_resumed_not_a_duplicat
     token = harness.user("alice@example.com")
     data = photo(seed=12)
     first = harness.start_upload(token, "lost.jpg", data).json  # the client dies here
-    check = harness.call("POST", "/api/assets/bulk-upload-check",
-                         {"assets": [{"id": "lost", "checksum": b64sha(data)}]}, token=token)
+    check = harness.call(
+        "POST",
+        "/api/assets/bulk-upload-check",
+        {"assets": [{"id": "lost", "checksum": b64sha(data)}]},
+        token=token,
+    )
     assert check.json["results"][0]["action"] == "accept"
     assert check.json["results"][0]["assetId"] == first["assetId"]
     again = harness.start_upload(token, "lost.jpg", data)

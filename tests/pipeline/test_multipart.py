@@ -69,8 +69,9 @@ def test_interrupted_upload_resumes_without_resending_finished_parts(harness: Ha
     assert asset["status"] == "ready", asset["failureReason"]
     assert asset["checksum"] == sha(data) and asset["exifInfo"]["fileSizeInByte"] == len(data)
     key = harness.container.store.keys(f"users/{asset['ownerId']}/{asset['id']}/original")[0]
-    tags = harness.container.s3.get_object_tagging(Bucket=harness.container.settings.bucket,
-                                                   Key=key)["TagSet"]
+    tags = harness.container.s3.get_object_tagging(
+        Bucket=harness.container.settings.bucket, Key=key
+    )["TagSet"]
     assert tags == [{"Key": "skyroll:kind", "Value": "original"}]
 
 

@@ -20,14 +20,15 @@ def upload_file(h: Harness, token: str, path: Path, drain: bool = True) -> str:
 
 def stage_row(h: Harness, asset_id: str, stage: str) -> dict[str, Any] | None:
     with h.container.pool.connection() as conn:
-        return conn.execute("SELECT status, error, attempts FROM asset_stages"
-                            " WHERE asset_id = %s AND stage = %s", (asset_id, stage)).fetchone()
+        return conn.execute(
+            "SELECT status, error, attempts FROM asset_stages WHERE asset_id = %s AND stage = %s",
+            (asset_id, stage),
+        ).fetchone()
 
 
 def files(h: Harness, asset_id: str) -> dict[str, dict[str, Any]]:
     with h.container.pool.connection() as conn:
-        rows = conn.execute("SELECT * FROM asset_files WHERE asset_id = %s",
-                            (asset_id,)).fetchall()
+        rows = conn.execute("SELECT * FROM asset_files WHERE asset_id = %s", (asset_id,)).fetchall()
     return {r["kind"]: r for r in rows}
 
 

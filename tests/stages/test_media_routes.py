@@ -26,8 +26,10 @@ def test_thumbnail_redirects_per_size_with_cache_headers(harness: Harness) -> No
 
     harness.drain()
     stored = files(harness, asset_id)
-    for size, suffix, magic in (("thumbnail", "thumbnail.webp", b"WEBP"),
-                                ("preview", "preview.jpeg", b"\xff\xd8\xff")):
+    for size, suffix, magic in (
+        ("thumbnail", "thumbnail.webp", b"WEBP"),
+        ("preview", "preview.jpeg", b"\xff\xd8\xff"),
+    ):
         r = harness.call("GET", f"/api/assets/{asset_id}/thumbnail?size={size}", token=token)
         assert r.status_code == 302, r.body
         assert r.headers["Cache-Control"] == "private, max-age=3300"
@@ -64,8 +66,11 @@ def test_someone_elses_asset_is_a_404_like_a_missing_one(harness: Harness) -> No
     asset_id = str(harness.upload(owner, "card.jpg", jpeg(quadrants()))["assetId"])
     harness.drain()
 
-    for path in (f"/api/assets/{asset_id}/thumbnail", f"/api/assets/{asset_id}/playback",
-                 "/api/assets/00000000-0000-0000-0000-000000000001/thumbnail"):
+    for path in (
+        f"/api/assets/{asset_id}/thumbnail",
+        f"/api/assets/{asset_id}/playback",
+        "/api/assets/00000000-0000-0000-0000-000000000001/thumbnail",
+    ):
         r = harness.call("GET", path, token=other)
         assert r.status_code == 404, path
         assert r.json["message"] == "Asset not found"
@@ -76,8 +81,9 @@ def test_someone_elses_asset_is_a_404_like_a_missing_one(harness: Harness) -> No
     assert r.status_code == 302
 
 
-def test_playback_is_the_encoded_video_when_there_is_one(harness: Harness,
-                                                         clips: dict[str, Path]) -> None:
+def test_playback_is_the_encoded_video_when_there_is_one(
+    harness: Harness, clips: dict[str, Path]
+) -> None:
     token = harness.user("p@example.com")
     asset_id = upload_file(harness, token, clips["hevc_mkv"])
 
@@ -89,8 +95,9 @@ def test_playback_is_the_encoded_video_when_there_is_one(harness: Harness,
     assert httpx.get(r.headers["Location"]).content[4:8] == b"ftyp"
 
 
-def test_playback_is_the_original_when_browsers_play_it(harness: Harness,
-                                                        clips: dict[str, Path]) -> None:
+def test_playback_is_the_original_when_browsers_play_it(
+    harness: Harness, clips: dict[str, Path]
+) -> None:
     token = harness.user("o@example.com")
     asset_id = upload_file(harness, token, clips["web"])
 
@@ -101,7 +108,8 @@ def test_playback_is_the_original_when_browsers_play_it(harness: Harness,
 
 
 def test_playback_without_a_playable_version_is_a_404_with_a_reason(
-        harness: Harness, configure, clips: dict[str, Path]) -> None:
+    harness: Harness, configure, clips: dict[str, Path]
+) -> None:
     configure(transcode_policy="disabled")
     token = harness.user("n@example.com")
     video = upload_file(harness, token, clips["hevc_mkv"])
@@ -110,13 +118,16 @@ def test_playback_without_a_playable_version_is_a_404_with_a_reason(
 
     r = harness.call("GET", f"/api/assets/{video}/playback", token=token)
     assert (r.status_code, r.json["message"]) == (
-        404, "The video is not web-playable and has no transcode yet")
+        404,
+        "The video is not web-playable and has no transcode yet",
+    )
     r = harness.call("GET", f"/api/assets/{image}/playback", token=token)
     assert (r.status_code, r.json["message"]) == (404, "Only videos have a playback stream")
 
 
 def test_playback_falls_back_to_stored_metadata_when_the_stage_did_not_judge(
-        harness: Harness, configure, clips: dict[str, Path]) -> None:
+    harness: Harness, configure, clips: dict[str, Path]
+) -> None:
     # Transcoding disabled: no stage verdict, so the codecs ingest stored decide.
     configure(transcode_policy="disabled")
     token = harness.user("m@example.com")
@@ -125,8 +136,9 @@ def test_playback_falls_back_to_stored_metadata_when_the_stage_did_not_judge(
     assert presigned_key(r.headers["Location"]).endswith("/original.mp4")
 
 
-def test_video_thumbnail_comes_from_a_frame_that_is_not_black(harness: Harness,
-                                                              clips: dict[str, Path]) -> None:
+def test_video_thumbnail_comes_from_a_frame_that_is_not_black(
+    harness: Harness, clips: dict[str, Path]
+) -> None:
     token = harness.user("poster@example.com")
     asset_id = upload_file(harness, token, clips["dark_start"])
 
@@ -147,6 +159,9 @@ def test_api_rules_for_playable_originals_match_the_media_library() -> None:
     assert service.WEB_VIDEO_CODECS == video.WEB_VIDEO_CODECS
     assert service.WEB_AUDIO_CODECS == video.WEB_AUDIO_CODECS
     assert {"mov"} == video.WEB_CONTAINERS  # ffmpeg's demuxer for MP4, MOV, M4V, 3GP
-    mov_family = {mime for mime, (kind, ext) in ACCEPTED.items()
-                  if kind == "VIDEO" and ext in ("mp4", "mov", "m4v", "3gp")}
+    mov_family = {
+        mime
+        for mime, (kind, ext) in ACCEPTED.items()
+        if kind == "VIDEO" and ext in ("mp4", "mov", "m4v", "3gp")
+    }
     assert mov_family == service.WEB_CONTAINER_MIMES

@@ -29,30 +29,32 @@ def run_stage(h: Harness, stage: str) -> int:
 
 def all_files(h: Harness) -> list[tuple[str, str, str]]:
     with h.container.pool.connection() as conn:
-        rows = conn.execute("SELECT asset_id, kind, storage_key FROM asset_files"
-                            " ORDER BY asset_id, kind").fetchall()
+        rows = conn.execute(
+            "SELECT asset_id, kind, storage_key FROM asset_files ORDER BY asset_id, kind"
+        ).fetchall()
     return [(str(r["asset_id"]), r["kind"], r["storage_key"]) for r in rows]
 
 
 def library(h: Harness, clips: dict[str, Path]) -> tuple[str, list[str], str]:
     token = h.user("lib@example.com")
-    images = [str(h.upload(token, f"{i}.jpg", jpeg(quadrants(200 + i, 150)))["assetId"])
-              for i in range(2)]
+    images = [
+        str(h.upload(token, f"{i}.jpg", jpeg(quadrants(200 + i, 150)))["assetId"]) for i in range(2)
+    ]
     video = upload_file(h, token, clips["hevc_mkv"], drain=False)
     h.drain()
     return token, images, video
 
 
-def test_missing_then_all_counts_and_idempotent_reruns(harness: Harness,
-                                                       clips: dict[str, Path]) -> None:
+def test_missing_then_all_counts_and_idempotent_reruns(
+    harness: Harness, clips: dict[str, Path]
+) -> None:
     _, images, video = library(harness, clips)
     files_before, keys_before = all_files(harness), bucket_keys(harness)
     assert len(files_before) == 7  # 3 x (preview, thumbnail) + encoded
 
     # Everything is done: nothing is missing.
     r = requeue(harness, "thumbnail", "missing")
-    assert (r.status_code, r.json) == (200, {"stage": "thumbnail", "mode": "missing",
-                                             "queued": 0})
+    assert (r.status_code, r.json) == (200, {"stage": "thumbnail", "mode": "missing", "queued": 0})
     assert harness.drain() == 0
 
     # One asset's thumbnail stage failed earlier: "missing" picks exactly that one.
@@ -75,8 +77,9 @@ def test_missing_then_all_counts_and_idempotent_reruns(harness: Harness,
     assert bucket_keys(harness) == keys_before
 
 
-def test_missing_includes_skipped_videos(harness: Harness, configure,
-                                         clips: dict[str, Path]) -> None:
+def test_missing_includes_skipped_videos(
+    harness: Harness, configure, clips: dict[str, Path]
+) -> None:
     configure(transcode_policy="disabled")
     _, _, video = library(harness, clips)
     assert stage_row(harness, video, "transcode")["status"] == "skipped"
@@ -110,9 +113,11 @@ def test_pages_cover_every_asset_once(harness: Harness) -> None:
         harness.upload(token, f"{i}.jpg", jpeg(quadrants(100 + i, 80)))
     harness.drain(stages=("ingest",))
     sent: list[tuple[str, list[Any], bool]] = []
-    service = RequeueService(MediaRepository(harness.container.pool),
-                             lambda stage, ids, force: sent.append((stage, ids, force)),
-                             page_size=2)
+    service = RequeueService(
+        MediaRepository(harness.container.pool),
+        lambda stage, ids, force: sent.append((stage, ids, force)),
+        page_size=2,
+    )
     assert service.requeue("thumbnail", "all").queued == 3
     ids = [i for _, page, _ in sent for i in page]
     assert [len(page) for _, page, _ in sent] == [2, 1]

@@ -19,8 +19,12 @@ SERVER = "http://skyroll.test"
 
 def api_transport(h: Harness) -> httpx.MockTransport:
     def forward(request: httpx.Request) -> httpx.Response:
-        r = h.client.http.request(request.method, request.url.raw_path.decode(),
-                                  headers=dict(request.headers), body=request.content)
+        r = h.client.http.request(
+            request.method,
+            request.url.raw_path.decode(),
+            headers=dict(request.headers),
+            body=request.content,
+        )
         return httpx.Response(r.status_code, headers=r.headers, content=r.body)
 
     return httpx.MockTransport(forward)
@@ -29,8 +33,10 @@ def api_transport(h: Harness) -> httpx.MockTransport:
 @pytest.fixture
 def skyroll(harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
-    runtime = Runtime(Transports(api=api_transport(harness),
-                                 retry=RetryPolicy(sleep=lambda _: None)), progress=False)
+    runtime = Runtime(
+        Transports(api=api_transport(harness), retry=RetryPolicy(sleep=lambda _: None)),
+        progress=False,
+    )
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(app, list(args), obj=runtime)
@@ -45,8 +51,10 @@ def login(skyroll, email: str, password: str) -> None:
 
 def test_admin_requeue_missing_then_all(harness: Harness, skyroll) -> None:
     token = harness.user("cli@example.com")
-    ids = [str(harness.upload(token, f"{i}.jpg", jpeg(quadrants(100 + i, 80)))["assetId"])
-           for i in range(2)]
+    ids = [
+        str(harness.upload(token, f"{i}.jpg", jpeg(quadrants(100 + i, 80)))["assetId"])
+        for i in range(2)
+    ]
     harness.drain()
     harness.container.pipeline_repo.set_stage(ids[0], "thumbnail", "failed", "broken")
 

@@ -18,8 +18,9 @@ def ready_after_all_stages(h: Harness, token: str, asset_id: str) -> bool:
     return asset["status"] == "ready" and asset["failureReason"] is None
 
 
-def test_hevc_mkv_becomes_h264_720p_mp4(harness: Harness, clips: dict[str, Path],
-                                        tmp_path: Path) -> None:
+def test_hevc_mkv_becomes_h264_720p_mp4(
+    harness: Harness, clips: dict[str, Path], tmp_path: Path
+) -> None:
     token = harness.user("vid@example.com")
     asset_id = upload_file(harness, token, clips["hevc_mkv"])
 
@@ -41,19 +42,24 @@ def test_hevc_mkv_becomes_h264_720p_mp4(harness: Harness, clips: dict[str, Path]
     assert any(k.endswith("/original.mkv") for k in bucket_keys(harness))
 
 
-def test_web_playable_mp4_is_not_transcoded_under_required(harness: Harness,
-                                                           clips: dict[str, Path]) -> None:
+def test_web_playable_mp4_is_not_transcoded_under_required(
+    harness: Harness, clips: dict[str, Path]
+) -> None:
     token = harness.user("web@example.com")
     asset_id = upload_file(harness, token, clips["web"])
 
     assert stage_row(harness, asset_id, "transcode") == {
-        "status": "done", "error": None, "attempts": 2}  # queued by ingest, then run
+        "status": "done",
+        "error": None,
+        "attempts": 2,
+    }  # queued by ingest, then run
     assert "encoded" not in files(harness, asset_id)
     assert not any(k.endswith("encoded.mp4") for k in bucket_keys(harness))
 
 
-def test_optimal_policy_downscales_a_web_playable_video(harness: Harness, configure,
-                                                        clips: dict[str, Path]) -> None:
+def test_optimal_policy_downscales_a_web_playable_video(
+    harness: Harness, configure, clips: dict[str, Path]
+) -> None:
     configure(transcode_policy="optimal", transcode_target_resolution=144)
     token = harness.user("opt@example.com")
     asset_id = upload_file(harness, token, clips["web"])
@@ -62,8 +68,9 @@ def test_optimal_policy_downscales_a_web_playable_video(harness: Harness, config
     assert (encoded["width"], encoded["height"]) == (192, 144)
 
 
-def test_disabled_policy_skips_with_a_reason(harness: Harness, configure,
-                                             clips: dict[str, Path]) -> None:
+def test_disabled_policy_skips_with_a_reason(
+    harness: Harness, configure, clips: dict[str, Path]
+) -> None:
     configure(transcode_policy="disabled")
     token = harness.user("off@example.com")
     asset_id = upload_file(harness, token, clips["hevc_mkv"])
@@ -74,8 +81,9 @@ def test_disabled_policy_skips_with_a_reason(harness: Harness, configure,
     assert ready_after_all_stages(harness, token, asset_id)
 
 
-def test_video_too_long_for_lambda_is_skipped_with_a_reason(harness: Harness, configure,
-                                                            clips: dict[str, Path]) -> None:
+def test_video_too_long_for_lambda_is_skipped_with_a_reason(
+    harness: Harness, configure, clips: dict[str, Path]
+) -> None:
     # Ten minutes at the slowest preset: the estimate (with its safety margin) is far over
     # the 14 minutes a Lambda may spend, so ffmpeg is not even started.
     configure(transcode_policy="all", transcode_preset="veryslow")
@@ -100,7 +108,8 @@ def test_images_never_reach_the_transcode_stage(harness: Harness) -> None:
 
 
 def test_forced_rerun_after_a_policy_change_removes_the_stale_encode(
-        harness: Harness, configure, clips: dict[str, Path]) -> None:
+    harness: Harness, configure, clips: dict[str, Path]
+) -> None:
     configure(transcode_policy="all")
     token = harness.user("stale@example.com")
     asset_id = upload_file(harness, token, clips["web"])
