@@ -18,8 +18,12 @@ _CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 def clients(settings: Settings) -> tuple[object, object, object]:
     def client(service: str) -> object:
-        return boto3.client(service, region_name=settings.aws_region,
-                            endpoint_url=settings.aws_endpoint_url, **_CREDENTIALS)
+        return boto3.client(
+            service,
+            region_name=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
+            **_CREDENTIALS,
+        )
 
     return client("s3"), client("sqs"), client("sns")
 
