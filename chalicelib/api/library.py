@@ -42,7 +42,7 @@ def create_album(ctx: RequestContext, body: s.CreateAlbumRequest) -> s.AlbumResp
     many=True,
 )
 def list_albums(ctx: RequestContext, query: s.AlbumListQuery) -> list[s.AlbumResponse]:
-    return ctx.container.album_service.list(ctx.auth, query)
+    return ctx.container.album_service.list_for(ctx.auth, query)
 
 
 @route(
@@ -194,7 +194,7 @@ def remove_album_user(ctx: RequestContext, album_id: str, user_id: str) -> None:
     many=True,
 )
 def list_partners(ctx: RequestContext, query: s.PartnerQuery) -> list[s.PartnerResponse]:
-    return ctx.container.partner_service.list(ctx.auth, query)
+    return ctx.container.partner_service.list_for(ctx.auth, query)
 
 
 @route(

@@ -23,7 +23,7 @@ NOT_FOUND = {404: "not found (or not yours)"}
     response=s.PeopleResponse,
 )
 def list_people(ctx: RequestContext, query: s.PeopleQuery) -> s.PeopleResponse:
-    return ctx.container.people_service.list(ctx.auth, query)
+    return ctx.container.people_service.list_for(ctx.auth, query)
 
 
 @route(

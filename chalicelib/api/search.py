@@ -60,7 +60,7 @@ def suggestions(ctx: RequestContext, query: s.SuggestionsQuery) -> list[str]:
     many=True,
 )
 def list_duplicates(ctx: RequestContext) -> list[s.DuplicateGroupResponse]:
-    return ctx.container.duplicate_service.list(ctx.auth)
+    return ctx.container.duplicate_service.list_for(ctx.auth)
 
 
 @route(

@@ -58,7 +58,7 @@ def create_link(ctx: RequestContext, body: s.SharedLinkCreateRequest) -> s.Share
     many=True,
 )
 def list_links(ctx: RequestContext) -> list[s.SharedLinkResponse]:
-    return ctx.container.shared_link_service.list(ctx.auth)
+    return ctx.container.shared_link_service.list_for(ctx.auth)
 
 
 # --- the visitor (declared before /{link_id} routes; static segments win anyway) ----------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool
+from chalicelib.db.pool import Pool, one
 from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
 
 Row = dict[str, Any]
@@ -37,11 +37,13 @@ class AlbumRepository:
 
     def create(self, owner_id: UUID, name: str, description: str) -> UUID:
         with self._pool.connection() as conn:
-            row = conn.execute(
-                "INSERT INTO albums (owner_id, album_name, description)"
-                " VALUES (%s, %s, %s) RETURNING id",
-                (owner_id, name, description),
-            ).fetchone()
+            row = one(
+                conn.execute(
+                    "INSERT INTO albums (owner_id, album_name, description)"
+                    " VALUES (%s, %s, %s) RETURNING id",
+                    (owner_id, name, description),
+                ).fetchone()
+            )
         return row["id"]
 
     def get(self, album_id: UUID) -> Row | None:
@@ -81,7 +83,7 @@ class AlbumRepository:
         with self._pool.connection() as conn:
             conn.execute(
                 f"UPDATE albums SET {sets} WHERE id = %(id)s",
-                {**{c: changes[c] for c in cols}, "id": album_id},
+                {**{c: changes[c] for c in cols}, "id": album_id},  # type: ignore[misc]
             )
 
     def delete(self, album_id: UUID) -> None:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool
+from chalicelib.db.pool import Pool, one
 from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
 
 Row = dict[str, Any]
@@ -135,9 +135,11 @@ class EmbeddingRepository:
 
     def face_count(self, asset_id: UUID) -> int:
         with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT count(*) AS n FROM asset_faces WHERE asset_id = %s", (asset_id,)
-            ).fetchone()
+            row = one(
+                conn.execute(
+                    "SELECT count(*) AS n FROM asset_faces WHERE asset_id = %s", (asset_id,)
+                ).fetchone()
+            )
         return int(row["n"])
 
     def needing_embedding(

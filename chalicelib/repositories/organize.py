@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool
+from chalicelib.db.pool import Pool, one
 from chalicelib.repositories.assets import _SELECT
 
 Row = dict[str, Any]
@@ -372,9 +372,11 @@ class StatsRepository:
 
     def usage_of(self, owner_id: UUID) -> Row:
         with self._pool.connection() as conn:
-            return conn.execute(
-                f"SELECT {self._USAGE} FROM assets a WHERE a.owner_id = %s", (owner_id,)
-            ).fetchone()
+            return one(
+                conn.execute(
+                    f"SELECT {self._USAGE} FROM assets a WHERE a.owner_id = %s", (owner_id,)
+                ).fetchone()
+            )
 
     def stage_counts(self) -> dict[str, dict[str, int]]:
         with self._pool.connection() as conn:

@@ -34,6 +34,7 @@ class SharedLinkRepository:
                 " %(show_metadata)s) RETURNING id",
                 values,
             ).fetchone()
+            assert row is not None  # INSERT … RETURNING always returns its row
             self._add(conn, row["id"], asset_ids)
         return row["id"]
 
@@ -59,7 +60,7 @@ class SharedLinkRepository:
         with self._pool.connection() as conn:
             return conn.execute("SELECT * FROM shared_links WHERE id = %s", (link_id,)).fetchone()
 
-    def list(self, user_id: UUID, album_id: UUID | None = None) -> list[Row]:
+    def list_for(self, user_id: UUID, album_id: UUID | None = None) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
                 "SELECT * FROM shared_links WHERE user_id = %s"

@@ -56,7 +56,7 @@ class AlbumService:
             self._albums.add_assets(album_id, ids_in_order(dto.asset_ids, shareable), auth.id)
         return self.get(auth, album_id)
 
-    def list(self, auth: AuthUser, query: s.AlbumListQuery) -> list[s.AlbumResponse]:
+    def list_for(self, auth: AuthUser, query: s.AlbumListQuery) -> list[s.AlbumResponse]:
         if query.shared is None:
             rows = self._albums.list_owned(auth.id)
         elif query.shared:

@@ -19,7 +19,7 @@ class DuplicateService:
         self._duplicates = duplicates
         self._assets = assets
 
-    def list(self, auth: AuthUser) -> list[s.DuplicateGroupResponse]:
+    def list_for(self, auth: AuthUser) -> list[s.DuplicateGroupResponse]:
         rows = self._duplicates.groups(auth.id)
         return [
             s.DuplicateGroupResponse(duplicate_id=group, assets=[to_response(r) for r in members])

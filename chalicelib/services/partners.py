@@ -27,7 +27,7 @@ class PartnerService:
             raise errors.Conflict("You already share your library with this user")
         return s.PartnerResponse(id=user["id"], name=user["name"], email=user["email"])
 
-    def list(self, auth: AuthUser, query: s.PartnerQuery) -> list[s.PartnerResponse]:
+    def list_for(self, auth: AuthUser, query: s.PartnerQuery) -> list[s.PartnerResponse]:
         if query.direction == "shared-by":
             rows = self._partners.shared_by(auth.id)
             return [s.PartnerResponse(id=r["id"], name=r["name"], email=r["email"]) for r in rows]

@@ -106,7 +106,7 @@ class PeopleService:
         self._faces = faces
         self._store = store
 
-    def list(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
+    def list_for(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
         rows = self._faces.people(auth.id, query.with_hidden)
         return s.PeopleResponse(
             total=len(rows),

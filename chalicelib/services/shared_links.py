@@ -123,8 +123,8 @@ class SharedLinkService:
         # The key is shown this once: only its hash is stored.
         return created.model_copy(update={"key": key, "url": f"{self._public_url}/share/{key}"})
 
-    def list(self, auth: AuthUser, album_id: UUID | None = None) -> list[s.SharedLinkResponse]:
-        return [self._to_response(r) for r in self._links.list(auth.id, album_id)]
+    def list_for(self, auth: AuthUser, album_id: UUID | None = None) -> list[s.SharedLinkResponse]:
+        return [self._to_response(r) for r in self._links.list_for(auth.id, album_id)]
 
     def get(self, auth: AuthUser, link_id: UUID) -> s.SharedLinkResponse:
         return self._to_response(self._load(auth, link_id))

@@ -8,6 +8,7 @@ from the same WHERE clause as the bucket's assets, so they always agree.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from chalicelib import errors
 from chalicelib.repositories.library import PartnerRepository
@@ -79,7 +80,7 @@ class TimelineService:
                 "non-favorited assets",
                 details=[{"field": "withPartners", "message": "conflicts with other filters"}],
             )
-        common = {
+        common: dict[str, Any] = {
             "me": auth.id,
             "is_archived": query.is_archived,
             "is_favorite": query.is_favorite,

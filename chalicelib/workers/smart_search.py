@@ -32,9 +32,9 @@ def load_encoder(kind: str, models_dir: Path, clip_uri: str, threads: int, s3: A
     with _LOCK:
         if key not in _LOADED:
             _LOADED[key] = image_text_encoder(
-                kind,
+                kind,  # type: ignore[arg-type]  # validated by Settings' Literal
                 models_dir,
-                clip_uri=clip_uri,  # type: ignore[arg-type]
+                clip_uri=clip_uri,
                 s3=s3,
                 threads=threads,
             )
