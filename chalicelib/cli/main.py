@@ -6,6 +6,7 @@
     skyroll assets list --type VIDEO --json
     skyroll download 6f1c… -o ~/Downloads
     skyroll admin requeue thumbnail --all            # re-run a pipeline stage (admins)
+    skyroll admin jobs [--dlq STAGE | --redrive STAGE] # queues and dead letters (admins)
     skyroll logout
 
 Config and the multipart resume journal live in ``$SKYROLL_CONFIG_DIR`` (default
@@ -343,6 +344,44 @@ def admin_requeue(
         print_json(result)
         return
     typer.echo(f"Queued {result['queued']} asset(s) for {result['stage']} ({mode}).")
+
+
+@admin_app.command("jobs")
+@handles_errors
+def admin_jobs(
+    ctx: typer.Context,
+    dlq: Annotated[
+        str | None, typer.Option("--dlq", help="Show the dead letters of this stage")
+    ] = None,
+    redrive: Annotated[
+        str | None, typer.Option("--redrive", help="Move this stage's dead letters back")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Pipeline stages: queued, in flight, dead letters (mirrors /api/jobs)."""
+    with session(ctx) as client:
+        if redrive:
+            result = client.call("POST", f"/api/jobs/{quote(redrive, safe='')}/dlq/redrive", {})
+        elif dlq:
+            result = client.call("GET", f"/api/jobs/{quote(dlq, safe='')}/dlq")
+        else:
+            result = client.call("GET", "/api/jobs")
+    if as_json or redrive:
+        print_json(result)
+        return
+    console = Console()
+    if dlq:
+        for m in result:
+            console.print(
+                f"{m['messageId']}  asset={m['assetId']}  receives={m['receiveCount']}"
+                f"  {m['failureReason'] or ''}"
+            )
+        if not result:
+            console.print(f"No dead letters for {dlq}.")
+        return
+    console.print(f"{'stage':<14}{'queued':>8}{'in flight':>11}{'dead':>7}")
+    for job in result:
+        console.print(f"{job['name']:<14}{job['queued']:>8}{job['inFlight']:>11}{job['dlq']:>7}")
 
 
 # skyroll people list|rename|merge (chalicelib/cli/ml.py)

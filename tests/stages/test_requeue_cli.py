@@ -79,3 +79,28 @@ def test_admin_requeue_errors_reach_the_user(harness: Harness, skyroll) -> None:
     result = skyroll("admin", "requeue", "thumbnail")
     assert result.exit_code == 1
     assert "Admin access required" in result.output
+
+
+def test_admin_jobs_shows_queues_and_dead_letters(harness: Harness, skyroll) -> None:
+    token = harness.user("jobs@example.com")
+    harness.upload(token, "a.jpg", jpeg(quadrants(120, 80)))  # one message waits in ingest
+    c = harness.container
+    c.sqs.send_message(
+        QueueUrl=c.queue_url("thumbnail").replace("-thumbnail", "-thumbnail-dlq"),
+        MessageBody='{"assetId": "00000000-0000-0000-0000-000000000009", "stage": "thumbnail"}',
+    )
+    login(skyroll, "admin@example.com", "admin-password-1")
+    table = skyroll("admin", "jobs")
+    assert table.exit_code == 0, table.output
+    rows = {line.split()[0]: line.split()[1:] for line in table.stdout.splitlines()[1:]}
+    waiting = c.sqs.get_queue_attributes(
+        QueueUrl=c.queue_url("ingest"), AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    # The upload's event (and the bucket's test event) wait in ingest; one dead thumbnail.
+    assert rows["ingest"][0] == waiting["Attributes"]["ApproximateNumberOfMessages"] != "0"
+    assert rows["thumbnail"][2] == "1"
+    dead = skyroll("admin", "jobs", "--dlq", "thumbnail")
+    assert "00000000-0000-0000-0000-000000000009" in dead.stdout
+    moved = skyroll("admin", "jobs", "--redrive", "thumbnail")
+    assert moved.exit_code == 0 and '"moved": 1' in moved.stdout
+    assert harness.runner.run_once("thumbnail", wait_seconds=0).size == 1
