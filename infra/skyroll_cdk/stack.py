@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from chalicelib.settings import Settings
@@ -56,6 +57,17 @@ class SkyrollStack(Stack):
         self.migration = Migration(self, "Migration", factory=self.factory)
         self.migration.resource.node.add_dependency(self.database.cluster, self.network.vpc)
         self.schedules = Schedules(self, "Schedules", factory=self.factory)
+        # Search queries are embedded by a warm function from the ML image (the API zip can't
+        # carry onnxruntime + the text model): the API invokes it synchronously (docs/ml.md).
+        self.text_encoder = self.factory.container_function(
+            self,
+            "TextEncoder",
+            name=f"{config.prefix}text-encoder",
+            handler="functions.smart_search.text:handler",
+            memory_mb=1024,
+            timeout_seconds=30,
+        )
+        self.factory.environment["SKYROLL_TEXT_ENCODER_FUNCTION"] = self.text_encoder.function_name
         self.api = Api(self, "Api", config=config, factory=self.factory, chalice_out=chalice_out)
         self._grant()
         self.monitoring = Monitoring(self, "Monitoring", config=config)
@@ -82,6 +94,12 @@ class SkyrollStack(Stack):
         secret.grant_read(self.migration.function)
         bucket.grant_read_write(self.api.role)
         secret.grant_read(self.api.role)
+        # The function itself, not grant_invoke's "<arn>:*" (no versions or aliases are used).
+        self.api.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"], resources=[self.text_encoder.function_arn]
+            )
+        )
         # The API (re-run a job) and the jobs (re-queue stuck assets) may enqueue any stage.
         for queue in self.pipeline.queues:
             queue.grant_send_messages(self.api.role)

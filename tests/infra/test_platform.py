@@ -180,3 +180,24 @@ def test_cdk_nag_is_able_to_fail(tmp_path):
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     with pytest.raises(Exception, match="AwsSolutions-S10"):
         app.synth()
+
+
+def test_api_embeds_queries_through_the_text_encoder_function(dev):
+    encoder_id = dev.logical_id(dev.stack.text_encoder)
+    encoder = dev.resources("AWS::Lambda::Function")[encoder_id]["Properties"]
+    assert encoder["PackageType"] == "Image" and encoder["ImageConfig"]["Command"] == [
+        "functions.smart_search.text.handler"
+    ]
+    api = _one(dev, "AWS::Serverless::Function")["Properties"]
+    assert api["Environment"]["Variables"]["SKYROLL_TEXT_ENCODER_FUNCTION"] == {"Ref": encoder_id}
+    statements = [
+        s
+        for p in dev.resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any(
+        "lambda:InvokeFunction" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        and {"Fn::GetAtt": [encoder_id, "Arn"]}
+        in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        for s in statements
+    )
