@@ -16,6 +16,10 @@ from chalicelib.workers.duplicates import hamming, perceptual_hash
 from tests.ml_stages.conftest import jpeg_bytes, upload_all
 from tests.pipeline.conftest import Harness
 
+# Its tests share a library built once per module (and some build on earlier ones):
+# one worker runs them all, in order.
+pytestmark = pytest.mark.xdist_group("test_duplicates")
+
 MAX_DISTANCE = 8  # the default setting
 # Faces and smart search play no part here: leave their queues alone (faster).
 STAGES = ("ingest", "thumbnail", "duplicates")

@@ -10,6 +10,10 @@ import pytest
 from tests.ml_stages.conftest import jpeg_bytes, upload_all
 from tests.pipeline.conftest import Harness
 
+# Its tests share a library built once per module (and some build on earlier ones):
+# one worker runs them all, in order.
+pytestmark = pytest.mark.xdist_group("test_people_e2e")
+
 
 @pytest.fixture(scope="module")
 def library(module_harness: Harness, portraits: dict[str, bytes], photos: dict[str, bytes]):

@@ -13,6 +13,10 @@ from chalicelib.repositories.ml import FaceRepository
 from chalicelib.services.people import PeopleRecognizer, recluster_all
 from tests.ml_stages import rows
 
+# Its tests share a library built once per module (and some build on earlier ones):
+# one worker runs them all, in order.
+pytestmark = pytest.mark.xdist_group("test_recognition")
+
 
 @pytest.fixture
 def setup(container):

@@ -8,6 +8,10 @@ import pytest
 from tests.ml_stages.conftest import upload_all
 from tests.pipeline.conftest import Harness
 
+# Its tests share a library built once per module (and some build on earlier ones):
+# one worker runs them all, in order.
+pytestmark = pytest.mark.xdist_group("test_search_e2e")
+
 
 @pytest.fixture(scope="module")
 def library(
