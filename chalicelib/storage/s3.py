@@ -181,6 +181,22 @@ class ObjectStore:
     def download(self, key: str, fileobj: Any) -> None:
         self.s3.download_fileobj(self.bucket, key, fileobj)
 
+    def upload_file(self, key: str, path: str, content_type: str) -> None:
+        """Streams a local file up (multipart above boto3's threshold): for outputs larger
+        than a Lambda's memory, such as encoded videos."""
+        self.s3.upload_file(path, self.bucket, key, ExtraArgs={"ContentType": content_type})
+
+    def open(self, key: str) -> Any:
+        """The object's streaming body, or None if it does not exist."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+
     def put(self, key: str, body: bytes, content_type: str) -> None:
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
 

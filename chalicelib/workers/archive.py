@@ -168,9 +168,7 @@ def handle(body: str, container: Any) -> None:
     store = container.store
     sink = S3Sink(store.s3, store.bucket, part["storage_key"], part_size_for(part["planned_size"]))
     try:
-        skipped = write_zip(
-            sink, repo.part_assets(part["asset_ids"]), lambda key: _open(store, key)
-        )
+        skipped = write_zip(sink, repo.part_assets(part["asset_ids"]), store.open)
         size = sink.finish()
     except Exception as exc:
         sink.abort()
@@ -190,14 +188,3 @@ def handle(body: str, container: Any) -> None:
             "skipped": skipped,
         },
     )
-
-
-def _open(store: Any, key: str) -> Any:
-    from botocore.exceptions import ClientError
-
-    try:
-        return store.s3.get_object(Bucket=store.bucket, Key=key)["Body"]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-            return None
-        raise

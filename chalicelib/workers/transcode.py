@@ -107,9 +107,7 @@ def _encode_and_store(
         result = transcode(original, Path(work_dir), options)
         out = read_video_metadata(result.path)
         # Streamed multipart upload: an encoded video can be far larger than Lambda's memory.
-        c.store.s3.upload_file(
-            str(result.path), c.store.bucket, key, ExtraArgs={"ContentType": ENCODED_MIME}
-        )
+        c.store.upload_file(key, str(result.path), ENCODED_MIME)
     c.pipeline_repo.save_files(
         asset["id"],
         [

@@ -169,7 +169,7 @@ def test_the_zip_streams_through_multipart_with_bounded_memory(aws_container) ->
         for k, v in blobs.items()
     ]
     assets.append({"storage_key": "src/gone.bin", "original_file_name": "gone.bin", "file_size": 1})
-    skipped = archive.write_zip(sink, assets, lambda key: archive._open(store, key))
+    skipped = archive.write_zip(sink, assets, store.open)
     size = sink.finish()
 
     assert skipped == 1 and len(sink._parts) == 3
