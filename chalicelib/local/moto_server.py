@@ -84,7 +84,15 @@ class MotoServer:
             raise RuntimeError(f"cannot start moto: port {self.port} is already in use")
         self._log = self.log_path.open("ab") if self.log_path else None
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "chalicelib.local.moto_main",
+                "-H",
+                self.host,
+                "-p",
+                str(self.port),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,

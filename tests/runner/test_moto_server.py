@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import time
 
 import boto3
 import pytest
@@ -63,3 +65,38 @@ def test_reset_forgets_every_resource() -> None:
         server.reset()
         assert s3.list_buckets()["Buckets"] == []
     assert not server.is_running()
+
+
+def test_fast_clock_agrees_with_motos_own() -> None:
+    from moto.core.utils import unix_time_millis
+
+    from chalicelib.local.moto_main import fast_unix_time_millis
+
+    moment = datetime.datetime(2024, 2, 29, 23, 59, 58, 123456)
+    assert fast_unix_time_millis(moment) == pytest.approx(unix_time_millis(moment), abs=1e-6)
+    before = unix_time_millis()
+    now = fast_unix_time_millis()
+    assert before - 1 <= now <= unix_time_millis() + 1
+
+
+def test_visibility_and_counts_still_follow_the_clock(moto_server: MotoServer) -> None:
+    """Through the patched server: an in-flight message is counted as such and comes back
+    when its visibility timeout ends."""
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=moto_server.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    url = sqs.create_queue(QueueName=f"clock-{free_port()}")["QueueUrl"]
+    for body in ("a", "b"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=1)
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "1"
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "1"
+    time.sleep(1.2)
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in again) == ["a", "b"]
+    assert first["Messages"][0]["Body"] in {"a", "b"}
