@@ -47,6 +47,21 @@ def create_upload(ctx: RequestContext, body: s.CreateUploadRequest) -> Response:
 @route(
     bp,
     "POST",
+    "/assets/bulk-uploads",
+    summary="Start up to 100 uploads in one call",
+    tag=UP,
+    body=s.BulkUploadsRequest,
+    response=s.BulkUploadsResponse,
+)
+def bulk_uploads(ctx: RequestContext, body: s.BulkUploadsRequest) -> s.BulkUploadsResponse:
+    """Each item is what POST /assets/uploads takes plus the caller's ``id``; each result is
+    what that call returns, or ``status: error`` with the body it would have returned."""
+    return ctx.container.upload_service.create_many(ctx.auth, body)
+
+
+@route(
+    bp,
+    "POST",
     "/assets/uploads/{upload_id}/parts",
     summary="Presigned URLs for parts",
     tag=UP,

@@ -94,6 +94,39 @@ class CreateUploadResponse(ResponseDto):
     expires_at: datetime | None = None
 
 
+MAX_BULK_UPLOADS = 100
+
+
+class BulkUploadItem(CreateUploadRequest):
+    """One file of ``POST /api/assets/bulk-uploads``: the single call's fields plus the
+    caller's id for it (echoed in the result)."""
+
+    id: str = Field(min_length=1, max_length=1024)
+
+
+class BulkUploadsRequest(Dto):
+    uploads: list[BulkUploadItem] = Field(min_length=1, max_length=MAX_BULK_UPLOADS)
+
+
+class ItemError(ResponseDto):
+    """Why one item of a bulk call was refused: the body a single call would have had."""
+
+    status_code: int
+    error: str
+    message: str
+
+
+class BulkUploadResult(CreateUploadResponse):
+    id: str
+    status: Literal["created", "duplicate", "error"]  # type: ignore[assignment]
+    asset_id: UUID | None = None  # type: ignore[assignment]
+    error: ItemError | None = None
+
+
+class BulkUploadsResponse(ResponseDto):
+    results: list[BulkUploadResult]
+
+
 class PartChecksum(Dto):
     part_number: int = Field(ge=1, le=10_000)
     checksum: Checksum

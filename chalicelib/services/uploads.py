@@ -82,27 +82,32 @@ class UploadService:
         expires = datetime.now(UTC) + timedelta(seconds=self._settings.upload_url_ttl_seconds)
         with self._pool.connection() as conn:
             self._assets.lock_owner(conn, auth.id)
-            self._check_quota(conn, auth, dto.size)
-            row = self._assets.insert_pending(
-                conn,
-                {
-                    "id": asset_id,
-                    "owner_id": auth.id,
-                    "type": asset_type,
-                    "original_file_name": dto.filename,
-                    "original_mime_type": dto.content_type,
-                    "checksum": checksum,
-                    "file_size": dto.size,
-                    "storage_key": key,
-                    "device_asset_id": dto.device_asset_id,
-                    "device_id": dto.device_id,
-                    "file_created_at": dto.file_created_at,
-                    "file_modified_at": dto.file_modified_at,
-                },
-            )
-            if row is None:
-                existing = self._assets.find_by_checksums(auth.id, [checksum])[0]
+            # Known bytes first: re-sending a file you have is never "over quota".
+            known = self._assets.find_by_checksums(auth.id, [checksum])
+            if not known:
+                self._check_quota(conn, auth, dto.size)
+                row = self._assets.insert_pending(
+                    conn,
+                    {
+                        "id": asset_id,
+                        "owner_id": auth.id,
+                        "type": asset_type,
+                        "original_file_name": dto.filename,
+                        "original_mime_type": dto.content_type,
+                        "checksum": checksum,
+                        "file_size": dto.size,
+                        "storage_key": key,
+                        "device_asset_id": dto.device_asset_id,
+                        "device_id": dto.device_id,
+                        "file_created_at": dto.file_created_at,
+                        "file_modified_at": dto.file_modified_at,
+                    },
+                )
+                # None only if something else inserted these bytes despite the lock.
+                known = [] if row else self._assets.find_by_checksums(auth.id, [checksum])
+            if known:
                 conn.rollback()
+                existing = known[0]
                 if self._bytes_missing(existing):
                     # Announced before but the bytes never arrived: hand out the same upload
                     # again rather than calling unsaved bytes a duplicate.
@@ -151,6 +156,26 @@ class UploadService:
             headers=headers,
             expires_at=expires,
         )
+
+    def create_many(self, auth: AuthUser, dto: s.BulkUploadsRequest) -> s.BulkUploadsResponse:
+        """``create`` for each item in order (so the quota counts the earlier ones), one
+        result per item: a refused file (type, size, quota) does not stop the others. A
+        server fault raises for the whole call; repeating it is safe, because ``create``
+        hands an announced-but-unsent asset its upload again instead of a second asset."""
+        results = []
+        for item in dto.uploads:
+            try:
+                ticket = self.create(auth, item)
+            except errors.SkyrollError as exc:
+                if exc.status_code >= 500:
+                    raise
+                error = s.ItemError(
+                    status_code=exc.status_code, error=exc.error, message=exc.message
+                )
+                results.append(s.BulkUploadResult(id=item.id, status="error", error=error))
+                continue
+            results.append(s.BulkUploadResult(id=item.id, **dict(ticket)))
+        return s.BulkUploadsResponse(results=results)
 
     def part_urls(
         self, auth: AuthUser, upload_id: UUID, dto: s.PartUrlsRequest
