@@ -62,20 +62,27 @@ def resize_center_crop(
     return image.resize((size, size), resample, box=box, reducing_gap=REDUCING_GAP)
 
 
-def letterbox(image: Image.Image, size: int) -> tuple[NDArray[np.uint8], float]:
-    """Fit inside ``size``x``size`` keeping the aspect ratio, pad bottom/right with black.
+def fit_within(image: Image.Image, size: int) -> tuple[Image.Image, float]:
+    """Scaled to fit inside ``size``x``size`` keeping the aspect ratio; and the scale used
+    (model pixels per image pixel).
 
-    Returns the padded RGB array and the scale (model pixels per image pixel). A detector
-    needs no fine resampling: an integer box reduction (which averages, so no aliasing) and
-    a nearest-neighbour step for the remaining < 2x cost a third of a bilinear resize.
+    A detector needs no fine resampling: an integer box reduction (which averages, so no
+    aliasing) and a nearest-neighbour step for the remaining < 2x cost a third of a bilinear
+    resize.
     """
     width, height = image.size
     scale = min(size / width, size / height)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    canvas = np.zeros((size, size, 3), dtype=np.uint8)
     factor = int(1 / scale)
     if factor >= 2:
         image = image.reduce(factor)
-    resized = image.resize((new_w, new_h), Image.Resampling.NEAREST)
-    canvas[:new_h, :new_w] = np.asarray(resized)
+    return image.resize((new_w, new_h), Image.Resampling.NEAREST), scale
+
+
+def letterbox(image: Image.Image, size: int) -> tuple[NDArray[np.uint8], float]:
+    """``fit_within`` padded bottom/right with black to ``size``x``size``: the RGB array and
+    the scale."""
+    fitted, scale = fit_within(image, size)
+    canvas = np.zeros((size, size, 3), dtype=np.uint8)
+    canvas[: fitted.height, : fitted.width] = np.asarray(fitted)
     return canvas, scale

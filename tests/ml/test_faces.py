@@ -69,7 +69,7 @@ def test_geometry_is_in_image_pixels(face_analyzer, photos) -> None:
 def test_a_resized_photo_gives_the_same_face(face_analyzer, portraits) -> None:
     image = portraits["person_b_1"]
     (big,) = face_analyzer.analyze(image)
-    half = image.resize((image.width // 2, image.height // 2), Image.LANCZOS)
+    half = image.resize((image.width // 2, image.height // 2), Image.Resampling.LANCZOS)
     (small,) = face_analyzer.analyze(half)
     np.testing.assert_allclose(np.array(small.box) * 2, big.box, atol=12)
     assert small.embedding @ big.embedding > 0.8
@@ -131,3 +131,20 @@ def test_matches_opencv_on_the_same_input(face_analyzer) -> None:
     ours = np.asarray(align_face(picture, detection.landmarks), dtype=np.float32)
     theirs = np.asarray(Image.open(fixtures / "astronaut_aligned_opencv.png"), dtype=np.float32)
     assert np.abs(ours - theirs).mean() < 1.0  # rounding only; half a pixel off gives ~5
+
+
+def test_reused_detector_tensor_matches_a_fresh_one(face_analyzer, portraits, photos) -> None:
+    # detect() writes into one tensor per thread: a wide picture after a tall one must not
+    # see the tall one's pixels in its padding, and the answers must not depend on order.
+    tall, wide = portraits["person_a_1"], Image.fromarray(photos["astronaut"])
+    dirty = np.full((1, 3, 640, 640), 7.0, dtype=np.float32)
+    for image in (tall, wide, tall):
+        fresh, scale = face_analyzer.detector_input(image)
+        reused, same_scale = face_analyzer.detector_input(image, out=dirty)
+        assert reused is dirty and same_scale == scale
+        np.testing.assert_array_equal(reused, fresh)
+    first = face_analyzer.analyze(wide)
+    face_analyzer.analyze(tall)
+    again = face_analyzer.analyze(wide)
+    assert [f.box for f in again] == [f.box for f in first]
+    np.testing.assert_array_equal(again[0].embedding, first[0].embedding)

@@ -91,3 +91,20 @@ def test_padded_text_batches_match_single_texts(offline_pack) -> None:
     batched = offline_pack._text.embed(texts)
     for i, text in enumerate(texts):
         np.testing.assert_allclose(batched[i], offline_pack.embed_text(text), atol=1e-5)
+
+
+def test_preprocessing_in_place_matches_a_fresh_tensor(offline_pack, photos) -> None:
+    # A batch is filled in place in a reused buffer: a second, shorter batch must not pick
+    # up rows of the first.
+    images = [photos[n] for n in ("chelsea", "astronaut", "coffee")]
+    out = np.full((3, 224, 224), 5.0, dtype=np.float32)
+    for image in images:
+        fresh = offline_pack.preprocess(image)
+        assert fresh.shape == (3, 224, 224) and fresh.dtype == np.float32
+        assert -1.0 <= fresh.min() < fresh.max() <= 1.0
+        filled = offline_pack.preprocess(image, out=out)
+        assert filled is out
+        np.testing.assert_array_equal(filled, fresh)
+    together = offline_pack.embed_images(images)
+    alone = offline_pack.embed_images(images[1:2])
+    np.testing.assert_allclose(alone[0], together[1], atol=1e-5)
