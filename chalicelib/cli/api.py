@@ -177,6 +177,10 @@ class Client:
     def create_upload(self, body: JSON) -> JSON:
         return self.call("POST", "/api/assets/uploads", body)
 
+    def bulk_uploads(self, items: list[JSON]) -> list[JSON]:
+        """Tickets for many files: ``items`` are create_upload bodies plus an ``id``."""
+        return self.call("POST", "/api/assets/bulk-uploads", {"uploads": items})["results"]
+
     def sign_parts(self, upload_id: str, parts: list[JSON]) -> list[JSON]:
         path = f"/api/assets/uploads/{upload_id}/parts"
         return self.call("POST", path, {"parts": parts})["parts"]

@@ -26,6 +26,7 @@ from chalicelib.cli.hashing import part_ranges, sha256_file
 from chalicelib.cli.journal import Entry, Journal, key_for
 from chalicelib.cli.multipart import MultipartSender
 from chalicelib.cli.streams import ByteStream, Cancelled, with_length
+from chalicelib.cli.tickets import Dispenser, Ticket
 
 BULK_CHECK_BATCH = 1000
 DEVICE_ID = "skyroll-cli"
@@ -134,6 +135,9 @@ class Uploader:
         self.progress = progress or NullProgress()
         self.options = options or Options()
         self.cancel = threading.Event()
+        # Journal keys of finished PUTs, removed with the next write (one per chunk).
+        self._finished: list[str] = []
+        self._finished_lock = threading.Lock()
 
     # -- the whole run ---------------------------------------------------------------
     def run(self, files: list[Candidate], skipped: list[Skipped]) -> list[FileResult]:
@@ -215,8 +219,63 @@ class Uploader:
         return entry is not None and verdict.get("assetId") in (None, entry.asset_id)
 
     def upload_all(self, todo: list[Hashed]) -> list[FileResult]:
+        """Files an earlier run left in the journal go one by one (resume or clean up);
+        the rest get their tickets in bulk, a chunk at a time, as the threads need them."""
         self.progress.phase("Uploading", sum(h.file.size for h in todo))
-        return self._map(self.options.concurrency, self.upload_one, todo)
+        journaled = self.journal.keys(self.server)
+        resumed = [h for h in todo if self._key(h) in journaled]
+        fresh = [h for h in todo if self._key(h) not in journaled]
+        dispenser = Dispenser(
+            fresh, lambda h: h.file.size, self._tickets, self.cancel, self.options.concurrency
+        )
+
+        def worker(_: int) -> list[FileResult]:
+            done = []
+            while (job := dispenser.next()) is not None:
+                done.append(self.upload_one(*job))
+            return done
+
+        try:
+            results = self._map(self.options.concurrency, self.upload_one, resumed)
+            threads = min(self.options.concurrency, len(fresh))
+            batches = self._map(threads, worker, list(range(threads)))
+        finally:
+            self._flush_finished()
+        return results + [r for batch in batches for r in batch]
+
+    def _tickets(self, chunk: list[Hashed]) -> list[Ticket]:
+        """One bulk call for the chunk. Refused as a whole (a name the server will not take,
+        an older server): each file asks alone and gets its own answer. Failed (network,
+        5xx after the retries): each file of the chunk reports why."""
+        items = [{"id": str(h.index), **self._upload_request(h)} for h in chunk]
+        try:
+            results = {str(r["id"]): r for r in self.client.bulk_uploads(items)}
+        except ApiError as e:
+            if e.status >= 500:
+                return [e] * len(chunk)
+            return [None] * len(chunk)
+        except httpx.HTTPError as e:
+            return [e] * len(chunk)
+        tickets: list[Ticket] = [results.get(str(h.index)) for h in chunk]
+        # One journal write: this chunk's PUTs begin, the finished ones leave (multipart
+        # uploads are journaled as they start).
+        self.journal.update(
+            add={
+                self._key(h): Entry(self.server, t["uploadId"], str(t["assetId"]), 0, 0, "PUT")
+                for h, t in zip(chunk, tickets, strict=True)
+                if isinstance(t, dict) and t.get("method") == "PUT"
+            },
+            remove=self._take_finished(),
+        )
+        return tickets
+
+    def _take_finished(self) -> list[str]:
+        with self._finished_lock:
+            keys, self._finished = self._finished, []
+        return keys
+
+    def _flush_finished(self) -> None:
+        self.journal.update(remove=self._take_finished())
 
     def _map[T, R](self, workers: int, fn: Callable[[T], R], items: list[T]) -> list[R]:
         pool = ThreadPoolExecutor(max(1, workers))
@@ -235,11 +294,13 @@ class Uploader:
     def _key(self, h: Hashed) -> str:
         return key_for(h.file.path, h.file.size, h.file.mtime_ns, h.checksum)
 
-    def upload_one(self, h: Hashed) -> FileResult:
+    def upload_one(self, h: Hashed, ticket: Ticket = None) -> FileResult:
         key = str(h.file.path)
         self.progress.file_start(key, h.file.path.name, h.file.size)
         try:
-            return self._upload(h)
+            if isinstance(ticket, BaseException):
+                raise ticket
+            return self._upload(h) if ticket is None else self._use(h, ticket)
         except Cancelled:
             return FileResult(h.file.path, Outcome.FAILED, h.file.size, reason="interrupted")
         except ApiError as e:
@@ -264,7 +325,22 @@ class Uploader:
                     raise
                 self.journal.remove(jkey)  # expired or finished elsewhere: start again
         ticket = self.client.create_upload(self._upload_request(h))
+        if ticket.get("method") == "PUT":
+            entry = Entry(self.server, ticket["uploadId"], str(ticket["assetId"]), 0, 0, "PUT")
+            self.journal.put(jkey, entry)
+        return self._use(h, ticket)
+
+    def _use(self, h: Hashed, ticket: dict[str, Any]) -> FileResult:
+        """Act on the server's answer for one file: nothing to send, a PUT, or multipart."""
+        jkey = self._key(h)
         asset_id = ticket.get("assetId")
+        if ticket.get("status") == "error":
+            error = ticket.get("error") or {}
+            raise ApiError(
+                int(error.get("statusCode", 0)),
+                str(error.get("message", "refused")),
+                str(error.get("error", "")),
+            )
         if ticket.get("status") == "duplicate":
             return FileResult(
                 h.file.path, Outcome.DUPLICATE, h.file.size, asset_id, self._why_duplicate(asset_id)
@@ -279,9 +355,10 @@ class Uploader:
             )
             self.journal.put(jkey, entry)
             return self._multipart(h, entry, jkey, resume=False)
-        self.journal.put(jkey, Entry(self.server, ticket["uploadId"], str(asset_id), 0, 0, "PUT"))
         result = self._put(h, ticket)
-        self.journal.remove(jkey)  # kept when the PUT fails, so the next run cleans up
+        # The journal entry is kept when the PUT fails, so the next run cleans up.
+        with self._finished_lock:
+            self._finished.append(jkey)
         return result
 
     def _abandon(self, entry: Entry, jkey: str) -> None:

@@ -58,16 +58,29 @@ class Journal:
             return None
         return entry if entry.server == server else None
 
-    def put(self, key: str, entry: Entry) -> None:
+    def keys(self, server: str) -> set[str]:
+        """Keys of this server's entries, read once (not once per file)."""
         with self._lock:
             data = self._read()
-            data[key] = asdict(entry)
-            write_private(self.path, json.dumps(data, indent=2) + "\n")
+        return {k for k, v in data.items() if isinstance(v, dict) and v.get("server") == server}
+
+    def put(self, key: str, entry: Entry) -> None:
+        self.update(add={key: entry})
 
     def remove(self, key: str) -> None:
+        self.update(remove=[key])
+
+    def update(
+        self, add: dict[str, Entry] | None = None, remove: list[str] | tuple[str, ...] = ()
+    ) -> None:
+        """Many changes, one write (a chunk of uploads starts or ends together)."""
         with self._lock:
             data = self._read()
-            if data.pop(key, None) is not None:
+            before = dict(data)
+            for key in remove:
+                data.pop(key, None)
+            data.update({k: asdict(e) for k, e in (add or {}).items()})
+            if data != before:
                 write_private(self.path, json.dumps(data, indent=2) + "\n")
 
     def __len__(self) -> int:

@@ -29,6 +29,10 @@ def b64sha(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
+def plain_name(name: str) -> bool:
+    return "/" not in name and "\\" not in name
+
+
 def error(status: int, message: str) -> httpx.Response:
     names = {
         400: "Bad Request",
@@ -81,6 +85,8 @@ class FakeSkyroll:
         self.hooks: list[Callable[[httpx.Request], None]] = []  # run before each request
         self.rules: list[Rule] = []
         self.transport = httpx.MockTransport(self.handle)
+        self.bulk_route = True  # False: an older server without POST /api/assets/bulk-uploads
+        self.refuse: dict[str, tuple[int, str]] = {}  # filename → (status, message)
 
     # -- test helpers ----------------------------------------------------------------
     def inject(
@@ -163,6 +169,7 @@ class FakeSkyroll:
             ),
             ("POST", "/api/assets/bulk-upload-check"): lambda: self.bulk_check(body),
             ("POST", "/api/assets/uploads"): lambda: self.create_upload(body),
+            ("POST", "/api/assets/bulk-uploads"): lambda: self.bulk_uploads(body),
             ("GET", "/api/assets"): lambda: self.list_assets(request),
             ("POST", "/api/search/smart"): lambda: self.smart_search(body),
         }
@@ -222,7 +229,39 @@ class FakeSkyroll:
                 results.append({"id": item["id"], "action": "accept"})
         return httpx.Response(200, json={"results": results})
 
+    def bulk_uploads(self, body: dict[str, Any]) -> httpx.Response:
+        """As the server: a malformed item refuses the call (400); otherwise one result per
+        item, a refused file as ``status: error`` with its error body."""
+        if not self.bulk_route:
+            return error(404, "no route POST /api/assets/bulk-uploads")
+        items = body["uploads"]
+        if len(items) > 100 or any(not plain_name(i["filename"]) for i in items):
+            return error(400, "Invalid request: uploads")
+        results = []
+        for item in items:
+            answer = self.create_upload({k: v for k, v in item.items() if k != "id"})
+            if answer.is_error:
+                results.append({"id": item["id"], "status": "error", "error": answer.json()})
+            else:
+                results.append({"id": item["id"], "error": None, **answer.json()})
+        return httpx.Response(200, json={"results": results})
+
+    def upload_requests(self) -> list[dict[str, Any]]:
+        """Every file's upload request, whether it came alone or in a bulk call."""
+        single = self.bodies("POST", "/api/assets/uploads")
+        bulk = [
+            {k: v for k, v in item.items() if k != "id"}
+            for body in self.bodies("POST", "/api/assets/bulk-uploads")
+            for item in body["uploads"]
+        ]
+        return single + bulk
+
     def create_upload(self, body: dict[str, Any]) -> httpx.Response:
+        if not plain_name(body["filename"]):
+            return error(400, "Invalid request: filename")
+        if body["filename"] in self.refuse:
+            status, message = self.refuse[body["filename"]]
+            return error(status, message)
         if not body["contentType"].startswith(("image/", "video/")):
             return error(400, f"Unsupported content type {body['contentType']}")
         found = self.by_checksum(body["checksum"])

@@ -54,7 +54,8 @@ class Recording(httpx.BaseTransport):
         ]
 
     def creates(self) -> int:
-        return sum(1 for m, url in self.log if m == "POST" and url.endswith("/api/assets/uploads"))
+        ends = ("/api/assets/uploads", "/api/assets/bulk-uploads")
+        return sum(1 for m, url in self.log if m == "POST" and url.endswith(ends))
 
 
 def run(transport: Recording, *args: str | Path) -> Result:
