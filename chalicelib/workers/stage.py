@@ -5,48 +5,165 @@ Idempotent: a stage already ``done`` for an asset is skipped unless the message 
 ``force`` (admin re-runs); outputs go to deterministic keys and rows are upserted. A
 ``MediaError`` is the file's fault: the stage is marked failed with the reason (and the asset,
 if the stage is required). Anything else raises, so SQS retries and finally dead-letters.
+
+``run`` takes one SQS record. ``run_batch`` takes a whole SQS batch for stages whose model
+is cheaper per image in one call (smart search): each asset is *prepared* on its own (its
+failure is its own), then one ``work`` call gets every prepared asset; each record still gets
+its own outcome, and ``batch_handler`` reports the ones to retry as ``batchItemFailures``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
+from uuid import UUID
 
 from chalicelib import pipeline
 from chalicelib.observability import logger, metrics
 from chalicelib.workers import dispatch
 
 Work = Callable[[dict[str, Any], Any], None]
+# One asset -> what the batch work needs of it (the decoded preview). Raises MediaError for a
+# bad file (fails that asset's stage), anything else to have that record delivered again.
+Prepare = Callable[[dict[str, Any], Any], Any]
+# (assets, what prepare made of each, container): the work for all of them at once.
+BatchWork = Callable[[list[dict[str, Any]], list[Any], Any], None]
 
 
 def run(body: str, container: Any, stage_name: str, work: Work) -> None:
+    (error,) = run_batch([body], container, stage_name, work, _nothing)
+    if error is not None:
+        raise error
+
+
+def run_batch(
+    bodies: Sequence[str],
+    container: Any,
+    stage_name: str,
+    prepare: Prepare,
+    work: BatchWork,
+) -> list[Exception | None]:
+    """One outcome per body, in order: None when the record is finished with (done, failed
+    for its file, or nothing to do), else the exception that should make SQS redeliver it.
+
+    Records naming the same asset (a redelivery next to the original, a forced re-run) are
+    worked once and share the outcome.
+    """
+    stage = pipeline.get_stage(stage_name)
+    outcomes: list[Exception | None] = [None] * len(bodies)
+    records: dict[UUID, list[int]] = {}  # asset id -> indexes of its records
+    force: set[UUID] = set()
+    for index, body in enumerate(bodies):
+        try:
+            message = dispatch.parse(body)
+        except Exception as exc:  # a malformed body: this record alone goes to the DLQ
+            outcomes[index] = exc
+            continue
+        records.setdefault(message.asset_id, []).append(index)
+        if message.force:
+            force.add(message.asset_id)
+
+    def settle(asset_id: UUID, error: Exception | None) -> None:
+        for index in records[asset_id]:
+            outcomes[index] = error
+
+    batch: list[tuple[UUID, dict[str, Any], Any]] = []
+    for asset_id in records:
+        try:
+            ready = _prepare_one(container, stage, asset_id, asset_id in force, prepare)
+        except Exception as exc:
+            settle(asset_id, exc)
+            continue
+        if ready is not None:
+            batch.append((asset_id, *ready))
+    if not batch:
+        return outcomes
+    try:
+        work([asset for _, asset, _ in batch], [item for _, _, item in batch], container)
+    except Exception as exc:
+        for asset_id, _, _ in batch:
+            settle(asset_id, exc)
+        return outcomes
+    for asset_id, asset, _ in batch:
+        try:
+            _done(container, stage, asset)
+        except Exception as exc:
+            settle(asset_id, exc)
+    return outcomes
+
+
+def batch_handler(
+    handle_batch: Callable[[list[str], Any], list[Exception | None]],
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A stage's Lambda handler that gives ``handle_batch`` the whole SQS batch (the
+    per-record ``lambda_adapter.make_handler`` hands records over one at a time): the records
+    it answers with an exception come back as ``batchItemFailures`` (ReportBatchItemFailures),
+    so only they are retried."""
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        from chalicelib.container import get_container
+
+        records = event.get("Records", [])
+        outcomes = handle_batch([r["body"] for r in records], get_container())
+        failures = []
+        for record, error in zip(records, outcomes, strict=True):
+            if error is not None:
+                logger.error(
+                    "record failed: SQS delivers it again",
+                    extra={"message_id": record["messageId"]},
+                    exc_info=error,
+                )
+                failures.append({"itemIdentifier": record["messageId"]})
+        return {"batchItemFailures": failures}
+
+    return handler
+
+
+def _nothing(assets: list[dict[str, Any]], prepared: list[Any], container: Any) -> None:
+    """``run``'s batch work: its per-asset work already ran as ``prepare``."""
+
+
+def _prepare_one(
+    container: Any, stage: pipeline.Stage, asset_id: UUID, force: bool, prepare: Prepare
+) -> tuple[dict[str, Any], Any] | None:
+    """(asset, what ``prepare`` made of it), the stage marked running; None when there is
+    nothing to do (the asset is gone, the stage done) or the file is bad (the stage is then
+    recorded as failed)."""
     from chalicelib.media.errors import MediaError
 
-    message = dispatch.parse(body)
     repo = container.pipeline_repo
-    asset = repo.get_asset(message.asset_id)
+    asset: dict[str, Any] | None = repo.get_asset(asset_id)
     if asset is None:
-        logger.info("asset gone; nothing to do", extra={"asset_id": str(message.asset_id)})
-        return
-    if not message.force and repo.stage_status(asset["id"], stage_name) == "done":
+        logger.info("asset gone; nothing to do", extra={"asset_id": str(asset_id)})
+        return None
+    if not force and repo.stage_status(asset["id"], stage.name) == "done":
         logger.info("stage already done", extra={"asset_id": str(asset["id"])})
-        return
-    stage = pipeline.get_stage(stage_name)
-    repo.set_stage(asset["id"], stage_name, "running")
+        return None
+    repo.set_stage(asset["id"], stage.name, "running")
     logger.append_keys(asset_id=str(asset["id"]))
     try:
-        work(asset, container)
+        return asset, prepare(asset, container)
     except MediaError as exc:
-        repo.fail_stage(asset["id"], stage_name, exc.reason, fail_asset=stage.required)
-        metrics.add_metric(name=f"{stage_name}Failed", unit="Count", value=1)
-        logger.info("stage failed", extra={"reason": exc.reason, "code": exc.code})
-        if not stage.required:
-            _hand_off(container, stage_name, asset)
-        return
+        _failed(container, stage, asset, exc)
+        return None
     finally:
         logger.remove_keys(["asset_id"])
-    _hand_off(container, stage_name, asset)
-    metrics.add_metric(name=f"{stage_name}Done", unit="Count", value=1)
+
+
+def _failed(container: Any, stage: pipeline.Stage, asset: dict[str, Any], exc: Any) -> None:
+    repo = container.pipeline_repo
+    repo.fail_stage(asset["id"], stage.name, exc.reason, fail_asset=stage.required)
+    metrics.add_metric(name=f"{stage.name}Failed", unit="Count", value=1)
+    logger.info("stage failed", extra={"reason": exc.reason, "code": exc.code})
+    if not stage.required:
+        _hand_off(container, stage.name, asset)
+
+
+def _done(container: Any, stage: pipeline.Stage, asset: dict[str, Any]) -> None:
+    _hand_off(container, stage.name, asset)
+    metrics.add_metric(name=f"{stage.name}Done", unit="Count", value=1)
 
 
 def _hand_off(container: Any, stage_name: str, asset: dict[str, Any]) -> None:

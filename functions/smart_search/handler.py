@@ -1,6 +1,7 @@
-"""smart_search Lambda: see chalicelib/workers/smart_search.py."""
+"""smart_search Lambda: see chalicelib/workers/smart_search.py. The whole SQS batch goes to
+one ``handle_batch`` call (one model call for every preview in it)."""
 
 from chalicelib.workers import smart_search
-from chalicelib.workers.lambda_adapter import make_handler
+from chalicelib.workers.stage import batch_handler
 
-handler = make_handler(smart_search.handle)
+handler = batch_handler(smart_search.handle_batch)

@@ -1,0 +1,155 @@
+"""stage.run_batch and stage.batch_handler with a fake pipeline repository (no I/O): every
+record of a batch gets its own outcome, whatever happens to the others."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from chalicelib.container import use_container
+from chalicelib.local.runner import FakeLambdaContext
+from chalicelib.media.errors import MediaError
+from chalicelib.workers import stage
+
+STAGE = "smart_search"  # optional, and no stage follows it: no queue to send to
+
+
+class FakePipelineRepo:
+    def __init__(self, *asset_ids: UUID) -> None:
+        self.assets = {a: {"id": a, "type": "IMAGE", "owner_id": uuid.uuid4()} for a in asset_ids}
+        self.status: dict[UUID, str] = {}
+        self.errors: dict[UUID, str] = {}
+
+    def get_asset(self, asset_id: UUID) -> dict[str, Any] | None:
+        return self.assets.get(asset_id)
+
+    def stage_status(self, asset_id: UUID, stage_name: str) -> str | None:
+        return self.status.get(asset_id)
+
+    def set_stage(self, asset_id: UUID, stage_name: str, status: str) -> None:
+        self.status[asset_id] = status
+
+    def fail_stage(self, asset_id: UUID, stage_name: str, reason: str, fail_asset: bool) -> None:
+        self.status[asset_id], self.errors[asset_id] = "failed", reason
+
+    def complete_stage(self, asset_id: UUID, stage_name: str, following: list[str]) -> None:
+        if self.status.get(asset_id) != "failed":
+            self.status[asset_id] = "done"
+
+
+class FakeContainer:
+    def __init__(self, repo: FakePipelineRepo) -> None:
+        self.pipeline_repo = repo
+
+
+def body(asset_id: UUID, force: bool = False) -> str:
+    return json.dumps({"assetId": str(asset_id), "stage": STAGE, "force": force})
+
+
+class Recorder:
+    """prepare/work pair: ``bad`` assets are the file's fault, ``flaky`` ones fail to load."""
+
+    def __init__(self, bad: tuple[UUID, ...] = (), flaky: tuple[UUID, ...] = ()) -> None:
+        self.bad, self.flaky = bad, flaky
+        self.prepared: list[UUID] = []
+        self.batches: list[list[UUID]] = []
+        self.fail_work = False
+
+    def prepare(self, asset: dict[str, Any], c: Any) -> str:
+        self.prepared.append(asset["id"])
+        if asset["id"] in self.bad:
+            raise MediaError("preview cannot be decoded: junk")
+        if asset["id"] in self.flaky:
+            raise ConnectionError("S3 timed out")
+        return f"image of {asset['id']}"
+
+    def work(self, assets: list[dict[str, Any]], items: list[str], c: Any) -> None:
+        assert items == [f"image of {a['id']}" for a in assets]
+        self.batches.append([a["id"] for a in assets])
+        if self.fail_work:
+            raise RuntimeError("model crashed")
+
+
+def test_each_record_gets_its_own_outcome() -> None:
+    good, bad, flaky, done, gone = (uuid.uuid4() for _ in range(5))
+    repo = FakePipelineRepo(good, bad, flaky, done)
+    repo.status[done] = "done"
+    r = Recorder(bad=(bad,), flaky=(flaky,))
+    bodies = [body(good), body(bad), "{not json", body(flaky), body(done), body(gone), body(good)]
+
+    outcomes = stage.run_batch(bodies, FakeContainer(repo), STAGE, r.prepare, r.work)
+
+    errors = [type(e).__name__ if e else None for e in outcomes]
+    assert errors == [None, None, "ValidationError", "ConnectionError", None, None, None]
+    assert r.batches == [[good]]  # one work call; the duplicate record is worked once
+    assert r.prepared == [good, bad, flaky]  # done and gone assets are not even loaded
+    assert repo.status == {good: "done", bad: "failed", flaky: "running", done: "done"}
+    assert repo.errors == {bad: "preview cannot be decoded: junk"}
+
+
+def test_force_reruns_a_done_asset_once_even_next_to_a_plain_duplicate() -> None:
+    asset = uuid.uuid4()
+    repo = FakePipelineRepo(asset)
+    repo.status[asset] = "done"
+    r = Recorder()
+    outcomes = stage.run_batch(
+        [body(asset), body(asset, force=True)], FakeContainer(repo), STAGE, r.prepare, r.work
+    )
+    assert outcomes == [None, None] and r.batches == [[asset]]
+
+
+def test_a_failing_batch_call_retries_only_the_records_in_it() -> None:
+    good, other, bad = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    repo = FakePipelineRepo(good, other, bad)
+    r = Recorder(bad=(bad,))
+    r.fail_work = True
+    outcomes = stage.run_batch(
+        [body(good), body(bad), body(other)], FakeContainer(repo), STAGE, r.prepare, r.work
+    )
+    assert [type(e).__name__ if e else None for e in outcomes] == [
+        "RuntimeError",
+        None,
+        "RuntimeError",
+    ]
+    assert repo.status == {good: "running", other: "running", bad: "failed"}
+
+
+def test_run_keeps_its_one_record_contract() -> None:
+    good, bad, flaky = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    repo = FakePipelineRepo(good, bad, flaky)
+    r = Recorder(bad=(bad,), flaky=(flaky,))
+    work = r.prepare  # (asset, container) -> anything: the per-record work
+    stage.run(body(good), FakeContainer(repo), STAGE, work)
+    stage.run(body(bad), FakeContainer(repo), STAGE, work)  # the file's fault: no raise
+    with pytest.raises(ConnectionError):
+        stage.run(body(flaky), FakeContainer(repo), STAGE, work)
+    assert repo.status == {good: "done", bad: "failed", flaky: "running"}
+
+
+def test_batch_handler_reports_only_the_failed_records() -> None:
+    good, flaky = uuid.uuid4(), uuid.uuid4()
+    repo = FakePipelineRepo(good, flaky)
+    r = Recorder(flaky=(flaky,))
+
+    def handle_batch(bodies: list[str], c: Any) -> list[Exception | None]:
+        return stage.run_batch(bodies, c, STAGE, r.prepare, r.work)
+
+    event = {
+        "Records": [
+            {"messageId": "m-1", "body": body(good)},
+            {"messageId": "m-2", "body": body(flaky)},
+            {"messageId": "m-3", "body": body(good)},
+        ]
+    }
+    context = FakeLambdaContext("smart_search", 2048, 300, "us-east-1")
+    use_container(FakeContainer(repo))  # type: ignore[arg-type]
+    try:
+        response = stage.batch_handler(handle_batch)(event, context)
+    finally:
+        use_container(None)
+    assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
+    assert r.batches == [[good]] and repo.status[good] == "done"
