@@ -37,10 +37,13 @@ class UploadService:
             bytes(r["checksum"]): r
             for r in self._assets.find_by_checksums(auth.id, list(set(wanted.values())))
         }
+        # A pending asset's bytes may never have arrived: ask storage about all at once.
+        pending = [r["storage_key"] for r in found.values() if r["status"] == "pending"]
+        arrived = self._store.existing(pending)
         results = []
         for item_id, checksum in wanted.items():
             row = found.get(checksum)
-            if row is None or self._bytes_missing(row):
+            if row is None or (row["status"] == "pending" and row["storage_key"] not in arrived):
                 # A pending asset's bytes never arrived: upload them (create resumes it).
                 results.append(
                     s.BulkCheckResult(

@@ -178,6 +178,17 @@ class ObjectStore:
                 return None
             raise
 
+    def existing(self, keys: list[str], workers: int = 8) -> set[str]:
+        """Which of these keys hold an object: HEADs in parallel (a bulk check may ask about
+        hundreds of pending uploads, one round trip each)."""
+        if not keys:
+            return set()
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(min(workers, len(keys))) as pool:
+            found = pool.map(lambda key: self.head(key) is not None, keys)
+            return {key for key, there in zip(keys, found, strict=True) if there}
+
     def download(self, key: str, fileobj: Any) -> None:
         self.s3.download_fileobj(self.bucket, key, fileobj)
 

@@ -124,3 +124,22 @@ def test_another_user_gets_no_ticket_for_my_asset(harness: Harness) -> None:
 
 def _user_id(harness: Harness, token: str) -> str:
     return str(harness.call("GET", "/api/users/me", token=token).json["id"])
+
+
+def test_bulk_check_tells_arrived_bytes_from_missing_ones(harness: Harness) -> None:
+    """Pending assets: bytes that arrived (not ingested yet) are duplicates; bytes that never
+    came are accepted again (the storage answers for all of them at once)."""
+    token = harness.user("alice@example.com")
+    done, arrived, lost = photo(seed=90), photo(seed=91), photo(seed=92)
+    harness.upload(token, "done.jpg", done)
+    harness.drain()
+    sent = harness.upload(token, "arrived.jpg", arrived)  # PUT done, the workers not run
+    missing = harness.start_upload(token, "lost.jpg", lost).json  # never PUT
+    checks = [{"id": n, "checksum": b64sha(d)} for n, d in (("d", done), ("a", arrived))]
+    checks += [{"id": "l", "checksum": b64sha(lost)}, {"id": "n", "checksum": b64sha(b"new")}]
+    r = harness.call("POST", "/api/assets/bulk-upload-check", {"assets": checks}, token=token)
+    got = {x["id"]: (x["action"], x["assetId"]) for x in r.json["results"]}
+    assert got["a"] == ("reject", sent["assetId"])
+    assert got["l"] == ("accept", missing["assetId"])
+    assert got["n"] == ("accept", None)
+    assert got["d"][0] == "reject"
