@@ -113,6 +113,10 @@ class ClipPack:
     def dimension(self) -> int:
         return self._dimension
 
+    @property
+    def image_size(self) -> int:
+        return self._size
+
     def preprocess(self, image: ImageLike) -> NDArray[np.float32]:
         picture = to_pil_rgb(image)
         if self._resize_mode == "squash":

@@ -59,6 +59,10 @@ class OfflinePack:
     def dimension(self) -> int:
         return int(self._label_vectors.shape[1])
 
+    @property
+    def image_size(self) -> int:
+        return IMAGE_SIZE
+
     @staticmethod
     def preprocess(image: ImageLike, out: NDArray[np.float32] | None = None) -> NDArray[np.float32]:
         """224x224 centre crop, (x - 127) / 128, CHW: the EfficientNet-Lite convention.

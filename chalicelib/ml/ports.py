@@ -27,6 +27,11 @@ class ImageTextEncoder(Protocol):
     @property
     def dimension(self) -> int: ...
 
+    @property
+    def image_size(self) -> int:
+        """The side of the square the model sees: callers may decode images down to it."""
+        ...
+
     def embed_images(
         self, images: Sequence[ImageLike], face_counts: Sequence[int] | None = None
     ) -> NDArray[np.float32]:

@@ -1,6 +1,7 @@
-"""faces Lambda: see chalicelib/workers/faces.py."""
+"""faces Lambda: see chalicelib/workers/faces.py. The whole SQS batch goes to one
+``handle_batch`` call (each asset on its own, the hand-offs sent together)."""
 
 from chalicelib.workers import faces
-from chalicelib.workers.lambda_adapter import make_handler
+from chalicelib.workers.stage import batch_handler
 
-handler = make_handler(faces.handle)
+handler = batch_handler(faces.handle_batch)

@@ -122,7 +122,10 @@ def test_run_keeps_its_one_record_contract() -> None:
     good, bad, flaky = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     repo = FakePipelineRepo(good, bad, flaky)
     r = Recorder(bad=(bad,), flaky=(flaky,))
-    work = r.prepare  # (asset, container) -> anything: the per-record work
+
+    def work(asset: dict[str, Any], c: Any) -> None:
+        r.prepare(asset, c)  # the per-record work
+
     stage.run(body(good), FakeContainer(repo), STAGE, work)
     stage.run(body(bad), FakeContainer(repo), STAGE, work)  # the file's fault: no raise
     with pytest.raises(ConnectionError):
@@ -153,3 +156,43 @@ def test_batch_handler_reports_only_the_failed_records() -> None:
         use_container(None)
     assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
     assert r.batches == [[good]] and repo.status[good] == "done"
+
+
+class FakeSqs:
+    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
+        self.calls: list[tuple[str, list[dict[str, str]]]] = []
+        self.refuse = refuse  # asset ids whose message SQS refuses
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict:  # noqa: N803
+        self.calls.append((QueueUrl, Entries))
+        failed = [
+            {"Id": e["Id"], "Code": "InternalError", "SenderFault": False}
+            for e in Entries
+            if json.loads(e["MessageBody"])["assetId"] in self.refuse
+        ]
+        return {"Successful": [], "Failed": failed}
+
+
+class HandOffContainer(FakeContainer):
+    def __init__(self, repo: FakePipelineRepo, sqs: FakeSqs) -> None:
+        super().__init__(repo)
+        self.sqs = sqs
+
+    def queue_url(self, stage_name: str) -> str:
+        return f"https://sqs/{stage_name}"
+
+
+def test_hand_offs_go_ten_to_a_call_and_a_refused_one_is_retried() -> None:
+    # faces is followed by smart_search: twelve assets done make two SendMessageBatch calls.
+    ids = [uuid.uuid4() for _ in range(12)]
+    repo = FakePipelineRepo(*ids)
+    sqs = FakeSqs(refuse=frozenset({str(ids[11])}))
+    outcomes = stage.run_each(
+        [body(i) for i in ids], HandOffContainer(repo, sqs), "faces", lambda asset, c: None
+    )
+    assert [len(entries) for _, entries in sqs.calls] == [10, 2]
+    assert {url for url, _ in sqs.calls} == {"https://sqs/smart_search"}
+    sent = [json.loads(e["MessageBody"]) for _, entries in sqs.calls for e in entries]
+    assert sent == [{"assetId": str(i), "stage": "smart_search", "force": False} for i in ids]
+    assert [e is None for e in outcomes] == [True] * 11 + [False]
+    assert isinstance(outcomes[11], RuntimeError)
