@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -146,11 +146,20 @@ def sqs_event(stage: str, asset_ids: list[Any]) -> dict[str, Any]:
     return {"Records": records}
 
 
+Piece = Callable[[list[dict[str, Any]]], object]
+
+
 class StageBench:
-    """One stage: its handler on each SQS batch vs the bare sessions on the same batch."""
+    """One stage: its handler on each SQS batch vs the bare sessions on the same batch, and
+    the pieces the handler is made of, each on the same batch in the same round."""
 
     def __init__(
-        self, name: str, handler: Any, batches: list[list[dict[str, Any]]], bare: list[Any]
+        self,
+        name: str,
+        handler: Any,
+        batches: list[list[dict[str, Any]]],
+        bare: Sequence[Callable[[], object]],
+        pieces: dict[str, Piece],
     ) -> None:
         from chalicelib.local.runner import FakeLambdaContext
 
@@ -158,6 +167,7 @@ class StageBench:
         self.handler = handler
         self.batches = batches
         self.bare = bare  # one callable per batch
+        self.pieces = pieces
         self.context = FakeLambdaContext(name, 2048, 300, "us-east-1")
 
     def call(self, batch: list[dict[str, Any]]) -> None:
@@ -166,30 +176,46 @@ class StageBench:
             raise RuntimeError(f"{self.name}: records failed: {response}")
 
     def measure(self) -> dict[str, float]:
+        """Per image: medians over rounds of the handler, the bare sessions and each piece;
+        the overhead, the model wrapper (model call - bare) and the rest (handler - pieces)
+        as medians of each round's own figures."""
         for batch, bare in zip(self.batches, self.bare, strict=True):
             self.call(batch)  # warm-up
             bare()
-        rounds = []
+        rounds: list[dict[str, float]] = []
         for number in range(ROUNDS):
-            ours = base = 0.0
+            took = dict.fromkeys(["stage", "bare", *self.pieces], 0.0)
             for batch, bare in zip(self.batches, self.bare, strict=True):
                 if number % 2:
-                    base += cpu(bare)
-                ours += cpu(partial(self.call, batch))
+                    took["bare"] += cpu(bare)
+                took["stage"] += cpu(partial(self.call, batch))
                 if not number % 2:
-                    base += cpu(bare)
-            rounds.append((ours, base))
+                    took["bare"] += cpu(bare)
+                for name, piece in self.pieces.items():
+                    took[name] += cpu(partial(piece, batch))
+            took["wrapper"] = took["model"] - took["bare"]
+            took["rest"] = took["stage"] - sum(took[name] for name in self.pieces)
+            rounds.append(took)
         images = sum(len(b) for b in self.batches)
-        return {
-            "images": images,
-            "stage": statistics.median(r[0] for r in rounds) / images,
-            "bare": statistics.median(r[1] for r in rounds) / images,
-            "overhead": statistics.median(r[0] / r[1] - 1 for r in rounds),
-        }
+        result = {k: statistics.median(r[k] for r in rounds) / images for k in rounds[0]}
+        result["overhead"] = statistics.median(r["stage"] / r["bare"] - 1 for r in rounds)
+        return result
 
 
 def split(assets: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
     return [assets[i : i + size] for i in range(0, len(assets), size)]
+
+
+def preview_pieces(c: Any, min_side: int) -> dict[str, Piece]:
+    """What ``load_preview`` does, piece by piece: the asset_files row, the S3 GET, the
+    decode."""
+    from chalicelib.ml.imaging import open_for_models
+
+    return {
+        "row": lambda batch: [c.media_repo.files(a["id"]) for a in batch],
+        "get": lambda batch: [c.store.open(a["key"]).read() for a in batch],
+        "decode": lambda batch: [open_for_models(a["data"], min_side) for a in batch],
+    }
 
 
 def faces_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
@@ -201,11 +227,12 @@ def faces_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
     analyzer = c.face_analyzer
     detector, recognizer = analyzer._detector, analyzer._recognizer
     batches = split(assets, get_stage("faces").batch_size)
+    decoded = {a["id"]: open_for_models(a["data"]) for a in assets}
     bares = []
     for batch in batches:
         inputs = []
         for asset in batch:
-            image = open_for_models(asset["data"])
+            image = decoded[asset["id"]]
             crops = [
                 analyzer.recognizer_input(align_face(image, d.landmarks))
                 for d in analyzer.detect(image)
@@ -219,7 +246,11 @@ def faces_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
                     recognizer.run(None, {"data": crop})
 
         bares.append(bare)
-    return StageBench("faces", handler, batches, bares)
+    pieces = {
+        **preview_pieces(c, 640),
+        "model": lambda batch: [analyzer.analyze(decoded[a["id"]]) for a in batch],
+    }
+    return StageBench("faces", handler, batches, bares, pieces)
 
 
 def smart_search_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
@@ -229,55 +260,20 @@ def smart_search_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
 
     encoder = c.image_encoder
     batches = split(assets, get_stage("smart_search").batch_size)
+    # Decoded as the stage decodes them; the stage's one embed call per batch.
+    decoded = {a["id"]: open_for_models(a["data"], encoder.image_size) for a in assets}
     bares = []
     for batch in batches:
-        # What the stage's one embed call runs: its images (decoded as the stage decodes
-        # them), preprocessed, in one batch.
-        tensor = np.stack(
-            [encoder.preprocess(open_for_models(a["data"], encoder.image_size)) for a in batch]
-        )
+        tensor = np.stack([encoder.preprocess(decoded[a["id"]]) for a in batch])
         bares.append(lambda tensor=tensor: encoder.logits(tensor))
-    return StageBench("smart_search", handler, batches, bares)
-
-
-def attribution(c: Any, assets: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    """CPU ms per image of a stage's pieces, each measured alone (median of ROUNDS): the
-    preview (its asset_files row, the S3 GET, the decode) and the model call (our wrapper and
-    the sessions); the rest of the handler is what remains of its measured time."""
-    from chalicelib.ml.imaging import open_for_models
-
-    def per_image(fn: Callable[[], object]) -> float:
-        fn()
-        return statistics.median(cpu(fn) for _ in range(ROUNDS)) * 1000 / len(assets)
-
-    size = c.image_encoder.image_size
-    full = [open_for_models(a["data"]) for a in assets]
-    small = [open_for_models(a["data"], size) for a in assets]
-    batch = 10
-    shared = {
-        "row": per_image(lambda: [c.media_repo.files(a["id"]) for a in assets]),
-        "get": per_image(lambda: [c.store.open(a["key"]).read() for a in assets]),
+    pieces = {
+        **preview_pieces(c, encoder.image_size),
+        "model": lambda batch: encoder.embed_images([decoded[a["id"]] for a in batch]),
     }
-    return {
-        "faces": {
-            **shared,
-            "decode": per_image(lambda: [open_for_models(a["data"]) for a in assets]),
-            "model": per_image(lambda: [c.face_analyzer.analyze(im) for im in full]),
-        },
-        "smart_search": {
-            **shared,
-            "decode": per_image(lambda: [open_for_models(a["data"], size) for a in assets]),
-            "model": per_image(
-                lambda: [
-                    c.image_encoder.embed_images(small[i : i + batch])
-                    for i in range(0, len(small), batch)
-                ]
-            ),
-        },
-    }
+    return StageBench("smart_search", handler, batches, bares, pieces)
 
 
-def report(results: dict[str, dict[str, float]], pieces: dict[str, dict[str, float]]) -> str:
+def report(results: dict[str, dict[str, float]]) -> str:
     lines = [
         "## ML stage handlers (one core, CPU time)",
         "",
@@ -301,22 +297,21 @@ def report(results: dict[str, dict[str, float]], pieces: dict[str, dict[str, flo
         )
     lines += [
         "",
-        "Where the handler's time goes, CPU ms per image. Pieces measured alone: the preview's "
-        "asset_files row, its S3 GET, its decode, and the model call (sessions + our wrapper); "
-        "the rest is the handler's measured time minus those: stage status rows, the stage's "
-        "own rows and objects (face rows, crops, people; the embedding), SQS hand-offs, logs.",
+        "Where the handler's time goes, CPU ms per image: the pieces of its work, each run on "
+        "the same batch in the same rounds (the preview's asset_files row, its S3 GET, its "
+        "decode, the model call = sessions + our wrapper); the rest is the handler minus the "
+        "pieces: stage status rows, the stage's own rows and objects (face rows, crops, people; "
+        "the embedding), SQS hand-offs, logs.",
         "",
         "| stage | sessions (bare) | model wrapper | preview row | S3 GET | decode | rest "
         "| total |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
-        p = pieces[name]
-        bare, total = r["bare"] * 1000, r["stage"] * 1000
-        rest = total - p["model"] - p["row"] - p["get"] - p["decode"]
+        ms = {k: v * 1000 for k, v in r.items()}
         lines.append(
-            f"| {name} | {bare:.1f} | {p['model'] - bare:.1f} | {p['row']:.1f} | "
-            f"{p['get']:.1f} | {p['decode']:.1f} | {rest:.1f} | {total:.1f} |"
+            f"| {name} | {ms['bare']:.1f} | {ms['wrapper']:.1f} | {ms['row']:.1f} | "
+            f"{ms['get']:.1f} | {ms['decode']:.1f} | {ms['rest']:.1f} | {ms['stage']:.1f} |"
         )
     lines.append("")
     return "\n".join(lines)
@@ -334,13 +329,12 @@ def main() -> None:
             assets = library(c, blobs)
             results = {"faces": faces_bench(c, assets).measure()}
             results["smart_search"] = smart_search_bench(c, assets).measure()
-            pieces = attribution(c, assets)
         finally:
             from chalicelib.container import use_container
 
             use_container(None)
             c.close()
-    emit(report(results, pieces), sys.argv[1] if len(sys.argv) > 1 else None)
+    emit(report(results), sys.argv[1] if len(sys.argv) > 1 else None)
 
 
 if __name__ == "__main__":
