@@ -225,9 +225,7 @@ class Uploader:
         journaled = self.journal.keys(self.server)
         resumed = [h for h in todo if self._key(h) in journaled]
         fresh = [h for h in todo if self._key(h) not in journaled]
-        dispenser = Dispenser(
-            fresh, lambda h: h.file.size, self._tickets, self.cancel, self.options.concurrency
-        )
+        dispenser = Dispenser(fresh, lambda h: h.file.size, self._tickets, self.cancel)
 
         def worker(_: int) -> list[FileResult]:
             done = []

@@ -23,7 +23,8 @@ Ticket = dict[str, Any] | BaseException | None
 
 class Dispenser[T]:
     """``next()`` hands each item out once, with its ticket; None when all are handed out
-    (or the run was cancelled). Safe to call from many threads."""
+    (or the run was cancelled). Safe to call from many threads: one of them fetches the next
+    chunk, outside the lock, while the others keep taking what is ready."""
 
     def __init__(
         self,
@@ -31,7 +32,7 @@ class Dispenser[T]:
         size_of: Callable[[T], int],
         fetch: Callable[[list[T]], list[Ticket]],
         cancel: threading.Event,
-        low_water: int = 0,
+        low_water: int = FILES_PER_CALL // 2,
     ) -> None:
         self._todo = deque(items)
         self._ready: deque[tuple[T, Ticket]] = deque()
@@ -39,22 +40,29 @@ class Dispenser[T]:
         self._fetch = fetch
         self._cancel = cancel
         self._low_water = low_water
-        self._lock = threading.Lock()
+        self._fetching = False
+        self._changed = threading.Condition()
 
     def next(self) -> tuple[T, Ticket] | None:
-        with self._lock:
-            if self._cancel.is_set():
-                return None
-            # Top up before the others run dry: they keep uploading meanwhile.
-            if self._todo and len(self._ready) <= self._low_water:
-                chunk = self._chunk()
-                tickets = self._fetch(chunk)
-                if len(tickets) != len(chunk):
-                    raise RuntimeError(f"{len(tickets)} tickets for {len(chunk)} files")
-                self._ready.extend(zip(chunk, tickets, strict=True))
-            return self._ready.popleft() if self._ready else None
+        while True:
+            with self._changed:
+                if self._cancel.is_set():
+                    return None
+                chunk = self._claim_chunk()
+                if chunk is None:
+                    if self._ready:
+                        return self._ready.popleft()
+                    if not self._todo and not self._fetching:
+                        return None
+                    self._changed.wait(0.5)  # another thread is fetching
+                    continue
+            self._fill(chunk)
 
-    def _chunk(self) -> list[T]:
+    def _claim_chunk(self) -> list[T] | None:
+        """The next chunk to fetch, when the ready ones run low and nobody fetches yet."""
+        if self._fetching or not self._todo or len(self._ready) > self._low_water:
+            return None
+        self._fetching = True
         chunk = [self._todo.popleft()]
         total = self._size_of(chunk[0])
         while self._todo and len(chunk) < FILES_PER_CALL:
@@ -64,3 +72,18 @@ class Dispenser[T]:
             chunk.append(self._todo.popleft())
             total += size
         return chunk
+
+    def _fill(self, chunk: list[T]) -> None:
+        try:
+            tickets = self._fetch(chunk)
+            if len(tickets) != len(chunk):
+                raise RuntimeError(f"{len(tickets)} tickets for {len(chunk)} files")
+        except BaseException:
+            with self._changed:
+                self._fetching = False
+                self._changed.notify_all()
+            raise
+        with self._changed:
+            self._ready.extend(zip(chunk, tickets, strict=True))
+            self._fetching = False
+            self._changed.notify_all()

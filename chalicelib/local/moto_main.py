@@ -28,7 +28,7 @@ def fast_unix_time_millis(dt: datetime.datetime | None = None) -> float:
 def patch_sqs_clock() -> None:
     from moto.sqs import models
 
-    models.unix_time_millis = fast_unix_time_millis  # type: ignore[assignment]
+    models.unix_time_millis = fast_unix_time_millis
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -136,3 +136,32 @@ def test_a_cancelled_dispenser_hands_out_nothing_more() -> None:
     assert dispenser.next() == (1, None)
     cancel.set()
     assert dispenser.next() is None
+
+
+def test_the_others_keep_taking_ready_tickets_while_one_thread_fetches() -> None:
+    """The fetch runs outside the lock: a slow ticket call does not stall the ready work."""
+    release = threading.Event()
+    fetching = threading.Event()
+
+    def fetch(chunk: list[int]) -> list[tickets.Ticket]:
+        if chunk[0] == 0:
+            return [None] * len(chunk)
+        fetching.set()
+        assert release.wait(5), "never released"
+        return [None] * len(chunk)
+
+    items = list(range(tickets.FILES_PER_CALL + 5))
+    dispenser = tickets.Dispenser(items, lambda i: 1, fetch, threading.Event(), low_water=10)
+    taken = [dispenser.next() for _ in range(tickets.FILES_PER_CALL - 10)]
+    background = threading.Thread(target=lambda: taken.append(dispenser.next()))
+    background.start()  # ready is at the low-water mark: this one fetches the next chunk
+    assert fetching.wait(5)
+    # While it waits on the server, the ready tickets still come out at once.
+    more = [dispenser.next() for _ in range(10)]
+    release.set()
+    background.join(5)
+    rest = []
+    while (job := dispenser.next()) is not None:
+        rest.append(job)
+    handed = [job[0] for job in taken + more + rest if job is not None]
+    assert sorted(handed) == items
