@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
@@ -20,6 +23,23 @@ from chalicelib.storage.s3 import ObjectStore
 MAX_PARTS = 10_000
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """One file of a create call, checked and named, before anything is stored."""
+
+    index: int
+    dto: s.CreateUploadRequest
+    asset_id: UUID
+    asset_type: str
+    key: str
+    checksum: bytes
+    part_size: int | None
+
+    @property
+    def part_count(self) -> int | None:
+        return math.ceil(self.dto.size / self.part_size) if self.part_size else None
+
+
 class UploadService:
     def __init__(
         self, pool: Pool, assets: AssetRepository, store: ObjectStore, settings: Settings
@@ -33,17 +53,11 @@ class UploadService:
         self, auth: AuthUser, dto: s.BulkUploadCheckRequest
     ) -> s.BulkUploadCheckResponse:
         wanted = {item.id: s.decode_checksum(item.checksum) for item in dto.assets}
-        found = {
-            bytes(r["checksum"]): r
-            for r in self._assets.find_by_checksums(auth.id, list(set(wanted.values())))
-        }
-        # A pending asset's bytes may never have arrived: ask storage about all at once.
-        pending = [r["storage_key"] for r in found.values() if r["status"] == "pending"]
-        arrived = self._store.existing(pending)
+        known = self._known(auth, list(set(wanted.values())))
         results = []
         for item_id, checksum in wanted.items():
-            row = found.get(checksum)
-            if row is None or (row["status"] == "pending" and row["storage_key"] not in arrived):
+            row, missing = known.get(checksum, (None, True))
+            if row is None or missing:
                 # A pending asset's bytes never arrived: upload them (create resumes it).
                 results.append(
                     s.BulkCheckResult(
@@ -63,6 +77,74 @@ class UploadService:
         return s.BulkUploadCheckResponse(results=results)
 
     def create(self, auth: AuthUser, dto: s.CreateUploadRequest) -> s.CreateUploadResponse:
+        (result,) = self._create_all(auth, [dto])
+        if isinstance(result, errors.SkyrollError):
+            raise result
+        return result
+
+    def create_many(self, auth: AuthUser, dto: s.BulkUploadsRequest) -> s.BulkUploadsResponse:
+        """``create`` for many files, one result each: a refused file (type, size, quota)
+        does not stop the others. A server fault fails the whole call and keeps nothing;
+        repeating a call that did succeed hands out the same assets again."""
+        results = []
+        for item, result in zip(dto.uploads, self._create_all(auth, dto.uploads), strict=True):
+            if isinstance(result, errors.SkyrollError):
+                error = s.ItemError(
+                    status_code=result.status_code, error=result.error, message=result.message
+                )
+                results.append(s.BulkUploadResult(id=item.id, status="error", error=error))
+            else:
+                results.append(s.BulkUploadResult(id=item.id, **dict(result)))
+        return s.BulkUploadsResponse(results=results)
+
+    def _create_all(
+        self, auth: AuthUser, dtos: Sequence[s.CreateUploadRequest]
+    ) -> list[s.CreateUploadResponse | errors.SkyrollError]:
+        """One transaction under the user's lock: bytes the user already has first (a
+        duplicate is never "over quota"), then the quota in order, then the new rows."""
+        expires = datetime.now(UTC) + timedelta(seconds=self._settings.upload_url_ttl_seconds)
+        out: dict[int, s.CreateUploadResponse | errors.SkyrollError] = {}
+        plans: list[_Plan] = []
+        for index, dto in enumerate(dtos):
+            try:
+                plans.append(self._plan(index, dto, auth))
+            except errors.SkyrollError as exc:
+                out[index] = exc
+        again: list[tuple[int, UUID]] = []  # announced before, bytes missing: same upload
+        created: list[tuple[_Plan, UUID]] = []
+        with self._pool.connection() as conn:
+            self._assets.lock_owner(conn, auth.id)
+            known = self._known(auth, [p.checksum for p in plans])
+            used = (
+                self._assets.usage_bytes(conn, auth.id)
+                if auth.quota_size_in_bytes is not None
+                else 0
+            )
+            first: dict[bytes, UUID] = {}
+            for plan in plans:
+                if plan.checksum in known:
+                    row, missing = known[plan.checksum]
+                    if missing:
+                        again.append((plan.index, row["id"]))
+                    else:
+                        out[plan.index] = s.CreateUploadResponse(
+                            status="duplicate", asset_id=row["id"]
+                        )
+                elif plan.checksum in first:  # the same bytes twice in one call: one asset
+                    again.append((plan.index, first[plan.checksum]))
+                elif (refused := self._over_quota(auth, used, plan.dto.size)) is not None:
+                    out[plan.index] = refused
+                else:
+                    used += plan.dto.size
+                    created.append((plan, self._insert(conn, auth, plan, expires)))
+                    first[plan.checksum] = plan.asset_id
+        for index, asset_id in again:
+            out[index] = self._resume(auth, asset_id, expires)
+        for plan, upload_id in created:
+            out[plan.index] = self._ticket(plan, upload_id, expires)
+        return [out[i] for i in range(len(dtos))]
+
+    def _plan(self, index: int, dto: s.CreateUploadRequest, auth: AuthUser) -> _Plan:
         kind = classify(dto.content_type)
         if kind is None:
             raise errors.BadRequest(
@@ -76,109 +158,100 @@ class UploadService:
                 f"File is larger than the {self._settings.max_upload_bytes} byte limit"
             )
         asset_type, default_ext = kind
-        ext = keys.safe_extension(dto.filename) or default_ext
         asset_id = uuid.uuid4()
-        key = keys.original_key(auth.id, asset_id, ext)
-        checksum = s.decode_checksum(dto.checksum)
+        ext = keys.safe_extension(dto.filename) or default_ext
         multipart = dto.size >= self._settings.multipart_threshold_bytes
-        part_size = self._part_size(dto.size) if multipart else None
-        expires = datetime.now(UTC) + timedelta(seconds=self._settings.upload_url_ttl_seconds)
-        with self._pool.connection() as conn:
-            self._assets.lock_owner(conn, auth.id)
-            # Known bytes first: re-sending a file you have is never "over quota".
-            known = self._assets.find_by_checksums(auth.id, [checksum])
-            if not known:
-                self._check_quota(conn, auth, dto.size)
-                row = self._assets.insert_pending(
-                    conn,
-                    {
-                        "id": asset_id,
-                        "owner_id": auth.id,
-                        "type": asset_type,
-                        "original_file_name": dto.filename,
-                        "original_mime_type": dto.content_type,
-                        "checksum": checksum,
-                        "file_size": dto.size,
-                        "storage_key": key,
-                        "device_asset_id": dto.device_asset_id,
-                        "device_id": dto.device_id,
-                        "file_created_at": dto.file_created_at,
-                        "file_modified_at": dto.file_modified_at,
-                    },
-                )
-                # None only if something else inserted these bytes despite the lock.
-                known = [] if row else self._assets.find_by_checksums(auth.id, [checksum])
-            if known:
-                conn.rollback()
-                existing = known[0]
-                if self._bytes_missing(existing):
-                    # Announced before but the bytes never arrived: hand out the same upload
-                    # again rather than calling unsaved bytes a duplicate.
-                    return self._resume(auth, existing["id"], expires)
-                return s.CreateUploadResponse(status="duplicate", asset_id=existing["id"])
-            s3_upload_id = (
-                self._store.create_multipart(key, dto.content_type) if multipart else None
-            )
-            upload = self._assets.insert_upload(
-                conn,
-                {
-                    "asset_id": asset_id,
-                    "owner_id": auth.id,
-                    "method": "MULTIPART" if multipart else "PUT",
-                    "s3_upload_id": s3_upload_id,
-                    "part_size": part_size,
-                    "part_count": math.ceil(dto.size / part_size) if part_size else None,
-                    "content_type": dto.content_type,
-                    "expires_at": expires,
-                },
-            )
-        if multipart:
-            assert part_size is not None
-            return s.CreateUploadResponse(
-                status="created",
-                asset_id=asset_id,
-                upload_id=upload["id"],
-                method="MULTIPART",
-                part_size=part_size,
-                part_count=math.ceil(dto.size / part_size),
-                expires_at=expires,
-            )
-        url, headers = self._store.presign_put(
-            key,
-            content_type=dto.content_type,
-            size=dto.size,
-            checksum_b64=dto.checksum,
-            expires_in=self._settings.upload_url_ttl_seconds,
-        )
-        return s.CreateUploadResponse(
-            status="created",
+        return _Plan(
+            index=index,
+            dto=dto,
             asset_id=asset_id,
-            upload_id=upload["id"],
-            method="PUT",
-            url=url,
-            headers=headers,
-            expires_at=expires,
+            asset_type=asset_type,
+            key=keys.original_key(auth.id, asset_id, ext),
+            checksum=s.decode_checksum(dto.checksum),
+            part_size=self._part_size(dto.size) if multipart else None,
         )
 
-    def create_many(self, auth: AuthUser, dto: s.BulkUploadsRequest) -> s.BulkUploadsResponse:
-        """``create`` for each item in order (so the quota counts the earlier ones), one
-        result per item: a refused file (type, size, quota) does not stop the others. A
-        server fault raises for the whole call; repeating it is safe, because ``create``
-        hands an announced-but-unsent asset its upload again instead of a second asset."""
-        results = []
-        for item in dto.uploads:
-            try:
-                ticket = self.create(auth, item)
-            except errors.SkyrollError as exc:
-                if exc.status_code >= 500:
-                    raise
-                error = s.ItemError(
-                    status_code=exc.status_code, error=exc.error, message=exc.message
-                )
-                results.append(s.BulkUploadResult(id=item.id, status="error", error=error))
-                continue
-            results.append(s.BulkUploadResult(id=item.id, **dict(ticket)))
-        return s.BulkUploadsResponse(results=results)
+    def _known(self, auth: AuthUser, checksums: list[bytes]) -> dict[bytes, tuple[dict, bool]]:
+        """checksum → (the user's asset with these bytes, whether its bytes never arrived)."""
+        rows = self._assets.find_by_checksums(auth.id, checksums) if checksums else []
+        pending = [r["storage_key"] for r in rows if r["status"] == "pending"]
+        arrived = self._store.existing(pending)
+        return {
+            bytes(r["checksum"]): (
+                r,
+                r["status"] == "pending" and r["storage_key"] not in arrived,
+            )
+            for r in rows
+        }
+
+    @staticmethod
+    def _over_quota(auth: AuthUser, used: int, size: int) -> errors.SkyrollError | None:
+        quota = auth.quota_size_in_bytes
+        if quota is None or used + size <= quota:
+            return None
+        return errors.PayloadTooLarge(
+            f"Upload of {size} bytes exceeds your quota: {used} of {quota} bytes used"
+        )
+
+    def _insert(self, conn: Any, auth: AuthUser, plan: _Plan, expires: datetime) -> UUID:
+        dto = plan.dto
+        row = self._assets.insert_pending(
+            conn,
+            {
+                "id": plan.asset_id,
+                "owner_id": auth.id,
+                "type": plan.asset_type,
+                "original_file_name": dto.filename,
+                "original_mime_type": dto.content_type,
+                "checksum": plan.checksum,
+                "file_size": dto.size,
+                "storage_key": plan.key,
+                "device_asset_id": dto.device_asset_id,
+                "device_id": dto.device_id,
+                "file_created_at": dto.file_created_at,
+                "file_modified_at": dto.file_modified_at,
+            },
+        )
+        if row is None:  # only if something inserted these bytes without the user's lock
+            raise errors.Conflict("These bytes are being uploaded already; try again")
+        multipart = plan.part_size is not None
+        s3_upload_id = (
+            self._store.create_multipart(plan.key, dto.content_type) if multipart else None
+        )
+        upload = self._assets.insert_upload(
+            conn,
+            {
+                "asset_id": plan.asset_id,
+                "owner_id": auth.id,
+                "method": "MULTIPART" if multipart else "PUT",
+                "s3_upload_id": s3_upload_id,
+                "part_size": plan.part_size,
+                "part_count": plan.part_count,
+                "content_type": dto.content_type,
+                "expires_at": expires,
+            },
+        )
+        return UUID(str(upload["id"]))
+
+    def _ticket(self, plan: _Plan, upload_id: UUID, expires: datetime) -> s.CreateUploadResponse:
+        common = {
+            "status": "created",
+            "asset_id": plan.asset_id,
+            "upload_id": upload_id,
+            "expires_at": expires,
+        }
+        if plan.part_size is not None:
+            return s.CreateUploadResponse(
+                **common, method="MULTIPART", part_size=plan.part_size, part_count=plan.part_count
+            )
+        url, headers = self._store.presign_put(
+            plan.key,
+            content_type=plan.dto.content_type,
+            size=plan.dto.size,
+            checksum_b64=plan.dto.checksum,
+            expires_in=self._settings.upload_url_ttl_seconds,
+        )
+        return s.CreateUploadResponse(**common, method="PUT", url=url, headers=headers)
 
     def part_urls(
         self, auth: AuthUser, upload_id: UUID, dto: s.PartUrlsRequest
@@ -253,11 +326,6 @@ class UploadService:
         self._assets.delete_pending(upload["asset_id"])
 
     # --- helpers ----------------------------------------------------------------------
-    def _bytes_missing(self, row: dict) -> bool:
-        """A pending asset whose object is not in storage yet (its client may have died
-        between announcing and sending). Arrived-but-not-ingested bytes count as present."""
-        return row["status"] == "pending" and self._store.head(row["storage_key"]) is None
-
     def _resume(self, auth: AuthUser, asset_id: UUID, expires: datetime) -> s.CreateUploadResponse:
         upload = self._assets.get_upload_for_asset(auth.id, asset_id)
         if upload is None or upload["completed_at"] is not None:
@@ -303,13 +371,3 @@ class UploadService:
         if part_number < upload["part_count"]:
             return int(upload["part_size"])
         return int(upload["file_size"]) - (upload["part_count"] - 1) * int(upload["part_size"])
-
-    def _check_quota(self, conn: object, auth: AuthUser, size: int) -> None:
-        quota = auth.quota_size_in_bytes
-        if quota is None:
-            return
-        used = self._assets.usage_bytes(conn, auth.id)
-        if used + size > quota:
-            raise errors.PayloadTooLarge(
-                f"Upload of {size} bytes exceeds your quota: {used} of {quota} bytes used"
-            )

@@ -143,3 +143,41 @@ def test_bulk_check_tells_arrived_bytes_from_missing_ones(harness: Harness) -> N
     assert got["l"] == ("accept", missing["assetId"])
     assert got["n"] == ("accept", None)
     assert got["d"][0] == "reject"
+
+
+def test_the_same_bytes_twice_in_one_call_make_one_asset(harness: Harness) -> None:
+    token = harness.user("alice@example.com")
+    data = photo(seed=95)
+    uploads = [item("a", "a.jpg", data), item("b", "copy of a.jpg", data)]
+    a, b = harness.call("POST", BULK, {"uploads": uploads}, token=token).json["results"]
+    assert a["status"] == b["status"] == "created"
+    assert (a["assetId"], a["uploadId"]) == (b["assetId"], b["uploadId"])
+    listed = harness.call("GET", "/api/assets?size=50", token=token).json["items"]
+    assert [x["originalFileName"] for x in listed] == ["a.jpg"]
+
+
+def test_a_database_fault_mid_call_keeps_nothing_and_a_retry_works(
+    harness: Harness, monkeypatch
+) -> None:  # noqa: ANN001 - pytest fixture
+    from chalicelib.repositories.assets import AssetRepository
+
+    token = harness.user("alice@example.com")
+    uploads = [item(str(i), f"{i}.jpg", photo(seed=100 + i)) for i in range(3)]
+    real = AssetRepository.insert_upload
+    calls = []
+
+    def flaky(conn, values):  # noqa: ANN001, ANN202
+        calls.append(values["asset_id"])
+        if len(calls) == 2:
+            raise RuntimeError("connection lost")
+        return real(conn, values)
+
+    monkeypatch.setattr(AssetRepository, "insert_upload", staticmethod(flaky))
+    failed = harness.call("POST", BULK, {"uploads": uploads}, token=token)
+    assert failed.status_code == 500
+    assert harness.call("GET", "/api/assets", token=token).json["items"] == []
+    monkeypatch.setattr(AssetRepository, "insert_upload", staticmethod(real))
+    retry = harness.call("POST", BULK, {"uploads": uploads}, token=token).json["results"]
+    assert [r["status"] for r in retry] == ["created"] * 3
+    listed = harness.call("GET", "/api/assets?size=50", token=token).json["items"]
+    assert sorted(x["originalFileName"] for x in listed) == ["0.jpg", "1.jpg", "2.jpg"]
