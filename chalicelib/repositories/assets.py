@@ -48,14 +48,19 @@ class AssetRepository:
         self._pool = pool
 
     # --- uploads --------------------------------------------------------------------
-    def find_by_checksums(self, owner_id: UUID, checksums: list[bytes]) -> list[Row]:
-        with self._pool.connection() as conn:
-            return conn.execute(
-                "SELECT id, checksum, status, storage_key, trashed_at IS NOT NULL AS is_trashed"
-                " FROM assets"
-                " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
-                (owner_id, checksums),
-            ).fetchall()
+    def find_by_checksums(
+        self, owner_id: UUID, checksums: list[bytes], conn: Any = None
+    ) -> list[Row]:
+        """The user's live assets with these bytes (in ``conn``'s transaction if given)."""
+        if conn is None:
+            with self._pool.connection() as own:
+                return self.find_by_checksums(owner_id, checksums, own)
+        return conn.execute(
+            "SELECT id, checksum, status, storage_key, trashed_at IS NOT NULL AS is_trashed"
+            " FROM assets"
+            " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
+            (owner_id, checksums),
+        ).fetchall()
 
     @staticmethod
     def lock_owner(conn: Any, owner_id: UUID) -> None:

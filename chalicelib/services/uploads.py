@@ -114,7 +114,7 @@ class UploadService:
         created: list[tuple[_Plan, UUID]] = []
         with self._pool.connection() as conn:
             self._assets.lock_owner(conn, auth.id)
-            known = self._known(auth, [p.checksum for p in plans])
+            known = self._known(auth, [p.checksum for p in plans], conn)
             used = (
                 self._assets.usage_bytes(conn, auth.id)
                 if auth.quota_size_in_bytes is not None
@@ -171,9 +171,11 @@ class UploadService:
             part_size=self._part_size(dto.size) if multipart else None,
         )
 
-    def _known(self, auth: AuthUser, checksums: list[bytes]) -> dict[bytes, tuple[dict, bool]]:
+    def _known(
+        self, auth: AuthUser, checksums: list[bytes], conn: Any = None
+    ) -> dict[bytes, tuple[dict, bool]]:
         """checksum → (the user's asset with these bytes, whether its bytes never arrived)."""
-        rows = self._assets.find_by_checksums(auth.id, checksums) if checksums else []
+        rows = self._assets.find_by_checksums(auth.id, checksums, conn) if checksums else []
         pending = [r["storage_key"] for r in rows if r["status"] == "pending"]
         arrived = self._store.existing(pending)
         return {
