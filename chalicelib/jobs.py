@@ -52,6 +52,25 @@ def clean_orphans(c: Any) -> dict[str, int]:
     return {"removed": removed, "waiting": kept}
 
 
+def resume_stalled(c: Any) -> dict[str, int]:
+    """Stages queued long ago that never started: their message was lost between the
+    database and SQS (a worker marks the next stages queued, then sends; a failure in
+    between leaves a retry that finds its own work done). Send them again."""
+    from chalicelib import pipeline
+    from chalicelib.workers import dispatch
+
+    # Stages that follow another: S3 starts ingest, the API sends the manual ones.
+    firsts = (pipeline.S3_ORIGINAL, pipeline.MANUAL)
+    stages = [s.name for s in pipeline.STAGES if s.trigger not in firsts]
+    total = 0
+    while rows := c.pipeline_repo.touch_stalled(c.settings.stalled_stage_minutes, stages):
+        for row in rows:
+            dispatch.send(c, row["stage"], row["asset_id"])
+        total += len(rows)
+        logger.warning("re-sent stalled stages", extra={"count": len(rows)})
+    return {"resent": total}
+
+
 def memories(c: Any) -> dict[str, int]:
     """ "On this day" memories for today (UTC) and tomorrow, so users ahead of UTC have
     theirs when their day starts. Idempotent: re-runs add late photos only."""
@@ -92,6 +111,7 @@ JOBS: dict[str, Callable[[Any], dict[str, int]]] = {
     "purge-trash": purge_trash,
     "expire-pending-uploads": expire_pending_uploads,
     "clean-orphans": clean_orphans,
+    "resume-stalled": resume_stalled,
     "people-recluster": people_recluster,
     "reembed": reembed,
 }

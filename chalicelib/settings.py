@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024**3, ge=1)
     pending_upload_ttl_hours: int = Field(default=24, ge=1)
     trash_retention_days: int = Field(default=30, ge=1)
+    # A stage queued this long without starting lost its message: the resume-stalled job
+    # sends it again (a duplicate is harmless, a done stage is skipped).
+    stalled_stage_minutes: int = Field(default=60, ge=5)
 
     # Media derivatives (Immich's defaults). The preview is the long edge; the thumbnail the
     # short edge (it fills grid cells). max_pixels refuses decompression bombs.

@@ -59,6 +59,20 @@ class PipelineRepository:
                 (storage_key, size),
             )
 
+    def touch_stalled(self, minutes: int, stages: list[str], limit: int = 500) -> list[Row]:
+        """Stage rows queued more than ``minutes`` ago, marked as just queued again (so each
+        is picked once per window, and two job runs never take the same rows)."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "UPDATE asset_stages st SET updated_at = now() FROM ("
+                "  SELECT asset_id, stage FROM asset_stages WHERE status = 'queued'"
+                "  AND updated_at < now() - make_interval(mins => %s) AND stage = ANY(%s)"
+                "  ORDER BY updated_at LIMIT %s FOR UPDATE SKIP LOCKED) old"
+                " WHERE st.asset_id = old.asset_id AND st.stage = old.stage"
+                " RETURNING st.asset_id, st.stage",
+                (minutes, stages, limit),
+            ).fetchall()
+
     def orphans(self, limit: int = 1000) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(

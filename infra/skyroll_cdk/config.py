@@ -23,6 +23,7 @@ SCHEDULED_JOBS: dict[str, str] = {
     "people-recluster": "cron(45 3 * * ? *)",
     "memories": "cron(0 4 * * ? *)",
     "expire-downloads": "rate(1 hour)",
+    "resume-stalled": "rate(6 hours)",
 }
 # Jobs an admin starts on purpose (POST /api/admin/jobs/{name}/run), never on a timer:
 # re-embedding every asset after a model switch.

@@ -72,3 +72,52 @@ def test_unclaimed_objects_are_removed_after_the_upload_window(harness: Harness)
     assert c.store.keys("users/") == []
     unknown = harness.call("POST", "/api/admin/jobs/nope/run", token=admin)
     assert unknown.status_code == 404 and "purge-trash" in unknown.json["message"]
+
+
+def test_a_lost_hand_off_is_sent_again_by_resume_stalled(harness: Harness, monkeypatch) -> None:  # noqa: ANN001
+    """The thumbnail stage commits 'done, faces queued', then SQS refuses the messages: the
+    retried record finds its stage done and stops, so faces would never run. The job sends
+    the lost messages again, once per window."""
+    import json
+
+    from chalicelib import pipeline
+    from chalicelib.workers import dispatch
+
+    token = harness.user("alice@example.com")
+    asset = harness.upload(token, "a.jpg", photo(seed=41))["assetId"]
+    sqs = harness.container.sqs
+
+    def unreachable(**kwargs):  # noqa: ANN003, ANN202
+        raise ConnectionError("SQS is unreachable")
+
+    monkeypatch.setattr(sqs, "send_message_batch", unreachable)
+    harness.drain()
+    monkeypatch.undo()
+    harness.drain()
+    followers = sorted(dispatch.next_stages("thumbnail", "IMAGE"))
+    assert followers and all(not pipeline.get_stage(n).required for n in followers)
+
+    def queued() -> list[str]:
+        found = []
+        for name in followers:
+            url = harness.container.queue_url(name)
+            for m in sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", []):
+                if json.loads(m["Body"])["assetId"] == asset:
+                    found.append(name)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        return sorted(found)
+
+    assert queued() == []  # lost
+    admin = harness.login("admin@example.com", "admin-password-1")
+    run = "/api/admin/jobs/resume-stalled/run"
+    assert harness.call("POST", run, token=admin).json["result"] == {"resent": 0}  # too recent
+    _age(
+        harness,
+        "UPDATE asset_stages SET updated_at = now() - interval '2 hours' WHERE asset_id = %s",
+        asset,
+    )
+    assert harness.call("POST", run, token=admin).json["result"] == {"resent": len(followers)}
+    assert harness.call("POST", run, token=admin).json["result"] == {"resent": 0}  # once
+    assert queued() == followers
