@@ -12,6 +12,12 @@ The bare side is only the ``session.run`` calls the stage's model makes, on tens
 beforehand from the same decoded previews. Each batch runs through the handler and the bare
 sessions back to back; the overhead is the median of the rounds' ratios.
 
+The offline pack's models are small, so per-image fixed costs weigh a lot next to them. A
+second smart_search row runs the same handler with the production model's architecture, CLIP
+ViT-B-32, built with RANDOM weights by ``bench/build_clip_shaped.py`` (same shapes and FLOPs,
+meaningless embeddings: speed only) into a gitignored bench-only folder, built once when
+missing (~15 s in the ``make models`` build venv). It also times CLIP text queries.
+
     .venv/bin/python bench/bench_ml_stages.py [OUTPUT.md]
 """
 
@@ -21,6 +27,7 @@ import io
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,12 +48,48 @@ from bench.common import emit, local_services  # noqa: E402
 ASSETS = 30
 ROUNDS = 5
 TARGET = 0.20
+# Random-weight CLIP ViT-B-32: for timing only, never a model for the app (see its builder).
+CLIP_NAME = "ViT-B-32__random-weights-bench-only"
+CLIP_DIR = REPO / ".skyroll" / "bench-models" / CLIP_NAME
+CLIP_LABEL = "smart_search, CLIP ViT-B-32 (random weights)"
+BUILD_PYTHON = REPO / ".skyroll" / "model-build-venv" / "bin" / "python"
+QUERIES = (
+    "a cat on a chair",
+    "beach at sunset",
+    "a woman in a space suit",
+    "cup of coffee on a table",
+    "rocket launch",
+    "birthday party with friends",
+    "snowy mountains",
+    "a red flower",
+    "old temple in china",
+    "dog playing in the park",
+)
 
 
 def cpu(fn: Callable[[], object]) -> float:
     started = time.process_time()
     fn()
     return time.process_time() - started
+
+
+def clip_shaped_pack() -> tuple[Path | None, str]:
+    """The random-weight ViT-B-32 folder, built when missing; (None, why) if it cannot be."""
+    if CLIP_DIR.is_dir():
+        return CLIP_DIR, "cached"
+    if not BUILD_PYTHON.is_file():
+        return None, f"no model build venv at {BUILD_PYTHON} (`make models` creates it)"
+    started = time.monotonic()
+    proc = subprocess.run(
+        [str(BUILD_PYTHON), str(REPO / "bench" / "build_clip_shaped.py"), "--out", str(CLIP_DIR)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0 or not CLIP_DIR.is_dir():
+        tail = " ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+        return None, f"build failed (exit {proc.returncode}): {tail}"
+    return CLIP_DIR, f"built in this run in {time.monotonic() - started:.0f} s"
 
 
 def make_container(dsn: str, endpoint: str, state: Path) -> Any:
@@ -71,6 +114,18 @@ def make_container(dsn: str, endpoint: str, state: Path) -> Any:
     bootstrap(settings, c.s3, c.sqs, c.sns)
     use_container(c)
     return c
+
+
+def clip_container(c: Any, folder: Path) -> Any:
+    """The same bucket, queues and database, with the CLIP encoder on ``folder``."""
+    from chalicelib.container import Container, use_container
+
+    settings = c.settings.model_copy(
+        update={"image_encoder": "clip", "clip_model_uri": str(folder)}
+    )
+    clip = Container(settings)
+    use_container(clip)
+    return clip
 
 
 def previews() -> list[bytes]:
@@ -253,19 +308,37 @@ def faces_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
     return StageBench("faces", handler, batches, bares, pieces)
 
 
+def bare_image_sessions(encoder: Any) -> Callable[[np.ndarray], object]:
+    """Only the ``session.run`` calls ``encoder.embed_images`` makes on a batch tensor."""
+    from chalicelib.ml.clip import BATCH, ClipPack
+
+    if not isinstance(encoder, ClipPack):
+        return encoder.logits  # the offline pack: one classifier call
+    session, name = encoder._visual, encoder._visual_input
+    # Immich's exports have a static batch of 1: one call per image, as ClipPack does.
+    step = 1 if session.get_inputs()[0].shape[0] == 1 else BATCH
+
+    def run(tensor: np.ndarray) -> None:
+        for i in range(0, len(tensor), step):
+            session.run(None, {name: tensor[i : i + step]})
+
+    return run
+
+
 def smart_search_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
     from chalicelib.ml.imaging import open_for_models
     from chalicelib.pipeline import get_stage
     from functions.smart_search.handler import handler
 
     encoder = c.image_encoder
+    sessions = bare_image_sessions(encoder)
     batches = split(assets, get_stage("smart_search").batch_size)
     # Decoded as the stage decodes them; the stage's one embed call per batch.
     decoded = {a["id"]: open_for_models(a["data"], encoder.image_size) for a in assets}
     bares = []
     for batch in batches:
         tensor = np.stack([encoder.preprocess(decoded[a["id"]]) for a in batch])
-        bares.append(lambda tensor=tensor: encoder.logits(tensor))
+        bares.append(partial(sessions, tensor))
     pieces = {
         **preview_pieces(c, encoder.image_size),
         "model": lambda batch: encoder.embed_images([decoded[a["id"]] for a in batch]),
@@ -273,7 +346,37 @@ def smart_search_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
     return StageBench("smart_search", handler, batches, bares, pieces)
 
 
-def report(results: dict[str, dict[str, float]]) -> str:
+def text_query_bench(c: Any) -> dict[str, float]:
+    """A search's text embedding as the text Lambda computes it (``embed_text_event``:
+    tokenizer, session, normalisation) vs the bare textual session on the same token ids;
+    CPU ms per query, median of rounds, one thread."""
+    from chalicelib.workers.smart_search import embed_text_event
+
+    encoder = c.image_encoder
+    session, name = encoder._textual, encoder._text_input
+    tokens = [encoder.tokenize([q]) for q in QUERIES]
+    full = [partial(embed_text_event, {"text": q}, c) for q in QUERIES]
+    bare = [partial(session.run, None, {name: t}) for t in tokens]
+    for fn in (*full, *bare):
+        fn()  # warm-up
+    rounds = []
+    for number in range(ROUNDS):
+        took = {"query": 0.0, "bare": 0.0}
+        for ours, base in zip(full, bare, strict=True):
+            if number % 2:
+                took["bare"] += cpu(base)
+            took["query"] += cpu(ours)
+            if not number % 2:
+                took["bare"] += cpu(base)
+        rounds.append(took)
+    result = {k: statistics.median(r[k] for r in rounds) / len(QUERIES) for k in rounds[0]}
+    result["overhead"] = statistics.median(r["query"] / r["bare"] - 1 for r in rounds)
+    return result
+
+
+def report(
+    results: dict[str, dict[str, float]], clip_status: str, text: dict[str, float] | None
+) -> str:
     lines = [
         "## ML stage handlers (one core, CPU time)",
         "",
@@ -313,8 +416,34 @@ def report(results: dict[str, dict[str, float]]) -> str:
             f"| {name} | {ms['bare']:.1f} | {ms['wrapper']:.1f} | {ms['row']:.1f} | "
             f"{ms['get']:.1f} | {ms['decode']:.1f} | {ms['rest']:.1f} | {ms['stage']:.1f} |"
         )
-    lines.append("")
+    lines += ["", *clip_report(clip_status, text)]
     return "\n".join(lines)
+
+
+def clip_report(status: str, text: dict[str, float] | None) -> list[str]:
+    lines = [
+        f"**{CLIP_LABEL}**: the production model's architecture (open_clip `ViT-B-32-quickgelu`, "
+        "exported as Immich's exporter does: batch 1, fp32, 88 M visual / 63 M text "
+        "parameters) with **random weights**: the same shapes and FLOPs as Immich's "
+        "`ViT-B-32__openai`, so the same CPU time, but meaningless embeddings. It measures "
+        "speed only, never search quality; the offline-pack rows above are the models that "
+        f"really run in `make dev` and CI. Folder `.skyroll/bench-models/{CLIP_NAME}` "
+        f"(`bench/build_clip_shaped.py`; {status}).",
+    ]
+    if text is not None:
+        lines += [
+            "",
+            f"CLIP text query (what a search waits for before pgvector), {len(QUERIES)} "
+            "different queries through `embed_text_event` (the text Lambda's work: tokenizer, "
+            "textual session, normalisation), one thread, CPU ms per query:",
+            "",
+            "| text encoder | ms/query (handler) | ms/query (bare session) | overhead |",
+            "| --- | ---: | ---: | ---: |",
+            f"| CLIP ViT-B-32 textual (random weights) | {text['query'] * 1000:.1f} | "
+            f"{text['bare'] * 1000:.1f} | {text['overhead']:+.1%} |",
+        ]
+    lines.append("")
+    return lines
 
 
 def main() -> None:
@@ -322,19 +451,29 @@ def main() -> None:
 
     if not is_complete(models_dir()):
         raise SystemExit(f"model cache missing at {models_dir()}: run `make models`")
+    folder, clip_status = clip_shaped_pack()
+    text = None
     blobs = previews()
     with local_services() as (dsn, endpoint), tempfile.TemporaryDirectory() as state:
         c = make_container(dsn, endpoint, Path(state))
+        containers = [c]
         try:
             assets = library(c, blobs)
             results = {"faces": faces_bench(c, assets).measure()}
             results["smart_search"] = smart_search_bench(c, assets).measure()
+            if folder is not None:
+                containers.append(clip := clip_container(c, folder))
+                results[CLIP_LABEL] = smart_search_bench(clip, assets).measure()
+                text = text_query_bench(clip)
         finally:
             from chalicelib.container import use_container
 
             use_container(None)
-            c.close()
-    emit(report(results), sys.argv[1] if len(sys.argv) > 1 else None)
+            for container in containers:
+                container.close()
+    if folder is None:
+        clip_status = f"NOT RUN: {clip_status}"
+    emit(report(results, clip_status, text), sys.argv[1] if len(sys.argv) > 1 else None)
 
 
 if __name__ == "__main__":
