@@ -114,6 +114,10 @@ class ClipPack:
         return self._dimension
 
     @property
+    def uses_face_counts(self) -> bool:
+        return False  # CLIP sees people itself
+
+    @property
     def image_size(self) -> int:
         return self._size
 

@@ -60,6 +60,10 @@ class OfflinePack:
         return int(self._label_vectors.shape[1])
 
     @property
+    def uses_face_counts(self) -> bool:
+        return True  # the classifier cannot see people: the face detector tells it
+
+    @property
     def image_size(self) -> int:
         return IMAGE_SIZE
 

@@ -32,6 +32,11 @@ class ImageTextEncoder(Protocol):
         """The side of the square the model sees: callers may decode images down to it."""
         ...
 
+    @property
+    def uses_face_counts(self) -> bool:
+        """Whether ``embed_images`` reads ``face_counts`` (callers skip the lookup if not)."""
+        ...
+
     def embed_images(
         self, images: Sequence[ImageLike], face_counts: Sequence[int] | None = None
     ) -> NDArray[np.float32]:

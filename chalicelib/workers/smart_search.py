@@ -67,7 +67,11 @@ def load_preview_of(asset: dict[str, Any], c: Any) -> Image:
 
 def embed_all(assets: list[dict[str, Any]], images: list[Image], c: Any) -> None:
     encoder = c.image_encoder
-    faces = [c.embedding_repo.face_count(asset["id"]) for asset in assets]
+    faces = (
+        [c.embedding_repo.face_count(asset["id"]) for asset in assets]
+        if encoder.uses_face_counts
+        else None
+    )
     vectors = encoder.embed_images(images, face_counts=faces)
     for asset, vector in zip(assets, vectors, strict=True):
         c.embedding_repo.upsert(asset["id"], encoder.model_id, vector)

@@ -1,0 +1,56 @@
+"""smart_search asks the database for face counts only for an encoder that reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from chalicelib.workers.smart_search import embed_all
+
+
+class Encoder:
+    model_id = "test-model"
+
+    def __init__(self, uses_face_counts: bool) -> None:
+        self.uses_face_counts = uses_face_counts
+        self.seen: list[Sequence[int] | None] = []
+
+    def embed_images(self, images: Sequence[Any], face_counts: Sequence[int] | None = None) -> Any:
+        self.seen.append(face_counts)
+        return np.ones((len(images), 4), np.float32) / 2
+
+
+class Repo:
+    def __init__(self, counts: dict[str, int] | None) -> None:
+        self.counts = counts
+        self.rows: list[tuple[str, str]] = []
+
+    def face_count(self, asset_id: str) -> int:
+        if self.counts is None:
+            raise AssertionError("face_count must not be asked")
+        return self.counts[asset_id]
+
+    def upsert(self, asset_id: str, model_id: str, vector: Any) -> None:
+        self.rows.append((asset_id, model_id))
+
+
+@pytest.mark.parametrize("uses", [False, True])
+def test_face_counts_are_looked_up_only_when_used(uses: bool) -> None:
+    encoder = Encoder(uses)
+    repo = Repo({"a": 2, "b": 0} if uses else None)
+    c = SimpleNamespace(image_encoder=encoder, embedding_repo=repo)
+    embed_all([{"id": "a"}, {"id": "b"}], [object(), object()], c)
+    assert encoder.seen == ([[2, 0]] if uses else [None])
+    assert repo.rows == [("a", "test-model"), ("b", "test-model")]
+
+
+def test_the_packs_say_whether_they_read_face_counts() -> None:
+    from chalicelib.ml.clip import ClipPack
+    from chalicelib.ml.offline import OfflinePack
+
+    assert OfflinePack.uses_face_counts.fget(None) is True  # type: ignore[attr-defined]
+    assert ClipPack.uses_face_counts.fget(None) is False  # type: ignore[attr-defined]
