@@ -30,11 +30,15 @@ def next_stages(stage_name: str, asset_type: str) -> list[str]:
     ]
 
 
+def body(stage: str, asset_id: UUID, *, force: bool = False) -> str:
+    """The message a stage's queue carries for one asset."""
+    message = StageMessage(asset_id=asset_id, stage=stage, force=force)
+    return json.dumps(message.model_dump(mode="json", by_alias=True))
+
+
 def send(container: Any, stage: str, asset_id: UUID, *, force: bool = False) -> None:
-    body = StageMessage(asset_id=asset_id, stage=stage, force=force)
     container.sqs.send_message(
-        QueueUrl=container.queue_url(stage),
-        MessageBody=json.dumps(body.model_dump(mode="json", by_alias=True)),
+        QueueUrl=container.queue_url(stage), MessageBody=body(stage, asset_id, force=force)
     )
 
 

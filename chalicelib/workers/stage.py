@@ -14,7 +14,6 @@ its own outcome, and ``batch_handler`` reports the ones to retry as ``batchItemF
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
@@ -202,7 +201,7 @@ def _send(container: Any, handed_off: list[tuple[UUID, list[str]]]) -> dict[UUID
         for start in range(0, len(asset_ids), SQS_BATCH):
             chunk = asset_ids[start : start + SQS_BATCH]
             entries = [
-                {"Id": str(i), "MessageBody": _message(name, asset_id)}
+                {"Id": str(i), "MessageBody": dispatch.body(name, asset_id)}
                 for i, asset_id in enumerate(chunk)
             ]
             try:
@@ -215,9 +214,3 @@ def _send(container: Any, handed_off: list[tuple[UUID, list[str]]]) -> dict[UUID
             for failed in response.get("Failed", []):
                 errors[chunk[int(failed["Id"])]] = RuntimeError(f"SQS refused: {failed}")
     return errors
-
-
-def _message(stage_name: str, asset_id: UUID) -> str:
-    """The body ``dispatch.send`` sends."""
-    body = dispatch.StageMessage(asset_id=asset_id, stage=stage_name)
-    return json.dumps(body.model_dump(mode="json", by_alias=True))
