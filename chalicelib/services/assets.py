@@ -143,7 +143,8 @@ class AssetService:
         between leaves a row to retry, never an object nobody can find."""
         for row in rows:
             owner, _, _ = row["storage_key"].removeprefix("users/").partition("/")
-            self._store.delete_prefix(keys.asset_prefix(UUID(owner), row["id"]))
+            for prefix in keys.asset_prefixes(UUID(owner), row["id"]):
+                self._store.delete_prefix(prefix)
         deleted = self._assets.delete([r["id"] for r in rows])
         logger.info("purged assets", extra={"count": deleted})
         return deleted

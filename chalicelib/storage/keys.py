@@ -1,7 +1,11 @@
 """The bucket's key layout: flat per asset, deterministic, nothing a client sends becomes a path.
 
 users/{user_id}/{asset_id}/original.{ext}
-users/{user_id}/{asset_id}/thumbnail.webp | preview.jpeg | encoded.mp4 | ...
+derived/{user_id}/{asset_id}/thumbnail.webp | preview.jpeg | encoded.mp4 | faces/{id}.jpeg
+downloads/...  (zip archives, services/downloads.py)
+
+Only originals live under ``users/``: S3 tells ingest about new objects there and nowhere
+else, so writing a thumbnail raises no event (as Immich keeps thumbs/ apart from library/).
 """
 
 from __future__ import annotations
@@ -23,8 +27,23 @@ class OriginalKey:
     ext: str
 
 
+ORIGINALS_PREFIX = "users/"
+DERIVED_PREFIX = "derived/"
+
+
 def asset_prefix(user_id: UUID, asset_id: UUID) -> str:
-    return f"users/{user_id}/{asset_id}/"
+    """Where the asset's original is."""
+    return f"{ORIGINALS_PREFIX}{user_id}/{asset_id}/"
+
+
+def derived_prefix(user_id: UUID, asset_id: UUID) -> str:
+    """Where what the stages make of it is."""
+    return f"{DERIVED_PREFIX}{user_id}/{asset_id}/"
+
+
+def asset_prefixes(user_id: UUID, asset_id: UUID) -> tuple[str, str]:
+    """Every object of the asset lives under one of these."""
+    return asset_prefix(user_id, asset_id), derived_prefix(user_id, asset_id)
 
 
 def original_key(user_id: UUID, asset_id: UUID, ext: str) -> str:
@@ -34,7 +53,7 @@ def original_key(user_id: UUID, asset_id: UUID, ext: str) -> str:
 
 
 def derivative_key(user_id: UUID, asset_id: UUID, name: str) -> str:
-    return f"{asset_prefix(user_id, asset_id)}{name}"
+    return f"{derived_prefix(user_id, asset_id)}{name}"
 
 
 def parse_original(key: str) -> OriginalKey | None:

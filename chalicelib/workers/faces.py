@@ -1,5 +1,5 @@
 """Faces stage: detect faces on the preview, store box, landmarks, identity vector and a
-crop thumbnail (``users/{user}/{asset}/faces/{faceId}.jpeg``), then recognise people.
+crop thumbnail (``derived/{user}/{asset}/faces/{faceId}.jpeg``), then recognise people.
 
 Idempotent: face ids are derived from the asset id and the face's rank, so a re-run
 overwrites the same rows and objects and keeps the people the faces were given.

@@ -34,7 +34,7 @@ def handle(body: str, container: Any) -> None:
 
 def ingest_object(obj: S3Object, c: Any) -> None:
     if keys.parse_original(obj.key) is None:
-        return  # derivatives (thumbnails, previews) also raise ObjectCreated: not ours
+        return  # not an original (the notification filter should not even send these)
     if obj.bucket != c.settings.bucket:
         logger.warning("event for another bucket", extra={"bucket": obj.bucket})
         return

@@ -1,6 +1,7 @@
 """The media bucket: private, encrypted, TLS-only, versioned, and the uploads topic.
 
-Keys are ``users/{user}/{asset}/{original.ext|thumbnail.webp|preview.jpeg|encoded.mp4}``.
+Keys are ``users/{user}/{asset}/original.{ext}`` (only originals: the upload notification's
+prefix) and ``derived/{user}/{asset}/{thumbnail.webp|preview.jpeg|encoded.mp4|faces/…}``.
 S3 lifecycle filters match a key prefix or object tags, never a file name in the middle of
 a key, so originals are told apart by the tag ``skyroll:kind=original`` that the upload
 carries (signed into the presigned PUT / CreateMultipartUpload). Tagged objects move to

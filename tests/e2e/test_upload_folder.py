@@ -160,9 +160,10 @@ def test_cli_uploads_a_mixed_folder_end_to_end(tmp_path: Path) -> None:
     # Every original under users/{owner}/{asset}/original.{ext}; thumbnails for the ready ones.
     for name, asset in assets.items():
         prefix = f"users/{asset['ownerId']}/{asset['id']}/"
+        derived = f"derived/{asset['ownerId']}/{asset['id']}/"
         ext = Path(name).suffix.lstrip(".").lower()
         assert prefix + f"original.{ext}" in keys, name
         if asset["status"] == "ready":
-            assert prefix + "thumbnail.webp" in keys and prefix + "preview.jpeg" in keys, name
+            assert derived + "thumbnail.webp" in keys and derived + "preview.jpeg" in keys, name
     originals = [k for k in keys if "/original." in k]
     assert len(originals) == 7

@@ -68,7 +68,7 @@ def test_person_thumbnail_is_a_face_crop_in_s3(library) -> None:
 
     crop = Image.open(BytesIO(data))
     assert crop.format == "JPEG" and max(crop.size) <= 250 and crop.width == crop.height
-    key_prefix = "users/"
+    key_prefix = "derived/"
     assert any(
         k.startswith(key_prefix) and "/faces/" in k for k in h.container.store.keys(key_prefix)
     )

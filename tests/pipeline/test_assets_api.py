@@ -84,11 +84,12 @@ def test_trash_restore_and_delete_for_good(harness: Harness) -> None:
         == 204
     )
     assert harness.call("GET", f"/api/assets/{old}", token=token).status_code == 404
-    assert not [k for k in store.keys("users/") if old in k]  # original + derivatives gone
-    assert [k for k in store.keys("users/") if new in k]
+    everything = lambda: store.keys("users/") + store.keys("derived/")  # noqa: E731
+    assert not [k for k in everything() if old in k]  # original + derivatives gone
+    assert [k for k in store.keys("derived/") if new in k]
     harness.call("DELETE", "/api/assets", {"ids": [new]}, token=token)
     assert harness.call("POST", "/api/trash/empty", token=token).json == {"count": 1}
-    assert store.keys("users/") == []
+    assert everything() == []
 
 
 def test_original_download_is_a_short_lived_redirect_with_the_filename(harness: Harness) -> None:

@@ -19,7 +19,8 @@ def photo(seed: int = 1, size: tuple[int, int] = (64, 48), exif=None) -> bytes:
 
 
 def keys_in(h: Harness) -> list[str]:
-    return sorted(h.container.store.keys("users/"))
+    """Every object of the library: originals (users/) and what the stages made (derived/)."""
+    return sorted(h.container.store.keys("users/") + h.container.store.keys("derived/"))
 
 
 def originals(h: Harness) -> list[str]:
@@ -52,9 +53,10 @@ def test_jpeg_with_exif_and_gps_is_described(harness: Harness) -> None:
     assert e["timeZone"] == "+02:00" and a["localDateTime"].startswith("2023-07-14T18:30:05")
     assert e["description"] == "Pont Neuf at dusk" and e["fileSizeInByte"] == len(data)
     prefix = f"users/{a['ownerId']}/{a['id']}/"
-    assert keys_in(harness) == [
-        prefix + n for n in ("original.jpg", "preview.jpeg", "thumbnail.webp")
-    ]
+    derived = f"derived/{a['ownerId']}/{a['id']}/"
+    assert keys_in(harness) == sorted(
+        [prefix + "original.jpg", derived + "preview.jpeg", derived + "thumbnail.webp"]
+    )
     assert a["thumbhash"]
     # Only the original is tagged for the Intelligent-Tiering lifecycle rule.
     tags = harness.container.s3.get_object_tagging(
@@ -62,7 +64,7 @@ def test_jpeg_with_exif_and_gps_is_described(harness: Harness) -> None:
     )["TagSet"]
     assert tags == [{"Key": "skyroll:kind", "Value": "original"}]
     derived = harness.container.s3.get_object_tagging(
-        Bucket=harness.container.settings.bucket, Key=prefix + "preview.jpeg"
+        Bucket=harness.container.settings.bucket, Key=derived + "preview.jpeg"
     )["TagSet"]
     assert derived == []
 
@@ -261,3 +263,14 @@ def test_an_announced_upload_whose_bytes_never_arrived_is_resumed_not_a_duplicat
     harness.drain()
     assert harness.asset(token, first["assetId"])["status"] == "ready"
     assert len(originals(harness)) == 1
+
+
+def test_writing_derivatives_raises_no_upload_event(harness: Harness) -> None:
+    """Only originals live under users/, the notification's prefix: the thumbnail stage's
+    two files do not wake ingest again."""
+    token = harness.user("alice@example.com")
+    harness.upload(token, "a.jpg", photo(seed=77))
+    assert harness.drain(("ingest",)) >= 1
+    assert harness.runner.run_once("thumbnail", wait_seconds=0).size == 1
+    assert len(harness.container.store.keys("derived/")) == 2
+    assert harness.runner.run_once("ingest", wait_seconds=0).size == 0

@@ -24,8 +24,9 @@ def test_purge_trash_deletes_only_what_is_older_than_30_days(harness: Harness) -
     admin = harness.login("admin@example.com", "admin-password-1")
     r = harness.call("POST", "/api/admin/jobs/purge-trash/run", token=admin)
     assert r.json == {"job": "purge-trash", "result": {"purged": 1}}
-    keys = harness.container.store.keys("users/")
+    keys = harness.container.store.keys("users/") + harness.container.store.keys("derived/")
     assert not [k for k in keys if old in k] and [k for k in keys if recent in k]
+    assert [k for k in keys if recent in k and k.startswith("derived/")]
     assert harness.call("GET", f"/api/assets/{recent}", token=token).json["isTrashed"]
 
 

@@ -33,7 +33,7 @@ def files(h: Harness, asset_id: str) -> dict[str, dict[str, Any]]:
 
 
 def bucket_keys(h: Harness) -> list[str]:
-    return sorted(h.container.store.keys("users/"))
+    return sorted(h.container.store.keys("users/") + h.container.store.keys("derived/"))
 
 
 def object_bytes(h: Harness, key: str) -> bytes:
