@@ -14,7 +14,7 @@ sample photos, then:
    event (S3 → SNS → SQS) as the CLI's, which ingest records as an orphan;
 3. skyroll: the real console script (``skyroll upload DIR --json``, a fresh process: its
    start-up is counted) — hashes in threads, one bulk check, upload tickets 32 per API call,
-   presigned PUTs with SHA-256 checksums, 4 at a time;
+   presigned PUTs with SHA-256 checksums, 8 at a time;
 4. skyroll again on the same folder: everything is a duplicate, nothing is sent.
 
 The workers ingest the CLI's uploads while it runs (the boto3 objects trigger nothing), so
@@ -200,7 +200,7 @@ def breakdown(folder: Path, env: dict[str, str], url: str) -> dict[str, str]:
     journal = Journal(Path(env["SKYROLL_CONFIG_DIR"]) / "bench-journal.json")
     with Client(url, token=cfg.access_token, transports=Transports(transport, transport)) as c:
         start = time.perf_counter()
-        results = Uploader(c, journal, url, clock, Options(concurrency=4)).run(files, skipped)
+        results = Uploader(c, journal, url, clock, Options()).run(files, skipped)
         end = time.perf_counter()
     assert all(r.outcome is Outcome.UPLOADED for r in results), results[:3]
     marks = [*clock.marks, ("end", end)]
@@ -210,10 +210,10 @@ def breakdown(folder: Path, env: dict[str, str], url: str) -> dict[str, str]:
         f"total {end - start:.2f} s: hashing {hashing - check:.2f} s, bulk check {check:.2f} s, "
         f"uploads {marks[2][1] - marks[1][1]:.2f} s"
     )
-    out = {"in-process engine, third set, -c 4": phases}
+    out = {f"in-process engine, third set, -c {Options().concurrency}": phases}
     for kind in ("POST /api/assets/bulk-uploads", "S3 PUT"):
         ms = sorted(t * 1000 for t in transport.times[kind])
-        out[f"{kind} latency (seen by the client, 4 in flight)"] = (
+        out[f"{kind} latency (seen by the client, {Options().concurrency} in flight)"] = (
             f"p50 {statistics.median(ms):.0f} ms, p90 {ms[int(len(ms) * 0.9)]:.0f} ms"
         )
     return out
@@ -304,17 +304,17 @@ def run(count: int) -> tuple[list[Row], dict[str, str]]:
             bucket = stack.env.get("SKYROLL_BUCKET", Settings().bucket)
             boto_events = boto3_loop(first, stack.env, user_prefix, bucket)
             wait_for_quiet_queues(stack.env)
-            cli4 = skyroll(env, "upload", str(first[0].parent), "--json")
+            cli_new = skyroll(env, "upload", str(first[0].parent), "--json")
             # Again, right away: the workers are now busy with the CLI's 200 photos.
             boto_busy = boto3_loop(first, stack.env, "busy")
             wait_for_quiet_queues(stack.env)  # as for the loop it is compared with
             rerun = skyroll(env, "upload", str(first[0].parent), "--json")
-            cli8 = skyroll(env, "upload", str(second[0].parent), "--json", "-c", "8")
+            cli_c4 = skyroll(env, "upload", str(second[0].parent), "--json", "-c", "4")
             facts.update(breakdown(third[0].parent, env, stack.url))
             link_loop, link_cli = over_a_link(stack.env, env, stack.url, first, fourth[0].parent)
-        assert cli4[2]["summary"]["uploaded"] == count, cli4[2]["summary"]
+        assert cli_new[2]["summary"]["uploaded"] == count, cli_new[2]["summary"]
         assert rerun[2]["summary"]["duplicate"] == count, rerun[2]["summary"]
-        assert cli8[2]["summary"]["uploaded"] == count, cli8[2]["summary"]
+        assert cli_c4[2]["summary"]["uploaded"] == count, cli_c4[2]["summary"]
         total = [sum(p.stat().st_size for p in photos) for photos in sets]
     rows = [
         Row("boto3 `upload_file` loop", count, total[0], *boto, "a fresh process; S3 only"),
@@ -325,7 +325,7 @@ def run(count: int) -> tuple[list[Row], dict[str, str]]:
             *boto_events,
             "same S3 events as the CLI's",
         ),
-        Row("`skyroll upload`", count, total[0], *cli4[:2], "new files, -c 4 (default)"),
+        Row("`skyroll upload`", count, total[0], *cli_new[:2], "new files, -c 8 (default)"),
         Row("boto3 loop, again", count, total[0], *boto_busy, "right after: workers busy"),
         Row(
             "`skyroll upload` again",
@@ -334,7 +334,7 @@ def run(count: int) -> tuple[list[Row], dict[str, str]]:
             *rerun[:2],
             "all duplicates, 0 bytes sent; quiet queues",
         ),
-        Row("`skyroll upload -c 8`", count, total[1], *cli8[:2], "new files (second set)"),
+        Row("`skyroll upload -c 4`", count, total[1], *cli_c4[:2], "new files (second set)"),
         Row(
             f"boto3 loop, {RTT * 1000:.0f} ms link",
             count,
@@ -350,10 +350,10 @@ def run(count: int) -> tuple[list[Row], dict[str, str]]:
             "new files (fourth set), engine in-process",
         ),
     ]
-    facts["skyroll vs boto3 (new files, -c 4)"] = (
-        f"{boto[0] / cli4[0]:.2f}x the speed of the loop into a bucket without events, "
-        f"{boto_events[0] / cli4[0]:.2f}x the loop into the library bucket, "
-        f"{boto_busy[0] / cli4[0]:.2f}x the loop with busy workers"
+    facts["skyroll vs boto3 (new files, -c 8)"] = (
+        f"{boto[0] / cli_new[0]:.2f}x the speed of the loop into a bucket without events, "
+        f"{boto_events[0] / cli_new[0]:.2f}x the loop into the library bucket, "
+        f"{boto_busy[0] / cli_new[0]:.2f}x the loop with busy workers"
     )
     facts[f"over a {RTT * 1000:.0f} ms link (modelled in both clients)"] = (
         f"skyroll {link_loop[0] / link_cli[0]:.2f}x the speed of the boto3 loop"

@@ -97,7 +97,9 @@ class NullProgress:
 
 @dataclass
 class Options:
-    concurrency: int = 4
+    # 8 files at once: with tickets fetched in bulk nothing else waits per file, and 8 beat
+    # 4 by ~20% even on localhost (bench/bench_upload.py); the AWS CLI sends 10.
+    concurrency: int = 8
     part_concurrency: int = 4
     hash_workers: int = field(default_factory=lambda: min(8, os.cpu_count() or 2))
     dry_run: bool = False

@@ -187,7 +187,7 @@ def upload(
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Enter subfolders")] = False,
     concurrency: Annotated[
         int, typer.Option("--concurrency", "-c", min=1, max=64, help="Files sent at once")
-    ] = 4,
+    ] = Options.concurrency,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Hash and check, send nothing")
     ] = False,
