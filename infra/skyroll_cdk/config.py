@@ -17,13 +17,17 @@ Egress = Literal["endpoints", "nat"]
 # {"job": name}; names are those of chalicelib.jobs.JOBS. A job listed here but not yet in
 # that registry gets no rule (and a synth warning) instead of failing every run.
 SCHEDULED_JOBS: dict[str, str] = {
+    # One nightly window (UTC): each run wakes an auto-paused Aurora for ~10 minutes, so jobs
+    # run back to back instead of hourly (an idle library would otherwise pay ~730 wake-ups a
+    # month). None is urgent: pending uploads and downloads expire after a day anyway, S3
+    # aborts incomplete multipart uploads by itself, and a lost hand-off is rare.
+    "expire-pending-uploads": "cron(0 3 * * ? *)",
+    "expire-downloads": "cron(5 3 * * ? *)",
+    "resume-stalled": "cron(10 3 * * ? *)",
     "purge-trash": "cron(15 3 * * ? *)",
-    "expire-pending-uploads": "rate(1 hour)",
     "clean-orphans": "cron(30 3 * * ? *)",
     "people-recluster": "cron(45 3 * * ? *)",
     "memories": "cron(0 4 * * ? *)",
-    "expire-downloads": "rate(1 hour)",
-    "resume-stalled": "rate(6 hours)",
 }
 # Jobs an admin starts on purpose (POST /api/admin/jobs/{name}/run), never on a timer:
 # re-embedding every asset after a model switch.
