@@ -5,11 +5,22 @@ from __future__ import annotations
 import datetime
 import os
 import time
+from typing import Any
 
 import boto3
 import pytest
 
 from chalicelib.local.moto_server import MotoServer, free_port, port_in_use
+
+
+def client(server: MotoServer, service: str) -> Any:
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=server.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -26,13 +37,7 @@ def test_start_serves_aws_apis_and_stop_leaves_no_process() -> None:
     server = MotoServer(free_port()).start()
     pid = server.pid
     assert pid is not None and _pid_alive(pid)
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=server.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = client(server, "sqs")
     url = sqs.create_queue(QueueName="hello")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="over real HTTP")
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
@@ -53,13 +58,7 @@ def test_refuses_a_port_that_is_taken(moto_server: MotoServer) -> None:
 
 def test_reset_forgets_every_resource() -> None:
     with MotoServer(free_port()) as server:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=server.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        s3 = client(server, "s3")
         s3.create_bucket(Bucket="kept-until-reset")
         assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["kept-until-reset"]
         server.reset()
@@ -82,13 +81,7 @@ def test_fast_clock_agrees_with_motos_own() -> None:
 def test_visibility_and_counts_still_follow_the_clock(moto_server: MotoServer) -> None:
     """Through the patched server: an in-flight message is counted as such and comes back
     when its visibility timeout ends."""
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=moto_server.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sqs = client(moto_server, "sqs")
     url = sqs.create_queue(QueueName=f"clock-{free_port()}")["QueueUrl"]
     for body in ("a", "b"):
         sqs.send_message(QueueUrl=url, MessageBody=body)
