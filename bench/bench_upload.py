@@ -48,6 +48,7 @@ from skimage import data as skdata
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.boto3_loop import upload_all  # noqa: E402
 from chalicelib.cli import config as cli_config  # noqa: E402
 from chalicelib.cli.api import Client, Transports  # noqa: E402
 from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader  # noqa: E402
@@ -140,10 +141,7 @@ def boto3_loop_in_process(
     """The same loop in this process (for the modelled link, beside the in-process CLI)."""
     s3 = aws(env, "s3")
     start, cpu = time.perf_counter(), time.process_time()
-    for path in paths:
-        s3.upload_file(
-            str(path), bucket, f"{prefix}/{path.name}", ExtraArgs={"ContentType": "image/jpeg"}
-        )
+    upload_all(s3, bucket, prefix, [str(p) for p in paths])
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/")["KeyCount"]
     assert listed == len(paths), listed

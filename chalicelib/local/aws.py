@@ -24,9 +24,10 @@ from typing import Any
 
 from chalicelib.pipeline import STAGES, Stage
 from chalicelib.settings import Settings
+from chalicelib.storage import keys
 
 NOTIFICATION_ID = "skyroll-new-originals"
-ORIGINALS_PREFIX = "users/"
+ORIGINALS_PREFIX = keys.ORIGINALS_PREFIX  # originals only: derivatives raise no event
 # Headers the browser sends with our presigned PUT (see chalicelib.storage.s3.presign_put).
 CORS_ALLOWED_HEADERS = (
     "Content-Type",

@@ -142,7 +142,7 @@ class AssetService:
         """Deletes every object of each asset, then its rows. Objects first: a crash in
         between leaves a row to retry, never an object nobody can find."""
         for row in rows:
-            owner, _, _ = row["storage_key"].removeprefix("users/").partition("/")
+            owner, _, _ = row["storage_key"].removeprefix(keys.ORIGINALS_PREFIX).partition("/")
             for prefix in keys.asset_prefixes(UUID(owner), row["id"]):
                 self._store.delete_prefix(prefix)
         deleted = self._assets.delete([r["id"] for r in rows])

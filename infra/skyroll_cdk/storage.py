@@ -21,10 +21,12 @@ from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from chalicelib.storage import keys
+
 from .config import StageConfig
 
 ORIGINAL_TAG = ("skyroll:kind", "original")
-UPLOAD_PREFIX = "users/"
+UPLOAD_PREFIX = keys.ORIGINALS_PREFIX  # only originals live there: derivatives raise no event
 # What a browser sends with a presigned PUT (see chalicelib.storage.s3.presign_put).
 UPLOAD_HEADERS = [
     "Content-Type",
