@@ -60,3 +60,10 @@ def align_face(image: Image.Image, landmarks: NDArray[np.floating]) -> Image.Ima
         tuple(inverse.ravel()),
         resample=Image.Resampling.BILINEAR,
     )
+
+
+def magnification(landmarks: NDArray[np.floating]) -> float:
+    """How much ``align_face`` enlarges this face (crop pixels per image pixel): above 1 the
+    crop is interpolated, so a larger decode of the same picture would give it more detail."""
+    matrix = umeyama(landmarks, ARCFACE_TEMPLATE)
+    return float(np.sqrt(abs(np.linalg.det(matrix[:, :2]))))

@@ -15,10 +15,12 @@ import numpy as np
 from chalicelib.ml.align import align_face
 from chalicelib.ml.imaging import fit_within, to_pil_rgb
 from chalicelib.ml.paths import FACES_SUBDIR, models_dir
-from chalicelib.ml.ports import Face
+from chalicelib.ml.ports import Detection, Face
 from chalicelib.ml.session import l2_normalize, open_session
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import NDArray
     from PIL import Image
 
@@ -29,13 +31,6 @@ DETECT_SIZE = 640
 STRIDES = (8, 16, 32)
 # Cosine similarity above which two SFace vectors are the same person (OpenCV's figure).
 SAME_PERSON_COSINE = 0.363
-
-
-@dataclass(frozen=True, slots=True)
-class Detection:
-    box: NDArray[np.float32]  # x1, y1, x2, y2 in image pixels
-    landmarks: NDArray[np.float32]  # (5, 2)
-    score: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +139,8 @@ class YuNetSFace:
         """1x3x112x112 RGB 0-255: the graph normalises itself."""
         return np.asarray(crop, dtype=np.float32).transpose(2, 0, 1)[None]
 
-    def detect(self, image: Image.Image) -> list[Detection]:
+    def detect(self, image: ImageLike, min_size: float | None = None) -> list[Detection]:
+        image = to_pil_rgb(image)
         buffer = getattr(self._buffers, "detector", None)
         if buffer is None:
             buffer = self._buffers.detector = np.zeros((1, 3, DETECT_SIZE, DETECT_SIZE), np.float32)
@@ -153,6 +149,7 @@ class YuNetSFace:
             zip(self._output_names, self._detector.run(None, {"input": tensor}), strict=True)
         )
         t = self.thresholds
+        min_size = t.min_size if min_size is None else min_size
         boxes, points, scores = decode(outputs, DETECT_SIZE, t.min_score)
         found = []
         # Faces cut by the frame get boxes reaching past it: clip to the picture (crops and
@@ -160,7 +157,7 @@ class YuNetSFace:
         limits = np.array([image.width, image.height] * 2, dtype=np.float32)
         for i in nms(boxes, scores, t.nms_iou)[: t.max_faces]:
             box = np.clip(boxes[i] / scale, 0, limits)
-            if min(box[2] - box[0], box[3] - box[1]) < t.min_size:
+            if min(box[2] - box[0], box[3] - box[1]) < min_size:
                 continue
             found.append(Detection(box, points[i] / scale, float(scores[i])))
         return found
@@ -170,7 +167,7 @@ class YuNetSFace:
         (vector,) = self._recognizer.run(None, {"data": self.recognizer_input(crop)})
         return l2_normalize(vector[0])
 
-    def analyze(self, image: ImageLike) -> list[Face]:
+    def describe(self, image: ImageLike, detections: Sequence[Detection]) -> list[Face]:
         picture = to_pil_rgb(image)
         return [
             Face(
@@ -179,5 +176,9 @@ class YuNetSFace:
                 score=d.score,
                 embedding=self.embed(picture, d),
             )
-            for d in self.detect(picture)
+            for d in detections
         ]
+
+    def analyze(self, image: ImageLike) -> list[Face]:
+        picture = to_pil_rgb(image)
+        return self.describe(picture, self.detect(picture))

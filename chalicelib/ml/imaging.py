@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,17 +24,29 @@ def open_for_models(data: bytes, min_side: int = 640) -> Image.Image:
     """Decode an image (the preview JPEG) for the models, as small as they allow.
 
     JPEG ``draft`` decodes at 1/2, 1/4 or 1/8 scale in the decoder itself, far cheaper than
-    decoding everything and resizing; it never goes below ``min_side`` on the short side
-    (the face detector works at 640, and small faces need the pixels).
+    decoding everything and resizing; it never goes below ``min_side`` on the short side.
     """
+    return _open(data, lambda width, height: min_side / min(width, height))[0]
+
+
+def open_scaled(data: bytes, long_side: float = math.inf) -> tuple[Image.Image, float]:
+    """Decode as small as JPEG's own scaling allows while the long side stays at least
+    ``long_side`` (the default: full size); and how many stored pixels one decoded pixel
+    spans (1, 2, 4 or 8), to map coordinates back."""
+    return _open(data, lambda width, height: long_side / max(width, height))
+
+
+def _open(data: bytes, wanted: Callable[[int, int], float]) -> tuple[Image.Image, float]:
     image = Image.open(io.BytesIO(data))
+    stored_width = image.width
     if image.format == "JPEG":
         width, height = image.size
-        scale = max(min_side / min(width, height), 1 / 8)
+        scale = max(wanted(width, height), 1 / 8)
         if scale < 1:
             image.draft("RGB", (round(width * scale), round(height * scale)))
     image.load()  # decode now: a broken file fails here, not inside a model call
-    return to_pil_rgb(image)
+    picture = to_pil_rgb(image)
+    return picture, stored_width / picture.width
 
 
 def to_pil_rgb(image: ImageLike) -> Image.Image:

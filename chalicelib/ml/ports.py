@@ -53,6 +53,20 @@ class ImageTextEncoder(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Detection:
+    """A face the detector found, before its identity vector: pixel coordinates of the image
+    it was found in."""
+
+    box: NDArray[np.float32]  # x1, y1, x2, y2
+    landmarks: NDArray[np.float32]  # (5, 2): right eye, left eye, nose, mouth right, left
+    score: float
+
+    def scaled(self, factor: float) -> Detection:
+        """The same face in an image ``factor`` times larger (the picture decoded bigger)."""
+        return Detection(self.box * factor, self.landmarks * factor, self.score)
+
+
+@dataclass(frozen=True, slots=True)
 class Face:
     """One detected face, in pixel coordinates of the analysed image."""
 
@@ -78,6 +92,16 @@ class FaceAnalyzer(Protocol):
     @property
     def dimension(self) -> int: ...
 
+    def detect(self, image: ImageLike, min_size: float | None = None) -> list[Detection]:
+        """Faces above the score threshold and ``min_size`` pixels of ``image`` (default: the
+        analyzer's own size threshold), best first."""
+        ...
+
+    def describe(self, image: ImageLike, detections: Sequence[Detection]) -> list[Face]:
+        """Each detection with its identity vector, read from ``image``: the detections must be
+        in its pixels (``Detection.scaled`` when it was found in a smaller decode)."""
+        ...
+
     def analyze(self, image: ImageLike) -> list[Face]:
-        """Faces above the score and size thresholds, best first."""
+        """``describe(image, detect(image))``."""
         ...

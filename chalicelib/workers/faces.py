@@ -8,6 +8,7 @@ overwrites the same rows and objects and keeps the people the faces were given.
 from __future__ import annotations
 
 import io
+import math
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from chalicelib.workers import stage
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from chalicelib.ml.ports import Face
+    from chalicelib.ml.ports import Detection, Face
 
 STAGE = "faces"
 CROP_SIZE = 250
@@ -56,9 +57,8 @@ def handle_batch(bodies: list[str], container: Any) -> list[Exception | None]:
 
 
 def work(asset: dict[str, Any], c: Any) -> None:
-    image = load_preview(c, asset["id"])
+    image, faces = find_faces(c, fetch_preview(c, asset["id"]))
     analyzer = c.face_analyzer
-    faces = analyzer.analyze(image)
     rows = []
     for rank, face in enumerate(faces):
         face_id = face_uuid(asset["id"], analyzer.model_id, rank)
@@ -70,11 +70,64 @@ def work(asset: dict[str, Any], c: Any) -> None:
     c.people_recognizer.recognize(asset["owner_id"], [r["id"] for r in rows])
 
 
+def find_faces(c: Any, data: bytes) -> tuple[Image, list[Face]]:
+    """The faces of a preview, and the decode of it their coordinates refer to.
+
+    The detector sees 640 px, so it gets the preview decoded at 1/2 scale (the JPEG decoder
+    scales for free); most photos have no face and stop there. Faces that this decode would
+    show smaller than the identity model's crop or the crop thumbnail get the full-size
+    decode instead. ``face_min_size`` is in preview pixels either way.
+    """
+    from chalicelib.ml.faces import DETECT_SIZE
+
+    analyzer = c.face_analyzer
+    image, factor = decode_preview(data, DETECT_SIZE)
+    found = analyzer.detect(image, min_size=c.settings.face_min_size / factor)
+    if factor > 1 and any(needs_detail(d) for d in found):
+        image, _ = decode_preview(data)
+        found = [d.scaled(factor) for d in found]
+    return image, analyzer.describe(image, found)
+
+
+def needs_detail(detection: Detection) -> bool:
+    """Whether a larger decode would give this face's identity crop or its thumbnail more
+    pixels than this one has."""
+    from chalicelib.ml.align import magnification
+
+    x1, y1, x2, y2 = detection.box
+    return (
+        magnification(detection.landmarks) > 1
+        or max(x2 - x1, y2 - y1) * (1 + 2 * CROP_PADDING) < CROP_SIZE
+    )
+
+
 def load_preview(c: Any, asset_id: UUID, min_side: int = 640) -> Image:
     """The preview the thumbnail stage made, decoded as small as the model allows (short
-    side >= ``min_side``: the face detector works at 640 px, small faces need the pixels)."""
+    side >= ``min_side``)."""
     from chalicelib.media.errors import MediaError
     from chalicelib.ml.imaging import open_for_models
+
+    data = fetch_preview(c, asset_id)
+    try:
+        return open_for_models(data, min_side=min_side)
+    except OSError as exc:
+        raise MediaError(f"preview cannot be decoded: {exc}") from exc
+
+
+def decode_preview(data: bytes, long_side: float = math.inf) -> tuple[Image, float]:
+    """``imaging.open_scaled``, a file that does not decode being the file's fault."""
+    from chalicelib.media.errors import MediaError
+    from chalicelib.ml.imaging import open_scaled
+
+    try:
+        return open_scaled(data, long_side)
+    except OSError as exc:
+        raise MediaError(f"preview cannot be decoded: {exc}") from exc
+
+
+def fetch_preview(c: Any, asset_id: UUID) -> bytes:
+    """The bytes of the preview the thumbnail stage made."""
+    from chalicelib.media.errors import MediaError
 
     preview = c.media_repo.files(asset_id).get("preview")
     if preview is None:
@@ -84,11 +137,7 @@ def load_preview(c: Any, asset_id: UUID, min_side: int = 640) -> Image:
     body = c.store.open(preview["storage_key"])
     if body is None:  # not the file's fault: retried, then dead-lettered
         raise FileNotFoundError(f"preview object {preview['storage_key']} is missing")
-    data = body.read()  # outside the try: a dropped connection is an OSError too
-    try:
-        return open_for_models(data, min_side=min_side)
-    except OSError as exc:
-        raise MediaError(f"preview cannot be decoded: {exc}") from exc
+    return bytes(body.read())  # a dropped connection is an OSError: retried, not the file's fault
 
 
 def face_uuid(asset_id: UUID, model_id: str, rank: int) -> UUID:

@@ -1,0 +1,107 @@
+"""The faces stage's decode plan (``workers.faces.find_faces``): the detector gets the preview
+at 1/2 scale; only faces too small there for the identity crop or the crop thumbnail get the
+full-size decode. Real models, real JPEG decoding; the container is a stand-in that only
+carries the analyzer and the size threshold."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from chalicelib.media.errors import MediaError
+from chalicelib.ml import imaging
+from chalicelib.workers import faces as stage
+
+PREVIEW = (1440, 960)
+
+
+def preview_with(portrait: Image.Image | None, face_height: int = 0) -> bytes:
+    """A 1440x960 preview JPEG: a grey backdrop with the portrait scaled to ``face_height``
+    pixels tall (the sample portraits are mostly face) in the middle."""
+    canvas = Image.new("RGB", PREVIEW, (120, 130, 125))
+    if portrait is not None:
+        scale = face_height / portrait.height
+        small = portrait.resize((round(portrait.width * scale), face_height), Image.LANCZOS)
+        canvas.paste(small, ((PREVIEW[0] - small.width) // 2, (PREVIEW[1] - small.height) // 2))
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.fixture
+def container(face_analyzer):
+    return SimpleNamespace(face_analyzer=face_analyzer, settings=SimpleNamespace(face_min_size=24))
+
+
+@pytest.fixture
+def decodes(monkeypatch) -> list[tuple[int, int]]:
+    """The size of every decode find_faces makes."""
+    made: list[tuple[int, int]] = []
+    real = imaging.open_scaled
+
+    def spy(data: bytes, long_side: float = np.inf) -> tuple[Image.Image, float]:
+        image, factor = real(data, long_side)
+        made.append(image.size)
+        return image, factor
+
+    monkeypatch.setattr(imaging, "open_scaled", spy)
+    return made
+
+
+def test_a_photo_without_faces_is_decoded_once_at_half_size(container, decodes, photos) -> None:
+    out = io.BytesIO()
+    Image.fromarray(photos["coffee"]).resize(PREVIEW).save(out, "JPEG", quality=85)
+    image, found = stage.find_faces(container, out.getvalue())
+    assert found == []
+    assert decodes == [(720, 480)]
+    assert image.size == (720, 480)
+
+
+def test_a_large_face_is_read_from_the_half_size_decode(
+    container, decodes, face_analyzer, portraits
+) -> None:
+    data = preview_with(portraits["person_b_1"], face_height=900)
+    image, (face,) = stage.find_faces(container, data)
+    assert decodes == [(720, 480)] and image.size == (720, 480)
+    (full,) = face_analyzer.analyze(Image.open(io.BytesIO(data)).convert("RGB"))
+    np.testing.assert_allclose(np.array(face.box) * 2, full.box, atol=16)
+    assert face.embedding @ full.embedding > 0.9  # the same face, read from fewer pixels
+
+
+def test_a_small_face_gets_the_full_size_decode(
+    container, decodes, face_analyzer, portraits
+) -> None:
+    data = preview_with(portraits["person_b_1"], face_height=200)
+    image, (face,) = stage.find_faces(container, data)
+    assert decodes == [(720, 480), PREVIEW] and image.size == PREVIEW
+    (full,) = face_analyzer.analyze(Image.open(io.BytesIO(data)).convert("RGB"))
+    # Coordinates are in the full decode's pixels; the vector comes from its pixels too.
+    np.testing.assert_allclose(face.box, full.box, atol=6)
+    assert face.embedding @ full.embedding > 0.99
+
+
+def test_the_size_threshold_is_in_preview_pixels(container, portraits) -> None:
+    data = preview_with(portraits["person_b_1"], face_height=200)
+    (face,) = stage.find_faces(container, data)[1]
+    side = min(face.width, face.height)  # preview pixels: the full decode was used
+    container.settings.face_min_size = side - 10
+    assert len(stage.find_faces(container, data)[1]) == 1
+    container.settings.face_min_size = side + 10
+    assert stage.find_faces(container, data)[1] == []
+
+
+def test_needs_detail_follows_the_crop_sizes(face_analyzer, portraits) -> None:
+    picture = portraits["person_b_1"]  # 716x900, one face over most of it
+    (big,) = face_analyzer.detect(picture)
+    assert not stage.needs_detail(big)
+    assert stage.needs_detail(big.scaled(0.1))  # ~60 px: both crops would be interpolated
+
+
+def test_a_preview_that_does_not_decode_is_the_files_fault(container) -> None:
+    data = preview_with(None)
+    with pytest.raises(MediaError, match="cannot be decoded"):
+        stage.find_faces(container, data[: len(data) // 3])
