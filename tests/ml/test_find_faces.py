@@ -105,3 +105,14 @@ def test_a_preview_that_does_not_decode_is_the_files_fault(container) -> None:
     data = preview_with(None)
     with pytest.raises(MediaError, match="cannot be decoded"):
         stage.find_faces(container, data[: len(data) // 3])
+
+
+def test_the_crop_thumbnail_is_the_padded_face(container, portraits) -> None:
+    data = preview_with(portraits["person_b_1"], face_height=900)
+    image, (face,) = stage.find_faces(container, data)
+    crop = Image.open(io.BytesIO(stage.crop_jpeg(image, face)))
+    box = stage.crop_box(face, image.width, image.height)
+    assert crop.format == "JPEG" and crop.size == (stage.CROP_SIZE, stage.CROP_SIZE)
+    expected = image.crop(box).resize(crop.size, Image.Resampling.LANCZOS)
+    difference = np.abs(np.asarray(crop, float) - np.asarray(expected, float)).mean()
+    assert difference < 4, difference  # the same pixels, up to JPEG noise
