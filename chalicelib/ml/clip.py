@@ -10,13 +10,16 @@ Layout (what Immich's model exporter writes, e.g. ``ViT-B-32__openai/``)::
     textual/tokenizer_config.json  pad_token
 
 Immich exports with a fixed batch of 1; when the graph's batch axis is static we run one
-image at a time, otherwise in batches.
+image at a time, otherwise in batches. Its text graph takes all 77 ids; one whose sequence
+axis is dynamic (``scripts/models/clip_text_trim.py`` makes it so, after checking that the
+end token is where it pools) gets the ids cut after the end token: same vector, ~5x faster.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +54,16 @@ def _static_batch(session: Any) -> bool:
     return session.get_inputs()[0].shape[0] == 1
 
 
+def cut_after_end(ids: NDArray[np.integer], end_id: int) -> NDArray[np.integer]:
+    """The columns up to the end token of the row where it comes last. CLIP attends causally
+    and pools at the end token, so the padding after it cannot change any row's vector.
+    Unchanged if a row has no end token."""
+    is_end = ids == end_id
+    if not is_end.any(axis=1).all():
+        return ids
+    return ids[:, : int(is_end.argmax(axis=1).max()) + 1]
+
+
 class ClipPack:
     def __init__(self, directory: Path, model_name: str | None = None, threads: int = 0) -> None:
         self._name = model_name or directory.name
@@ -75,6 +88,9 @@ class ClipPack:
         self._text_input = text_input.name
         self._text_dtype = np.int64 if "int64" in text_input.type else np.int32
         self._tokenizer = self._load_tokenizer(directory / "textual")
+        self._cut_text = not isinstance(text_input.shape[1], int)  # a dynamic length
+        end = self._tokenizer.token_to_id(END)
+        self._end_id = -1 if end is None else end  # -1: nothing to cut after
         self._dimension = int(self._visual.get_outputs()[0].shape[-1])
 
     @classmethod
@@ -134,11 +150,23 @@ class ClipPack:
         ids = [e.ids for e in self._tokenizer.encode_batch(list(texts))]
         return np.array(ids, dtype=self._text_dtype)
 
-    def _run(self, session: Any, name: str, batch: NDArray[Any]) -> NDArray[np.float32]:
+    def text_inputs(self, texts: Sequence[str]) -> NDArray[np.integer]:
+        """The ids the textual session runs on: ``tokenize``'s, cut after the end tokens
+        when its graph takes any length."""
+        ids = self.tokenize(texts)
+        return cut_after_end(ids, self._end_id) if self._cut_text else ids
+
+    def _run(
+        self,
+        session: Any,
+        name: str,
+        batch: NDArray[Any],
+        prepare: Callable[[NDArray[Any]], NDArray[Any]] | None = None,
+    ) -> NDArray[np.float32]:
+        """``batch`` through ``session`` in chunks its batch axis takes, each ``prepare``d."""
         step = 1 if _static_batch(session) else BATCH
-        rows = [
-            session.run(None, {name: batch[i : i + step]})[0] for i in range(0, len(batch), step)
-        ]
+        chunks = (batch[i : i + step] for i in range(0, len(batch), step))
+        rows = [session.run(None, {name: prepare(c) if prepare else c})[0] for c in chunks]
         return np.concatenate(rows).astype(np.float32)
 
     def embed_images(
@@ -151,7 +179,9 @@ class ClipPack:
         return l2_normalize(self._run(self._visual, self._visual_input, batch))
 
     def embed_texts(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        return l2_normalize(self._run(self._textual, self._text_input, self.tokenize(texts)))
+        cut = partial(cut_after_end, end_id=self._end_id) if self._cut_text else None
+        ids = self.tokenize(texts)  # cut per chunk: with a batch of 1, each text to its own
+        return l2_normalize(self._run(self._textual, self._text_input, ids, cut))
 
     def embed_text(self, text: str) -> NDArray[np.float32]:
         return self.embed_texts([text])[0]

@@ -22,11 +22,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import clip_fixture  # noqa: E402
+import clip_transformer_fixture  # noqa: E402
 import export_offline  # noqa: E402
 import fix_faces  # noqa: E402
 
 # Bump when the cache's contents change: `make models` rebuilds when it differs.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 FACE_SAMPLES = ("person_a_1", "person_a_2", "person_b_1", "person_b_2", "impostor_1", "impostor_2")
 
 
@@ -93,6 +94,12 @@ def build(out: Path, sdist: Path) -> None:
         (
             "CLIP test packs",
             lambda: clip_fixture.build(
+                partial / "clip-fixtures", partial / "clip-vocab" / "bpe_simple_vocab_16e6.txt.gz"
+            ),
+        ),
+        (
+            "CLIP test pack with open_clip's towers",
+            lambda: clip_transformer_fixture.build(
                 partial / "clip-fixtures", partial / "clip-vocab" / "bpe_simple_vocab_16e6.txt.gz"
             ),
         ),

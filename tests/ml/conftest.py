@@ -52,3 +52,13 @@ def photos(models_root: Path) -> dict[str, np.ndarray]:
     for name in ("china", "flower"):
         found[name] = np.asarray(Image.open(models_root / "samples" / "photos" / f"{name}.jpg"))
     return found
+
+
+@pytest.fixture(scope="session")
+def clip_transformer_dir(models_root: Path) -> Path:
+    """A tiny CLIP with open_clip's real towers, exported as Immich does (77 tokens baked in:
+    causal masks, positional embedding, argmax pooling). Read-only: copy it before changing."""
+    folder = models_root / "clip-fixtures" / "ViT-TinyTransformer__random"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} missing: the model cache predates it, run `make models`")
+    return folder
