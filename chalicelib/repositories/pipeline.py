@@ -151,24 +151,63 @@ class PipelineRepository:
                     (reason, asset_id),
                 )
 
+    def get_assets(self, asset_ids: list[UUID]) -> dict[UUID, Row]:
+        """The assets that still exist, by id (a stage's whole SQS batch in one query)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute("SELECT * FROM assets WHERE id = ANY(%s)", (asset_ids,))
+            return {row["id"]: row for row in rows}
+
+    def stage_statuses(self, asset_ids: list[UUID], stage: str) -> dict[UUID, str]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT asset_id, status FROM asset_stages WHERE stage = %s AND asset_id = ANY(%s)",
+                (stage, asset_ids),
+            )
+            return {row["asset_id"]: row["status"] for row in rows}
+
+    def set_stages(self, asset_ids: list[UUID], stage: str, status: str) -> None:
+        """``set_stage`` for many assets in one statement (ids sorted: two workers upserting
+        overlapping batches take the row locks in the same order)."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
+                " SELECT id, %s, %s, NULL, 1 FROM unnest(%s::uuid[]) AS id"
+                " ON CONFLICT (asset_id, stage) DO UPDATE SET status = EXCLUDED.status,"
+                " error = NULL, attempts = asset_stages.attempts + 1, updated_at = now()",
+                (stage, status, sorted(asset_ids)),
+            )
+
     def complete_stage(self, asset_id: UUID, stage: str, next_stages: list[str]) -> None:
-        """Marks the stage done, queues the followers, and makes the asset ready once no
-        required stage is left queued or running. Optional stages (transcode, ML) go on
-        enriching a ready asset: a photo is viewable as soon as it has its thumbnails."""
+        self.complete_stages(stage, {asset_id: next_stages})
+
+    def complete_stages(self, stage: str, next_stages: dict[UUID, list[str]]) -> None:
+        """Marks the stage done for each asset, queues its followers, and makes each asset
+        ready once no required stage is left queued or running; one transaction. Optional
+        stages (transcode, ML) go on enriching a ready asset: a photo is viewable as soon as
+        it has its thumbnails."""
+        ids = sorted(next_stages)
+        queued = sorted((a, name) for a, names in next_stages.items() for name in names)
         with self._pool.connection() as conn:
             conn.execute(
                 "UPDATE asset_stages SET status = 'done', error = NULL, updated_at = now()"
-                " WHERE asset_id = %s AND stage = %s AND status <> 'failed'",
-                (asset_id, stage),
+                " WHERE stage = %s AND asset_id = ANY(%s) AND status <> 'failed'",
+                (stage, ids),
             )
-            for name in next_stages:
-                self._set_stage(conn, asset_id, name, "queued", None)
+            if queued:
+                conn.execute(
+                    "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
+                    " SELECT a, s, 'queued', NULL, 1 FROM unnest(%s::uuid[], %s::text[])"
+                    " AS t(a, s) ON CONFLICT (asset_id, stage) DO UPDATE SET"
+                    " status = EXCLUDED.status, error = NULL,"
+                    " attempts = asset_stages.attempts + 1, updated_at = now()",
+                    ([a for a, _ in queued], [name for _, name in queued]),
+                )
             conn.execute(
-                "UPDATE assets SET status = 'ready', updated_at = now() WHERE id = %s"
-                " AND status = 'processing' AND NOT EXISTS (SELECT 1 FROM asset_stages"
-                " WHERE asset_id = %s AND status IN ('queued', 'running')"
-                " AND stage = ANY(%s))",
-                (asset_id, asset_id, _required_stages()),
+                "UPDATE assets SET status = 'ready', updated_at = now() WHERE id = ANY(%s)"
+                " AND status = 'processing' AND NOT EXISTS (SELECT 1 FROM asset_stages s"
+                " WHERE s.asset_id = assets.id AND s.status IN ('queued', 'running')"
+                " AND s.stage = ANY(%s))",
+                (ids, _required_stages()),
             )
 
     def save_files(

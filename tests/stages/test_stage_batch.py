@@ -24,21 +24,43 @@ class FakePipelineRepo:
         self.status: dict[UUID, str] = {}
         self.errors: dict[UUID, str] = {}
 
-    def get_asset(self, asset_id: UUID) -> dict[str, Any] | None:
-        return self.assets.get(asset_id)
+    def get_assets(self, asset_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+        return {a: self.assets[a] for a in asset_ids if a in self.assets}
 
-    def stage_status(self, asset_id: UUID, stage_name: str) -> str | None:
-        return self.status.get(asset_id)
+    def stage_statuses(self, asset_ids: list[UUID], stage_name: str) -> dict[UUID, str]:
+        return {a: self.status[a] for a in asset_ids if a in self.status}
 
-    def set_stage(self, asset_id: UUID, stage_name: str, status: str) -> None:
-        self.status[asset_id] = status
+    def set_stages(self, asset_ids: list[UUID], stage_name: str, status: str) -> None:
+        self.status.update(dict.fromkeys(asset_ids, status))
 
     def fail_stage(self, asset_id: UUID, stage_name: str, reason: str, fail_asset: bool) -> None:
         self.status[asset_id], self.errors[asset_id] = "failed", reason
 
     def complete_stage(self, asset_id: UUID, stage_name: str, following: list[str]) -> None:
-        if self.status.get(asset_id) != "failed":
-            self.status[asset_id] = "done"
+        self.complete_stages(stage_name, {asset_id: following})
+
+    def complete_stages(self, stage_name: str, following: dict[UUID, list[str]]) -> None:
+        for asset_id in following:
+            if self.status.get(asset_id) != "failed":
+                self.status[asset_id] = "done"
+
+
+class DownRepo(FakePipelineRepo):
+    """The database drops: on the batch's first query, or when recording the outcome."""
+
+    def __init__(self, *asset_ids: UUID, at: str) -> None:
+        super().__init__(*asset_ids)
+        self.at = at
+
+    def get_assets(self, asset_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+        if self.at == "start":
+            raise ConnectionError("server closed the connection unexpectedly")
+        return super().get_assets(asset_ids)
+
+    def complete_stages(self, stage_name: str, following: dict[UUID, list[str]]) -> None:
+        if self.at == "complete":
+            raise ConnectionError("server closed the connection unexpectedly")
+        super().complete_stages(stage_name, following)
 
 
 class FakeContainer:
@@ -156,6 +178,19 @@ def test_batch_handler_reports_only_the_failed_records() -> None:
         use_container(None)
     assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
     assert r.batches == [[good]] and repo.status[good] == "done"
+
+
+@pytest.mark.parametrize("at", ["start", "complete"])
+def test_a_database_that_drops_retries_the_whole_batch_and_marks_nothing_done(at: str) -> None:
+    first, second = uuid.uuid4(), uuid.uuid4()
+    repo = DownRepo(first, second, at=at)
+    r = Recorder()
+    outcomes = stage.run_batch(
+        [body(first), body(second)], FakeContainer(repo), STAGE, r.prepare, r.work
+    )
+    assert [str(e) for e in outcomes] == ["server closed the connection unexpectedly"] * 2
+    assert "done" not in repo.status.values()
+    assert r.batches == ([] if at == "start" else [[first, second]])
 
 
 class FakeSqs:
