@@ -8,6 +8,7 @@ a typo never silently deploys the default.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
@@ -61,6 +62,9 @@ class StageConfig:
     api_timeout_seconds: int = 29
     admin_email: str = "admin@skyroll.local"
     public_url: str = ""
+    # The CLIP model the ML image build fetches from Hugging Face (immich-app/<name>, Immich's
+    # ONNX exports) and every function is configured for; "" = the offline pack (no CLIP).
+    clip_model: str = "ViT-B-32__openai"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -104,4 +108,6 @@ def from_context(stage: str | None, overrides: Any) -> StageConfig:
     config = replace(DEFAULTS[name], **values)
     if config.egress not in ("endpoints", "nat"):
         raise ValueError(f"egress must be 'endpoints' or 'nat', not {config.egress!r}")
+    if config.clip_model and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", config.clip_model):
+        raise ValueError(f"clip_model must be an immich-app model name, not {config.clip_model!r}")
     return config

@@ -14,10 +14,11 @@ from layers.build import LayerSpec, build, get_layer
 from .config import StageConfig
 from .network import Network
 from .paths import (
-    IMAGE_CONTEXT_ALLOWLIST,
+    ML_DOCKERFILE,
     REPO_ROOT,
     SOURCE_ALLOWLIST,
     dockerfile_for,
+    image_context_allowlist,
     lambda_handler,
 )
 
@@ -121,12 +122,16 @@ class FunctionFactory(Construct):
         reserved: int | None = None,
     ) -> lambda_.DockerImageFunction:
         # Synthesizes without Docker; the image is built by `cdk deploy` (docs/deploy.md).
+        dockerfile = dockerfile_for(handler)
         code = lambda_.DockerImageCode.from_image_asset(
             str(REPO_ROOT),
-            file=dockerfile_for(handler),
+            file=dockerfile,
             cmd=[lambda_handler(handler)],
-            exclude=IMAGE_CONTEXT_ALLOWLIST,
+            exclude=image_context_allowlist(dockerfile),
             ignore_mode=IgnoreMode.DOCKER,
+            build_args={"CLIP_MODEL": self.config.clip_model}
+            if dockerfile == ML_DOCKERFILE
+            else None,
         )
         return lambda_.DockerImageFunction(
             scope, id, code=code, **self._common(scope, name, memory_mb, timeout_seconds, reserved)

@@ -17,6 +17,17 @@ SOURCE_ALLOWLIST = [
 ]
 # Container builds also need the pins to install the extras.
 IMAGE_CONTEXT_ALLOWLIST = [*SOURCE_ALLOWLIST, "!pyproject.toml", "!README.md"]
+# One ML image for faces, smart_search and the text encoder. Its build also copies what
+# `make models` built (the offline pack, the face models) and trims the CLIP text graph.
+ML_DOCKERFILE = "functions/smart_search/Dockerfile"
+ML_MODULES = ("functions.faces.", "functions.smart_search.")
+ML_IMAGE_CONTEXT_ALLOWLIST = [
+    *IMAGE_CONTEXT_ALLOWLIST,
+    "!.skyroll/models/MANIFEST.json",
+    "!.skyroll/models/offline",
+    "!.skyroll/models/faces",
+    "!scripts/models/clip_text_trim.py",
+]
 
 
 def lambda_handler(handler: str) -> str:
@@ -28,10 +39,16 @@ def lambda_handler(handler: str) -> str:
 
 
 def dockerfile_for(handler: str) -> str:
-    """The Dockerfile next to a stage's handler if there is one, else the generic template
-    (relative to the repo root, which is the build context)."""
+    """The ML image for the ML handlers; else the Dockerfile next to a stage's handler if
+    there is one, else the generic template (relative to the repo root, the build context)."""
     module = handler.partition(":")[0]
+    if module.startswith(ML_MODULES):
+        return ML_DOCKERFILE
     own = REPO_ROOT.joinpath(*module.split(".")).parent / "Dockerfile"
     if own.exists():
         return str(own.relative_to(REPO_ROOT))
     return "functions/_container/Dockerfile"
+
+
+def image_context_allowlist(dockerfile: str) -> list[str]:
+    return ML_IMAGE_CONTEXT_ALLOWLIST if dockerfile == ML_DOCKERFILE else IMAGE_CONTEXT_ALLOWLIST

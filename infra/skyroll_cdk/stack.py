@@ -14,7 +14,7 @@ from . import nag
 from .api import Api
 from .config import StageConfig
 from .database import Database
-from .environment import settings_env
+from .environment import clip_settings, settings_env
 from .functions import FunctionFactory
 from .migration import Migration
 from .monitoring import Monitoring
@@ -43,6 +43,7 @@ class SkyrollStack(Stack):
             uploads_topic=names.uploads_topic,
             admin_email=config.admin_email,
             **({"public_url": config.public_url} if config.public_url else {}),
+            **clip_settings(config),
         )
         self.factory = FunctionFactory(
             self, "Functions", config=config, network=self.network, environment=environment
@@ -64,7 +65,8 @@ class SkyrollStack(Stack):
             "TextEncoder",
             name=f"{config.prefix}text-encoder",
             handler="functions.smart_search.text:handler",
-            memory_mb=1024,
+            # CLIP's two graphs are ~600 MB of weights; 2 GB also buys more than one vCPU.
+            memory_mb=2048,
             timeout_seconds=30,
         )
         self.factory.environment["SKYROLL_TEXT_ENCODER_FUNCTION"] = self.text_encoder.function_name

@@ -9,7 +9,9 @@ from aws_cdk import App, Stack, Validations
 from aws_cdk import aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 from skyroll_cdk.config import MANUAL_JOBS, SCHEDULED_JOBS, from_context
+from skyroll_cdk.environment import clip_settings
 from skyroll_cdk.migration import fingerprint
+from skyroll_cdk.paths import ML_DOCKERFILE, REPO_ROOT
 
 from chalicelib.jobs import JOBS
 from chalicelib.pipeline import STAGES
@@ -201,3 +203,60 @@ def test_api_embeds_queries_through_the_text_encoder_function(dev):
         in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
         for s in statements
     )
+
+
+ML_COMMANDS = {
+    "functions.faces.handler.handler",
+    "functions.smart_search.handler.handler",
+    "functions.smart_search.text.handler",
+}
+
+
+def test_ml_functions_share_one_clip_image_with_the_model_cache(dev):
+    """faces, smart_search and the text encoder run one image: built with the CLIP model to
+    fetch, from a context that holds the model cache `make models` built (offline pack, face
+    models) and the CLIP trimming script, and nothing else of .skyroll/."""
+    functions = dev.resources("AWS::Lambda::Function").values()
+    commands = {
+        f["Properties"]["ImageConfig"]["Command"][0]
+        for f in functions
+        if f["Properties"].get("PackageType") == "Image"
+    }
+    assert commands >= ML_COMMANDS
+    images = json.loads((dev.outdir / "Skyroll-dev.assets.json").read_text())["dockerImages"]
+    ml = [i for i in images.values() if i["source"]["dockerFile"] == ML_DOCKERFILE]
+    assert len(ml) == 1, images  # one image asset, whatever the command
+    assert ml[0]["source"]["dockerBuildArgs"] == {"CLIP_MODEL": "ViT-B-32__openai"}
+    context = dev.outdir / ml[0]["source"]["directory"]
+    assert (context / "scripts" / "models" / "clip_text_trim.py").is_file()
+    assert not (context / ".venv").exists() and not (context / "tests").exists()
+    if (REPO_ROOT / ".skyroll" / "models" / "MANIFEST.json").is_file():  # `make test` builds it
+        assert {p.name for p in (context / ".skyroll").iterdir()} == {"models"}
+        models = context / ".skyroll" / "models"
+        assert {p.name for p in models.iterdir()} == {"MANIFEST.json", "offline", "faces"}
+        assert (models / "faces" / "yunet.onnx").is_file()
+
+
+def test_every_function_is_told_the_clip_model(dev):
+    """The ML stages load it; the API and the jobs need its model id (the folder name) to
+    search and re-queue vectors of that model only."""
+    for function in [
+        *dev.resources("AWS::Lambda::Function").values(),
+        *dev.resources("AWS::Serverless::Function").values(),
+    ]:
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        if "SKYROLL_BUCKET" not in variables:
+            continue  # CDK's own helpers (log retention, custom resource providers)
+        assert variables["SKYROLL_IMAGE_ENCODER"] == "clip"
+        assert variables["SKYROLL_CLIP_MODEL_URI"] == "/opt/models/clip/ViT-B-32__openai"
+
+
+def test_no_clip_model_means_the_offline_pack():
+    config = from_context("dev", {"dev": {"clip_model": ""}})
+    assert clip_settings(config) == {}
+    assert clip_settings(from_context("dev", {})) == {
+        "image_encoder": "clip",
+        "clip_model_uri": "/opt/models/clip/ViT-B-32__openai",
+    }
+    with pytest.raises(ValueError, match="clip_model"):
+        from_context("dev", {"dev": {"clip_model": "../../etc"}})
