@@ -346,6 +346,23 @@ def admin_requeue(
     typer.echo(f"Queued {result['queued']} asset(s) for {result['stage']} ({mode}).")
 
 
+@admin_app.command("run-job")
+@handles_errors
+def admin_run_job(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Job name, e.g. reembed or people-recluster")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
+) -> None:
+    """Run a maintenance job now (what the nightly schedule runs; `reembed` only runs here)."""
+    with session(ctx) as client:
+        result = client.call("POST", f"/api/admin/jobs/{quote(name, safe='')}/run", {})
+    if as_json:
+        print_json(result)
+        return
+    figures = ", ".join(f"{k} {v}" for k, v in result["result"].items()) or "nothing to report"
+    typer.echo(f"{result['job']}: {figures}.")
+
+
 @admin_app.command("jobs")
 @handles_errors
 def admin_jobs(

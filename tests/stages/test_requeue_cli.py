@@ -3,6 +3,7 @@ transport), on real PostgreSQL and moto."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -79,6 +80,29 @@ def test_admin_requeue_errors_reach_the_user(harness: Harness, skyroll) -> None:
     result = skyroll("admin", "requeue", "thumbnail")
     assert result.exit_code == 1
     assert "Admin access required" in result.output
+
+
+def test_admin_run_job_runs_it_now(harness: Harness, skyroll) -> None:
+    token = harness.user("run@example.com")
+    harness.upload(token, "a.jpg", jpeg(quadrants(110, 80)))
+    harness.drain(["ingest", "thumbnail"])  # a preview, no embedding yet
+    login(skyroll, "admin@example.com", "admin-password-1")
+    result = skyroll("admin", "run-job", "reembed")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "reembed: queued 1, dropped 0."
+    assert harness.runner.run_once("smart_search", wait_seconds=0).size == 1
+    result = skyroll("admin", "run-job", "reembed", "--json")  # it has its vector now
+    assert json.loads(result.stdout) == {"job": "reembed", "result": {"queued": 0, "dropped": 0}}
+
+
+def test_admin_run_job_errors_reach_the_user(harness: Harness, skyroll) -> None:
+    harness.user("plain2@example.com")
+    login(skyroll, "admin@example.com", "admin-password-1")
+    result = skyroll("admin", "run-job", "nope")
+    assert result.exit_code == 1 and "nope" in result.output
+    login(skyroll, "plain2@example.com", "password-123")
+    result = skyroll("admin", "run-job", "reembed")
+    assert result.exit_code == 1 and "Admin access required" in result.output
 
 
 def test_admin_jobs_shows_queues_and_dead_letters(harness: Harness, skyroll) -> None:
