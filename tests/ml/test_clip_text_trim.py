@@ -152,6 +152,28 @@ def test_a_mean_pooling_model_is_refused_untouched(models_root: Path, tmp_path: 
     assert pack.text_inputs(["cat"]).shape == (1, 77)
 
 
+def test_weights_in_an_external_file_are_kept_as_they_are(
+    clip_transformer_dir: Path, tmp_path: Path
+) -> None:
+    """Big exports keep their weights in a side file: only the graph is rewritten."""
+    import onnx
+
+    copy = tmp_path / "external"
+    shutil.copytree(clip_transformer_dir, copy)
+    model = copy / "textual" / "model.onnx"
+    onnx.save(onnx.load(str(model)), str(model), save_as_external_data=True, location="w.bin")
+    weights = (copy / "textual" / "w.bin").read_bytes()
+    assert model.stat().st_size < len(weights) // 10
+    result = _run_tool(copy)
+    assert result.returncode == 0, result.stderr
+    assert (copy / "textual" / "w.bin").read_bytes() == weights
+    np.testing.assert_allclose(
+        ClipPack(copy, threads=1).embed_text(TEXTS["medium"]),
+        ClipPack(clip_transformer_dir, threads=1).embed_text(TEXTS["medium"]),
+        atol=1e-5,
+    )
+
+
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "missing"])
 def test_a_broken_model_file_is_a_clear_error(
     clip_transformer_dir: Path, tmp_path: Path, damage: str
