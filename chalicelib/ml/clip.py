@@ -12,7 +12,8 @@ Layout (what Immich's model exporter writes, e.g. ``ViT-B-32__openai/``)::
 Immich exports with a fixed batch of 1; when the graph's batch axis is static we run one
 image at a time, otherwise in batches. Its text graph takes all 77 ids; one whose sequence
 axis is dynamic (``scripts/models/clip_text_trim.py`` makes it so, after checking that the
-end token is where it pools) gets the ids cut after the end token: same vector, ~5x faster.
+end token is where it pools) gets the ids cut after the end token: same vector, ~6x faster
+for a short query.
 """
 
 from __future__ import annotations
