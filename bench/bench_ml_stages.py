@@ -16,7 +16,9 @@ The offline pack's models are small, so per-image fixed costs weigh a lot next t
 second smart_search row runs the same handler with the production model's architecture, CLIP
 ViT-B-32, built with RANDOM weights by ``bench/build_clip_shaped.py`` (same shapes and FLOPs,
 meaningless embeddings: speed only) into a gitignored bench-only folder, built once when
-missing (~15 s in the ``make models`` build venv). It also times CLIP text queries.
+missing (~15 s in the ``make models`` build venv). It also times CLIP text queries, with
+that textual graph as exported (77 tokens) and with a copy trimmed by
+``scripts/models/clip_text_trim.py`` (the query's own tokens), built once when missing.
 
     .venv/bin/python bench/bench_ml_stages.py [OUTPUT.md]
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,6 +55,7 @@ TARGET = 0.20
 CLIP_NAME = "ViT-B-32__random-weights-bench-only"
 CLIP_DIR = REPO / ".skyroll" / "bench-models" / CLIP_NAME
 CLIP_LABEL = "smart_search, CLIP ViT-B-32 (random weights)"
+TRIMMED_DIR = CLIP_DIR.with_name(CLIP_NAME + "-trimmed")
 BUILD_PYTHON = REPO / ".skyroll" / "model-build-venv" / "bin" / "python"
 QUERIES = (
     "a cat on a chair",
@@ -90,6 +94,25 @@ def clip_shaped_pack() -> tuple[Path | None, str]:
         tail = " ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
         return None, f"build failed (exit {proc.returncode}): {tail}"
     return CLIP_DIR, f"built in this run in {time.monotonic() - started:.0f} s"
+
+
+def trimmed_clip_pack(folder: Path) -> tuple[Path | None, str]:
+    """A copy of ``folder`` whose textual graph takes any length, built when missing."""
+    if TRIMMED_DIR.is_dir():
+        return TRIMMED_DIR, "cached"
+    partial_dir = TRIMMED_DIR.with_name(TRIMMED_DIR.name + ".partial")
+    shutil.rmtree(partial_dir, ignore_errors=True)
+    shutil.copytree(folder, partial_dir)
+    started = time.monotonic()
+    tool = REPO / "scripts" / "models" / "clip_text_trim.py"
+    proc = subprocess.run(
+        [sys.executable, str(tool), str(partial_dir)], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        shutil.rmtree(partial_dir, ignore_errors=True)
+        return None, f"trim failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}"
+    partial_dir.rename(TRIMMED_DIR)
+    return TRIMMED_DIR, f"trimmed in this run in {time.monotonic() - started:.0f} s"
 
 
 def make_container(dsn: str, endpoint: str, state: Path) -> Any:
@@ -346,31 +369,40 @@ def smart_search_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
     return StageBench("smart_search", handler, batches, bares, pieces)
 
 
-def text_query_bench(c: Any) -> dict[str, float]:
+def text_query_bench(c: Any, trimmed: Any = None) -> dict[str, float]:
     """A search's text embedding as the text Lambda computes it (``embed_text_event``:
-    tokenizer, session, normalisation) vs the bare textual session on the same token ids;
-    CPU ms per query, median of rounds, one thread."""
+    tokenizer, session, normalisation) vs the bare textual session on the ids it runs on;
+    CPU ms per query, median of rounds, one thread. With ``trimmed`` (a container on the
+    trimmed copy), its rows too (keys ``trimmed_*``), timed in the same rounds."""
     from chalicelib.workers.smart_search import embed_text_event
 
-    encoder = c.image_encoder
-    session, name = encoder._textual, encoder._text_input
-    tokens = [encoder.tokenize([q]) for q in QUERIES]
-    full = [partial(embed_text_event, {"text": q}, c) for q in QUERIES]
-    bare = [partial(session.run, None, {name: t}) for t in tokens]
-    for fn in (*full, *bare):
-        fn()  # warm-up
+    def calls(container: Any) -> tuple[list[Callable[[], object]], list[Callable[[], object]]]:
+        encoder = container.image_encoder
+        session, name = encoder._textual, encoder._text_input
+        tokens = [encoder.text_inputs([q]) for q in QUERIES]  # cut when the graph allows
+        full = [partial(embed_text_event, {"text": q}, container) for q in QUERIES]
+        return full, [partial(session.run, None, {name: t}) for t in tokens]
+
+    setups = {"": calls(c), **({"trimmed_": calls(trimmed)} if trimmed is not None else {})}
+    for full, bare in setups.values():
+        for fn in (*full, *bare):
+            fn()  # warm-up
     rounds = []
     for number in range(ROUNDS):
-        took = {"query": 0.0, "bare": 0.0}
-        for ours, base in zip(full, bare, strict=True):
-            if number % 2:
-                took["bare"] += cpu(base)
-            took["query"] += cpu(ours)
-            if not number % 2:
-                took["bare"] += cpu(base)
+        took = {f"{p}{k}": 0.0 for p in setups for k in ("query", "bare")}
+        for prefix, (full, bare) in setups.items():
+            for ours, base in zip(full, bare, strict=True):
+                if number % 2:
+                    took[f"{prefix}bare"] += cpu(base)
+                took[f"{prefix}query"] += cpu(ours)
+                if not number % 2:
+                    took[f"{prefix}bare"] += cpu(base)
         rounds.append(took)
     result = {k: statistics.median(r[k] for r in rounds) / len(QUERIES) for k in rounds[0]}
-    result["overhead"] = statistics.median(r["query"] / r["bare"] - 1 for r in rounds)
+    for prefix in setups:
+        result[f"{prefix}overhead"] = statistics.median(
+            r[f"{prefix}query"] / r[f"{prefix}bare"] - 1 for r in rounds
+        )
     return result
 
 
@@ -431,17 +463,32 @@ def clip_report(status: str, text: dict[str, float] | None) -> list[str]:
         f"(`bench/build_clip_shaped.py`; {status}).",
     ]
     if text is not None:
+        trimmed = "trimmed_query" in text
         lines += [
             "",
             f"CLIP text query (what a search waits for before pgvector), {len(QUERIES)} "
-            "different queries through `embed_text_event` (the text Lambda's work: tokenizer, "
-            "textual session, normalisation), one thread, CPU ms per query:",
+            "different queries (4-8 tokens with start and end) through `embed_text_event` (the "
+            "text Lambda's work: tokenizer, textual session, normalisation), one thread, CPU ms "
+            "per query. The textual graph as Immich exports it runs all 77 tokens; "
+            + (
+                "trimmed by `scripts/models/clip_text_trim.py` (a copy, `.skyroll/bench-models/"
+                f"{TRIMMED_DIR.name}`) it runs the query's own tokens and gives the same vector "
+                "(checked to 1e-4 when trimming):"
+                if trimmed
+                else "the trimmed copy could NOT be made in this run (see its stderr):"
+            ),
             "",
             "| text encoder | ms/query (handler) | ms/query (bare session) | overhead |",
             "| --- | ---: | ---: | ---: |",
-            f"| CLIP ViT-B-32 textual (random weights) | {text['query'] * 1000:.1f} | "
+            f"| CLIP ViT-B-32 textual (random weights), 77 tokens | {text['query'] * 1000:.1f} | "
             f"{text['bare'] * 1000:.1f} | {text['overhead']:+.1%} |",
         ]
+        if trimmed:
+            lines.append(
+                "| CLIP ViT-B-32 textual (random weights), trimmed: the query's tokens | "
+                f"{text['trimmed_query'] * 1000:.1f} | {text['trimmed_bare'] * 1000:.1f} | "
+                f"{text['trimmed_overhead']:+.1%} |"
+            )
     lines.append("")
     return lines
 
@@ -464,7 +511,12 @@ def main() -> None:
             if folder is not None:
                 containers.append(clip := clip_container(c, folder))
                 results[CLIP_LABEL] = smart_search_bench(clip, assets).measure()
-                text = text_query_bench(clip)
+                trimmed_folder, trim_status = trimmed_clip_pack(folder)
+                trimmed = None
+                if trimmed_folder is not None:
+                    containers.append(trimmed := clip_container(c, trimmed_folder))
+                print(f"bench_ml_stages: trimmed CLIP copy: {trim_status}", file=sys.stderr)
+                text = text_query_bench(clip, trimmed)
         finally:
             from chalicelib.container import use_container
 
