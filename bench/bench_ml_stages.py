@@ -297,25 +297,47 @@ def preview_pieces(c: Any, min_side: int) -> dict[str, Piece]:
 
 
 def faces_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
+    """The stage's decode plan (``workers.faces.find_faces``): the detector gets the preview
+    at 1/2 scale; faces too small there for the identity crop or the thumbnail are read from
+    a full-size decode. The bare side gets the same tensors: the detector's from the small
+    decode, the crops from whichever decode the stage reads each face from."""
     from chalicelib.ml.align import align_face
-    from chalicelib.ml.imaging import open_for_models
+    from chalicelib.ml.faces import DETECT_SIZE
     from chalicelib.pipeline import get_stage
+    from chalicelib.workers.faces import decode_preview, needs_detail
     from functions.faces.handler import handler
 
     analyzer = c.face_analyzer
     detector, recognizer = analyzer._detector, analyzer._recognizer
     batches = split(assets, get_stage("faces").batch_size)
-    decoded = {a["id"]: open_for_models(a["data"]) for a in assets}
+    plans = {}  # asset id -> (small decode, detector min size, full decode or None)
+    for a in assets:
+        small, factor = decode_preview(a["data"], DETECT_SIZE)
+        min_size = c.settings.face_min_size / factor
+        found = analyzer.detect(small, min_size=min_size)
+        detail = factor > 1 and any(needs_detail(d) for d in found)
+        plans[a["id"]] = (small, min_size, factor, decode_preview(a["data"])[0] if detail else None)
+
+    def model(asset: dict[str, Any]) -> object:
+        small, min_size, factor, full = plans[asset["id"]]
+        found = analyzer.detect(small, min_size=min_size)
+        if full is None:
+            return analyzer.describe(small, found)
+        return analyzer.describe(full, [d.scaled(factor) for d in found])
+
     bares = []
     for batch in batches:
         inputs = []
         for asset in batch:
-            image = decoded[asset["id"]]
+            small, min_size, factor, full = plans[asset["id"]]
+            found = analyzer.detect(small, min_size=min_size)
+            image = small if full is None else full
+            scale = 1.0 if full is None else factor
             crops = [
-                analyzer.recognizer_input(align_face(image, d.landmarks))
-                for d in analyzer.detect(image)
+                analyzer.recognizer_input(align_face(image, d.scaled(scale).landmarks))
+                for d in found
             ]
-            inputs.append((analyzer.detector_input(image)[0], crops))
+            inputs.append((analyzer.detector_input(small)[0], crops))
 
         def bare(inputs: list[tuple[np.ndarray, list[np.ndarray]]] = inputs) -> None:
             for tensor, crops in inputs:
@@ -324,9 +346,15 @@ def faces_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
                     recognizer.run(None, {"data": crop})
 
         bares.append(bare)
+
+    def decodes(asset: dict[str, Any]) -> object:
+        first = decode_preview(asset["data"], DETECT_SIZE)
+        return first if plans[asset["id"]][3] is None else decode_preview(asset["data"])
+
     pieces = {
         **preview_pieces(c, 640),
-        "model": lambda batch: [analyzer.analyze(decoded[a["id"]]) for a in batch],
+        "decode": lambda batch: [decodes(a) for a in batch],
+        "model": lambda batch: [model(a) for a in batch],
     }
     return StageBench("faces", handler, batches, bares, pieces)
 
