@@ -30,6 +30,7 @@ import time
 import types
 import warnings
 from pathlib import Path
+from typing import Any
 
 MODEL = "ViT-B-32-quickgelu"
 NAME = "ViT-B-32__random-weights-bench-only"
@@ -81,6 +82,65 @@ def _stub_torchvision() -> None:
                 setattr(sys.modules[parent], child, sys.modules[name])
 
 
+def export_towers(model: Any, out: Path, size: int, context: int) -> None:
+    """Both towers of an open_clip model into ``out/{visual,textual}/model.onnx`` the way
+    Immich's exporter does: batch 1, ``image`` float32 (1, 3, size, size) / ``text`` int32
+    (1, context) -> normalised ``embedding``, fp32, plain ONNX ops (no fused attention)."""
+    import torch
+
+    class Encoder(torch.nn.Module):
+        def __init__(self, encode: object) -> None:
+            super().__init__()
+            self.clip = model
+            self.encode = encode
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.encode(x, normalize=True)  # type: ignore[operator]
+
+    torch.backends.mha.set_fastpath_enabled(False)
+    exports = (
+        ("visual", model.encode_image, torch.randn(1, 3, size, size), "image"),
+        ("textual", model.encode_text, torch.ones(1, context, dtype=torch.int32), "text"),
+    )
+    for folder, encode, dummy, input_name in exports:
+        (out / folder).mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Encoder(encode),
+                (dummy,),
+                str(out / folder / "model.onnx"),
+                input_names=[input_name],
+                output_names=["embedding"],
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        print(f"{out.name}: {folder} exported in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def write_pack_files(out: Path, config: dict[str, Any], vocab: Path) -> None:
+    """The rest of Immich's folder layout: preprocessing, model config, tokenizer files."""
+    import open_clip
+
+    size = config["vision_cfg"]["image_size"]
+    context = config["text_cfg"]["context_length"]
+    preprocess = {
+        "size": [size, size],
+        "mode": "RGB",
+        "mean": list(open_clip.OPENAI_DATASET_MEAN),
+        "std": list(open_clip.OPENAI_DATASET_STD),
+        "interpolation": "bicubic",
+        "resize_mode": "shortest",
+    }
+    (out / "visual" / "preprocess_cfg.json").write_text(json.dumps(preprocess, indent=2))
+    (out / "config.json").write_text(json.dumps(config, indent=2))
+    (out / "textual" / "tokenizer_config.json").write_text(
+        json.dumps({"pad_token": "<|endoftext|>", "model_max_length": context})
+    )
+    shutil.copy(vocab, out / "textual" / vocab.name)
+
+
 def build(out: Path) -> None:
     import torch
 
@@ -94,57 +154,15 @@ def build(out: Path) -> None:
     for param in model.parameters():
         param.requires_grad_(False)
     config = open_clip.get_model_config(MODEL)
-    size = config["vision_cfg"]["image_size"]
-    context = config["text_cfg"]["context_length"]
 
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    (partial / "visual").mkdir(parents=True)
-    (partial / "textual").mkdir(parents=True)
-
-    class Encoder(torch.nn.Module):
-        def __init__(self, encode: object) -> None:
-            super().__init__()
-            self.clip = model
-            self.encode = encode
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.encode(x, normalize=True)  # type: ignore[operator]
-
-    exports = (
-        ("visual", model.encode_image, torch.randn(1, 3, size, size), "image"),
-        ("textual", model.encode_text, torch.ones(1, context, dtype=torch.int32), "text"),
+    export_towers(
+        model, partial, config["vision_cfg"]["image_size"], config["text_cfg"]["context_length"]
     )
-    for folder, encode, dummy, input_name in exports:
-        started = time.monotonic()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Encoder(encode),
-                (dummy,),
-                str(partial / folder / "model.onnx"),
-                input_names=[input_name],
-                output_names=["embedding"],
-                opset_version=OPSET,
-                dynamo=False,
-            )
-        print(f"{NAME}: {folder} exported in {time.monotonic() - started:.0f}s", flush=True)
-
-    preprocess = {
-        "size": [size, size],
-        "mode": "RGB",
-        "mean": list(open_clip.OPENAI_DATASET_MEAN),
-        "std": list(open_clip.OPENAI_DATASET_STD),
-        "interpolation": "bicubic",
-        "resize_mode": "shortest",
-    }
-    (partial / "visual" / "preprocess_cfg.json").write_text(json.dumps(preprocess, indent=2))
-    (partial / "config.json").write_text(json.dumps(config, indent=2))
-    (partial / "textual" / "tokenizer_config.json").write_text(
-        json.dumps({"pad_token": "<|endoftext|>", "model_max_length": context})
+    write_pack_files(
+        partial, config, Path(open_clip.__file__).parent / "bpe_simple_vocab_16e6.txt.gz"
     )
-    vocab = Path(open_clip.__file__).parent / "bpe_simple_vocab_16e6.txt.gz"
-    shutil.copy(vocab, partial / "textual" / vocab.name)
     params = sum(p.numel() for p in model.parameters())
     (partial / "BENCH-ONLY-RANDOM-WEIGHTS.txt").write_text(
         f"{NOTICE}\nopen_clip {open_clip.__version__} {MODEL}, seed {SEED}, "

@@ -12,16 +12,13 @@ Random weights: meaningless vectors. Builds in a few seconds in the model build 
 
 from __future__ import annotations
 
-import json
-import shutil
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
-from build_clip_shaped import OPSET, _stub_torchvision  # noqa: E402
+from build_clip_shaped import _stub_torchvision, export_towers, write_pack_files  # noqa: E402
 
 NAME = "ViT-TinyTransformer__random"
 SEED = 20240917
@@ -50,63 +47,13 @@ def _model() -> Any:
     return model
 
 
-def _export(model: Any, out: Path) -> None:
-    """Both towers as ``bench/build_clip_shaped.py`` exports them (its ``Encoder`` lives
-    inside its ``build``; the arguments here are the same)."""
-    import torch
-
-    class Encoder(torch.nn.Module):
-        def __init__(self, encode: Any) -> None:
-            super().__init__()
-            self.clip = model
-            self.encode = encode
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.encode(x, normalize=True)
-
-    size = CONFIG["vision_cfg"]["image_size"]
-    context = CONFIG["text_cfg"]["context_length"]
-    exports = (
-        ("visual", model.encode_image, torch.randn(1, 3, size, size), "image"),
-        ("textual", model.encode_text, torch.ones(1, context, dtype=torch.int32), "text"),
-    )
-    torch.backends.mha.set_fastpath_enabled(False)  # as Immich's exporter: plain ONNX ops
-    for folder, encode, dummy, input_name in exports:
-        (out / folder).mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Encoder(encode),
-                (dummy,),
-                str(out / folder / "model.onnx"),
-                input_names=[input_name],
-                output_names=["embedding"],
-                opset_version=OPSET,
-                dynamo=False,
-            )
-
-
 def build(out: Path, bpe_gz: Path) -> Path:
     """The pack into ``out/NAME`` (Immich's folder layout, like the other CLIP fixtures)."""
     _stub_torchvision()  # before open_clip's first import (it is not installed)
-    import open_clip
 
     pack = out / NAME
-    _export(_model(), pack)
-    size = CONFIG["vision_cfg"]["image_size"]
-    context = CONFIG["text_cfg"]["context_length"]
-    preprocess = {
-        "size": [size, size],
-        "mode": "RGB",
-        "mean": list(open_clip.OPENAI_DATASET_MEAN),
-        "std": list(open_clip.OPENAI_DATASET_STD),
-        "interpolation": "bicubic",
-        "resize_mode": "shortest",
-    }
-    (pack / "visual" / "preprocess_cfg.json").write_text(json.dumps(preprocess, indent=2))
-    (pack / "config.json").write_text(json.dumps(CONFIG, indent=2))
-    (pack / "textual" / "tokenizer_config.json").write_text(
-        json.dumps({"pad_token": "<|endoftext|>", "model_max_length": context})
+    export_towers(
+        _model(), pack, CONFIG["vision_cfg"]["image_size"], CONFIG["text_cfg"]["context_length"]
     )
-    shutil.copy(bpe_gz, pack / "textual" / bpe_gz.name)
+    write_pack_files(pack, CONFIG, bpe_gz)
     return pack
