@@ -24,6 +24,16 @@ class MediaRepository:
             ).fetchall()
         return {r["kind"]: r for r in rows}
 
+    def preview_keys(self, asset_ids: list[UUID]) -> dict[UUID, str]:
+        """The preview object of each asset that has one (a stage's batch in one query)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT asset_id, storage_key FROM asset_files WHERE kind = 'preview'"
+                " AND asset_id = ANY(%s)",
+                (asset_ids,),
+            )
+            return {r["asset_id"]: r["storage_key"] for r in rows}
+
     def stage_status(self, asset_id: UUID, stage: str) -> str | None:
         with self._pool.connection() as conn:
             row = conn.execute(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import io
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from chalicelib.storage import keys
-from chalicelib.workers import stage
+from chalicelib.workers import previews, stage
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -52,22 +53,37 @@ def handle(body: str, container: Any) -> None:
 
 def handle_batch(bodies: list[str], container: Any) -> list[Exception | None]:
     """The Lambda's whole SQS batch: each asset on its own (the models take one image at a
-    time), the hand-offs to smart_search sent together."""
-    return stage.run_each(bodies, container, STAGE, work)
+    time), its preview fetched while the assets before it are worked on, the hand-offs to
+    smart_search sent together."""
+    with previews.prefetched(container, bodies):
+        return stage.run_each(bodies, container, STAGE, work)
 
 
 def work(asset: dict[str, Any], c: Any) -> None:
     image, faces = find_faces(c, fetch_preview(c, asset["id"]))
     analyzer = c.face_analyzer
-    rows = []
+    rows, crops = [], []
     for rank, face in enumerate(faces):
         face_id = face_uuid(asset["id"], analyzer.model_id, rank)
         key = keys.derivative_key(asset["owner_id"], asset["id"], f"faces/{face_id}.jpeg")
-        c.store.put(key, crop_jpeg(image, face), "image/jpeg")
+        crops.append((key, crop_jpeg(image, face)))
         rows.append(face_row(face_id, face, image, analyzer.model_id, key))
+    put_all(c, crops)  # before the rows: a face row never names a crop that is not there
     for key in c.face_repo.replace_faces(asset["id"], asset["owner_id"], rows):
         c.store.delete(key)
     c.people_recognizer.recognize(asset["owner_id"], [r["id"] for r in rows])
+
+
+def put_all(c: Any, crops: list[tuple[str, bytes]]) -> None:
+    """The crop JPEGs, ``io_threads`` PUTs in flight (a group photo has many faces)."""
+    threads = min(c.settings.io_threads, len(crops))
+    if threads <= 1:
+        for key, data in crops:
+            c.store.put(key, data, "image/jpeg")
+        return
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for done in [pool.submit(c.store.put, key, data, "image/jpeg") for key, data in crops]:
+            done.result()  # the first failure raises: the record is retried
 
 
 def find_faces(c: Any, data: bytes) -> tuple[Image, list[Face]]:
@@ -126,18 +142,9 @@ def decode_preview(data: bytes, long_side: float = math.inf) -> tuple[Image, flo
 
 
 def fetch_preview(c: Any, asset_id: UUID) -> bytes:
-    """The bytes of the preview the thumbnail stage made."""
-    from chalicelib.media.errors import MediaError
-
-    preview = c.media_repo.files(asset_id).get("preview")
-    if preview is None:
-        raise MediaError("no preview to analyse")
-    # One GET (download_fileobj adds a HEAD and a thread pool: 3x the client CPU for a
-    # preview-sized object).
-    body = c.store.open(preview["storage_key"])
-    if body is None:  # not the file's fault: retried, then dead-lettered
-        raise FileNotFoundError(f"preview object {preview['storage_key']} is missing")
-    return bytes(body.read())  # a dropped connection is an OSError: retried, not the file's fault
+    """The bytes of the preview the thumbnail stage made (prefetched for the batch when
+    the stage asked for it: ``previews.prefetched``)."""
+    return previews.fetch(c, asset_id)
 
 
 def face_uuid(asset_id: UUID, model_id: str, rank: int) -> UUID:

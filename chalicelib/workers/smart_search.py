@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.workers import stage
+from chalicelib.workers import previews, stage
 from chalicelib.workers.faces import load_preview
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ def handle(body: str, container: Any) -> None:
 def handle_batch(bodies: list[str], container: Any) -> list[Exception | None]:
     """Every record of an SQS batch, the previews embedded in one model call: the model
     runs batches far cheaper per image than one image at a time."""
-    return stage.run_batch(bodies, container, STAGE, load_preview_of, embed_all)
+    with previews.prefetched(container, bodies):
+        return stage.run_batch(bodies, container, STAGE, load_preview_of, embed_all)
 
 
 def work(asset: dict[str, Any], c: Any) -> None:

@@ -1,0 +1,91 @@
+"""The preview JPEG an ML stage reads, fetched for a whole SQS batch at once.
+
+A Lambda is billed for its wall time, and each S3 request is a round trip (tens of ms in
+AWS) while the CPU waits. ``prefetched`` starts the GETs of every preview of a batch on
+``io_threads`` threads (one query finds their keys) while the stage works through the
+assets; ``fetch`` takes an asset's bytes from there, or makes the one request itself when
+nothing was prefetched (one record, ``io_threads=1``) or the prefetch failed: a missing
+object or a dropped connection then fails the way it always did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
+
+from chalicelib.observability import logger
+from chalicelib.workers import dispatch
+
+_PREFETCHED: ContextVar[dict[UUID, tuple[str, Future[bytes]]] | None] = ContextVar(
+    "prefetched_previews", default=None
+)
+
+
+@contextmanager
+def prefetched(c: Any, bodies: Sequence[str]) -> Iterator[None]:
+    """Within the block, ``fetch`` answers from GETs started for every preview of the
+    batch's messages."""
+    threads = c.settings.io_threads
+    ids = _asset_ids(bodies)
+    if threads <= 1 or len(ids) <= 1:
+        yield
+        return
+    try:
+        keys = c.media_repo.preview_keys(ids)
+    except Exception:  # the database: the stage meets it again, record by record
+        logger.warning("preview prefetch skipped", exc_info=True)
+        keys = {}
+    if not keys:
+        yield
+        return
+    with ThreadPoolExecutor(max_workers=min(threads, len(keys))) as pool:
+        futures = {a: (key, pool.submit(_read, c, key)) for a, key in keys.items()}
+        token = _PREFETCHED.set(futures)
+        try:
+            yield
+        finally:
+            _PREFETCHED.reset(token)
+            for _, future in futures.values():
+                future.cancel()
+
+
+def fetch(c: Any, asset_id: UUID) -> bytes:
+    """The bytes of the preview the thumbnail stage made."""
+    from chalicelib.media.errors import MediaError
+
+    prefetched = (_PREFETCHED.get() or {}).pop(asset_id, None)
+    if prefetched is not None:
+        key, future = prefetched
+        try:
+            return future.result()
+        except Exception:  # noqa: S110 - the request below fails the way it should
+            pass
+    else:
+        preview = c.media_repo.files(asset_id).get("preview")
+        if preview is None:
+            raise MediaError("no preview to analyse")
+        key = preview["storage_key"]
+    return _read(c, key)
+
+
+def _read(c: Any, key: str) -> bytes:
+    # One GET (download_fileobj adds a HEAD and a thread pool: 3x the client CPU for a
+    # preview-sized object).
+    body = c.store.open(key)
+    if body is None:  # not the file's fault: retried, then dead-lettered
+        raise FileNotFoundError(f"preview object {key} is missing")
+    return bytes(body.read())  # a dropped connection is an OSError: retried
+
+
+def _asset_ids(bodies: Sequence[str]) -> list[UUID]:
+    ids: dict[UUID, None] = {}
+    for body in bodies:
+        try:
+            ids[dispatch.parse(body).asset_id] = None
+        except Exception:  # noqa: S112 - run_batch gives a malformed body its own outcome
+            continue
+    return list(ids)
