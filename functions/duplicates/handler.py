@@ -1,6 +1,7 @@
-"""duplicates Lambda: see chalicelib/workers/duplicates.py."""
+"""duplicates Lambda: see chalicelib/workers/duplicates.py. The whole SQS batch goes to one
+``handle_batch`` call (the previews fetched together, the stage rows written together)."""
 
 from chalicelib.workers import duplicates
-from chalicelib.workers.lambda_adapter import make_handler
+from chalicelib.workers.stage import batch_handler
 
-handler = make_handler(duplicates.handle)
+handler = batch_handler(duplicates.handle_batch)
