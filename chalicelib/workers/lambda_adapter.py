@@ -1,5 +1,7 @@
-"""Builds a stage's Lambda handler: Powertools BatchProcessor + partial batch response,
-each SQS record's body handed to ``handle(body, container)``."""
+"""Builds a stage's Lambda handler, both reporting partial batch failures
+(ReportBatchItemFailures): ``make_handler`` hands each SQS record's body to
+``handle(body, container)`` (Powertools BatchProcessor); ``batch_handler`` hands the whole
+batch to ``handle_batch(bodies, container)``."""
 
 from __future__ import annotations
 
@@ -31,5 +33,32 @@ def make_handler(handle: Callable[[str, Any], None]) -> Callable[[dict, Any], di
                 event=event, record_handler=record_handler, processor=processor, context=context
             )
         )
+
+    return handler
+
+
+def batch_handler(
+    handle_batch: Callable[[list[str], Any], list[Exception | None]],
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A stage's Lambda handler that gives ``handle_batch`` the whole SQS batch (the
+    per-record ``make_handler`` hands records over one at a time): the records
+    it answers with an exception come back as ``batchItemFailures`` (ReportBatchItemFailures),
+    so only they are retried."""
+
+    @logger.inject_lambda_context
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        records = event.get("Records", [])
+        outcomes = handle_batch([r["body"] for r in records], get_container())
+        failures = []
+        for record, error in zip(records, outcomes, strict=True):
+            if error is not None:
+                logger.error(
+                    "record failed: SQS delivers it again",
+                    extra={"message_id": record["messageId"]},
+                    exc_info=error,
+                )
+                failures.append({"itemIdentifier": record["messageId"]})
+        return {"batchItemFailures": failures}
 
     return handler

@@ -9,7 +9,8 @@ if the stage is required). Anything else raises, so SQS retries and finally dead
 ``run`` takes one SQS record. ``run_batch`` takes a whole SQS batch for stages whose model
 is cheaper per image in one call (smart search): each asset is *prepared* on its own (its
 failure is its own), then one ``work`` call gets every prepared asset; each record still gets
-its own outcome, and ``batch_handler`` reports the ones to retry as ``batchItemFailures``.
+its own outcome, and ``lambda_adapter.batch_handler`` reports the ones to retry as
+``batchItemFailures``.
 """
 
 from __future__ import annotations
@@ -103,35 +104,6 @@ def run_batch(
     for asset_id, error in _send(container, list(following.items())).items():
         settle(asset_id, error)
     return outcomes
-
-
-def batch_handler(
-    handle_batch: Callable[[list[str], Any], list[Exception | None]],
-) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """A stage's Lambda handler that gives ``handle_batch`` the whole SQS batch (the
-    per-record ``lambda_adapter.make_handler`` hands records over one at a time): the records
-    it answers with an exception come back as ``batchItemFailures`` (ReportBatchItemFailures),
-    so only they are retried."""
-
-    @logger.inject_lambda_context
-    @metrics.log_metrics
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        from chalicelib.container import get_container
-
-        records = event.get("Records", [])
-        outcomes = handle_batch([r["body"] for r in records], get_container())
-        failures = []
-        for record, error in zip(records, outcomes, strict=True):
-            if error is not None:
-                logger.error(
-                    "record failed: SQS delivers it again",
-                    extra={"message_id": record["messageId"]},
-                    exc_info=error,
-                )
-                failures.append({"itemIdentifier": record["messageId"]})
-        return {"batchItemFailures": failures}
-
-    return handler
 
 
 def _nothing(assets: list[dict[str, Any]], prepared: list[Any], container: Any) -> None:

@@ -2,6 +2,6 @@
 ``handle_batch`` call (the previews fetched together, the stage rows written together)."""
 
 from chalicelib.workers import duplicates
-from chalicelib.workers.stage import batch_handler
+from chalicelib.workers.lambda_adapter import batch_handler
 
 handler = batch_handler(duplicates.handle_batch)

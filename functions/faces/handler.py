@@ -2,6 +2,6 @@
 ``handle_batch`` call (each asset on its own, the hand-offs sent together)."""
 
 from chalicelib.workers import faces
-from chalicelib.workers.stage import batch_handler
+from chalicelib.workers.lambda_adapter import batch_handler
 
 handler = batch_handler(faces.handle_batch)

@@ -2,6 +2,6 @@
 one ``handle_batch`` call (one model call for every preview in it)."""
 
 from chalicelib.workers import smart_search
-from chalicelib.workers.stage import batch_handler
+from chalicelib.workers.lambda_adapter import batch_handler
 
 handler = batch_handler(smart_search.handle_batch)

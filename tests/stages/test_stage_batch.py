@@ -1,4 +1,4 @@
-"""stage.run_batch and stage.batch_handler with a fake pipeline repository (no I/O): every
+"""stage.run_batch and lambda_adapter.batch_handler with a fake pipeline repository (no I/O): every
 record of a batch gets its own outcome, whatever happens to the others."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from chalicelib.container import use_container
 from chalicelib.local.runner import FakeLambdaContext
 from chalicelib.media.errors import MediaError
-from chalicelib.workers import stage
+from chalicelib.workers import lambda_adapter, stage
 
 STAGE = "smart_search"  # optional, and no stage follows it: no queue to send to
 
@@ -173,7 +173,7 @@ def test_batch_handler_reports_only_the_failed_records() -> None:
     context = FakeLambdaContext("smart_search", 2048, 300, "us-east-1")
     use_container(FakeContainer(repo))  # type: ignore[arg-type]
     try:
-        response = stage.batch_handler(handle_batch)(event, context)
+        response = lambda_adapter.batch_handler(handle_batch)(event, context)
     finally:
         use_container(None)
     assert response == {"batchItemFailures": [{"itemIdentifier": "m-2"}]}
