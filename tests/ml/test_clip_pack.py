@@ -85,6 +85,24 @@ def test_text_path(packs) -> None:
     np.testing.assert_allclose(packs["batch1"].embed_text("a photo of a cat"), cat, atol=1e-5)
 
 
+def test_the_visual_graph_opens_only_for_images(models_root: Path, photos) -> None:
+    """The text-encoder Lambda embeds queries only: it never pays for the visual graph."""
+    pack = ClipPack(models_root / "clip-fixtures" / "ViT-Tiny__random-dynamic", threads=1)
+    assert pack.dimension == 64
+    pack.embed_text("a photo of a cat")
+    assert pack._visual_session is None
+    (vector,) = pack.embed_images([photos["coffee"]])
+    assert vector.shape == (64,) and pack._visual_session is not None
+
+
+def test_a_pack_without_its_visual_graph_fails_at_load(models_root: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "ViT-Tiny__random-dynamic"
+    shutil.copytree(models_root / "clip-fixtures" / folder.name, folder)
+    (folder / "visual" / "model.onnx").unlink()
+    with pytest.raises(FileNotFoundError, match="no visual model"):
+        ClipPack(folder, threads=1)
+
+
 def test_preprocessing_follows_the_pack_config(packs, photos) -> None:
     tensor = packs["dynamic"].preprocess(photos["coffee"])
     assert tensor.shape == (3, 64, 64) and tensor.dtype == np.float32
