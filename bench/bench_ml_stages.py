@@ -286,12 +286,12 @@ def split(assets: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]
 
 
 def preview_pieces(c: Any, min_side: int) -> dict[str, Piece]:
-    """What ``load_preview`` does, piece by piece: the asset_files row, the S3 GET, the
-    decode."""
+    """What getting the previews costs, piece by piece: the batch's one preview-key query
+    (``previews.prefetched``), each S3 GET, each decode."""
     from chalicelib.ml.imaging import open_for_models
 
     return {
-        "row": lambda batch: [c.media_repo.files(a["id"]) for a in batch],
+        "row": lambda batch: c.media_repo.preview_keys([a["id"] for a in batch]),
         "get": lambda batch: [c.store.open(a["key"]).read() for a in batch],
         "decode": lambda batch: [open_for_models(a["data"], min_side) for a in batch],
     }
@@ -496,12 +496,12 @@ def report(
     lines += [
         "",
         "Where the handler's time goes, CPU ms per image: the pieces of its work, each run on "
-        "the same batch in the same rounds (the preview's asset_files row, its S3 GET, its "
+        "the same batch in the same rounds (the batch's preview-key query, each S3 GET, each "
         "decode, the model call = sessions + our wrapper); the rest is the handler minus the "
         "pieces: stage status rows, the stage's own rows and objects (face rows, crops, people; "
         "the embedding), SQS hand-offs, logs.",
         "",
-        "| stage | sessions (bare) | model wrapper | preview row | S3 GET | decode | rest "
+        "| stage | sessions (bare) | model wrapper | preview keys | S3 GET | decode | rest "
         "| total |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
