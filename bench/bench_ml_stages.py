@@ -98,14 +98,20 @@ def clip_shaped_pack() -> tuple[Path | None, str]:
 
 
 def trimmed_clip_pack(folder: Path) -> tuple[Path | None, str]:
-    """A copy of ``folder`` whose textual graph takes any length, built when missing."""
+    """A copy of ``folder`` whose textual graph takes any length, built when missing (a
+    cached copy goes through the tool again: a no-op once verified and marked)."""
+    tool = REPO / "scripts" / "models" / "clip_text_trim.py"
     if TRIMMED_DIR.is_dir():
-        return TRIMMED_DIR, "cached"
+        proc = subprocess.run(
+            [sys.executable, str(tool), str(TRIMMED_DIR)], capture_output=True, text=True
+        )
+        if proc.returncode == 0:
+            return TRIMMED_DIR, "cached"
+        shutil.rmtree(TRIMMED_DIR)
     partial_dir = TRIMMED_DIR.with_name(TRIMMED_DIR.name + ".partial")
     shutil.rmtree(partial_dir, ignore_errors=True)
     shutil.copytree(folder, partial_dir)
     started = time.monotonic()
-    tool = REPO / "scripts" / "models" / "clip_text_trim.py"
     proc = subprocess.run(
         [sys.executable, str(tool), str(partial_dir)], capture_output=True, text=True, check=False
     )

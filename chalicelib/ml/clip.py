@@ -66,6 +66,17 @@ def cut_after_end(ids: NDArray[np.integer], end_id: int) -> NDArray[np.integer]:
     return ids[:, : int(is_end.argmax(axis=1).max()) + 1]
 
 
+# What scripts/models/clip_text_trim.py writes into a text graph it verified: cutting the
+# ids after the end token gives the same vectors. A graph that merely has a dynamic length
+# may pool over every token, so it gets all of them.
+TRIM_MARKER = ("skyroll.text_trim", "verified-causal-end-token")
+
+
+def _verified_trim(session: Any) -> bool:
+    key, value = TRIM_MARKER
+    return bool(session.get_modelmeta().custom_metadata_map.get(key) == value)
+
+
 class ClipPack:
     def __init__(self, directory: Path, model_name: str | None = None, threads: int = 0) -> None:
         self._name = model_name or directory.name
@@ -96,7 +107,7 @@ class ClipPack:
         self._text_input = text_input.name
         self._text_dtype = np.int64 if "int64" in text_input.type else np.int32
         self._tokenizer = self._load_tokenizer(directory / "textual")
-        self._cut_text = not isinstance(text_input.shape[1], int)  # a dynamic length
+        self._cut_text = _verified_trim(self._textual) and not isinstance(text_input.shape[1], int)
         end = self._tokenizer.token_to_id(END)
         self._end_id = -1 if end is None else end  # -1: nothing to cut after
         width = self._textual.get_outputs()[0].shape[-1]  # both towers share the space

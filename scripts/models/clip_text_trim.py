@@ -17,14 +17,18 @@ original on ids of every length 2..77, real texts' ids and a text cut at 77: the
 through the new graph must give the original's 77-token embedding (max |diff| <= 1e-4 after
 normalisation, cosine >= 0.9999). Only then is the file replaced (temp file, fsync, rename);
 otherwise the folder is left untouched. A text model that pools over all tokens, or sees
-ahead, is refused: it keeps working at 77 tokens. An already-dynamic model is left alone.
+ahead, is refused: it keeps working at 77 tokens. A model whose axis is already dynamic is
+verified the same way (cut ids against all of them). A verified graph carries the metadata
+entry ``skyroll.text_trim``: ``ClipPack`` cuts ids only for such a graph; a second run
+leaves it alone.
 
 Needs ``onnx``, ``onnxruntime``, ``numpy``, ``tokenizers`` (the dev extra has them all):
 
     .venv/bin/python scripts/models/clip_text_trim.py CLIP_FOLDER [--check-only]
 
-Exit 0: trimmed (or would be, with --check-only) or already dynamic; 1: refused, untouched;
-2: not a readable CLIP text model.
+Exit 0: trimmed and marked (or would be, with --check-only), or already marked; 3: refused,
+untouched; 2: not a readable CLIP text model; 1: the tool itself crashed (a bug: the image
+build fails rather than ship an untrimmed model silently).
 """
 
 from __future__ import annotations
@@ -61,10 +65,19 @@ TEXTS = (
 )
 
 
+# Exit statuses: a refusal has its own (an uncaught exception exits 1: a crash must not pass
+# for a refusal and ship an untrimmed model without a word).
+REFUSED = 3
+UNREADABLE = 2
+# Written into the graph's metadata once verified: ClipPack cuts ids only for such a graph,
+# never for a model that merely has a dynamic axis (it may pool over every token).
+MARKER_KEY, MARKER_VALUE = "skyroll.text_trim", "verified-causal-end-token"
+
+
 class TrimError(Exception):
     """Why a folder cannot be trimmed; ``code`` is the exit status."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, code: int = REFUSED) -> None:
         super().__init__(message)
         self.code = code
 
@@ -82,11 +95,13 @@ class Verified:
 def load_model(path: Path) -> onnx.ModelProto:
     """The graph without loading external weight files (they stay where they are)."""
     if not path.is_file():
-        raise TrimError(f"{path} does not exist", code=2)
+        raise TrimError(f"{path} does not exist", code=UNREADABLE)
     try:
         return onnx.load(str(path), load_external_data=False)
     except Exception as error:  # protobuf raises DecodeError or RuntimeWarning-ish types
-        raise TrimError(f"{path} is not a readable ONNX model ({error})", code=2) from error
+        raise TrimError(
+            f"{path} is not a readable ONNX model ({error})", code=UNREADABLE
+        ) from error
 
 
 def text_input(model: onnx.ModelProto) -> tuple[onnx.ValueInfoProto, int | None]:
@@ -260,7 +275,7 @@ def _token_ids(textual: Path, context: int) -> tuple[list[list[int]], int, int, 
     elif (textual / "bpe_simple_vocab_16e6.txt.gz").is_file():
         tokenizer = clip_tokenizer_from_bpe(textual / "bpe_simple_vocab_16e6.txt.gz")
     else:
-        raise TrimError(f"no tokenizer.json or BPE merges in {textual}", code=2)
+        raise TrimError(f"no tokenizer.json or BPE merges in {textual}", code=UNREADABLE)
     tokenizer.no_padding()
     tokenizer.enable_truncation(max_length=context)
     pad = _read_json(textual / "tokenizer_config.json").get("pad_token", END)
@@ -268,7 +283,7 @@ def _token_ids(textual: Path, context: int) -> tuple[list[list[int]], int, int, 
     ids = [list(e.ids) for e in tokenizer.encode_batch(list(TEXTS))]
     start, end, pad_id = (tokenizer.token_to_id(t) for t in (START, END, pad))
     if None in (start, end, pad_id):
-        raise TrimError("the tokenizer has no CLIP start/end/pad tokens", code=2)
+        raise TrimError("the tokenizer has no CLIP start/end/pad tokens", code=UNREADABLE)
     return ids, start, end, pad_id
 
 
@@ -348,16 +363,33 @@ def _replace(temp: Path, target: Path) -> None:
         os.close(directory)
 
 
+def is_marked(model: onnx.ModelProto) -> bool:
+    return any(p.key == MARKER_KEY and p.value == MARKER_VALUE for p in model.metadata_props)
+
+
+def mark(model: onnx.ModelProto) -> None:
+    entry = model.metadata_props.add()
+    entry.key, entry.value = MARKER_KEY, MARKER_VALUE
+
+
 def trim_folder(folder: Path, check_only: bool = False) -> str:
     """Trim ``folder/textual/model.onnx`` in place once verified; a line saying what happened.
 
-    Raises ``TrimError`` (folder untouched) when it cannot or must not."""
+    A graph whose sequence axis is already dynamic is verified as it is (cut ids against all
+    of them) and only marked. Raises ``TrimError`` (folder untouched) when it cannot or must
+    not."""
     path = folder / "textual" / "model.onnx"
     model = load_model(path)
     _, context = text_input(model)
-    if context is None:
-        return f"{path}: the sequence axis is already dynamic; left as is"
-    sliced, reshaped = make_dynamic(model, context)
+    if is_marked(model):
+        return f"{path}: already trimmed and verified; left as is"
+    sliced = reshaped = 0
+    if context is None:  # dynamic already: is it safe to cut?
+        config = _read_json(folder / "config.json")
+        context = int(config.get("text_cfg", {}).get("context_length", 77))
+    else:
+        sliced, reshaped = make_dynamic(model, context)
+    mark(model)
     temp = _write_temp(model, path.parent)
     del model
     try:

@@ -125,8 +125,26 @@ def test_a_trimmed_model_is_left_alone(packs) -> None:
     before = _model_bytes(copy)
     result = _run_tool(copy)
     assert result.returncode == 0, result.stderr
-    assert "already dynamic" in result.stdout
+    assert "already trimmed and verified" in result.stdout
     assert _model_bytes(copy) == before and _leftovers(copy) == []
+
+
+def test_a_dynamic_model_is_cut_only_once_verified(packs, tmp_path: Path) -> None:
+    """A graph whose axis is dynamic but that nobody verified (no marker) is not cut: it may
+    pool over every token. The tool verifies it as it is and marks it."""
+    import onnx
+
+    _, _, trimmed = packs
+    copy = tmp_path / "unmarked"
+    shutil.copytree(trimmed, copy)
+    model = onnx.load(str(copy / "textual" / "model.onnx"))
+    del model.metadata_props[:]
+    onnx.save(model, str(copy / "textual" / "model.onnx"))
+    assert ClipPack(copy, threads=1).text_inputs(["cat"]).shape == (1, 77)  # not cut
+    result = _run_tool(copy)
+    assert result.returncode == 0, result.stderr
+    assert "0 constants sliced" in result.stdout and "verified on" in result.stdout
+    assert ClipPack(copy, threads=1).text_inputs(["cat"]).shape == (1, 3)  # start, cat, end
 
 
 def test_check_only_writes_nothing(clip_transformer_dir: Path, tmp_path: Path) -> None:
@@ -144,7 +162,7 @@ def test_a_mean_pooling_model_is_refused_untouched(models_root: Path, tmp_path: 
     shutil.copytree(models_root / "clip-fixtures" / "ViT-Tiny__random-batch1", copy)
     before = _model_bytes(copy)
     result = _run_tool(copy)
-    assert result.returncode == 1
+    assert result.returncode == 3  # refused (1 is reserved for a crash of the tool itself)
     assert "refused, left untouched" in result.stderr
     assert "does not pool causally at the end token" in result.stderr
     assert _model_bytes(copy) == before and _leftovers(copy) == []
