@@ -65,6 +65,9 @@ class StageConfig:
     # The CLIP model the ML image build fetches from Hugging Face (immich-app/<name>, Immich's
     # ONNX exports) and every function is configured for; "" = the offline pack (no CLIP).
     clip_model: str = "ViT-B-32__openai"
+    # The Hugging Face commit of that repo to fetch ("" = its latest): pin it so a rebuild
+    # cannot bring another export under the model id the stored vectors carry.
+    clip_revision: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

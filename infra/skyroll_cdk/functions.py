@@ -129,7 +129,10 @@ class FunctionFactory(Construct):
             cmd=[lambda_handler(handler)],
             exclude=image_context_allowlist(dockerfile),
             ignore_mode=IgnoreMode.DOCKER,
-            build_args={"CLIP_MODEL": self.config.clip_model}
+            build_args={
+                "CLIP_MODEL": self.config.clip_model,
+                "CLIP_REVISION": self.config.clip_revision,
+            }
             if dockerfile == ML_DOCKERFILE
             else None,
         )

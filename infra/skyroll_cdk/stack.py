@@ -65,7 +65,8 @@ class SkyrollStack(Stack):
             "TextEncoder",
             name=f"{config.prefix}text-encoder",
             handler="functions.smart_search.text:handler",
-            # CLIP's two graphs are ~600 MB of weights; 2 GB also buys more than one vCPU.
+            # CLIP's text graph is ~250 MB (ClipPack opens the visual one only for images);
+            # 2 GB buys more than one vCPU for the query's transformer.
             memory_mb=2048,
             timeout_seconds=30,
         )

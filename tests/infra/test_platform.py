@@ -226,7 +226,10 @@ def test_ml_functions_share_one_clip_image_with_the_model_cache(dev):
     images = json.loads((dev.outdir / "Skyroll-dev.assets.json").read_text())["dockerImages"]
     ml = [i for i in images.values() if i["source"]["dockerFile"] == ML_DOCKERFILE]
     assert len(ml) == 1, images  # one image asset, whatever the command
-    assert ml[0]["source"]["dockerBuildArgs"] == {"CLIP_MODEL": "ViT-B-32__openai"}
+    assert ml[0]["source"]["dockerBuildArgs"] == {
+        "CLIP_MODEL": "ViT-B-32__openai",
+        "CLIP_REVISION": "",
+    }
     context = dev.outdir / ml[0]["source"]["directory"]
     assert (context / "scripts" / "models" / "clip_text_trim.py").is_file()
     assert not (context / ".venv").exists() and not (context / "tests").exists()
