@@ -34,6 +34,9 @@ class Container:
             config=Config(
                 retries={"max_attempts": 5, "mode": "standard"},
                 signature_version="s3v4" if service == "s3" else None,
+                # A stage's prefetch GETs and crop PUTs run at once (io_threads each): room
+                # for both, so no connection is dropped and reopened.
+                max_pool_connections=max(10, 2 * self.settings.io_threads),
             ),
         )
 

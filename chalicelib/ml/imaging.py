@@ -42,11 +42,12 @@ def _open(data: bytes, wanted: Callable[[int, int], float]) -> tuple[Image.Image
     if image.format == "JPEG":
         width, height = image.size
         scale = max(wanted(width, height), 1 / 8)
-        if scale < 1:
-            image.draft("RGB", (round(width * scale), round(height * scale)))
+        if scale < 1:  # (a 1 px side must not ask for 0: PIL would divide by it)
+            image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
     image.load()  # decode now: a broken file fails here, not inside a model call
     picture = to_pil_rgb(image)
-    return picture, stored_width / picture.width
+    # The decoder scales by exactly 1/2, 1/4 or 1/8 (rounding odd sides up).
+    return picture, float(round(stored_width / picture.width))
 
 
 def to_pil_rgb(image: ImageLike) -> Image.Image:

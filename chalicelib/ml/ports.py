@@ -65,6 +65,11 @@ class Detection:
         """The same face in an image ``factor`` times larger (the picture decoded bigger)."""
         return Detection(self.box * factor, self.landmarks * factor, self.score)
 
+    def within(self, width: int, height: int) -> Detection:
+        """The box clipped to a ``width`` x ``height`` picture (landmarks as predicted)."""
+        box = self.box.clip(0, [width, height, width, height]).astype(self.box.dtype)
+        return Detection(box, self.landmarks, self.score)
+
 
 @dataclass(frozen=True, slots=True)
 class Face:

@@ -171,7 +171,10 @@ class PipelineRepository:
         with self._pool.connection() as conn:
             conn.execute(
                 "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
-                " SELECT id, %s, %s, NULL, 1 FROM unnest(%s::uuid[]) AS id"
+                # Joined to assets: one deleted since the batch began is skipped, not a
+                # foreign-key error that would send the whole batch back.
+                " SELECT a.id, %s, %s, NULL, 1 FROM unnest(%s::uuid[]) AS t(id)"
+                " JOIN assets a ON a.id = t.id ORDER BY a.id"
                 " ON CONFLICT (asset_id, stage) DO UPDATE SET status = EXCLUDED.status,"
                 " error = NULL, attempts = asset_stages.attempts + 1, updated_at = now()",
                 (stage, status, sorted(asset_ids)),
@@ -196,8 +199,9 @@ class PipelineRepository:
             if queued:
                 conn.execute(
                     "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
-                    " SELECT a, s, 'queued', NULL, 1 FROM unnest(%s::uuid[], %s::text[])"
-                    " AS t(a, s) ON CONFLICT (asset_id, stage) DO UPDATE SET"
+                    " SELECT t.a, t.s, 'queued', NULL, 1 FROM unnest(%s::uuid[], %s::text[])"
+                    " AS t(a, s) JOIN assets x ON x.id = t.a"  # deleted meanwhile: skipped
+                    " ORDER BY t.a, t.s ON CONFLICT (asset_id, stage) DO UPDATE SET"
                     " status = EXCLUDED.status, error = NULL,"
                     " attempts = asset_stages.attempts + 1, updated_at = now()",
                     ([a for a, _ in queued], [name for _, name in queued]),

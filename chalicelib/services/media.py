@@ -8,7 +8,6 @@ A ``None`` is a 404 whether the asset is missing or someone else's: ids do not l
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
@@ -128,19 +127,12 @@ class StageQueues:
         self._queue_url = queue_url
 
     def __call__(self, stage: str, asset_ids: list[UUID], force: bool) -> None:
-        from chalicelib.workers.dispatch import StageMessage
+        from chalicelib.workers.dispatch import body
 
         url = self._queue_url(stage)
         for start in range(0, len(asset_ids), SQS_BATCH):
             entries = [
-                {
-                    "Id": str(i),
-                    "MessageBody": json.dumps(
-                        StageMessage(asset_id=asset_id, stage=stage, force=force).model_dump(
-                            mode="json", by_alias=True
-                        )
-                    ),
-                }
+                {"Id": str(i), "MessageBody": body(stage, asset_id, force=force)}
                 for i, asset_id in enumerate(asset_ids[start : start + SQS_BATCH])
             ]
             failed = self._sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")

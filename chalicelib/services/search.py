@@ -140,13 +140,13 @@ def configured_model_id(settings: Any) -> str:
 def queue_reembedding(c: Any) -> dict[str, int]:
     """The reembed job: smart_search (forced) for every previewed asset without a vector of
     the configured model; vectors of other models are dropped."""
-    from chalicelib.workers import dispatch
+    from chalicelib.services.media import StageQueues
 
+    send = StageQueues(c.sqs, c.queue_url)  # ten to a SendMessageBatch call
     model_id = configured_model_id(c.settings)
     queued, after = 0, None
     while page := c.embedding_repo.needing_embedding(model_id, after=after):
-        for asset_id in page:
-            dispatch.send(c, "smart_search", asset_id, force=True)
+        send("smart_search", page, True)
         queued += len(page)
         after = page[-1]
     dropped = c.embedding_repo.delete_other_models(model_id)

@@ -101,7 +101,8 @@ def find_faces(c: Any, data: bytes) -> tuple[Image, list[Face]]:
     found = analyzer.detect(image, min_size=c.settings.face_min_size / factor)
     if factor > 1 and any(needs_detail(d) for d in found):
         image, _ = decode_preview(data)
-        found = [d.scaled(factor) for d in found]
+        # An odd side was rounded up by the decoder: a box may end a pixel past the picture.
+        found = [d.scaled(factor).within(image.width, image.height) for d in found]
     return image, analyzer.describe(image, found)
 
 
@@ -169,11 +170,11 @@ def crop_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
     """A square around the face, padded, moved (not shrunk) to stay inside the picture
     when it can."""
     x1, y1, x2, y2 = face.box
-    side = min(max(x2 - x1, y2 - y1) * (1 + 2 * CROP_PADDING), width, height)
+    side = max(1, round(min(max(x2 - x1, y2 - y1) * (1 + 2 * CROP_PADDING), width, height)))
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-    left = min(max(cx - side / 2, 0), width - side)
-    top = min(max(cy - side / 2, 0), height - side)
-    return round(left), round(top), round(left + side), round(top + side)
+    left = round(min(max(cx - side / 2, 0), width - side))
+    top = round(min(max(cy - side / 2, 0), height - side))
+    return left, top, left + side, top + side  # rounded once: exactly square
 
 
 def crop_jpeg(image: Image, face: Face) -> bytes:

@@ -42,8 +42,9 @@ def prefetched(c: Any, bodies: Sequence[str]) -> Iterator[None]:
     if not keys:
         yield
         return
+    store = c.store  # built here: threads creating boto3's client at once can race
     with ThreadPoolExecutor(max_workers=min(threads, len(keys))) as pool:
-        futures = {a: (key, pool.submit(_read, c, key)) for a, key in keys.items()}
+        futures = {a: (key, pool.submit(_read, store, key)) for a, key in keys.items()}
         token = _PREFETCHED.set(futures)
         try:
             yield
@@ -62,20 +63,20 @@ def fetch(c: Any, asset_id: UUID) -> bytes:
         key, future = prefetched
         try:
             return future.result()
-        except Exception:  # noqa: S110 - the request below fails the way it should
-            pass
+        except Exception:  # the request below fails the way it should, or succeeds
+            logger.debug("prefetch failed; fetching again", exc_info=True)
     else:
         preview = c.media_repo.files(asset_id).get("preview")
         if preview is None:
             raise MediaError("no preview to analyse")
         key = preview["storage_key"]
-    return _read(c, key)
+    return _read(c.store, key)
 
 
-def _read(c: Any, key: str) -> bytes:
+def _read(store: Any, key: str) -> bytes:
     # One GET (download_fileobj adds a HEAD and a thread pool: 3x the client CPU for a
     # preview-sized object).
-    body = c.store.open(key)
+    body = store.open(key)
     if body is None:  # not the file's fault: retried, then dead-lettered
         raise FileNotFoundError(f"preview object {key} is missing")
     return bytes(body.read())  # a dropped connection is an OSError: retried

@@ -116,3 +116,30 @@ def test_the_crop_thumbnail_is_the_padded_face(container, portraits) -> None:
     expected = image.crop(box).resize(crop.size, Image.Resampling.LANCZOS)
     difference = np.abs(np.asarray(crop, float) - np.asarray(expected, float)).mean()
     assert difference < 4, difference  # the same pixels, up to JPEG noise
+
+
+def test_a_one_pixel_high_preview_has_no_faces_and_no_crash(container) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (1440, 1), (90, 90, 90)).save(out, "JPEG")
+    image, found = stage.find_faces(container, out.getvalue())
+    assert found == [] and image.height == 1
+
+
+def test_an_odd_sized_preview_scales_by_exactly_two(container, portraits) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (1441, 961), (120, 130, 125)).save(out, "JPEG")
+    image, factor = stage.decode_preview(out.getvalue(), 640)
+    assert image.size == (721, 481) and factor == 2.0
+
+
+def test_the_crop_box_is_exactly_square(portraits, face_analyzer) -> None:
+    (face,) = face_analyzer.analyze(portraits["person_b_1"])
+    for shift in (0.0, 0.3, 0.5, 0.7):
+        moved = type(face)(
+            box=tuple(v + shift for v in face.box),  # type: ignore[arg-type]
+            landmarks=face.landmarks,
+            score=face.score,
+            embedding=face.embedding,
+        )
+        left, top, right, bottom = stage.crop_box(moved, 716, 900)
+        assert right - left == bottom - top and left >= 0 and right <= 716 and bottom <= 900

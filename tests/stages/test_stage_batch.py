@@ -1,5 +1,6 @@
 """stage.run_batch and lambda_adapter.batch_handler with a fake pipeline repository (no I/O): every
-record of a batch gets its own outcome, whatever happens to the others."""
+record of a batch gets its own outcome, whatever happens to the others. The last test runs the
+batch statements on real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -231,3 +232,23 @@ def test_hand_offs_go_ten_to_a_call_and_a_refused_one_is_retried() -> None:
     assert sent == [{"assetId": str(i), "stage": "smart_search", "force": False} for i in ids]
     assert [e is None for e in outcomes] == [True] * 11 + [False]
     assert isinstance(outcomes[11], RuntimeError)
+
+
+def test_stage_rows_skip_an_asset_deleted_meanwhile(harness) -> None:
+    """Real PostgreSQL: the batch statements join assets, so an asset deleted since the batch
+    began is skipped instead of failing the other nine on a foreign key."""
+    from tests.media.samples import jpeg, quadrants
+
+    token = harness.user("gone@example.com")
+    kept, gone = (
+        UUID(str(harness.upload(token, f"{i}.jpg", jpeg(quadrants(80 + i, 60)))["assetId"]))
+        for i in range(2)
+    )
+    repo = harness.container.pipeline_repo
+    with harness.container.pool.connection() as conn:
+        conn.execute("DELETE FROM assets WHERE id = %s", (gone,))
+    repo.set_stages([kept, gone], "faces", "running")
+    repo.complete_stages("faces", {kept: ["smart_search"], gone: ["smart_search"]})
+    statuses = repo.stage_statuses([kept, gone], "faces")
+    assert statuses == {kept: "done"}
+    assert repo.stage_statuses([kept, gone], "smart_search") == {kept: "queued"}
