@@ -46,7 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_ml import preview_inputs  # noqa: E402
-from bench.common import emit, local_services  # noqa: E402
+from bench.common import emit, insert_ready_assets, local_services  # noqa: E402
 
 ASSETS = 30
 ROUNDS = 5
@@ -179,18 +179,7 @@ def library(c: Any, blobs: list[bytes]) -> list[dict[str, Any]]:
             "INSERT INTO users (email, name, password_hash) VALUES ('bench@example.com',"
             " 'bench', 'x') RETURNING id"
         ).fetchone()["id"]
-        ids = [
-            r["id"]
-            for r in conn.execute(
-                "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
-                " checksum, file_size, storage_key, file_created_at, file_modified_at)"
-                " SELECT %s, 'ready', 'img' || i || '.jpg', 'image/jpeg',"
-                " decode(md5(i::text) || md5((-i)::text), 'hex'), 1000, 'bench/' || i,"
-                " now() - i * interval '1 minute', now() FROM generate_series(1, %s) i"
-                " RETURNING id",
-                (owner, ASSETS),
-            ).fetchall()
-        ]
+        ids = insert_ready_assets(conn, owner, ASSETS)
     assets = []
     for i, asset_id in enumerate(ids):
         data = blobs[i % len(blobs)]

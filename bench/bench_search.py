@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import emit, local_services, percentiles  # noqa: E402
+from bench.common import emit, insert_ready_assets, local_services, percentiles  # noqa: E402
 
 DIM = 384
 CLUSTERS = 1000
@@ -47,20 +47,8 @@ def clustered(n: int, rng: np.random.Generator, dim: int = DIM) -> tuple[np.ndar
 
 
 def load(container, owner, vectors: np.ndarray) -> tuple[list, float]:
-    n = len(vectors)
     with container.pool.connection() as conn:
-        ids = [
-            r["id"]
-            for r in conn.execute(
-                "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
-                " checksum, file_size, storage_key, file_created_at, file_modified_at)"
-                " SELECT %s, 'ready', 'img' || i || '.jpg', 'image/jpeg',"
-                " decode(md5(i::text) || md5((-i)::text), 'hex'), 1000, 'bench/' || i,"
-                " now() - i * interval '1 minute', now() FROM generate_series(1, %s) i"
-                " RETURNING id",
-                (owner, n),
-            ).fetchall()
-        ]
+        ids = insert_ready_assets(conn, owner, len(vectors))
     return ids, load_vectors(container, ids, vectors, MODEL)
 
 

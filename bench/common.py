@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from chalicelib.settings import REPO_ROOT
 
@@ -57,6 +58,21 @@ def local_services() -> Iterator[tuple[str, str]]:
         moto.stop()
         pg.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def insert_ready_assets(conn: Any, owner: Any, n: int) -> list[Any]:
+    """``n`` ready photos of ``owner`` in one statement (distinct checksums, one minute
+    apart), their ids in order: a benchmark's library without the upload pipeline."""
+    rows = conn.execute(
+        "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
+        " checksum, file_size, storage_key, file_created_at, file_modified_at)"
+        " SELECT %s, 'ready', 'img' || i || '.jpg', 'image/jpeg',"
+        " decode(md5(i::text) || md5((-i)::text), 'hex'), 1000, 'bench/' || i,"
+        " now() - i * interval '1 minute', now() FROM generate_series(1, %s) i"
+        " RETURNING id",
+        (owner, n),
+    ).fetchall()
+    return [r["id"] for r in rows]
 
 
 def emit(section: str, out: str | None) -> None:
