@@ -49,6 +49,10 @@ class Container:
         return self._client("sqs")
 
     @cached_property
+    def lambda_client(self) -> Any:
+        return self._client("lambda")
+
+    @cached_property
     def sns(self) -> Any:
         return self._client("sns")
 
@@ -297,7 +301,7 @@ class Container:
 
         if self.settings.text_encoder_function:
             inner: Any = search.LambdaTextEmbedder(
-                self._client("lambda"), self.settings.text_encoder_function
+                self.lambda_client, self.settings.text_encoder_function
             )
         else:
             inner = search.InProcessTextEmbedder(lambda: self.image_encoder)

@@ -118,11 +118,34 @@ JOBS: dict[str, Callable[[Any], dict[str, int]]] = {
 
 
 def run(name: str, container: Any) -> dict[str, int]:
+    result = _job(name)(container)
+    logger.info("job finished", extra={"job": name, **result})
+    return result
+
+
+def start(name: str, container: Any) -> bool:
+    """Runs the job in the jobs Lambda, asynchronously, when one is configured (True: its
+    logs will have the result); else does nothing (False). An unknown name is a NotFound
+    either way, before anything starts."""
+    import json
+
+    _job(name)
+    function = container.settings.jobs_function
+    if not function:
+        return False
+    container.lambda_client.invoke(
+        FunctionName=function,
+        InvocationType="Event",
+        Payload=json.dumps({"job": name}).encode(),
+    )
+    logger.info("job started in the jobs function", extra={"job": name, "function": function})
+    return True
+
+
+def _job(name: str) -> Callable[[Any], dict[str, int]]:
     from chalicelib import errors
 
     job = JOBS.get(name)
     if job is None:
         raise errors.NotFound(f"No job named {name!r}; jobs: {', '.join(sorted(JOBS))}")
-    result = job(container)
-    logger.info("job finished", extra={"job": name, **result})
-    return result
+    return job

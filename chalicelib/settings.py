@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     clip_model_uri: str = ""
     # Empty: search text is embedded in-process; else the Lambda function the API invokes.
     text_encoder_function: str = ""
+    # The jobs Lambda (set by infra): a job the API is asked to run starts there, on its own
+    # time, instead of inside the API call (which API Gateway cuts at 29 s).
+    jobs_function: str = ""
     ml_threads: int = Field(default=0, ge=0)
     # S3 requests a worker keeps in flight (an ML batch's preview GETs, a photo's face crop
     # PUTs): Lambda bills wall time, and each request is a round trip. 1 = one at a time.

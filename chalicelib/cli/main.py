@@ -359,6 +359,9 @@ def admin_run_job(
     if as_json:
         print_json(result)
         return
+    if result.get("started"):
+        typer.echo(f"{result['job']}: started in the jobs function; its logs have the result.")
+        return
     figures = ", ".join(f"{k} {v}" for k, v in result["result"].items()) or "nothing to report"
     typer.echo(f"{result['job']}: {figures}.")
 

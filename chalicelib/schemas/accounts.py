@@ -128,4 +128,7 @@ class VersionResponse(ResponseDto):
 
 class JobRunResponse(ResponseDto):
     job: str
+    # True: handed to the jobs Lambda (a deployment), which logs the result; ``result`` is
+    # then empty. False: it ran inside this call and ``result`` has its figures.
+    started: bool = False
     result: dict[str, int]

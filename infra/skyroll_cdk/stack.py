@@ -71,6 +71,8 @@ class SkyrollStack(Stack):
             timeout_seconds=30,
         )
         self.factory.environment["SKYROLL_TEXT_ENCODER_FUNCTION"] = self.text_encoder.function_name
+        # POST /api/admin/jobs/{name}/run starts the job there (it may outlast the API's 29 s).
+        self.factory.environment["SKYROLL_JOBS_FUNCTION"] = self.schedules.function.function_name
         self.api = Api(self, "Api", config=config, factory=self.factory, chalice_out=chalice_out)
         self._grant()
         self.monitoring = Monitoring(self, "Monitoring", config=config)
@@ -100,7 +102,8 @@ class SkyrollStack(Stack):
         # The function itself, not grant_invoke's "<arn>:*" (no versions or aliases are used).
         self.api.role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["lambda:InvokeFunction"], resources=[self.text_encoder.function_arn]
+                actions=["lambda:InvokeFunction"],
+                resources=[self.text_encoder.function_arn, self.schedules.function.function_arn],
             )
         )
         # The API (re-run a job) and the jobs (re-queue stuck assets) may enqueue any stage.

@@ -263,3 +263,20 @@ def test_no_clip_model_means_the_offline_pack():
     }
     with pytest.raises(ValueError, match="clip_model"):
         from_context("dev", {"dev": {"clip_model": "../../etc"}})
+
+
+def test_the_api_starts_jobs_in_the_jobs_function(dev):
+    jobs_id = dev.logical_id(dev.stack.schedules.function)
+    api = _one(dev, "AWS::Serverless::Function")["Properties"]
+    assert api["Environment"]["Variables"]["SKYROLL_JOBS_FUNCTION"] == {"Ref": jobs_id}
+    statements = [
+        s
+        for p in dev.resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert any(
+        "lambda:InvokeFunction" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        and {"Fn::GetAtt": [jobs_id, "Arn"]}
+        in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        for s in statements
+    )

@@ -23,7 +23,7 @@ def test_purge_trash_deletes_only_what_is_older_than_30_days(harness: Harness) -
     _age(harness, "UPDATE assets SET trashed_at = now() - interval '31 days' WHERE id = %s", old)
     admin = harness.login("admin@example.com", "admin-password-1")
     r = harness.call("POST", "/api/admin/jobs/purge-trash/run", token=admin)
-    assert r.json == {"job": "purge-trash", "result": {"purged": 1}}
+    assert r.json == {"job": "purge-trash", "started": False, "result": {"purged": 1}}
     keys = harness.container.store.keys("users/") + harness.container.store.keys("derived/")
     assert not [k for k in keys if old in k] and [k for k in keys if recent in k]
     assert [k for k in keys if recent in k and k.startswith("derived/")]
@@ -122,3 +122,44 @@ def test_a_lost_hand_off_is_sent_again_by_resume_stalled(harness: Harness, monke
     assert harness.call("POST", run, token=admin).json["result"] == {"resent": len(followers)}
     assert harness.call("POST", run, token=admin).json["result"] == {"resent": 0}  # once
     assert queued() == followers
+
+
+class FakeLambda:
+    """Records the invocations the API makes (AWS is not reachable from the tests)."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def invoke(self, **kwargs: object) -> dict:
+        self.calls.append(kwargs)
+        return {"StatusCode": 202}
+
+
+def test_with_a_jobs_function_a_job_starts_there_and_nothing_runs_here(
+    harness: Harness, monkeypatch
+) -> None:
+    """In a deployment the API hands the job to the jobs Lambda (it may outlast the API's
+    29 s): nothing runs in the call; an unknown job is still a 404 and starts nothing."""
+    import json
+
+    c = harness.container
+    token = harness.user("bob@example.com")
+    old = harness.upload(token, "old.jpg", photo(seed=34))["assetId"]
+    harness.drain()
+    harness.call("DELETE", "/api/assets", {"ids": [old]}, token=token)
+    _age(harness, "UPDATE assets SET trashed_at = now() - interval '31 days' WHERE id = %s", old)
+    fake = FakeLambda()
+    monkeypatch.setattr(c.settings, "jobs_function", "skyroll-dev-jobs")
+    monkeypatch.setitem(c.__dict__, "lambda_client", fake)
+    admin = harness.login("admin@example.com", "admin-password-1")
+    r = harness.call("POST", "/api/admin/jobs/purge-trash/run", token=admin)
+    assert r.json == {"job": "purge-trash", "started": True, "result": {}}
+    assert [
+        (k["FunctionName"], k["InvocationType"], json.loads(k["Payload"])) for k in fake.calls
+    ] == [("skyroll-dev-jobs", "Event", {"job": "purge-trash"})]
+    assert harness.call("GET", f"/api/assets/{old}", token=token).status_code == 200  # not purged
+    unknown = harness.call("POST", "/api/admin/jobs/nope/run", token=admin)
+    assert unknown.status_code == 404 and "No job named 'nope'" in unknown.json["message"]
+    assert len(fake.calls) == 1
+    forbidden = harness.call("POST", "/api/admin/jobs/purge-trash/run", token=token)
+    assert forbidden.status_code == 403 and len(fake.calls) == 1

@@ -92,7 +92,11 @@ def test_admin_run_job_runs_it_now(harness: Harness, skyroll) -> None:
     assert result.stdout.strip() == "reembed: queued 1, dropped 0."
     assert harness.runner.run_once("smart_search", wait_seconds=0).size == 1
     result = skyroll("admin", "run-job", "reembed", "--json")  # it has its vector now
-    assert json.loads(result.stdout) == {"job": "reembed", "result": {"queued": 0, "dropped": 0}}
+    assert json.loads(result.stdout) == {
+        "job": "reembed",
+        "started": False,
+        "result": {"queued": 0, "dropped": 0},
+    }
 
 
 def test_admin_run_job_errors_reach_the_user(harness: Harness, skyroll) -> None:
