@@ -125,18 +125,6 @@ class PipelineRepository:
             (asset_id, stage, status, error),
         )
 
-    def get_asset(self, asset_id: UUID) -> Row | None:
-        with self._pool.connection() as conn:
-            return conn.execute("SELECT * FROM assets WHERE id = %s", (asset_id,)).fetchone()
-
-    def stage_status(self, asset_id: UUID, stage: str) -> str | None:
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT status FROM asset_stages WHERE asset_id = %s AND stage = %s",
-                (asset_id, stage),
-            ).fetchone()
-            return row["status"] if row else None
-
     def set_stage(self, asset_id: UUID, stage: str, status: str, error: str | None = None) -> None:
         with self._pool.connection() as conn:
             self._set_stage(conn, asset_id, stage, status, error)
