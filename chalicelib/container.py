@@ -27,7 +27,7 @@ class Container:
         import boto3
         from botocore.config import Config
 
-        return boto3.client(  # type: ignore[call-overload]
+        return boto3.client(
             service,
             region_name=self.settings.aws_region,
             endpoint_url=self.settings.aws_endpoint_url or None,

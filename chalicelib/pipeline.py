@@ -39,6 +39,11 @@ class Stage:
     asset_types: tuple[str, ...] = ()
     # A required stage's failure fails the asset; an optional one is recorded and skipped.
     required: bool = False
+    # Also runs inside the Lambda of the stage it follows, on the same batch and on the
+    # previews that stage already fetched and decoded: one S3 GET, one decode and one
+    # invocation per image instead of two (chalicelib/workers/inline.py). Its own queue and
+    # Lambda still take re-runs, retries, and whatever the inline run did not finish.
+    inline: bool = False
 
     @property
     def visibility_timeout_seconds(self) -> int:
@@ -103,8 +108,10 @@ STAGES: tuple[Stage, ...] = (
     ),
     Stage(
         # Image embedding of the preview. After faces: the offline encoder uses the face count.
+        # Inline: the faces Lambda embeds the previews it decoded (docs/ml.md).
         name="smart_search",
         trigger="faces",
+        inline=True,
         handler="functions.smart_search.handler:handler",
         batch_size=10,
         batching_window_seconds=1,
@@ -152,6 +159,11 @@ def followers(stage_name: str, stages: tuple[Stage, ...] = STAGES) -> list[Stage
     return [s for s in stages if s.trigger == stage_name]
 
 
+def inline_followers(stage_name: str, stages: tuple[Stage, ...] = STAGES) -> list[Stage]:
+    """Followers of ``stage_name`` that its own Lambda runs on the batch it just finished."""
+    return [s for s in followers(stage_name, stages) if s.inline]
+
+
 def validate(stages: tuple[Stage, ...] = STAGES) -> None:
     names = [s.name for s in stages]
     if len(set(names)) != len(names):
@@ -165,5 +177,7 @@ def validate(stages: tuple[Stage, ...] = STAGES) -> None:
             raise ValueError(f"stage {s.name}: batching window out of range")
         if s.batch_size > 10 and s.batching_window_seconds < 1:
             raise ValueError(f"stage {s.name}: SQS batches above 10 need a batching window")
+        if s.inline and s.trigger in (S3_ORIGINAL, MANUAL):
+            raise ValueError(f"stage {s.name}: only a stage that follows another runs inline")
         if s.timeout_seconds > 900:
             raise ValueError(f"stage {s.name}: Lambda timeout is at most 900 s")

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # S3 requests a worker keeps in flight (an ML batch's preview GETs, a photo's face crop
     # PUTs): Lambda bills wall time, and each request is a round trip. 1 = one at a time.
     io_threads: int = Field(default=8, ge=1, le=64)
+    # Stages declared inline (pipeline.Stage.inline) run in the Lambda of the stage they
+    # follow, on its decoded previews; false: each stage only in its own Lambda.
+    inline_stages: bool = True
     face_min_score: float = Field(default=0.7, gt=0, le=1)
     face_min_size: float = Field(default=24.0, ge=1)
     # People recognition (Immich's defaults): cosine distance to join a person, and how many

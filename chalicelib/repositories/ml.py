@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool, one
+from chalicelib.db.pool import Pool
 from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
 
 Row = dict[str, Any]
@@ -70,17 +70,26 @@ class EmbeddingRepository:
         self._pool = pool
 
     def upsert(self, asset_id: UUID, model_id: str, vector: Any) -> None:
-        table = embedding_table(len(vector))
+        self.upsert_many(model_id, [(asset_id, vector)])
+
+    def upsert_many(self, model_id: str, vectors: Sequence[tuple[UUID, Any]]) -> None:
+        """A batch's vectors of one model in one transaction (a round trip per statement,
+        not per asset and statement)."""
+        if not vectors:
+            return
+        table = embedding_table(len(vectors[0][1]))
+        ids = [asset_id for asset_id, _ in vectors]
         with self._pool.connection() as conn:
             for other in EMBEDDING_TABLES.values():
                 if other != table:  # a model switch across dimensions: one vector per asset
-                    conn.execute(f"DELETE FROM {other} WHERE asset_id = %s", (asset_id,))
-            conn.execute(
-                f"INSERT INTO {table} (asset_id, model_id, embedding) VALUES (%s, %s, %s)"
-                " ON CONFLICT (asset_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
-                " embedding = EXCLUDED.embedding, updated_at = now()",
-                (asset_id, model_id, halfvec(vector)),
-            )
+                    conn.execute(f"DELETE FROM {other} WHERE asset_id = ANY(%s)", (ids,))
+            with conn.cursor() as cur:
+                cur.executemany(
+                    f"INSERT INTO {table} (asset_id, model_id, embedding) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (asset_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
+                    " embedding = EXCLUDED.embedding, updated_at = now()",
+                    [(asset_id, model_id, halfvec(v)) for asset_id, v in vectors],
+                )
 
     def get(self, asset_id: UUID, dimension: int) -> Row | None:
         with self._pool.connection() as conn:
@@ -133,14 +142,16 @@ class EmbeddingRepository:
             conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             return conn.execute(sql, params).fetchall()
 
-    def face_count(self, asset_id: UUID) -> int:
+    def face_counts(self, asset_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """Faces found on each asset (0 for none), one query for a batch."""
         with self._pool.connection() as conn:
-            row = one(
-                conn.execute(
-                    "SELECT count(*) AS n FROM asset_faces WHERE asset_id = %s", (asset_id,)
-                ).fetchone()
-            )
-        return int(row["n"])
+            rows = conn.execute(
+                "SELECT asset_id, count(*) AS n FROM asset_faces WHERE asset_id = ANY(%s)"
+                " GROUP BY asset_id",
+                (list(asset_ids),),
+            ).fetchall()
+        found = {r["asset_id"]: int(r["n"]) for r in rows}
+        return {asset_id: found.get(asset_id, 0) for asset_id in asset_ids}
 
     def needing_embedding(
         self, model_id: str, limit: int = 500, after: UUID | None = None

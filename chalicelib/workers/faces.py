@@ -11,12 +11,13 @@ import io
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from chalicelib.storage import keys
-from chalicelib.workers import previews, stage
+from chalicelib.workers import inline, previews, stage
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -53,14 +54,26 @@ def handle(body: str, container: Any) -> None:
 
 def handle_batch(bodies: list[str], container: Any) -> list[Exception | None]:
     """The Lambda's whole SQS batch: each asset on its own (the models take one image at a
-    time), its preview fetched while the assets before it are worked on, the hand-offs to
-    smart_search sent together."""
+    time), its preview fetched while the assets before it are worked on; then smart_search
+    embeds the same decoded previews here (``workers.inline``), and what it did not finish
+    is handed to its queue, ten messages a call."""
+    decoded: dict[UUID, Image] = {}
     with previews.prefetched(container, bodies):
-        return stage.run_each(bodies, container, STAGE, work)
+        return stage.run_each(
+            bodies,
+            container,
+            STAGE,
+            partial(work, decoded=decoded),
+            inline=partial(inline.run_followers, container, STAGE, decoded),
+        )
 
 
-def work(asset: dict[str, Any], c: Any) -> None:
+def work(asset: dict[str, Any], c: Any, decoded: dict[UUID, Image] | None = None) -> None:
+    """Faces of one asset; ``decoded`` keeps the picture they were read from, for the
+    inline stages."""
     image, faces = find_faces(c, fetch_preview(c, asset["id"]))
+    if decoded is not None:
+        decoded[asset["id"]] = image
     analyzer = c.face_analyzer
     rows, crops = [], []
     for rank, face in enumerate(faces):

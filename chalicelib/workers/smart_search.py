@@ -2,7 +2,9 @@
 (``smart_search_<dimension>``, HNSW cosine index).
 
 It runs after the faces stage: the offline encoder cannot see people itself and takes the
-face count as a hint (CLIP ignores it). The same container image answers the API's text
+face count as a hint (CLIP ignores it). Declared inline: the faces Lambda runs it on the
+previews it decoded (``handle_decoded``); this stage's own Lambda takes re-runs, reembeds
+and whatever that did not finish. The same container image answers the API's text
 embedding calls (``embed_text_event``, docs/ml.md).
 """
 
@@ -11,8 +13,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
-from chalicelib.workers import previews, stage
+from chalicelib.workers import dispatch, previews, stage
 from chalicelib.workers.faces import load_preview
 
 if TYPE_CHECKING:
@@ -56,6 +59,17 @@ def handle_batch(bodies: list[str], container: Any) -> list[Exception | None]:
         return stage.run_batch(bodies, container, STAGE, load_preview_of, embed_all)
 
 
+def handle_decoded(c: Any, images: dict[UUID, Image]) -> dict[UUID, Exception | None]:
+    """The stage on previews another stage already decoded (the faces Lambda,
+    ``workers.inline``): the same bookkeeping as ``handle_batch``, without a GET or a decode.
+    The encoder's preprocessing box-reduces whatever decode it gets, so the vector matches
+    the one its own smaller decode gives to well within what ranks tell apart."""
+    ids = list(images)
+    bodies = [dispatch.body(STAGE, asset_id) for asset_id in ids]
+    outcomes = stage.run_batch(bodies, c, STAGE, lambda asset, _: images[asset["id"]], embed_all)
+    return dict(zip(ids, outcomes, strict=True))
+
+
 def work(asset: dict[str, Any], c: Any) -> None:
     embed_all([asset], [load_preview_of(asset, c)], c)
 
@@ -68,14 +82,16 @@ def load_preview_of(asset: dict[str, Any], c: Any) -> Image:
 
 def embed_all(assets: list[dict[str, Any]], images: list[Image], c: Any) -> None:
     encoder = c.image_encoder
-    faces = (
-        [c.embedding_repo.face_count(asset["id"]) for asset in assets]
+    counts = (
+        c.embedding_repo.face_counts([a["id"] for a in assets])
         if encoder.uses_face_counts
         else None
     )
+    faces = [counts[a["id"]] for a in assets] if counts is not None else None
     vectors = encoder.embed_images(images, face_counts=faces)
-    for asset, vector in zip(assets, vectors, strict=True):
-        c.embedding_repo.upsert(asset["id"], encoder.model_id, vector)
+    c.embedding_repo.upsert_many(
+        encoder.model_id, [(a["id"], v) for a, v in zip(assets, vectors, strict=True)]
+    )
 
 
 def embed_text_event(event: dict[str, Any], c: Any) -> dict[str, Any]:

@@ -29,6 +29,9 @@ Work = Callable[[dict[str, Any], Any], None]
 Prepare = Callable[[dict[str, Any], Any], Any]
 # (assets, what prepare made of each, container): the work for all of them at once.
 BatchWork = Callable[[list[dict[str, Any]], list[Any], Any], None]
+# Given the stages each finished asset goes to next, runs here what it can (stages declared
+# inline, workers.inline) and answers what is still to be messaged.
+Inline = Callable[[dict[UUID, list[str]]], dict[UUID, list[str]]]
 SQS_BATCH = 10  # entries per SendMessageBatch
 
 
@@ -39,11 +42,15 @@ def run(body: str, container: Any, stage_name: str, work: Work) -> None:
 
 
 def run_each(
-    bodies: Sequence[str], container: Any, stage_name: str, work: Work
+    bodies: Sequence[str],
+    container: Any,
+    stage_name: str,
+    work: Work,
+    inline: Inline | None = None,
 ) -> list[Exception | None]:
     """``run`` over a whole SQS batch: each asset worked on its own, the hand-offs to the
     stages that follow sent ten to a call."""
-    return run_batch(bodies, container, stage_name, work, _nothing)
+    return run_batch(bodies, container, stage_name, work, _nothing, inline)
 
 
 def run_batch(
@@ -52,12 +59,15 @@ def run_batch(
     stage_name: str,
     prepare: Prepare,
     work: BatchWork,
+    inline: Inline | None = None,
 ) -> list[Exception | None]:
     """One outcome per body, in order: None when the record is finished with (done, failed
     for its file, or nothing to do), else the exception that should make SQS redeliver it.
 
     Records naming the same asset (a redelivery next to the original, a forced re-run) are
-    worked once and share the outcome.
+    worked once and share the outcome. ``inline`` runs followers here once this stage is
+    recorded done; what it does not finish is messaged as usual, and it never changes this
+    stage's outcomes.
     """
     stage = pipeline.get_stage(stage_name)
     outcomes: list[Exception | None] = [None] * len(bodies)
@@ -101,9 +111,20 @@ def run_batch(
         for asset_id, _, _ in batch:
             settle(asset_id, exc)
         return outcomes
+    if inline is not None:
+        following = _run_inline(inline, following)
     for asset_id, error in _send(container, list(following.items())).items():
         settle(asset_id, error)
     return outcomes
+
+
+def _run_inline(inline: Inline, following: dict[UUID, list[str]]) -> dict[UUID, list[str]]:
+    """What ``inline`` left to message; everything, when it failed as a whole."""
+    try:
+        return inline(following)
+    except Exception:  # the followers' own Lambdas get the messages: nothing is lost
+        logger.warning("inline stages failed; handing off by message", exc_info=True)
+        return following
 
 
 def _nothing(assets: list[dict[str, Any]], prepared: list[Any], container: Any) -> None:

@@ -36,3 +36,35 @@ def test_a_dropped_connection_is_replaced_by_the_pool(container) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
     with container.pool.connection() as conn:  # the pool's check notices and reconnects
         assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
+
+
+
+def test_face_counts_and_batched_vectors_on_real_postgres(container) -> None:
+    """One query for a batch's face counts (0 where none), one transaction for its vectors;
+    a vector of another dimension replaces the asset's old one (a model switch)."""
+    import uuid
+
+    import numpy as np
+
+    with container.pool.connection() as conn:
+        owner = conn.execute(
+            "INSERT INTO users (email, name, password_hash) VALUES (%s, 'v', 'x') RETURNING id",
+            (f"{uuid.uuid4().hex[:8]}@example.com",),
+        ).fetchone()["id"]
+        a, b = (
+            r["id"]
+            for r in conn.execute(
+                "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
+                " checksum, file_size, storage_key, file_created_at, file_modified_at)"
+                " SELECT %s, 'ready', 'v.jpg', 'image/jpeg', gen_random_uuid()::text::bytea,"
+                " 1, 'k' || i, now(), now() FROM generate_series(1, 2) i RETURNING id",
+                (owner,),
+            ).fetchall()
+        )
+    repo = container.embedding_repo
+    assert repo.face_counts([a, b]) == {a: 0, b: 0}
+    repo.upsert_many("m-384", [(a, np.eye(384, dtype=np.float32)[0]), (b, np.ones(384))])
+    assert repo.get(a, 384)["model_id"] == "m-384" and repo.get(b, 384) is not None
+    repo.upsert_many("m-512", [(a, np.eye(512, dtype=np.float32)[3])])
+    assert repo.get(a, 384) is None and repo.get(a, 512)["model_id"] == "m-512"
+    assert repo.get(b, 384)["model_id"] == "m-384"

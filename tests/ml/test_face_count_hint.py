@@ -29,13 +29,13 @@ class Repo:
         self.counts = counts
         self.rows: list[tuple[str, str]] = []
 
-    def face_count(self, asset_id: str) -> int:
+    def face_counts(self, asset_ids: Sequence[str]) -> dict[str, int]:
         if self.counts is None:
-            raise AssertionError("face_count must not be asked")
-        return self.counts[asset_id]
+            raise AssertionError("face counts must not be asked")
+        return {a: self.counts[a] for a in asset_ids}
 
-    def upsert(self, asset_id: str, model_id: str, vector: Any) -> None:
-        self.rows.append((asset_id, model_id))
+    def upsert_many(self, model_id: str, vectors: Sequence[tuple[str, Any]]) -> None:
+        self.rows.extend((asset_id, model_id) for asset_id, _ in vectors)
 
 
 @pytest.mark.parametrize("uses", [False, True])

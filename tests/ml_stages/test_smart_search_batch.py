@@ -1,5 +1,6 @@
-"""smart_search takes a whole SQS batch in one model call, through the real Lambda handler and
-the local event-source runner, and still settles every record on its own: a corrupt preview
+"""smart_search's own Lambda (the faces Lambda runs it inline; this is the path for re-runs,
+reembeds and what the inline run left) takes a whole SQS batch in one model call, through the
+real Lambda handler and the local event-source runner, and still settles every record on its own: a corrupt preview
 fails its asset's stage only, a missing one is retried alone (batchItemFailures), and
 redelivered or duplicate records add no rows."""
 
@@ -73,8 +74,12 @@ def test_one_model_call_per_batch_and_one_outcome_per_record(
     c = h.container
     token = h.user("batch@example.com")
     names = ("chelsea", "astronaut", "coffee", "flower")
-    # Given four previews whose smart_search messages wait in the queue,
-    ids = upload_all(h, token, {n: photos[n] for n in names}, stages=BEFORE_SMART_SEARCH)
+    # Given four previews whose smart_search messages wait in the queue (not run inline),
+    c.settings.inline_stages = False
+    try:
+        ids = upload_all(h, token, {n: photos[n] for n in names}, stages=BEFORE_SMART_SEARCH)
+    finally:
+        c.settings.inline_stages = True
     # one of them corrupt (the file's fault) and one missing (a failure worth retrying).
     corrupt, missing = ids["chelsea"], ids["coffee"]
     c.store.put(preview_key(h, corrupt), b"not a jpeg at all", "image/jpeg")

@@ -234,6 +234,49 @@ def test_hand_offs_go_ten_to_a_call_and_a_refused_one_is_retried() -> None:
     assert isinstance(outcomes[11], RuntimeError)
 
 
+def test_inline_followers_finish_assets_and_only_the_rest_are_messaged() -> None:
+    # Given faces done for four assets, and an inline run that finishes the first two,
+    ids = [uuid.uuid4() for _ in range(4)]
+    repo = FakePipelineRepo(*ids)
+    sqs = FakeSqs()
+    seen: list[dict[UUID, list[str]]] = []
+
+    def inline(following: dict[UUID, list[str]]) -> dict[UUID, list[str]]:
+        seen.append(following)
+        return {a: ([] if a in ids[:2] else names) for a, names in following.items()}
+
+    # when the batch completes,
+    outcomes = stage.run_each(
+        [body(i) for i in ids], HandOffContainer(repo, sqs), "faces", lambda a, c: None, inline
+    )
+    # the inline run was offered every asset, after faces was recorded done,
+    assert seen == [{i: ["smart_search"] for i in ids}]
+    assert all(repo.status[i] == "done" for i in ids)
+    # and only the two it left go to smart_search's queue.
+    sent = [json.loads(e["MessageBody"])["assetId"] for _, entries in sqs.calls for e in entries]
+    assert sent == [str(i) for i in ids[2:]]
+    assert outcomes == [None] * 4
+
+
+def test_an_inline_run_that_raises_hands_everything_off_by_message() -> None:
+    ids = [uuid.uuid4() for _ in range(3)]
+    sqs = FakeSqs()
+
+    def inline(following: dict[UUID, list[str]]) -> dict[UUID, list[str]]:
+        raise MemoryError("the encoder did not fit")
+
+    outcomes = stage.run_each(
+        [body(i) for i in ids],
+        HandOffContainer(FakePipelineRepo(*ids), sqs),
+        "faces",
+        lambda a, c: None,
+        inline,
+    )
+    sent = [json.loads(e["MessageBody"])["assetId"] for _, entries in sqs.calls for e in entries]
+    assert sent == [str(i) for i in ids]
+    assert outcomes == [None] * 3  # faces itself is done: nothing to redeliver
+
+
 def test_stage_rows_skip_an_asset_deleted_meanwhile(harness) -> None:
     """Real PostgreSQL: the batch statements join assets, so an asset deleted since the batch
     began is skipped instead of failing the other nine on a foreign key."""

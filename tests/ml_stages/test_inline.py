@@ -1,0 +1,130 @@
+"""smart_search runs inside the faces Lambda on the previews faces decoded (pipeline
+``inline``), through the real handlers and the local event-source runner on PostgreSQL + moto:
+its vectors match what its own Lambda computes, nothing waits in its queue, and when the
+inline run cannot finish, the messages go to its queue and its own Lambda finishes the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from chalicelib.workers import dispatch
+from tests.ml_stages.conftest import upload_all
+from tests.pipeline.conftest import Harness
+
+pytestmark = pytest.mark.xdist_group("test_inline")
+
+UP_TO_FACES = ("ingest", "thumbnail", "faces")
+
+
+def vectors(h: Harness, ids: list[str]) -> dict[str, np.ndarray]:
+    with h.container.pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT asset_id::text AS id, embedding::text AS v FROM smart_search_384"
+            " WHERE asset_id = ANY(%s::uuid[])",
+            (ids,),
+        ).fetchall()
+    return {r["id"]: np.array(r["v"].strip("[]").split(","), dtype=np.float32) for r in rows}
+
+
+def statuses(h: Harness, ids: list[str]) -> dict[str, str]:
+    with h.container.pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT asset_id::text AS id, status FROM asset_stages"
+            " WHERE stage = 'smart_search' AND asset_id = ANY(%s::uuid[])",
+            (ids,),
+        ).fetchall()
+    return {r["id"]: r["status"] for r in rows}
+
+
+class BrokenEncoder:
+    """An encoder that cannot run here (say the model did not fit in the faces Lambda)."""
+
+    def __init__(self, encoder: Any) -> None:
+        self._encoder = encoder
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._encoder, name)
+
+    def embed_images(self, *args: Any, **kwargs: Any) -> Any:
+        raise MemoryError("Cannot allocate memory")
+
+
+def test_the_faces_lambda_embeds_what_it_decoded(
+    module_harness: Harness, photos: dict[str, bytes]
+) -> None:
+    h = module_harness
+    token = h.user("inline@example.com")
+    names = ("chelsea", "astronaut", "coffee")
+    # When the photos go through the faces Lambda only,
+    ids = upload_all(h, token, {n: photos[n] for n in names}, stages=UP_TO_FACES)
+    asset_ids = list(ids.values())
+
+    # then each has its smart-search vector and its stage done, with no message left over,
+    inline = vectors(h, asset_ids)
+    assert sorted(inline) == sorted(asset_ids)
+    assert statuses(h, asset_ids) == dict.fromkeys(asset_ids, "done")
+    assert h.runner.run_once("smart_search", wait_seconds=0).size == 0
+    # which search ranks: the cat photo first for "cat",
+    r = h.call("POST", "/api/search/smart", {"query": "cat"}, token=token)
+    assert r.status_code == 200, r.body
+    assert r.json["items"][0]["id"] == ids["chelsea"]
+
+    # and the vectors are the ones smart_search's own Lambda computes from its own decode.
+    for asset_id in asset_ids:
+        dispatch.send(h.container, "smart_search", asset_id, force=True)
+    assert h.runner.run_once("smart_search", wait_seconds=0).size == 3
+    own = vectors(h, asset_ids)
+    for asset_id in asset_ids:
+        cosine = float(inline[asset_id] @ own[asset_id])
+        assert cosine > 0.98, (asset_id, cosine)
+    # (different photos stay far apart: the check above can fail)
+    assert float(own[ids["chelsea"]] @ own[ids["coffee"]]) < 0.9
+
+
+def test_what_the_inline_run_cannot_finish_goes_to_the_queue(
+    module_harness: Harness, photos: dict[str, bytes]
+) -> None:
+    h = module_harness
+    c = h.container
+    token = h.user("fallback@example.com")
+    c.__dict__["image_encoder"] = BrokenEncoder(c.image_encoder)
+    try:
+        # Given an encoder that fails in the faces Lambda,
+        ids = upload_all(h, token, {"flower": photos["flower"]}, stages=UP_TO_FACES)
+    finally:
+        c.__dict__.pop("image_encoder", None)
+    asset_id = ids["flower"]
+    # faces is done and its faces stored, smart_search is not done and has no vector,
+    with c.pool.connection() as conn:
+        faces = conn.execute(
+            "SELECT status FROM asset_stages WHERE stage = 'faces' AND asset_id = %s", (asset_id,)
+        ).fetchone()
+    assert faces["status"] == "done"
+    assert statuses(h, [asset_id])[asset_id] != "done"
+    assert vectors(h, [asset_id]) == {}
+
+    # and its message waits in smart_search's queue: that Lambda finishes it.
+    assert h.runner.run_once("smart_search", wait_seconds=0).size == 1
+    assert statuses(h, [asset_id]) == {asset_id: "done"}
+    assert list(vectors(h, [asset_id])) == [asset_id]
+
+
+def test_inline_stages_off_hands_off_by_message(
+    module_harness: Harness, photos: dict[str, bytes]
+) -> None:
+    h = module_harness
+    c = h.container
+    token = h.user("off@example.com")
+    c.settings.inline_stages = False
+    try:
+        ids = upload_all(h, token, {"coffee": photos["coffee"]}, stages=UP_TO_FACES)
+    finally:
+        c.settings.inline_stages = True
+    asset_id = ids["coffee"]
+    assert vectors(h, [asset_id]) == {}
+    assert statuses(h, [asset_id]) == {asset_id: "queued"}
+    assert h.runner.run_once("smart_search", wait_seconds=0).size == 1
+    assert list(vectors(h, [asset_id])) == [asset_id]
