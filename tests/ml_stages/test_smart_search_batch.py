@@ -1,8 +1,8 @@
 """smart_search's own Lambda (the faces Lambda runs it inline; this is the path for re-runs,
 reembeds and what the inline run left) takes a whole SQS batch in one model call, through the
-real Lambda handler and the local event-source runner, and still settles every record on its own: a corrupt preview
-fails its asset's stage only, a missing one is retried alone (batchItemFailures), and
-redelivered or duplicate records add no rows."""
+real Lambda handler and the local event-source runner, and still settles every record on its
+own: a corrupt preview fails its asset's stage only, a missing one is retried alone
+(batchItemFailures), and redelivered or duplicate records add no rows."""
 
 from __future__ import annotations
 
