@@ -38,7 +38,6 @@ def test_a_dropped_connection_is_replaced_by_the_pool(container) -> None:
         assert conn.execute("SELECT 1 AS one").fetchone()["one"] == 1
 
 
-
 def test_face_counts_and_batched_vectors_on_real_postgres(container) -> None:
     """One query for a batch's face counts (0 where none), one transaction for its vectors;
     a vector of another dimension replaces the asset's old one (a model switch)."""
