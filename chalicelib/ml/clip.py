@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Sequence
-from functools import partial
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,32 +94,61 @@ class ClipPack:
         self._resize_mode = preprocess.get("resize_mode", "shortest")
         self._context = int(config.get("text_cfg", {}).get("context_length", 77))
 
-        # The visual graph opens on first use: the text-encoder Lambda, which answers
-        # searches, never needs it (a faster cold start, ~300 MB less for ViT-B-32).
+        # Each graph opens on first use: the text-encoder Lambda, which answers searches,
+        # never needs the visual one, and the stages that embed images never need the
+        # textual one (~300 MB and ~1 s of cold start each for ViT-B-32).
         self._visual_path = directory / "visual" / "model.onnx"
-        if not self._visual_path.is_file():
-            raise FileNotFoundError(f"no visual model at {self._visual_path}")
+        self._textual_path = directory / "textual" / "model.onnx"
+        for tower, graph in (("visual", self._visual_path), ("textual", self._textual_path)):
+            if not graph.is_file():
+                raise FileNotFoundError(f"no {tower} model at {graph}")
         self._threads = threads
-        self._visual_session: Any = None
-        self._visual_lock = threading.Lock()
-        self._textual = open_session(directory / "textual" / "model.onnx", threads)
-        text_input = self._textual.get_inputs()[0]
-        self._text_input = text_input.name
-        self._text_dtype = np.int64 if "int64" in text_input.type else np.int32
+        self._sessions: dict[Path, Any] = {}
+        self._lock = threading.Lock()
         self._tokenizer = self._load_tokenizer(directory / "textual")
-        self._cut_text = _verified_trim(self._textual) and not isinstance(text_input.shape[1], int)
         end = self._tokenizer.token_to_id(END)
         self._end_id = -1 if end is None else end  # -1: nothing to cut after
-        width = self._textual.get_outputs()[0].shape[-1]  # both towers share the space
-        self._dimension = width if isinstance(width, int) else self._visual_width()
+        embed_dim = config.get("embed_dim")  # both towers share the space
+        self._dimension = int(embed_dim) if embed_dim else self._text_width()
+
+    def _session(self, path: Path) -> Any:
+        if path not in self._sessions:
+            with self._lock:
+                if path not in self._sessions:
+                    self._sessions[path] = open_session(path, self._threads)
+        return self._sessions[path]
+
+    @property
+    def _textual(self) -> Any:
+        return self._session(self._textual_path)
+
+    def opened(self) -> set[str]:
+        """Which towers have their graph open ("visual", "textual")."""
+        names = {self._visual_path: "visual", self._textual_path: "textual"}
+        return {names[path] for path in self._sessions}
+
+    @cached_property
+    def _text_input(self) -> str:
+        return str(self._textual.get_inputs()[0].name)
+
+    @cached_property
+    def _text_dtype(self) -> type[np.integer]:
+        return np.int64 if "int64" in self._textual.get_inputs()[0].type else np.int32
+
+    @cached_property
+    def _cut_text(self) -> bool:
+        """Whether the textual graph takes ids cut after the end token (trimmed and
+        verified by ``scripts/models/clip_text_trim.py``)."""
+        length = self._textual.get_inputs()[0].shape[1]
+        return _verified_trim(self._textual) and not isinstance(length, int)
+
+    def _text_width(self) -> int:
+        width = self._textual.get_outputs()[0].shape[-1]
+        return width if isinstance(width, int) else self._visual_width()
 
     @property
     def _visual(self) -> Any:
-        if self._visual_session is None:
-            with self._visual_lock:
-                if self._visual_session is None:
-                    self._visual_session = open_session(self._visual_path, self._threads)
-        return self._visual_session
+        return self._session(self._visual_path)
 
     @property
     def _visual_input(self) -> str:

@@ -85,21 +85,30 @@ def test_text_path(packs) -> None:
     np.testing.assert_allclose(packs["batch1"].embed_text("a photo of a cat"), cat, atol=1e-5)
 
 
-def test_the_visual_graph_opens_only_for_images(models_root: Path, photos) -> None:
-    """The text-encoder Lambda embeds queries only: it never pays for the visual graph."""
-    pack = ClipPack(models_root / "clip-fixtures" / "ViT-Tiny__random-dynamic", threads=1)
-    assert pack.dimension == 64
+def test_each_graph_opens_only_when_its_tower_is_used(models_root: Path, photos) -> None:
+    """The text-encoder Lambda embeds queries only: it never pays for the visual graph; the
+    ML stages embed images only: they never pay for the textual one."""
+    folder = models_root / "clip-fixtures" / "ViT-Tiny__random-dynamic"
+    pack = ClipPack(folder, threads=1)
+    assert pack.dimension == 64 and pack.opened() == set()  # embed_dim from config.json
     pack.embed_text("a photo of a cat")
-    assert pack._visual_session is None
+    assert pack.opened() == {"textual"}
     (vector,) = pack.embed_images([photos["coffee"]])
-    assert vector.shape == (64,) and pack._visual_session is not None
+    assert vector.shape == (64,) and pack.opened() == {"textual", "visual"}
+    images_only = ClipPack(folder, threads=1)
+    images_only.embed_images([photos["coffee"]])
+    assert images_only.opened() == {"visual"}
 
 
-def test_a_pack_without_its_visual_graph_fails_at_load(models_root: Path, tmp_path: Path) -> None:
+def test_a_pack_without_either_graph_fails_at_load(models_root: Path, tmp_path: Path) -> None:
     folder = tmp_path / "ViT-Tiny__random-dynamic"
     shutil.copytree(models_root / "clip-fixtures" / folder.name, folder)
     (folder / "visual" / "model.onnx").unlink()
     with pytest.raises(FileNotFoundError, match="no visual model"):
+        ClipPack(folder, threads=1)
+    shutil.copytree(models_root / "clip-fixtures" / folder.name, folder, dirs_exist_ok=True)
+    (folder / "textual" / "model.onnx").unlink()
+    with pytest.raises(FileNotFoundError, match="no textual model"):
         ClipPack(folder, threads=1)
 
 
