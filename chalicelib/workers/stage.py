@@ -10,7 +10,8 @@ if the stage is required). Anything else raises, so SQS retries and finally dead
 is cheaper per image in one call (smart search): each asset is *prepared* on its own (its
 failure is its own), then one ``work`` call gets every prepared asset; each record still gets
 its own outcome, and ``lambda_adapter.batch_handler`` reports the ones to retry as
-``batchItemFailures``.
+``batchItemFailures``. Both take an ``inline`` hook that runs followers in the same Lambda
+once the batch is recorded done (``workers.inline``); what it does not finish is messaged.
 """
 
 from __future__ import annotations
