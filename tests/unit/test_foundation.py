@@ -55,6 +55,21 @@ def test_pipeline_validation_catches_mistakes() -> None:
         pipeline.validate((pipeline.Stage("a", pipeline.S3_ORIGINAL, "x:y", batch_size=50),))
 
 
+def test_inline_stages_are_followers_their_host_can_run() -> None:
+    from chalicelib.workers import inline
+
+    with pytest.raises(ValueError, match="only a stage that follows another runs inline"):
+        pipeline.validate((pipeline.Stage("a", pipeline.S3_ORIGINAL, "x:y", inline=True),))
+    declared = [s for s in pipeline.STAGES if s.inline]
+    assert [s.name for s in declared] == ["smart_search"]
+    assert set(inline.runners()) == {s.name for s in declared}
+    for stage in declared:  # the host's Lambda must ship the follower's models
+        host = pipeline.get_stage(stage.trigger)
+        assert host.container and stage.container, stage.name
+    assert pipeline.inline_followers("faces") == declared
+    assert pipeline.inline_followers("thumbnail") == []
+
+
 def test_migrations_are_numbered_in_order_and_create_vector_first() -> None:
     found = discover()
     versions = [m.version for m in found]
