@@ -331,9 +331,13 @@ class Container:
 
     @cached_property
     def people_service(self) -> Any:
+        from chalicelib.services.media import StageQueues
         from chalicelib.services.people import PeopleService
 
-        return PeopleService(self.face_repo, self.store)
+        queues = StageQueues(self.sqs, self.queue_url)
+        return PeopleService(
+            self.face_repo, self.store, lambda ids: queues("faces", ids, force=True)
+        )
 
     @cached_property
     def duplicate_service(self) -> Any:

@@ -274,7 +274,9 @@ class FaceRepository:
                     " image_height = EXCLUDED.image_height, x1 = EXCLUDED.x1, y1 = EXCLUDED.y1,"
                     " x2 = EXCLUDED.x2, y2 = EXCLUDED.y2, landmarks = EXCLUDED.landmarks,"
                     " score = EXCLUDED.score, model_id = EXCLUDED.model_id,"
-                    " embedding = EXCLUDED.embedding, thumbnail_key = EXCLUDED.thumbnail_key",
+                    " embedding = EXCLUDED.embedding,"
+                    # A re-run writes the crops of feature faces again (set_thumbnails).
+                    " thumbnail_key = coalesce(EXCLUDED.thumbnail_key, asset_faces.thumbnail_key)",
                     (
                         f["id"],
                         asset_id,
@@ -289,7 +291,7 @@ class FaceRepository:
                         f["score"],
                         f["model_id"],
                         halfvec(f["embedding"]),
-                        f["thumbnail_key"],
+                        f.get("thumbnail_key"),
                     ),
                 )
             gone = conn.execute(
@@ -297,7 +299,35 @@ class FaceRepository:
                 " RETURNING thumbnail_key",
                 (asset_id, [f["id"] for f in faces]),
             ).fetchall()
-        return [r["thumbnail_key"] for r in gone]
+        return [r["thumbnail_key"] for r in gone if r["thumbnail_key"]]
+
+    def feature_faces(self, face_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these faces are a person's picture (the only faces with a crop)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT feature_face_id AS id FROM people WHERE feature_face_id = ANY(%s)",
+                (list(face_ids),),
+            ).fetchall()
+        return {r["id"] for r in rows}
+
+    def set_thumbnails(self, keys: dict[UUID, str]) -> None:
+        """Each face's crop key, once the object is in S3."""
+        with self._pool.connection() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "UPDATE asset_faces SET thumbnail_key = %s WHERE id = %s",
+                [(key, face_id) for face_id, key in keys.items()],
+            )
+
+    def assets_missing_feature_crops(self, owner_id: UUID) -> list[UUID]:
+        """Assets holding a person's picture that has no crop yet: a person made or given
+        its picture outside the faces stage (re-cluster, the API)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT f.asset_id FROM people p JOIN asset_faces f"
+                " ON f.id = p.feature_face_id WHERE p.owner_id = %s AND f.thumbnail_key IS NULL",
+                (owner_id,),
+            ).fetchall()
+        return [r["asset_id"] for r in rows]
 
     @contextmanager
     def locked(self, owner_id: UUID) -> Iterator[Any]:

@@ -3,7 +3,7 @@ with people and faces through the API."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -101,10 +101,21 @@ def face_response(row: dict[str, Any]) -> s.FaceResponse:
     )
 
 
+# Asks the faces stage to run (again) on these assets: it writes the crop of each face there
+# that is a person's picture (workers.faces.write_crops).
+CropRequester = Callable[[list[UUID]], None]
+
+
 class PeopleService:
-    def __init__(self, faces: FaceRepository, store: ObjectStore) -> None:
+    def __init__(
+        self, faces: FaceRepository, store: ObjectStore, request_crops: CropRequester
+    ) -> None:
         self._faces = faces
         self._store = store
+        self._request_crops = request_crops
+
+    def request_crops(self, asset_ids: list[UUID]) -> None:
+        self._request_crops(asset_ids)
 
     def list_for(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
         rows = self._faces.people(auth.id, query.with_hidden)
@@ -129,7 +140,11 @@ class PeopleService:
             changes["feature_face_id"] = face
         if changes:
             self._faces.update_person(auth.id, person_id, changes)
-        return self.get(auth, person_id)
+        person = self._load(auth, person_id)
+        if dto.feature_face_asset_id is not None and not person["thumbnail_key"]:
+            # The faces stage crops it (seconds); the thumbnail is a 404 until then.
+            self._request_crops([dto.feature_face_asset_id])
+        return person_response(person)
 
     def merge(
         self, auth: AuthUser, person_id: UUID, dto: s.MergePeopleRequest
@@ -164,7 +179,7 @@ class PeopleService:
     def thumbnail_url(self, auth: AuthUser, person_id: UUID) -> str:
         person = self._load(auth, person_id)
         if not person["thumbnail_key"]:
-            raise errors.NotFound("This person has no thumbnail")
+            raise errors.NotFound("This person has no thumbnail yet")
         return self._store.presign_get(person["thumbnail_key"])
 
     def faces(self, auth: AuthUser, query: s.FacesQuery) -> list[s.FaceResponse]:
@@ -188,9 +203,14 @@ class PeopleService:
 
 
 def recluster_all(c: Any, *, reset: bool = False) -> dict[str, int]:
-    """The people-recluster job, over every library with faces."""
-    totals: dict[str, int] = {}
+    """The people-recluster job, over every library with faces; the faces stage is asked for
+    the crops of the people it made (their pictures may lie on any asset)."""
+    totals: dict[str, int] = {"cropsRequested": 0}
     for owner in c.face_repo.owners_with_faces():
         for key, value in c.people_recognizer.recluster(owner, reset=reset).items():
             totals[key] = totals.get(key, 0) + value
+        missing = c.face_repo.assets_missing_feature_crops(owner)
+        if missing:
+            c.people_service.request_crops(missing)
+            totals["cropsRequested"] += len(missing)
     return totals

@@ -1,5 +1,6 @@
-"""Faces stage: detect faces on the preview, store box, landmarks, identity vector and a
-crop thumbnail (``derived/{user}/{asset}/faces/{faceId}.jpeg``), then recognise people.
+"""Faces stage: detect faces on the preview, store box, landmarks and identity vector,
+recognise people, and write a crop thumbnail (``derived/{user}/{asset}/faces/{faceId}.jpeg``)
+for each face that is a person's picture.
 
 Idempotent: face ids are derived from the asset id and the face's rank, so a re-run
 overwrites the same rows and objects and keeps the people the faces were given.
@@ -74,17 +75,30 @@ def work(asset: dict[str, Any], c: Any, decoded: dict[UUID, Image] | None = None
     image, faces = find_faces(c, fetch_preview(c, asset["id"]))
     if decoded is not None:
         decoded[asset["id"]] = image
-    analyzer = c.face_analyzer
-    rows, crops = [], []
-    for rank, face in enumerate(faces):
-        face_id = face_uuid(asset["id"], analyzer.model_id, rank)
-        key = keys.derivative_key(asset["owner_id"], asset["id"], f"faces/{face_id}.jpeg")
-        crops.append((key, crop_jpeg(image, face)))
-        rows.append(face_row(face_id, face, image, analyzer.model_id, key))
-    put_all(c, crops)  # before the rows: a face row never names a crop that is not there
+    model_id = c.face_analyzer.model_id
+    found = {face_uuid(asset["id"], model_id, rank): face for rank, face in enumerate(faces)}
+    rows = [face_row(face_id, face, image, model_id) for face_id, face in found.items()]
     for key in c.face_repo.replace_faces(asset["id"], asset["owner_id"], rows):
         c.store.delete(key)
-    c.people_recognizer.recognize(asset["owner_id"], [r["id"] for r in rows])
+    if not found:
+        return
+    c.people_recognizer.recognize(asset["owner_id"], list(found))
+    pictures = c.face_repo.feature_faces(list(found))
+    write_crops(c, asset, image, {f: found[f] for f in found if f in pictures})
+
+
+def write_crops(c: Any, asset: dict[str, Any], image: Image, faces: dict[UUID, Face]) -> None:
+    """The crop thumbnail of each face that is a person's picture (Immich keeps one per
+    person, not per face: most faces join a person and never show on their own), PUT
+    before its row names it."""
+    if not faces:
+        return
+    crop_keys = {
+        face_id: keys.derivative_key(asset["owner_id"], asset["id"], f"faces/{face_id}.jpeg")
+        for face_id in faces
+    }
+    put_all(c, [(crop_keys[face_id], crop_jpeg(image, face)) for face_id, face in faces.items()])
+    c.face_repo.set_thumbnails(crop_keys)
 
 
 def put_all(c: Any, crops: list[tuple[str, bytes]]) -> None:
@@ -165,7 +179,7 @@ def face_uuid(asset_id: UUID, model_id: str, rank: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"skyroll:face:{asset_id}:{model_id}:{rank}")
 
 
-def face_row(face_id: UUID, face: Face, image: Image, model_id: str, key: str) -> dict[str, Any]:
+def face_row(face_id: UUID, face: Face, image: Image, model_id: str) -> dict[str, Any]:
     return {
         "id": face_id,
         "image_width": image.width,
@@ -175,7 +189,6 @@ def face_row(face_id: UUID, face: Face, image: Image, model_id: str, key: str) -
         "score": face.score,
         "model_id": model_id,
         "embedding": face.embedding,
-        "thumbnail_key": key,
     }
 
 

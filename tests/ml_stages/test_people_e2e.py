@@ -74,6 +74,54 @@ def test_person_thumbnail_is_a_face_crop_in_s3(library) -> None:
     )
 
 
+def crops(h: Harness, asset_ids: list[str]) -> dict[str, str | None]:
+    """face id -> its crop key, for the faces on these assets."""
+    with h.container.pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT id::text, thumbnail_key FROM asset_faces WHERE asset_id = ANY(%s::uuid[])",
+            (asset_ids,),
+        ).fetchall()
+    return {r["id"]: r["thumbnail_key"] for r in rows}
+
+
+def test_only_a_persons_picture_gets_a_crop(library) -> None:
+    h, token, ids = library
+    pictures = set()
+    for person in people(h, token):
+        (face,) = faces(h, token, person["featureFaceAssetId"])
+        pictures.add(face["id"])
+    keys = crops(h, list(ids.values()))
+    assert len(keys) == 6 and len(pictures) == 2
+    # the two people's pictures have a crop in S3; the four other faces none (Immich too).
+    assert {f for f, key in keys.items() if key} == pictures
+    stored = {k for k in h.container.store.keys("derived/") if "/faces/" in k}
+    assert {keys[f] for f in pictures} <= stored
+    assert not any(f in k for k in stored for f in set(keys) - pictures)
+
+
+def test_a_new_picture_is_cropped_by_the_faces_stage(library) -> None:
+    h, token, ids = library
+    person = faces(h, token, ids["person_a_1"])[0]["personId"]
+    current = h.call("GET", f"/api/people/{person}", token=token).json["featureFaceAssetId"]
+    other = ids["person_a_2"] if current == ids["person_a_1"] else ids["person_a_1"]
+    (face,) = faces(h, token, other)
+    assert crops(h, [other]) == {face["id"]: None}
+
+    # When the owner picks the other photo for the person,
+    r = h.call("PUT", f"/api/people/{person}", {"featureFaceAssetId": other}, token=token)
+    assert r.status_code == 200 and r.json["featureFaceAssetId"] == other
+    # its crop does not exist yet: the thumbnail says so,
+    r = h.call("GET", f"/api/people/{person}/thumbnail", token=token)
+    assert r.status_code == 404 and r.json["message"] == "This person has no thumbnail yet"
+    # and once the faces stage has run on that photo again, it is the new face's crop.
+    assert h.drain(("faces",)) == 1
+    r = h.call("GET", f"/api/people/{person}/thumbnail", token=token)
+    assert r.status_code == 302, r.body
+    assert f"/faces/{face['id']}.jpeg" in r.headers["Location"]
+    assert crops(h, [other])[face["id"]] is not None
+    assert faces(h, token, other)[0]["personId"] == person  # the re-run kept its person
+
+
 def test_another_user_sees_no_people_and_gets_404s(library) -> None:
     h, token, ids = library
     person_id = faces(h, token, ids["person_a_1"])[0]["personId"]
@@ -200,3 +248,25 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
     }
     table = cli("people", "list")
     assert "Ada" in table.output and str(person["faceCount"]) in table.output
+
+
+def test_a_person_the_recluster_job_makes_gets_its_crop(library) -> None:
+    """Last: it adds a person. The job's people may have their picture on any asset; it asks
+    the faces stage to crop them."""
+    from chalicelib.services.people import recluster_all
+
+    h, token, ids = library
+    (face,) = faces(h, token, ids["impostor_2"])
+    assert face["personId"] is None
+    with h.container.pool.connection() as conn:  # as a re-cluster with looser settings would
+        person = conn.execute(
+            "INSERT INTO people (owner_id, feature_face_id) SELECT owner_id, id FROM"
+            " asset_faces WHERE id = %s RETURNING id",
+            (face["id"],),
+        ).fetchone()["id"]
+        conn.execute("UPDATE asset_faces SET person_id = %s WHERE id = %s", (person, face["id"]))
+    assert recluster_all(h.container)["cropsRequested"] == 1
+    assert h.drain(("faces",)) == 1
+    r = h.call("GET", f"/api/people/{person}/thumbnail", token=token)
+    assert r.status_code == 302 and f"/faces/{face['id']}.jpeg" in r.headers["Location"]
+    assert recluster_all(h.container)["cropsRequested"] == 0
