@@ -21,9 +21,12 @@ $(STAMP): pyproject.toml
 dev: venv models
 	$(PY) -m chalicelib.local.devstack
 
-## make test: the whole suite (unit, api, integration, runner, e2e).
+## make test: the whole suite (unit, api, integration, runner, e2e). One worker takes a whole
+## file (modules build a shared library, and some tests build on earlier ones): pytest-xdist
+## 3.8's loadgroup ignores xdist_group marks under pytest 9 (it renames item._nodeid, which
+## pytest 9 no longer reads), so it spread such modules over both workers.
 test: venv models
-	$(PY) -m pytest -n 2 --dist loadgroup tests
+	$(PY) -m pytest -n 2 --dist loadfile tests
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -72,7 +72,8 @@ def handle_batch(bodies: list[str], container: Any) -> list[Exception | None]:
 def work(asset: dict[str, Any], c: Any, decoded: dict[UUID, Image] | None = None) -> None:
     """Faces of one asset; ``decoded`` keeps the picture they were read from, for the
     inline stages."""
-    image, faces = find_faces(c, fetch_preview(c, asset["id"]))
+    data = fetch_preview(c, asset["id"])
+    image, faces = find_faces(c, data)
     if decoded is not None:
         decoded[asset["id"]] = image
     model_id = c.face_analyzer.model_id
@@ -84,21 +85,42 @@ def work(asset: dict[str, Any], c: Any, decoded: dict[UUID, Image] | None = None
         return
     c.people_recognizer.recognize(asset["owner_id"], list(found))
     pictures = c.face_repo.feature_faces(list(found))
-    write_crops(c, asset, image, {f: found[f] for f in found if f in pictures})
+    write_crops(c, asset, data, image, {f: found[f] for f in found if f in pictures})
 
 
-def write_crops(c: Any, asset: dict[str, Any], image: Image, faces: dict[UUID, Face]) -> None:
+def write_crops(
+    c: Any, asset: dict[str, Any], data: bytes, image: Image, faces: dict[UUID, Face]
+) -> None:
     """The crop thumbnail of each face that is a person's picture (Immich keeps one per
     person, not per face: most faces join a person and never show on their own), PUT
-    before its row names it."""
+    before its row names it. A face that ``image`` (a reduced decode) shows smaller than the
+    thumbnail is cropped from a full-size decode of the preview ``data``."""
     if not faces:
         return
+    source, scale = image, 1.0
+    if any(thumbnail_needs_pixels(face) for face in faces.values()):
+        stored_width = preview_width(data)
+        if stored_width > image.width:
+            source, _ = decode_preview(data)
+            scale = source.width / image.width
     crop_keys = {
         face_id: keys.derivative_key(asset["owner_id"], asset["id"], f"faces/{face_id}.jpeg")
         for face_id in faces
     }
-    put_all(c, [(crop_keys[face_id], crop_jpeg(image, face)) for face_id, face in faces.items()])
+    put_all(c, [(crop_keys[f], crop_jpeg(source, face, scale)) for f, face in faces.items()])
     c.face_repo.set_thumbnails(crop_keys)
+
+
+def thumbnail_needs_pixels(face: Face) -> bool:
+    return max(face.width, face.height) * (1 + 2 * CROP_PADDING) < CROP_SIZE
+
+
+def preview_width(data: bytes) -> int:
+    """The stored preview's width, from its header (no decode)."""
+    from PIL import Image as PilImage
+
+    with PilImage.open(io.BytesIO(data)) as header:
+        return int(header.width)
 
 
 def put_all(c: Any, crops: list[tuple[str, bytes]]) -> None:
@@ -118,8 +140,9 @@ def find_faces(c: Any, data: bytes) -> tuple[Image, list[Face]]:
 
     The detector sees 640 px, so it gets the preview decoded at 1/2 scale (the JPEG decoder
     scales for free); most photos have no face and stop there. Faces that this decode would
-    show smaller than the identity model's crop or the crop thumbnail get the full-size
-    decode instead. ``face_min_size`` is in preview pixels either way.
+    show smaller than the identity model's aligned crop get the full-size decode instead
+    (the crop thumbnail, made for few faces, decodes again if it needs to: ``write_crops``).
+    ``face_min_size`` is in preview pixels either way.
     """
     from chalicelib.ml.faces import DETECT_SIZE
 
@@ -134,15 +157,11 @@ def find_faces(c: Any, data: bytes) -> tuple[Image, list[Face]]:
 
 
 def needs_detail(detection: Detection) -> bool:
-    """Whether a larger decode would give this face's identity crop or its thumbnail more
-    pixels than this one has."""
+    """Whether a larger decode would give this face's identity crop (SFace's aligned
+    112 px) more pixels than this one has."""
     from chalicelib.ml.align import magnification
 
-    x1, y1, x2, y2 = detection.box
-    return (
-        magnification(detection.landmarks) > 1
-        or max(x2 - x1, y2 - y1) * (1 + 2 * CROP_PADDING) < CROP_SIZE
-    )
+    return magnification(detection.landmarks) > 1
 
 
 def load_preview(c: Any, asset_id: UUID, min_side: int = 640) -> Image:
@@ -192,10 +211,11 @@ def face_row(face_id: UUID, face: Face, image: Image, model_id: str) -> dict[str
     }
 
 
-def crop_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
-    """A square around the face, padded, moved (not shrunk) to stay inside the picture
-    when it can."""
-    x1, y1, x2, y2 = face.box
+def crop_box(face: Face, width: int, height: int, scale: float = 1.0) -> tuple[int, int, int, int]:
+    """A square around the face (its box times ``scale``: the picture may be a larger decode
+    than the one the face was found in), padded, moved (not shrunk) to stay inside the
+    picture when it can."""
+    x1, y1, x2, y2 = (v * scale for v in face.box)
     side = max(1, round(min(max(x2 - x1, y2 - y1) * (1 + 2 * CROP_PADDING), width, height)))
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
     left = round(min(max(cx - side / 2, 0), width - side))
@@ -203,7 +223,7 @@ def crop_box(face: Face, width: int, height: int) -> tuple[int, int, int, int]:
     return left, top, left + side, top + side  # rounded once: exactly square
 
 
-def crop_jpeg(image: Image, face: Face) -> bytes:
+def crop_jpeg(image: Image, face: Face, scale: float = 1.0) -> bytes:
     """The face's padded square, at most ``CROP_SIZE`` px, as a JPEG. One resize of only the
     box, box-reduced by an integer factor first (``REDUCING_GAP``): a third of the time of
     crop + ``thumbnail`` on a 1440 px preview, within JPEG noise of it."""
@@ -211,7 +231,7 @@ def crop_jpeg(image: Image, face: Face) -> bytes:
 
     from chalicelib.ml.imaging import REDUCING_GAP
 
-    box = crop_box(face, image.width, image.height)
+    box = crop_box(face, image.width, image.height, scale)
     width, height = box[2] - box[0], box[3] - box[1]
     scale = min(1.0, CROP_SIZE / max(width, height))
     size = (max(1, round(width * scale)), max(1, round(height * scale)))

@@ -1,7 +1,8 @@
 """The faces stage's decode plan (``workers.faces.find_faces``): the detector gets the preview
-at 1/2 scale; only faces too small there for the identity crop or the crop thumbnail get the
-full-size decode. Real models, real JPEG decoding; the container is a stand-in that only
-carries the analyzer and the size threshold."""
+at 1/2 scale; only faces too small there for the identity crop get the full-size decode, and
+a person's crop thumbnail (``write_crops``) decodes in full only when it needs the pixels.
+Real models, real JPEG decoding; the container is a stand-in that only carries the analyzer
+and the size threshold."""
 
 from __future__ import annotations
 
@@ -94,11 +95,52 @@ def test_the_size_threshold_is_in_preview_pixels(container, portraits) -> None:
     assert stage.find_faces(container, data)[1] == []
 
 
-def test_needs_detail_follows_the_crop_sizes(face_analyzer, portraits) -> None:
+def test_needs_detail_follows_the_identity_crop(face_analyzer, portraits) -> None:
     picture = portraits["person_b_1"]  # 716x900, one face over most of it
     (big,) = face_analyzer.detect(picture)
     assert not stage.needs_detail(big)
-    assert stage.needs_detail(big.scaled(0.1))  # ~60 px: both crops would be interpolated
+    assert stage.needs_detail(big.scaled(0.1))  # ~60 px: SFace's crop would be interpolated
+
+
+class CropSink:
+    """What write_crops touches: the store's PUTs and the rows' crop keys."""
+
+    def __init__(self) -> None:
+        self.settings = SimpleNamespace(io_threads=1)
+        self.objects: dict[str, bytes] = {}
+        self.keys: dict = {}
+        self.store = SimpleNamespace(put=lambda key, data, _type: self.objects.update({key: data}))
+        self.face_repo = SimpleNamespace(set_thumbnails=self.keys.update)
+
+
+def crop_of(container, data: bytes, decodes) -> tuple[Image.Image, list]:
+    image, (face,) = stage.find_faces(container, data)
+    found = list(decodes)
+    sink = CropSink()
+    asset = {"id": "asset-1", "owner_id": "user-1"}
+    stage.write_crops(sink, asset, data, image, {"face-1": face})
+    ((key, blob),) = sink.objects.items()
+    assert sink.keys == {"face-1": key} and key.endswith("/faces/face-1.jpeg")
+    return Image.open(io.BytesIO(blob)), found
+
+
+def test_a_mid_size_face_is_found_at_half_size_and_cropped_from_the_full_decode(
+    container, decodes, portraits
+) -> None:
+    # ~90 px wide at half size: enough for SFace (no second decode to find it), too few for the
+    # 250 px thumbnail of its padded box (~230 px there).
+    data = preview_with(portraits["person_b_1"], face_height=600)
+    crop, found = crop_of(container, data, decodes)
+    assert found == [(720, 480)]
+    assert decodes == [(720, 480), PREVIEW]  # the full decode came for the thumbnail only
+    assert crop.size == (stage.CROP_SIZE, stage.CROP_SIZE)
+
+
+def test_a_crop_from_a_full_decode_decodes_nothing_more(container, decodes, portraits) -> None:
+    data = preview_with(portraits["person_b_1"], face_height=200)  # found in the full decode
+    crop, found = crop_of(container, data, decodes)
+    assert found == [(720, 480), PREVIEW] and decodes == found
+    assert max(crop.size) < stage.CROP_SIZE  # the face has fewer pixels than that anyway
 
 
 def test_a_preview_that_does_not_decode_is_the_files_fault(container) -> None:

@@ -11,7 +11,7 @@ from tests.ml_stages.conftest import jpeg_bytes, upload_all
 from tests.pipeline.conftest import Harness
 
 # Its tests share a library built once per module (and some build on earlier ones):
-# one worker runs them all, in order.
+# one worker runs them all, in order (`make test` distributes whole files: --dist loadfile).
 pytestmark = pytest.mark.xdist_group("test_people_e2e")
 
 
