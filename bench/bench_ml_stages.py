@@ -286,13 +286,16 @@ def split(assets: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]
     return [assets[i : i + size] for i in range(0, len(assets), size)]
 
 
-def preview_pieces(c: Any, min_side: int) -> dict[str, Piece]:
+def preview_pieces(c: Any, stage_name: str, min_side: int) -> dict[str, Piece]:
     """What getting the previews costs, piece by piece: the batch's one preview-key query
-    (``previews.prefetched``), each S3 GET, each decode."""
+    (``previews.prefetched``; the messages are forced, so none is left out), each S3 GET,
+    each decode."""
     from chalicelib.ml.imaging import open_for_models
 
     return {
-        "row": lambda batch: c.media_repo.preview_keys([a["id"] for a in batch]),
+        "row": lambda batch: c.media_repo.preview_keys(
+            [a["id"] for a in batch], stage_name, [a["id"] for a in batch]
+        ),
         "get": lambda batch: [c.store.open(a["key"]).read() for a in batch],
         "decode": lambda batch: [open_for_models(a["data"], min_side) for a in batch],
     }
@@ -407,7 +410,7 @@ def faces_bench(c: Any, assets: list[dict[str, Any]], inline: bool = False) -> S
         return first if plans[asset["id"]][3] is None else decode_preview(asset["data"])
 
     pieces = {
-        **preview_pieces(c, 640),
+        **preview_pieces(c, "faces", 640),
         "decode": lambda batch: [decodes(a) for a in batch],
         "model": models,
     }
@@ -447,7 +450,7 @@ def smart_search_bench(c: Any, assets: list[dict[str, Any]]) -> StageBench:
         tensor = np.stack([encoder.preprocess(decoded[a["id"]]) for a in batch])
         bares.append(partial(sessions, tensor))
     pieces = {
-        **preview_pieces(c, encoder.image_size),
+        **preview_pieces(c, "smart_search", encoder.image_size),
         "model": lambda batch: encoder.embed_images([decoded[a["id"]] for a in batch]),
     }
     floor = floor_piece(c, "smart_search", partial(open_for_models, min_side=encoder.image_size))

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     # Stages declared inline (pipeline.Stage.inline) run in the Lambda of the stage they
     # follow, on its decoded previews; false: each stage only in its own Lambda.
     inline_stages: bool = True
+    # The inline run's net: each follower's message, visible after this delay (SQS allows
+    # 0-900 s; above the host Lambda's timeout, so the run has ended or died by then).
+    inline_net_seconds: int = Field(default=900, ge=0, le=900)
     face_min_score: float = Field(default=0.7, gt=0, le=1)
     face_min_size: float = Field(default=24.0, ge=1)
     # People recognition (Immich's defaults): cosine distance to join a person, and how many

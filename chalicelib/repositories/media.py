@@ -3,6 +3,7 @@ admin re-queue read and write. Callers check access first; these take asset ids.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -24,13 +25,19 @@ class MediaRepository:
             ).fetchall()
         return {r["kind"]: r for r in rows}
 
-    def preview_keys(self, asset_ids: list[UUID]) -> dict[UUID, str]:
-        """The preview object of each asset that has one (a stage's batch in one query)."""
+    def preview_keys(
+        self, asset_ids: list[UUID], stage: str | None = None, forced: Sequence[UUID] = ()
+    ) -> dict[UUID, str]:
+        """The preview object of each asset that has one (a stage's batch in one query);
+        with ``stage``, not of the assets that stage has done, unless ``forced`` (the stage
+        will skip them)."""
         with self._pool.connection() as conn:
             rows = conn.execute(
-                "SELECT asset_id, storage_key FROM asset_files WHERE kind = 'preview'"
-                " AND asset_id = ANY(%s)",
-                (asset_ids,),
+                "SELECT f.asset_id, f.storage_key FROM asset_files f LEFT JOIN asset_stages s"
+                " ON s.asset_id = f.asset_id AND s.stage = %(stage)s"
+                " WHERE f.kind = 'preview' AND f.asset_id = ANY(%(ids)s)"
+                " AND (s.status IS DISTINCT FROM 'done' OR f.asset_id = ANY(%(forced)s))",
+                {"ids": asset_ids, "stage": stage, "forced": list(forced)},
             )
             return {r["asset_id"]: r["storage_key"] for r in rows}
 

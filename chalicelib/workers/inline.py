@@ -10,7 +10,10 @@ per-record outcomes), without a second GET, decode or invocation.
 Nothing depends on it: an asset the inline run did not finish (the encoder failed to load,
 the database dropped, a record raised) keeps its follower's message, which goes to that
 stage's own queue and Lambda exactly as without inlining; so do re-runs (admin requeue,
-reembed). ``SKYROLL_INLINE_STAGES=false`` turns it off.
+reembed). And before it runs, each follower's message is sent delayed
+(``SKYROLL_INLINE_NET_SECONDS``, 900: SQS's longest delay, beyond any Lambda's timeout) as a net
+for a Lambda that dies mid-run; after a finished run it arrives to a done stage and is
+skipped. ``SKYROLL_INLINE_STAGES=false`` turns inlining off.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from uuid import UUID
 
 from chalicelib import pipeline
 from chalicelib.observability import logger
+from chalicelib.workers import stage
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -47,6 +51,11 @@ def run_followers(
     available = runners()
     for follower in pipeline.inline_followers(host):
         ids = [a for a, names in following.items() if follower.name in names and a in decoded]
+        # The net first: should this Lambda die before the inline run ends (a timeout, out
+        # of memory), the follower's own Lambda gets the work once the delay is over; when
+        # the run finished, it finds the stage done and skips it (no GET: see previews).
+        unsent = stage.send(c, [(a, [follower.name]) for a in ids], c.settings.inline_net_seconds)
+        ids = [a for a in ids if a not in unsent]  # no net, no inline run: messaged now
         if not ids:
             continue
         outcomes = available[follower.name](c, {a: decoded[a] for a in ids})

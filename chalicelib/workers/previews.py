@@ -30,12 +30,16 @@ def prefetched(c: Any, bodies: Sequence[str]) -> Iterator[None]:
     """Within the block, ``fetch`` answers from GETs started for every preview of the
     batch's messages."""
     threads = c.settings.io_threads
-    ids = _asset_ids(bodies)
+    messages = _messages(bodies)
+    ids = list({m.asset_id: None for m in messages})
     if threads <= 1 or len(ids) <= 1:
         yield
         return
     try:
-        keys = c.media_repo.preview_keys(ids)
+        # Not for assets the stage has done: a redelivery, or the net after an inline run
+        # (workers.inline), is skipped without its GET.
+        forced = [m.asset_id for m in messages if m.force]
+        keys = c.media_repo.preview_keys(ids, messages[0].stage, forced)
     except Exception:  # the database: the stage meets it again, record by record
         logger.warning("preview prefetch skipped", exc_info=True)
         keys = {}
@@ -82,11 +86,11 @@ def _read(store: Any, key: str) -> bytes:
     return bytes(body.read())  # a dropped connection is an OSError: retried
 
 
-def _asset_ids(bodies: Sequence[str]) -> list[UUID]:
-    ids: dict[UUID, None] = {}
+def _messages(bodies: Sequence[str]) -> list[dispatch.StageMessage]:
+    messages = []
     for body in bodies:
         try:
-            ids[dispatch.parse(body).asset_id] = None
+            messages.append(dispatch.parse(body))
         except Exception:  # noqa: S112 - run_batch gives a malformed body its own outcome
             continue
-    return list(ids)
+    return messages

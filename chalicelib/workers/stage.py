@@ -114,7 +114,7 @@ def run_batch(
         return outcomes
     if inline is not None:
         following = _run_inline(inline, following)
-    for asset_id, error in _send(container, list(following.items())).items():
+    for asset_id, error in send(container, list(following.items())).items():
         settle(asset_id, error)
     return outcomes
 
@@ -201,10 +201,12 @@ def _hand_off(container: Any, stage_name: str, asset: dict[str, Any]) -> None:
         dispatch.send(container, name, asset["id"])
 
 
-def _send(container: Any, handed_off: list[tuple[UUID, list[str]]]) -> dict[UUID, Exception]:
+def send(
+    container: Any, handed_off: list[tuple[UUID, list[str]]], delay_seconds: int = 0
+) -> dict[UUID, Exception]:
     """Each asset's message to each stage that follows, in SendMessageBatch calls of ten
-    (a call costs the worker as much CPU as the model spends on a small image); the assets
-    whose message did not go, with why."""
+    (a call costs the worker as much CPU as the model spends on a small image), visible
+    after ``delay_seconds``; the assets whose message did not go, with why."""
     per_stage: dict[str, list[UUID]] = {}
     for asset_id, following in handed_off:
         for name in following:
@@ -213,10 +215,13 @@ def _send(container: Any, handed_off: list[tuple[UUID, list[str]]]) -> dict[UUID
     for name, asset_ids in per_stage.items():
         for start in range(0, len(asset_ids), SQS_BATCH):
             chunk = asset_ids[start : start + SQS_BATCH]
-            entries = [
+            entries: list[dict[str, Any]] = [
                 {"Id": str(i), "MessageBody": dispatch.body(name, asset_id)}
                 for i, asset_id in enumerate(chunk)
             ]
+            if delay_seconds:
+                for entry in entries:
+                    entry["DelaySeconds"] = delay_seconds
             try:
                 response = container.sqs.send_message_batch(
                     QueueUrl=container.queue_url(name), Entries=entries

@@ -5,6 +5,7 @@ inline run cannot finish, the messages go to its queue and its own Lambda finish
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,17 @@ def vectors(h: Harness, ids: list[str]) -> dict[str, np.ndarray]:
             (ids,),
         ).fetchall()
     return {r["id"]: np.array(r["v"].strip("[]").split(","), dtype=np.float32) for r in rows}
+
+
+def written(h: Harness, ids: list[str]) -> dict[str, Any]:
+    """When each vector was last written."""
+    with h.container.pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT asset_id::text AS id, updated_at FROM smart_search_384"
+            " WHERE asset_id = ANY(%s::uuid[])",
+            (ids,),
+        ).fetchall()
+    return {r["id"]: r["updated_at"] for r in rows}
 
 
 def statuses(h: Harness, ids: list[str]) -> dict[str, str]:
@@ -128,3 +140,60 @@ def test_inline_stages_off_hands_off_by_message(
     assert statuses(h, [asset_id]) == {asset_id: "queued"}
     assert h.runner.run_once("smart_search", wait_seconds=0).size == 1
     assert list(vectors(h, [asset_id])) == [asset_id]
+
+
+class Killed(BaseException):
+    """What a Lambda timeout or an out-of-memory kill is to the code: nothing after it runs."""
+
+
+def test_a_lambda_that_dies_mid_inline_run_loses_nothing(
+    module_harness: Harness, photos: dict[str, bytes], monkeypatch
+) -> None:
+    from chalicelib.workers import smart_search
+
+    h = module_harness
+    c = h.container
+    token = h.user("killed@example.com")
+    ids = upload_all(h, token, {"astronaut": photos["astronaut"]}, stages=("ingest", "thumbnail"))
+    asset_id = ids["astronaut"]
+
+    def dies(*args: Any) -> Any:
+        raise Killed
+
+    monkeypatch.setattr(smart_search, "handle_decoded", dies)
+    monkeypatch.setattr(c.settings, "inline_net_seconds", 1)
+    # Given the faces Lambda killed while smart_search runs inline,
+    with pytest.raises(Killed):
+        h.runner.run_once("faces", wait_seconds=0)
+    monkeypatch.undo()
+    assert statuses(h, [asset_id]) == {asset_id: "queued"} and vectors(h, [asset_id]) == {}
+    # the net it sent first reaches smart_search's own Lambda once its delay is over,
+    time.sleep(1.5)
+    result = h.runner.run_once("smart_search", wait_seconds=1)
+    assert result.size == 1 and result.failed == ()
+    # which does the work: nothing was lost.
+    assert statuses(h, [asset_id]) == {asset_id: "done"}
+    assert list(vectors(h, [asset_id])) == [asset_id]
+
+
+def test_the_net_after_a_finished_inline_run_is_skipped_without_a_get(
+    module_harness: Harness, photos: dict[str, bytes], monkeypatch
+) -> None:
+    h = module_harness
+    c = h.container
+    token = h.user("net@example.com")
+    monkeypatch.setattr(c.settings, "inline_net_seconds", 1)
+    ids = upload_all(h, token, {n: photos[n] for n in ("china", "coffee")}, stages=UP_TO_FACES)
+    asset_ids = list(ids.values())
+    assert statuses(h, asset_ids) == dict.fromkeys(asset_ids, "done")
+    before = written(h, asset_ids)
+    opened: list[str] = []
+    real_open = c.store.open
+    monkeypatch.setattr(c.store, "open", lambda key: opened.append(key) or real_open(key))
+    # When the nets arrive after the inline run finished,
+    time.sleep(1.5)
+    result = h.runner.run_once("smart_search", wait_seconds=1)
+    # they are taken and skipped: no preview fetched, nothing embedded again.
+    assert result.size == 2 and result.failed == ()
+    assert opened == []
+    assert written(h, asset_ids) == before
