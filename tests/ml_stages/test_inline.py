@@ -20,35 +20,40 @@ pytestmark = pytest.mark.xdist_group("test_inline")
 UP_TO_FACES = ("ingest", "thumbnail", "faces")
 
 
-def vectors(h: Harness, ids: list[str]) -> dict[str, np.ndarray]:
+def by_asset(h: Harness, sql: str, ids: list[str]) -> dict[str, Any]:
+    """asset id -> ``value`` of the rows ``sql`` selects (it filters ``ANY(%s::uuid[])``)."""
     with h.container.pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT asset_id::text AS id, embedding::text AS v FROM smart_search_384"
-            " WHERE asset_id = ANY(%s::uuid[])",
-            (ids,),
-        ).fetchall()
-    return {r["id"]: np.array(r["v"].strip("[]").split(","), dtype=np.float32) for r in rows}
+        rows = conn.execute(sql, (ids,)).fetchall()
+    return {r["id"]: r["value"] for r in rows}
+
+
+def vectors(h: Harness, ids: list[str]) -> dict[str, np.ndarray]:
+    found = by_asset(
+        h,
+        "SELECT asset_id::text AS id, embedding::text AS value FROM smart_search_384"
+        " WHERE asset_id = ANY(%s::uuid[])",
+        ids,
+    )
+    return {a: np.array(v.strip("[]").split(","), dtype=np.float32) for a, v in found.items()}
 
 
 def written(h: Harness, ids: list[str]) -> dict[str, Any]:
     """When each vector was last written."""
-    with h.container.pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT asset_id::text AS id, updated_at FROM smart_search_384"
-            " WHERE asset_id = ANY(%s::uuid[])",
-            (ids,),
-        ).fetchall()
-    return {r["id"]: r["updated_at"] for r in rows}
+    return by_asset(
+        h,
+        "SELECT asset_id::text AS id, updated_at AS value FROM smart_search_384"
+        " WHERE asset_id = ANY(%s::uuid[])",
+        ids,
+    )
 
 
 def statuses(h: Harness, ids: list[str]) -> dict[str, str]:
-    with h.container.pool.connection() as conn:
-        rows = conn.execute(
-            "SELECT asset_id::text AS id, status FROM asset_stages"
-            " WHERE stage = 'smart_search' AND asset_id = ANY(%s::uuid[])",
-            (ids,),
-        ).fetchall()
-    return {r["id"]: r["status"] for r in rows}
+    return by_asset(
+        h,
+        "SELECT asset_id::text AS id, status AS value FROM asset_stages"
+        " WHERE stage = 'smart_search' AND asset_id = ANY(%s::uuid[])",
+        ids,
+    )
 
 
 class BrokenEncoder:
