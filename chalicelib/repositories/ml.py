@@ -18,6 +18,7 @@ Row = dict[str, Any]
 
 # Embedding tables by dimension (a pgvector column has one dimension): see 0004_ml.sql.
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
+HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
 
 
 def embedding_table(dimension: int) -> str:
@@ -137,7 +138,8 @@ class EmbeddingRepository:
         with self._pool.connection() as conn:
             conn.execute(
                 "SELECT set_config('hnsw.ef_search', %s, true)",
-                (str(max(ef_search, limit + offset)),),
+                # pgvector takes 1..1000; deeper pages come from the iterative scan below.
+                (str(min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))),),
             )
             conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             return conn.execute(sql, params).fetchall()
@@ -496,6 +498,13 @@ class FaceRepository:
         "SELECT f.id, f.asset_id, f.person_id, f.image_width, f.image_height, f.x1, f.y1,"
         " f.x2, f.y2, f.landmarks, f.score, f.thumbnail_key FROM asset_faces f"
     )
+
+    def owns_asset(self, owner_id: UUID, asset_id: UUID) -> bool:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM assets WHERE id = %s AND owner_id = %s", (asset_id, owner_id)
+            ).fetchone()
+        return row is not None
 
     def faces_of_asset(self, owner_id: UUID, asset_id: UUID) -> list[Row]:
         with self._pool.connection() as conn:

@@ -133,6 +133,9 @@ class PeopleService:
     ) -> s.PersonResponse:
         self._load(auth, person_id)
         changes = dto.model_dump(exclude_unset=True, exclude={"feature_face_asset_id"})
+        for field, alias in (("name", "name"), ("is_hidden", "isHidden")):
+            if field in changes and changes[field] is None:
+                raise errors.BadRequest(f"{alias}: may not be null")
         if dto.feature_face_asset_id is not None:
             face = self._faces.face_of_person_on_asset(person_id, dto.feature_face_asset_id)
             if face is None:
@@ -183,6 +186,8 @@ class PeopleService:
         return self._store.presign_get(person["thumbnail_key"])
 
     def faces(self, auth: AuthUser, query: s.FacesQuery) -> list[s.FaceResponse]:
+        if not self._faces.owns_asset(auth.id, query.asset_id):
+            raise errors.NotFound("Asset not found")
         return [face_response(r) for r in self._faces.faces_of_asset(auth.id, query.asset_id)]
 
     def reassign_face(

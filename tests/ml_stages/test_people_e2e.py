@@ -129,10 +129,26 @@ def test_another_user_sees_no_people_and_gets_404s(library) -> None:
     assert people(h, other) == []
     assert h.call("GET", f"/api/people/{person_id}", token=other).status_code == 404
     assert h.call("GET", f"/api/people/{person_id}/assets", token=other).status_code == 404
-    assert faces(h, other, ids["person_a_1"]) == []
+    r = h.call("GET", f"/api/faces?assetId={ids['person_a_1']}", token=other)
+    assert r.status_code == 404 and r.json["message"] == "Asset not found"
     face_id = faces(h, token, ids["person_a_1"])[0]["id"]
     r = h.call("PUT", f"/api/faces/{face_id}", {"personId": person_id}, token=other)
     assert r.status_code == 404
+    r = h.call("PUT", f"/api/people/{person_id}", {"name": "Mallory"}, token=other)
+    assert r.status_code == 404 and r.json["message"] == "Person not found"
+    assert h.call("GET", f"/api/people/{person_id}/thumbnail", token=other).status_code == 404
+    # Eve's own person cannot swallow Ada's: the merge answers per id, and Ada's stays.
+    theirs = h.call("POST", f"/api/people/{person_id}/merge", {"ids": [person_id]}, token=other)
+    assert theirs.status_code == 404
+    assert h.call("GET", f"/api/people/{person_id}", token=token).json["name"] != "Mallory"
+
+
+def test_a_null_name_or_hidden_flag_is_a_400_not_a_500(library) -> None:
+    h, token, ids = library
+    person_id = faces(h, token, ids["person_b_1"])[0]["personId"]
+    for body, field in (({"name": None}, "name"), ({"isHidden": None}, "isHidden")):
+        r = h.call("PUT", f"/api/people/{person_id}", body, token=token)
+        assert r.status_code == 400 and r.json["message"] == f"{field}: may not be null"
 
 
 def test_rename_reassign_and_merge_keep_counts_right(library) -> None:

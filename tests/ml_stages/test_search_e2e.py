@@ -73,6 +73,12 @@ def test_filters_and_paging(library) -> None:
     assert first["nextPage"] == 2 and len(first["items"]) == 2 and len(second["items"]) == 2
     assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
     assert first["modelId"] == "skyroll-offline-effnetlite0-minilm-v1"
+    # Past pgvector's largest ef_search (1000): an empty page, not a 500.
+    deep = h.call(
+        "POST", "/api/search/smart", {"query": "cat", "size": 1000, "page": 3}, token=token
+    )
+    assert deep.status_code == 200, deep.body
+    assert deep.json["items"] == [] and deep.json["nextPage"] is None
     h.call("PUT", f"/api/assets/{ids['coffee']}", {"isFavorite": False}, token=token)
 
 
