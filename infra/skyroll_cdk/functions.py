@@ -132,6 +132,7 @@ class FunctionFactory(Construct):
             build_args={
                 "CLIP_MODEL": self.config.clip_model,
                 "CLIP_REVISION": self.config.clip_revision,
+                "CLIP_TEXT_INT8": "1" if self.config.clip_text_int8 else "0",
             }
             if dockerfile == ML_DOCKERFILE
             else None,

@@ -18,7 +18,8 @@ SOURCE_ALLOWLIST = [
 # Container builds also need the pins to install the extras.
 IMAGE_CONTEXT_ALLOWLIST = [*SOURCE_ALLOWLIST, "!pyproject.toml", "!README.md"]
 # One ML image for faces, smart_search and the text encoder. Its build also copies what
-# `make models` built (the offline pack, the face models) and trims the CLIP text graph.
+# `make models` built (the offline pack, the face models) and trims the CLIP text graph
+# (then stores its MatMul weights as int8).
 ML_DOCKERFILE = "functions/smart_search/Dockerfile"
 ML_MODULES = ("functions.faces.", "functions.smart_search.")
 ML_IMAGE_CONTEXT_ALLOWLIST = [
@@ -27,6 +28,7 @@ ML_IMAGE_CONTEXT_ALLOWLIST = [
     "!.skyroll/models/offline",
     "!.skyroll/models/faces",
     "!scripts/models/clip_text_trim.py",
+    "!scripts/models/clip_text_int8.py",
 ]
 
 

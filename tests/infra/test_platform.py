@@ -219,7 +219,7 @@ ML_COMMANDS = {
 def test_ml_functions_share_one_clip_image_with_the_model_cache(dev):
     """faces, smart_search and the text encoder run one image: built with the CLIP model to
     fetch, from a context that holds the model cache `make models` built (offline pack, face
-    models) and the CLIP trimming script, and nothing else of .skyroll/."""
+    models) and the CLIP trimming and int8 scripts, and nothing else of .skyroll/."""
     functions = dev.resources("AWS::Lambda::Function").values()
     commands = {
         f["Properties"]["ImageConfig"]["Command"][0]
@@ -233,9 +233,11 @@ def test_ml_functions_share_one_clip_image_with_the_model_cache(dev):
     assert ml[0]["source"]["dockerBuildArgs"] == {
         "CLIP_MODEL": "ViT-B-32__openai",
         "CLIP_REVISION": "",
+        "CLIP_TEXT_INT8": "1",
     }
     context = dev.outdir / ml[0]["source"]["directory"]
     assert (context / "scripts" / "models" / "clip_text_trim.py").is_file()
+    assert (context / "scripts" / "models" / "clip_text_int8.py").is_file()
     assert not (context / ".venv").exists() and not (context / "tests").exists()
     if (REPO_ROOT / ".skyroll" / "models" / "MANIFEST.json").is_file():  # `make test` builds it
         assert {p.name for p in (context / ".skyroll").iterdir()} == {"models"}
@@ -267,6 +269,13 @@ def test_no_clip_model_means_the_offline_pack():
     }
     with pytest.raises(ValueError, match="clip_model"):
         from_context("dev", {"dev": {"clip_model": "../../etc"}})
+
+
+def test_int8_text_weights_are_on_unless_turned_off():
+    assert from_context("dev", {}).clip_text_int8 is True
+    assert from_context("prod", {"prod": {"clip_text_int8": False}}).clip_text_int8 is False
+    with pytest.raises(ValueError, match="clip_text_int8 must be true or false"):
+        from_context("dev", {"dev": {"clip_text_int8": "no"}})  # a truthy string
 
 
 def test_the_api_starts_jobs_in_the_jobs_function(dev):
