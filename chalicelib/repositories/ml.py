@@ -520,10 +520,26 @@ class FaceRepository:
             ).fetchone()
 
     def reassign(self, owner_id: UUID, face_id: UUID, person_id: UUID) -> None:
-        with self._pool.connection() as conn:
+        """The face moves to ``person_id``. A person whose picture it was gets its best face
+        left (a cropped one on a live asset first; none if it has no face left), and a
+        person without a picture gets this face as its picture."""
+        with self.locked(owner_id) as conn:
             conn.execute(
                 "UPDATE asset_faces SET person_id = %s WHERE id = %s AND owner_id = %s",
                 (person_id, face_id, owner_id),
+            )
+            conn.execute(
+                "UPDATE people p SET feature_face_id = (SELECT f.id FROM asset_faces f"
+                " JOIN assets a ON a.id = f.asset_id WHERE f.person_id = p.id"
+                " ORDER BY (a.trashed_at IS NOT NULL), (f.thumbnail_key IS NULL),"
+                " f.score DESC, f.id LIMIT 1)"
+                " WHERE p.owner_id = %s AND p.feature_face_id = %s AND p.id <> %s",
+                (owner_id, face_id, person_id),
+            )
+            conn.execute(
+                "UPDATE people SET feature_face_id = %s"
+                " WHERE id = %s AND owner_id = %s AND feature_face_id IS NULL",
+                (face_id, person_id, owner_id),
             )
 
 

@@ -118,11 +118,13 @@ class PeopleService:
         self._request_crops(asset_ids)
 
     def list_for(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
-        rows = self._faces.people(auth.id, query.with_hidden)
+        rows = self._faces.people(auth.id, with_hidden=True)
+        # As Immich: total and hidden count everyone; the list leaves hidden people out
+        # unless asked for them.
         return s.PeopleResponse(
             total=len(rows),
             hidden=sum(1 for r in rows if r["is_hidden"]),
-            people=[person_response(r) for r in rows],
+            people=[person_response(r) for r in rows if query.with_hidden or not r["is_hidden"]],
         )
 
     def get(self, auth: AuthUser, person_id: UUID) -> s.PersonResponse:
@@ -198,6 +200,9 @@ class PeopleService:
             raise errors.NotFound("Face not found")
         self._load(auth, dto.person_id)
         self._faces.reassign(auth.id, face_id, dto.person_id)
+        missing = self._faces.assets_missing_feature_crops(auth.id)
+        if missing:  # a person's new picture: the faces stage crops it
+            self._request_crops(missing)
         return face_response({**face, "person_id": dto.person_id})
 
     def _load(self, auth: AuthUser, person_id: UUID) -> dict[str, Any]:

@@ -151,6 +151,23 @@ def test_a_null_name_or_hidden_flag_is_a_400_not_a_500(library) -> None:
         assert r.status_code == 400 and r.json["message"] == f"{field}: may not be null"
 
 
+def test_a_hidden_person_leaves_the_list_but_is_counted(library) -> None:
+    h, token, ids = library
+    a = faces(h, token, ids["person_a_1"])[0]["personId"]
+    b = faces(h, token, ids["person_b_1"])[0]["personId"]
+    r = h.call("PUT", f"/api/people/{b}", {"isHidden": True}, token=token)
+    assert r.status_code == 200 and r.json["isHidden"] is True
+    listed = h.call("GET", "/api/people", token=token).json
+    assert [p["id"] for p in listed["people"]] == [a]
+    assert (listed["total"], listed["hidden"]) == (2, 1)
+    everyone = h.call("GET", "/api/people?withHidden=true", token=token).json
+    assert [(p["id"], p["isHidden"]) for p in everyone["people"]] == [(a, False), (b, True)]
+    assert (everyone["total"], everyone["hidden"]) == (2, 1)
+    assert h.call("GET", f"/api/people/{b}", token=token).json["isHidden"] is True
+    r = h.call("PUT", f"/api/people/{b}", {"isHidden": False}, token=token)
+    assert r.status_code == 200 and len(people(h, token)) == 2
+
+
 def test_rename_reassign_and_merge_keep_counts_right(library) -> None:
     h, token, ids = library
     a = faces(h, token, ids["person_a_1"])[0]["personId"]
@@ -286,3 +303,38 @@ def test_a_person_the_recluster_job_makes_gets_its_crop(library) -> None:
     r = h.call("GET", f"/api/people/{person}/thumbnail", token=token)
     assert r.status_code == 302 and f"/faces/{face['id']}.jpeg" in r.headers["Location"]
     assert recluster_all(h.container)["cropsRequested"] == 0
+
+
+def test_moving_a_persons_picture_face_gives_it_another(library) -> None:
+    """After the recluster test: Ada (the merged person) and the job's person. Ada's picture
+    face goes to the other person: Ada gets another of her faces as picture, cropped by the
+    faces stage; her old picture is now the other person's face, never Ada's thumbnail."""
+    h, token, ids = library
+    listed = people(h, token)
+    ada, other = (p["id"] for p in listed)
+    picture_asset = h.call("GET", f"/api/people/{ada}", token=token).json["featureFaceAssetId"]
+    (face,) = faces(h, token, picture_asset)
+    with h.container.pool.connection() as conn:  # only her picture has a crop (as usual)
+        conn.execute(
+            "UPDATE asset_faces SET thumbnail_key = NULL WHERE person_id = %s AND id <> %s",
+            (ada, face["id"]),
+        )
+    r = h.call("PUT", f"/api/faces/{face['id']}", {"personId": other}, token=token)
+    assert r.status_code == 200 and r.json["personId"] == other
+
+    now = h.call("GET", f"/api/people/{ada}", token=token).json
+    assert now["featureFaceAssetId"] not in (None, picture_asset)
+    assert faces(h, token, now["featureFaceAssetId"])[0]["personId"] == ada
+    assert (
+        h.call("GET", f"/api/people/{other}", token=token).json["featureFaceAssetId"]
+        == (ids["impostor_2"])
+    )  # it had a picture: kept
+    counts = {p["id"]: p["faceCount"] for p in people(h, token)}
+    assert counts == {ada: 5, other: 2}
+    r = h.call("GET", f"/api/people/{ada}/thumbnail", token=token)
+    assert r.status_code == 404  # the new picture is not cropped yet
+    assert h.drain(("faces",)) == 1  # the reassign asked for that one crop
+    r = h.call("GET", f"/api/people/{ada}/thumbnail", token=token)
+    assert r.status_code == 302, r.body
+    (new_face,) = faces(h, token, now["featureFaceAssetId"])
+    assert f"/faces/{new_face['id']}.jpeg" in r.headers["Location"]
