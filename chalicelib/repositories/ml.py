@@ -432,14 +432,14 @@ class FaceRepository:
         " FROM people p LEFT JOIN asset_faces fa ON fa.id = p.feature_face_id"
     )
 
-    def people(self, owner_id: UUID, with_hidden: bool) -> list[Row]:
+    def people(self, owner_id: UUID) -> list[Row]:
+        """Everyone with a face, hidden people too (the service counts and filters them)."""
         with self._pool.connection() as conn:
             return conn.execute(
-                f"SELECT * FROM ({self._PERSON} WHERE p.owner_id = %s"
-                " AND (%s OR NOT p.is_hidden)) x WHERE face_count > 0"
+                f"SELECT * FROM ({self._PERSON} WHERE p.owner_id = %s) x WHERE face_count > 0"
                 # Named first (Immich), then the biggest clusters.
                 " ORDER BY (name = '') , is_hidden, face_count DESC, created_at, id",
-                (owner_id, with_hidden),
+                (owner_id,),
             ).fetchall()
 
     def person(self, owner_id: UUID, person_id: UUID) -> Row | None:
@@ -519,28 +519,35 @@ class FaceRepository:
                 f"{self._FACE} WHERE f.owner_id = %s AND f.id = %s", (owner_id, face_id)
             ).fetchone()
 
-    def reassign(self, owner_id: UUID, face_id: UUID, person_id: UUID) -> None:
+    def reassign(self, owner_id: UUID, face_id: UUID, person_id: UUID) -> list[UUID]:
         """The face moves to ``person_id``. A person whose picture it was gets its best face
         left (a cropped one on a live asset first; none if it has no face left), and a
-        person without a picture gets this face as its picture."""
+        person without a picture gets this face as its picture. Returns the assets of the
+        pictures this gave that have no crop yet."""
         with self.locked(owner_id) as conn:
             conn.execute(
                 "UPDATE asset_faces SET person_id = %s WHERE id = %s AND owner_id = %s",
                 (person_id, face_id, owner_id),
             )
-            conn.execute(
+            given = conn.execute(
                 "UPDATE people p SET feature_face_id = (SELECT f.id FROM asset_faces f"
                 " JOIN assets a ON a.id = f.asset_id WHERE f.person_id = p.id"
                 " ORDER BY (a.trashed_at IS NOT NULL), (f.thumbnail_key IS NULL),"
                 " f.score DESC, f.id LIMIT 1)"
-                " WHERE p.owner_id = %s AND p.feature_face_id = %s AND p.id <> %s",
+                " WHERE p.owner_id = %s AND p.feature_face_id = %s AND p.id <> %s"
+                " RETURNING p.feature_face_id",
                 (owner_id, face_id, person_id),
-            )
-            conn.execute(
-                "UPDATE people SET feature_face_id = %s"
-                " WHERE id = %s AND owner_id = %s AND feature_face_id IS NULL",
+            ).fetchall()
+            given += conn.execute(
+                "UPDATE people SET feature_face_id = %s WHERE id = %s AND owner_id = %s"
+                " AND feature_face_id IS NULL RETURNING feature_face_id",
                 (face_id, person_id, owner_id),
-            )
+            ).fetchall()
+            rows = conn.execute(
+                "SELECT asset_id FROM asset_faces WHERE id = ANY(%s) AND thumbnail_key IS NULL",
+                ([r["feature_face_id"] for r in given if r["feature_face_id"]],),
+            ).fetchall()
+        return [r["asset_id"] for r in rows]
 
 
 class DuplicateRepository:

@@ -118,7 +118,7 @@ class PeopleService:
         self._request_crops(asset_ids)
 
     def list_for(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
-        rows = self._faces.people(auth.id, with_hidden=True)
+        rows = self._faces.people(auth.id)
         # As Immich: total and hidden count everyone; the list leaves hidden people out
         # unless asked for them.
         return s.PeopleResponse(
@@ -199,10 +199,9 @@ class PeopleService:
         if face is None:
             raise errors.NotFound("Face not found")
         self._load(auth, dto.person_id)
-        self._faces.reassign(auth.id, face_id, dto.person_id)
-        missing = self._faces.assets_missing_feature_crops(auth.id)
-        if missing:  # a person's new picture: the faces stage crops it
-            self._request_crops(missing)
+        uncropped = self._faces.reassign(auth.id, face_id, dto.person_id)
+        if uncropped:  # a person's new picture: the faces stage crops it
+            self._request_crops(uncropped)
         return face_response({**face, "person_id": dto.person_id})
 
     def _load(self, auth: AuthUser, person_id: UUID) -> dict[str, Any]:

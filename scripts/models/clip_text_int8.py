@@ -2,9 +2,9 @@
 
 A search waits for its text embedding. Trimmed to a query's own tokens
 (``clip_text_trim.py``), ViT-B-32's text tower does a handful of rows per MatMul, so it is
-bound by reading its fp32 weights (150 MB a query), not by arithmetic: ~13.5 ms on one core.
+bound by reading its fp32 weights (150 MB a query), not by arithmetic: ~14 ms on one core.
 onnxruntime's dynamic quantization stores the MatMul weights as int8, per output channel,
-and quantizes the activations per call: ~2.6 ms, same graph otherwise (the token embedding
+and quantizes the activations per call: ~3 ms, same graph otherwise (the token embedding
 table is a Gather and stays fp32; attention's activation-by-activation MatMuls stay fp32).
 
 Only the query side changes: the image vectors in the database come from the visual tower,
