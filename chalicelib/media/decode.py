@@ -39,7 +39,11 @@ def decode(
 
     try:
         if media_type.family is Family.HEIF:
-            image = _heif(source).thumbnail_image(box.width, height=box.height, size="down")
+            stored_box = box if header.orientation < 5 else Box(box.height, box.width)
+            image = _heif(source).thumbnail_image(
+                stored_box.width, height=stored_box.height, size="down"
+            )
+            image = orient(image, header.orientation)
         elif media_type.family is Family.RAW:
             image = _raw(source, media_type, box)
         elif media_type == JPEG:
@@ -104,6 +108,17 @@ def _jpeg(source: MediaSource, box: Box, header: ImageHeader) -> pyvips.Image:
     return image
 
 
+def orient(image: pyvips.Image, orientation: int) -> pyvips.Image:
+    """Applies an EXIF orientation (1-8) to pixels that arrive as stored."""
+    import pyvips
+
+    if orientation == 1:
+        return image
+    image = image.copy()
+    image.set_type(pyvips.GValue.gint_type, "orientation", orientation)
+    return image.autorot()
+
+
 def shrink_factor(width: int, height: int, box: Box) -> int:
     """The largest JPEG DCT scale (1, 2, 4, 8) whose output still covers the fitted box."""
     scale = min(box.width / width, box.height / height, 1.0)
@@ -138,46 +153,107 @@ def _heif(source: MediaSource) -> pyvips.Image:
     return image
 
 
+# A RAW file holds at least this many bytes per sensor pixel, even with lossy compression
+# (Canon C-RAW, Fujifilm lossy ≈ 0.5). Far fewer means the pixel data is cut off or stripped:
+# LibRaw would "decode" whatever bytes it finds into noise.
+MIN_RAW_BYTES_PER_PIXEL = 0.1
+# A demosaic this close to white or black, or this flat, is a failed rendering (film-scanner
+# NEFs come out white, pixel data of zeros black): the camera's own preview is better.
+DEGENERATE_MEAN = (4.0, 250.0)
+FLAT_DEVIATION = 0.5
+
+
 def _raw(source: MediaSource, media_type: MediaType, box: Box) -> pyvips.Image:
     import rawpy
 
-    with as_path(source, f".{media_type.ext}") as path, rawpy.imread(str(path)) as raw:
-        preview = _embedded_preview(raw, box)
-        if preview is not None:
-            return preview
-        # No usable preview: demosaic, at half size (4x fewer pixels, 4x faster) when that
-        # still covers the box, as it does for any camera of the last twenty years.
-        half = max(raw.sizes.width, raw.sizes.height) // 2 >= max(box.width, box.height)
-        rgb = raw.postprocess(use_camera_wb=True, half_size=half, output_bps=8)
+    name = media_type.ext.upper()
+    with as_path(source, f".{media_type.ext}") as path:
+        try:
+            raw = rawpy.imread(str(path))
+        except (rawpy.LibRawError, OSError) as exc:
+            raise _raw_error(name, "cannot be opened", exc) from exc
+        with raw:
+            preview = _embedded_preview(raw, box)
+            if preview is not None and not _index_sized(preview, box):
+                return preview
+            if _truncated(raw, path.stat().st_size):
+                return _preview_or_fail(preview, name, "is cut off: its pixel data is missing")
+            try:
+                rgb = _demosaic(raw, box)
+            except (rawpy.LibRawError, MemoryError) as exc:
+                return _preview_or_fail(preview, name, "pixels cannot be decoded", exc)
     import pyvips
 
     image = pyvips.Image.new_from_array(rgb, interpretation="srgb")
+    mean, deviation = float(image.avg()), float(image.deviate())
+    degenerate = not DEGENERATE_MEAN[0] <= mean <= DEGENERATE_MEAN[1]
+    if preview is not None and (degenerate or deviation < FLAT_DEVIATION):
+        return preview
+    if deviation < FLAT_DEVIATION:
+        raise CorruptMedia(f"the {name} file decodes to a blank image and has no preview")
     return image.thumbnail_image(box.width, height=box.height, size="down")
 
 
+def _demosaic(raw: object, box: Box) -> object:
+    # At half size (4x fewer pixels, 4x faster) when that still covers the box, as it does
+    # for any camera of the last twenty years.
+    sizes = raw.sizes  # type: ignore[attr-defined]
+    half = max(sizes.width, sizes.height) // 2 >= max(box.width, box.height)
+    return raw.postprocess(use_camera_wb=True, half_size=half, output_bps=8)  # type: ignore[attr-defined]
+
+
+def _truncated(raw: object, file_size: int) -> bool:
+    sizes = raw.sizes  # type: ignore[attr-defined]
+    pixels = max(sizes.raw_width * sizes.raw_height, 1)
+    return file_size / pixels < MIN_RAW_BYTES_PER_PIXEL
+
+
+def _index_sized(preview: pyvips.Image, box: Box) -> bool:
+    """A 160 px index thumbnail: only good when the pixels cannot be had."""
+    return max(preview.width, preview.height) < min(max(box.width, box.height), 1024)
+
+
+def _preview_or_fail(
+    preview: pyvips.Image | None, name: str, what: str, exc: Exception | None = None
+) -> pyvips.Image:
+    if preview is not None:
+        return preview
+    raise _raw_error(name, what + " and it has no usable embedded preview", exc)
+
+
+def _raw_error(name: str, what: str, exc: Exception | None) -> CorruptMedia:
+    detail = str(exc).strip().strip("b'\"") if exc is not None else ""
+    hint = f" (LibRaw: {detail[:120]})" if detail else ""
+    return CorruptMedia(f"the {name} file is damaged or not a RAW we can read: {what}{hint}")
+
+
 def _embedded_preview(raw: object, box: Box) -> pyvips.Image | None:
-    """The camera's own JPEG rendering, when it is big enough for the requested box."""
+    """The camera's own JPEG rendering, upright, fitted to the box; None when there is none
+    (or it is not a JPEG, or it does not decode)."""
     import pyvips
     import rawpy
 
     try:
         thumb = raw.extract_thumb()  # type: ignore[attr-defined]
-    except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
+    except (rawpy.LibRawError, MemoryError):
         return None
     if thumb.format != rawpy.ThumbFormat.JPEG:
         return None
-    header = pyvips.Image.new_from_buffer(thumb.data, "")
-    fields = header.get_fields()
-    # LibRaw writes an EXIF orientation into the previews it extracts from some formats;
-    # thumbnail() applies that one. Otherwise the preview is in sensor orientation.
-    tagged = "orientation" in fields and header.get("orientation") != 1
-    icc = header.get("icc-profile-data") if "icc-profile-data" in fields else None
-    options: dict[str, object] = dict(height=box.height, size="down")
-    if is_foreign_icc(icc):
-        options["output_profile"] = "srgb"
-    image = pyvips.Image.thumbnail_buffer(thumb.data, box.width, **options)
-    if max(image.width, image.height) < min(max(box.width, box.height), 1024):
-        return None  # a 160 px index thumbnail: demosaic instead
+    try:
+        header = pyvips.Image.new_from_buffer(thumb.data, "")
+        fields = header.get_fields()
+        # LibRaw writes an EXIF orientation into the previews it extracts from some formats;
+        # thumbnail() applies that one. Otherwise the preview is in sensor orientation.
+        tagged = "orientation" in fields and header.get("orientation") != 1
+        icc = header.get("icc-profile-data") if "icc-profile-data" in fields else None
+        options: dict[str, object] = dict(height=box.height, size="down")
+        if is_foreign_icc(icc):
+            options["output_profile"] = "srgb"
+        image = pyvips.Image.thumbnail_buffer(
+            thumb.data, box.width, option_string=f"fail_on={FAIL_ON}", **options
+        ).copy_memory()
+    except pyvips.Error:
+        return None  # a garbage preview: the pixels (or a clear failure) decide
     if not tagged:
         flip = raw.sizes.flip  # type: ignore[attr-defined]
         # LibRaw's flip codes: 3 = 180°, 5 = 90° counter-clockwise, 6 = 90° clockwise.

@@ -35,6 +35,12 @@ class CaptureTime:
     instant: datetime  # aware when the offset is known, else naive (wall clock, zone unknown)
     local: datetime  # naive wall-clock time as the camera showed it
     offset: str | None  # "+02:00" when known
+    # Where the time came from: "exif", "xmp", "iptc", "quicktime", "filename", "file time".
+    source: str = "exif"
+    # Where the offset came from: "tag" (stored with the time), "gps" (the time zone at the
+    # photo's position), or None (unknown: the wall clock is all there is).
+    offset_source: str | None = None
+    zone: str | None = None  # IANA name, when the offset came from the GPS position
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,28 @@ def parse_exif(exif: Image.Exif) -> ExifFields:
         latitude=lat,
         longitude=lon,
         altitude=alt,
+    )
+
+
+def parse_exif_ifd(blob: bytes | None, *, gps: bool = False) -> ExifFields:
+    """A TIFF block whose first directory is an Exif (or GPS) directory, as Canon's CR3
+    stores them (CMT2, CMT4)."""
+    if not blob:
+        return ExifFields()
+    try:
+        tags: dict[int, Any] = dict(load_exif(blob))
+    except Exception:  # a damaged block loses that block only
+        return ExifFields()
+    if gps:
+        lat, lon, alt = _gps(tags)
+        return ExifFields(latitude=lat, longitude=lon, altitude=alt)
+    return ExifFields(
+        lens_model=_text(tags.get(LENS_MODEL)),
+        f_number=_positive(tags.get(F_NUMBER)),
+        exposure_time=_positive(tags.get(EXPOSURE_TIME)),
+        iso=_iso(tags.get(ISO)),
+        focal_length=_positive(tags.get(FOCAL_LENGTH)),
+        taken=_capture_time({}, tags),
     )
 
 
@@ -157,7 +185,9 @@ def _capture_time(ifd0: dict[int, Any], sub: dict[int, Any]) -> CaptureTime | No
             continue
         tz, label = _exif_offset(offset) or _exif_offset(sub.get(OFFSET_TIME)) or (None, None)
         instant = local.replace(tzinfo=tz) if tz else local
-        return CaptureTime(instant=instant, local=local, offset=label)
+        return CaptureTime(
+            instant=instant, local=local, offset=label, offset_source="tag" if tz else None
+        )
     return None
 
 

@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from pathlib import Path
 
 from chalicelib.media.errors import CorruptMedia
-from chalicelib.media.exif import ExifFields, load_exif, parse_exif
+from chalicelib.media.exif import CaptureTime, ExifFields, load_exif, parse_exif, parse_exif_ifd
 from chalicelib.media.ffmpeg import PROBE_TIMEOUT_S, Probe, Stream, probe
-from chalicelib.media.probe import DEFAULT_MAX_PIXELS, MAX_TIFF_EXIF_BYTES, probe_image
-from chalicelib.media.sniff import AssetType, MediaType
-from chalicelib.media.source import MediaSource, as_path, sniff_source
+from chalicelib.media.probe import (
+    DEFAULT_MAX_PIXELS,
+    MAX_TIFF_EXIF_BYTES,
+    ImageHeader,
+    probe_image,
+)
+from chalicelib.media.sniff import SNIFF_BYTES, AssetType, MediaType
+from chalicelib.media.source import MediaSource, as_path, read_head, sniff_source
+from chalicelib.media.tags import (
+    TagsUnreadable,
+    cr3_exif,
+    fields_from_tags,
+    parse_stamp,
+    read_tags,
+)
 
 # A camera's EXIF is ≤ 64 KB in JPEG; TIFF-based files hand us a prefix of this size.
 MAX_EXIF_BYTES = MAX_TIFF_EXIF_BYTES
@@ -28,6 +41,8 @@ class ImageMetadata(ExifFields):
     mime: str
     width: int  # as displayed, i.e. after applying the orientation
     height: int
+    stored_width: int = 0  # as stored, before the orientation is applied (EXIF's meaning)
+    stored_height: int = 0
     warnings: tuple[str, ...] = ()
 
 
@@ -47,6 +62,9 @@ class VideoMetadata:
     rotation: int  # clockwise degrees to display upright: 0, 90, 180 or 270
     bitrate_kbps: int | None
     created_at: datetime | None  # aware (UTC unless the file gave an offset)
+    # The capture time by the rule of capture.py: local date-time with offset when the file
+    # has one (QuickTime creationdate, ©day), else the UTC creation_time (offset unknown).
+    taken: CaptureTime | None = None
     make: str | None = None
     model: str | None = None
     location: str | None = None  # ISO 6709, as stored, e.g. "+48.8577+002.2950/"
@@ -73,22 +91,76 @@ def read_image_metadata(
 ) -> ImageMetadata:
     media_type = media_type or sniff_source(source)
     header = probe_image(source, media_type, max_pixels)
-    warnings: list[str] = []
-    fields = ExifFields()
-    if header.exif and len(header.exif) > MAX_EXIF_BYTES:
-        warnings.append(f"EXIF block of {len(header.exif)} bytes ignored (over the limit)")
-    elif header.exif:
-        try:
-            fields = parse_exif(load_exif(header.exif))
-        except Exception as exc:  # unreadable EXIF loses EXIF only, never the photo
-            warnings.append(f"EXIF could not be read: {exc}")
+    fields, warnings = image_fields(source, media_type, header)
     width, height = header.width, header.height
     # The decoder delivers stored pixels; orientations 5-8 transpose them for display.
     if header.orientation >= 5:
         width, height = height, width
+    stored_w, stored_h = header.stored_size or (header.width, header.height)
     return ImageMetadata(
-        **vars(fields), mime=media_type.mime, width=width, height=height, warnings=tuple(warnings)
+        **vars(fields),
+        mime=media_type.mime,
+        width=width,
+        height=height,
+        stored_width=stored_w,
+        stored_height=stored_h,
+        warnings=tuple(warnings),
     )
+
+
+def image_fields(
+    source: MediaSource, media_type: MediaType, header: ImageHeader
+) -> tuple[ExifFields, list[str]]:
+    """exiv2's reading of every block (EXIF, XMP, IPTC), with gaps filled from the EXIF
+    blob the decoder found (or, for a CR3 exiv2 refuses, from its CMT boxes)."""
+    warnings: list[str] = []
+    try:
+        fields = fields_from_tags(read_tags(source))
+    except TagsUnreadable as exc:
+        fields = ExifFields()
+        warnings.append(f"metadata could not be read by exiv2 ({exc})")
+    if fields.make and fields.taken:
+        return fields, warnings
+    fallback = _blob_fields(source, media_type, header, warnings)
+    return _merged(fields, fallback), warnings
+
+
+def _blob_fields(
+    source: MediaSource, media_type: MediaType, header: ImageHeader, warnings: list[str]
+) -> ExifFields:
+    if media_type.ext == "cr3":
+        return _cr3_fields(read_head(source, SNIFF_BYTES * 4))
+    if not header.exif:
+        return ExifFields()
+    if len(header.exif) > MAX_EXIF_BYTES:
+        warnings.append(f"EXIF block of {len(header.exif)} bytes ignored (over the limit)")
+        return ExifFields()
+    try:
+        return parse_exif(load_exif(header.exif))
+    except Exception as exc:  # unreadable EXIF loses EXIF only, never the photo
+        warnings.append(f"EXIF could not be read: {exc}")
+        return ExifFields()
+
+
+def _cr3_fields(head: bytes) -> ExifFields:
+    ifd0, exif_ifd, gps_ifd = cr3_exif(head)
+    if ifd0 is None:
+        return ExifFields()
+    base = parse_exif(load_exif(ifd0))
+    sub = parse_exif_ifd(exif_ifd)
+    gps = parse_exif_ifd(gps_ifd, gps=True)
+    return _merged(_merged(base, sub), gps)
+
+
+def _merged(primary: ExifFields, fallback: ExifFields) -> ExifFields:
+    """``primary``'s values, with its gaps filled from ``fallback``."""
+    values = {
+        f.name: getattr(primary, f.name)
+        if getattr(primary, f.name) is not None
+        else getattr(fallback, f.name)
+        for f in dataclass_fields(ExifFields)
+    }
+    return ExifFields(**values)
 
 
 def read_video_metadata(
@@ -130,6 +202,7 @@ def video_metadata_from_probe(info: Probe, media_type: MediaType) -> VideoMetada
         rotation=rotation,
         bitrate_kbps=info.bitrate_kbps,
         created_at=_created_at(tags, video),
+        taken=video_capture_time(tags, video),
         make=_tag(tags, "com.apple.quicktime.make", "make"),
         model=_tag(tags, "com.apple.quicktime.model", "model"),
         location=location,
@@ -197,6 +270,26 @@ def _created_at(tags: dict[str, str], video: Stream) -> datetime | None:
         moment = _iso_datetime(value)
         if moment is not None and moment.year > 1970:
             return moment
+    return None
+
+
+def video_capture_time(tags: dict[str, str], video: Stream) -> CaptureTime | None:
+    """QuickTime's local date-time with its offset (Apple's ``creationdate`` key, then the
+    ``©day`` user data when it holds a time), else the UTC ``creation_time`` of the movie or
+    its video track, whose wall clock is unknown until a GPS time zone says it."""
+    for key in ("com.apple.quicktime.creationdate", "date"):
+        stamp = _tag(tags, key)
+        if stamp:
+            taken = parse_stamp(stamp.replace("Z", "+00:00"), None, None, "quicktime")
+            if taken is not None and taken.offset is not None:
+                return taken
+    for value in (_tag(tags, "creation_time"), _tag(video.metadata, "creation_time")):
+        moment = _iso_datetime(value)
+        if moment is not None and moment.year > 1970:
+            utc = moment.astimezone(UTC)
+            return CaptureTime(
+                instant=utc, local=utc.replace(tzinfo=None), offset=None, source="quicktime"
+            )
     return None
 
 

@@ -27,6 +27,8 @@ class ImageHeader:
     # An embedded ICC profile other than sRGB: pixels must be transformed to sRGB. (Asking
     # libvips to transform sRGB → sRGB costs ~200 ms on a preview, so we only ask when needed.)
     foreign_icc: bool = False
+    # (width, height) as the file stores them, before any rotation; None = (width, height)
+    stored_size: tuple[int, int] | None = None
 
 
 def probe_image(
@@ -103,11 +105,29 @@ def _heif_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
         )
         width, height = heif.size
         exif = heif.info.get("exif")
+        transforms = heif[heif.primary_index]._c_image.transformations
     except (ValueError, RuntimeError, OSError) as exc:
         raise corrupt(media_type, exc) from exc
-    # libheif applies the file's irot/imir transforms while decoding; EXIF orientation in
-    # HEIF is informational and must not be applied a second time.
-    return ImageHeader(width, height, 1, exif)
+    turns = [t for t in transforms if t and t[0] == "irot"]
+    stored = (height, width) if any(t[1] in (90, 270) for t in turns) else (width, height)
+    # libheif applies the file's irot/imir while decoding, and then EXIF orientation is only
+    # informational (HEIF spec). Files without either (some Samsung phones) rotate by EXIF.
+    if any(t and t[0] in ("irot", "imir") for t in transforms):
+        orientation = 1
+    else:
+        orientation = _exif_orientation(exif)
+    return ImageHeader(width, height, orientation, exif, stored_size=stored)
+
+
+def _exif_orientation(exif: bytes | None) -> int:
+    if not exif:
+        return 1
+    from chalicelib.media.exif import load_exif, parse_exif
+
+    try:
+        return parse_exif(load_exif(exif)).orientation or 1
+    except Exception:  # unreadable EXIF: no rotation rather than no photo
+        return 1
 
 
 def _raw_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
@@ -130,4 +150,4 @@ def _raw_header(source: MediaSource, media_type: MediaType) -> ImageHeader:
         width, height = height, width
     head = read_head(source, MAX_TIFF_EXIF_BYTES)
     exif = head if head[:4] in (b"II*\x00", b"MM\x00*") else None
-    return ImageHeader(width, height, 1, exif)
+    return ImageHeader(width, height, 1, exif, stored_size=(sizes.width, sizes.height))

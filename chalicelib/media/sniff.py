@@ -159,6 +159,8 @@ def _sniff_image(head: bytes) -> MediaType | None:
 def _sniff_video(head: bytes) -> MediaType | None:
     if head[4:8] == b"ftyp":
         return _sniff_ftyp(head)
+    if _is_classic_quicktime(head):
+        return MOV
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         # EBML header: the DocType string says WebM or Matroska.
         return WEBM if b"webm" in head[:64] else MKV
@@ -186,6 +188,32 @@ def _sniff_ftyp(head: bytes) -> MediaType | None:
     if any(b in _GENERIC_HEIF_BRANDS for b in [major, *compatible]):
         return HEIF
     return None
+
+
+# Top-level atoms of QuickTime files written before the ftyp box existed (cameras of the
+# 2000s): the movie header, media data, or padding first.
+_QUICKTIME_ATOMS = {b"moov", b"mdat", b"free", b"wide", b"skip", b"pnot", b"PICT"}
+
+
+def _is_classic_quicktime(head: bytes) -> bool:
+    """Atoms all the way through the sniffed bytes (at most 8 hops), each a QuickTime
+    top-level atom with a size that fits, and a movie or media atom among them."""
+    pos, seen = 0, set()
+    for _ in range(8):
+        if pos + 8 > len(head):
+            break
+        size, kind = struct.unpack_from(">I4s", head, pos)
+        if kind not in _QUICKTIME_ATOMS:
+            return False
+        seen.add(kind)
+        if size == 1 and pos + 16 <= len(head):
+            (size,) = struct.unpack_from(">Q", head, pos + 8)
+        if size == 0:  # "to the end of the file"
+            break
+        if size < 8:
+            return False
+        pos += size
+    return bool(seen & {b"moov", b"mdat"}) or (bool(seen) and pos >= len(head))
 
 
 def _is_transport_stream(head: bytes) -> bool:

@@ -36,10 +36,19 @@ EXIF_COLUMNS = (
     "city",
     "state",
     "country",
+    "date_source",
+    "time_zone_source",
+)
+# Each pipeline stage's state on the asset, so a client sees what is running, retrying
+# (attempts) or failed (error) instead of a bare "processing".
+_STAGES = (
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('stage', s.stage, 'status', s.status,"
+    " 'attempts', s.attempts, 'error', s.error, 'updated_at', s.updated_at)"
+    " ORDER BY s.stage), '[]'::jsonb) FROM asset_stages s WHERE s.asset_id = a.id) AS stages"
 )
 _SELECT = (
-    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif"
-    " FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
+    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
+    f" {_STAGES} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
 )
 
 

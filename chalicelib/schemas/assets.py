@@ -161,6 +161,9 @@ class CompleteUploadResponse(ResponseDto):
     status: str
 
 
+DateSource = Literal["exif", "xmp", "iptc", "quicktime", "filename", "file time", "user"]
+
+
 class ExifInfo(ResponseDto):
     make: str | None = None
     model: str | None = None
@@ -185,6 +188,27 @@ class ExifInfo(ResponseDto):
     city: str | None = None
     state: str | None = None
     country: str | None = None
+    date_source: DateSource | None = Field(
+        default=None,
+        description="Where the capture time came from (docs/media.md). 'file time' means the"
+        " file carried none and the client's file time stands in.",
+    )
+    time_zone_source: Literal["tag", "gps"] | None = Field(
+        default=None,
+        description="Where timeZone came from: stored with the time (tag) or the time zone at"
+        " the GPS position (gps); null when unknown.",
+    )
+
+
+class AssetStage(ResponseDto):
+    """One pipeline stage of an asset: its state, how often it was queued or started
+    (a retry adds one), and the last failure reason."""
+
+    stage: str
+    status: Literal["queued", "running", "done", "failed", "skipped"]
+    attempts: int
+    error: str | None = None
+    updated_at: datetime
 
 
 class AssetResponse(ResponseDto):
@@ -211,6 +235,7 @@ class AssetResponse(ResponseDto):
     created_at: datetime
     updated_at: datetime
     exif_info: ExifInfo | None
+    stages: list[AssetStage] = Field(default_factory=list)
 
 
 class AssetListQuery(Dto):

@@ -54,6 +54,7 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
         )
         if exif
         else None,
+        stages=[s.AssetStage.model_validate(stage) for stage in row.get("stages") or []],
     )
 
 
@@ -95,6 +96,8 @@ class AssetService:
         }
         if ("latitude" in exif) != ("longitude" in exif):
             raise errors.BadRequest("latitude and longitude are corrected together")
+        if "date_time_original" in exif:
+            exif["date_source"] = "user"
         if "latitude" in exif and "longitude" in exif:
             from chalicelib.services.geocode import place_fields
 

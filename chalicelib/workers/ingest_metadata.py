@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,19 +14,24 @@ def _exposure(seconds: float | None) -> str | None:
     return f"1/{round(1 / seconds)}"
 
 
-def _utc_label(local: datetime) -> datetime:
-    """Wall-clock time stored as if it were UTC (Immich's localDateTime convention)."""
-    return local.replace(tzinfo=UTC) if local.tzinfo is None else local
-
-
 def describe(
     path: Path, asset: dict[str, Any], settings: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    from chalicelib.media.capture import decide, timeline_fields
     from chalicelib.media.metadata import ImageMetadata, read_metadata
     from chalicelib.services.geocode import place_fields
 
     meta = read_metadata(path)
-    fallback = asset["file_created_at"]  # the client's file time, never "now"
+    # One rule for photos and videos (media/capture.py): the file's own time, else a time in
+    # the file name, else the client's file time; its offset from a tag, else the GPS zone.
+    taken = decide(
+        meta.taken,
+        meta.latitude,
+        meta.longitude,
+        asset.get("original_file_name"),
+        asset["file_created_at"],
+    )
+    taken_at, local = timeline_fields(taken)
     exif: dict[str, Any] = {
         "file_size_in_byte": asset["file_size"],
         "make": meta.make,
@@ -35,13 +39,17 @@ def describe(
         "latitude": meta.latitude,
         "longitude": meta.longitude,
         "altitude": meta.altitude,
-        "exif_image_width": meta.width,
-        "exif_image_height": meta.height,
+        "date_time_original": taken_at if taken.source != "file time" else None,
+        "time_zone": taken.offset,
+        "date_source": taken.source,
+        "time_zone_source": taken.offset_source,
     }
     if isinstance(meta, ImageMetadata):
-        taken_at, local, zone = _image_times(meta, fallback)
         exif.update(
             {
+                # Immich's meaning: the size as stored, before the orientation is applied.
+                "exif_image_width": meta.stored_width or meta.width,
+                "exif_image_height": meta.stored_height or meta.height,
                 "lens_model": meta.lens_model,
                 "f_number": meta.f_number,
                 "exposure_time": _exposure(meta.exposure_time),
@@ -54,10 +62,10 @@ def describe(
         duration = None
         kind = "IMAGE"
     else:
-        taken_at = meta.created_at or fallback
-        local, zone = _utc_label(taken_at), None
         exif.update(
             {
+                "exif_image_width": meta.coded_width,
+                "exif_image_height": meta.coded_height,
                 "fps": meta.fps,
                 "video_codec": meta.video_codec,
                 "audio_codec": meta.audio_codec,
@@ -66,9 +74,6 @@ def describe(
         )
         duration = meta.duration
         kind = "VIDEO"
-    exif.update(
-        {"date_time_original": taken_at if taken_at is not fallback else None, "time_zone": zone}
-    )
     facts = {
         "type": kind,
         "mime": meta.mime,
@@ -80,13 +85,3 @@ def describe(
     }
     exif.update(place_fields(meta.latitude, meta.longitude))  # offline reverse geocoding
     return facts, exif
-
-
-def _image_times(meta: Any, fallback: datetime) -> tuple[datetime, datetime, str | None]:
-    taken = meta.taken
-    if taken is None:
-        return fallback, _utc_label(fallback), None
-    if taken.instant.tzinfo is not None:
-        return taken.instant.astimezone(UTC), _utc_label(taken.local), taken.offset
-    # No offset recorded: the wall-clock time is all we know; keep it as the instant too.
-    return _utc_label(taken.local), _utc_label(taken.local), None
