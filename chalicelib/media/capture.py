@@ -83,7 +83,8 @@ def from_filename(name: str | None) -> CaptureTime | None:
     if not m:
         return None
     try:
-        local = datetime(*(int(g) for g in m.groups()))  # type: ignore[misc]
+        year, month, day, hour, minute, second = (int(g) for g in m.groups())
+        local = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
     return CaptureTime(instant=local, local=local, offset=None, source="filename")

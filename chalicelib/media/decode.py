@@ -171,17 +171,17 @@ def _raw(source: MediaSource, media_type: MediaType, box: Box) -> pyvips.Image:
         try:
             raw = rawpy.imread(str(path))
         except (rawpy.LibRawError, OSError) as exc:
-            raise _raw_error(name, "cannot be opened", exc) from exc
+            raise _raw_error(name, "cannot be opened as a camera RAW", exc) from exc
         with raw:
             preview = _embedded_preview(raw, box)
             if preview is not None and not _index_sized(preview, box):
                 return preview
             if _truncated(raw, path.stat().st_size):
-                return _preview_or_fail(preview, name, "is cut off: its pixel data is missing")
+                return _preview_or_fail(preview, name, "is cut off (its pixel data is missing)")
             try:
                 rgb = _demosaic(raw, box)
             except (rawpy.LibRawError, MemoryError) as exc:
-                return _preview_or_fail(preview, name, "pixels cannot be decoded", exc)
+                return _preview_or_fail(preview, name, "has pixels that cannot be decoded", exc)
     import pyvips
 
     image = pyvips.Image.new_from_array(rgb, interpretation="srgb")
@@ -218,13 +218,13 @@ def _preview_or_fail(
 ) -> pyvips.Image:
     if preview is not None:
         return preview
-    raise _raw_error(name, what + " and it has no usable embedded preview", exc)
+    raise _raw_error(name, what + " and has no usable embedded preview", exc)
 
 
 def _raw_error(name: str, what: str, exc: Exception | None) -> CorruptMedia:
     detail = str(exc).strip().strip("b'\"") if exc is not None else ""
     hint = f" (LibRaw: {detail[:120]})" if detail else ""
-    return CorruptMedia(f"the {name} file is damaged or not a RAW we can read: {what}{hint}")
+    return CorruptMedia(f"the {name} file {what}{hint}")
 
 
 def _embedded_preview(raw: object, box: Box) -> pyvips.Image | None:

@@ -58,7 +58,10 @@ def check_pixels(width: int, height: int, max_pixels: int) -> None:
 
 
 def corrupt(media_type: MediaType, exc: Exception) -> CorruptMedia:
-    detail = str(exc).strip().splitlines()
+    # LibRaw's errors carry bytes (b'Unsupported file format'): show them as text.
+    raw = exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], bytes) else None
+    text = raw.decode("utf-8", "replace") if raw is not None else str(exc)
+    detail = text.strip().splitlines()
     hint = f" ({detail[-1].strip()[:160]})" if detail else ""
     name = media_type.ext.upper()
     return CorruptMedia(f"the {name} file is corrupt or truncated and cannot be read{hint}")

@@ -59,10 +59,18 @@ def read_sidecar(data: bytes) -> Tags:
     (exiv2 would also copy XMP into pretend EXIF keys for sidecars)."""
     pyexiv2 = _pyexiv2()
     try:
-        with pyexiv2.ImageData(data) as image:
+        with pyexiv2.ImageData(_utf8(data)) as image:
             return Tags(xmp=dict(image.read_xmp()))
     except Exception as exc:
         raise TagsUnreadable(str(exc).strip()[:200]) from exc
+
+
+def _utf8(data: bytes) -> bytes:
+    """XMP is UTF-8 inside files, but sidecars saved by some Windows tools are UTF-16 with a
+    byte-order mark, which exiv2 does not recognise as XMP."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", "replace").encode("utf-8")
+    return data.removeprefix(b"\xef\xbb\xbf")
 
 
 def _pyexiv2() -> Any:
@@ -274,8 +282,26 @@ def tag_capture_time(tags: Tags) -> CaptureTime | None:
         if taken is not None:
             if source == "iptc":
                 taken = _with_iptc_time(taken, _text(iptc.get("Iptc.Application2.TimeCreated")))
-            return taken
+            return taken if taken.offset else _offset_from_xmp(taken, xmp)
     return None
+
+
+def _offset_from_xmp(taken: CaptureTime, xmp: dict[str, Any]) -> CaptureTime:
+    """Cameras and editors that leave EXIF's offset out often write the same moment to XMP
+    with its offset (Pentax, Lightroom): borrow it when the wall clocks agree to the second."""
+    for key in ("Xmp.exif.DateTimeOriginal", "Xmp.photoshop.DateCreated", "Xmp.xmp.CreateDate"):
+        twin = parse_stamp(_text(xmp.get(key)), None, None, "xmp")
+        same = twin is not None and twin.local.replace(microsecond=0) == taken.local.replace(
+            microsecond=0
+        )
+        if twin is not None and same and twin.offset and twin.instant.tzinfo:
+            return replace(
+                taken,
+                instant=taken.local.replace(tzinfo=twin.instant.tzinfo),
+                offset=twin.offset,
+                offset_source="tag",
+            )
+    return taken
 
 
 def _iptc_stamp(value: Any) -> Any:
