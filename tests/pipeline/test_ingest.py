@@ -45,12 +45,18 @@ def test_jpeg_with_exif_and_gps_is_described(harness: Harness) -> None:
         50.0,
     )
     assert e["orientation"] == 6
-    # Orientation 6 turns the 64x48 sensor image upright as 48x64.
-    assert (e["exifImageWidth"], e["exifImageHeight"]) == (48, 64)
+    # Orientation 6 turns the 64x48 sensor image upright as 48x64: the asset is shown 48x64,
+    # while EXIF's size stays the stored one (Immich's meaning of exifImageWidth/Height).
+    assert (e["exifImageWidth"], e["exifImageHeight"]) == (64, 48)
+    assert (a["width"], a["height"]) == (48, 64)
     assert abs(e["latitude"] - (48 + 51 / 60 + 29.52 / 3600)) < 1e-6
     assert abs(e["longitude"] - (2 + 17 / 60 + 40.2 / 3600)) < 1e-6
     assert e["dateTimeOriginal"] == "2023-07-14T16:30:05.250000Z"  # 18:30:05.25 at +02:00
     assert e["timeZone"] == "+02:00" and a["localDateTime"].startswith("2023-07-14T18:30:05")
+    assert (e["dateSource"], e["timeZoneSource"]) == ("exif", "tag")
+    stages = {st["stage"]: st for st in a["stages"]}
+    assert (stages["ingest"]["status"], stages["thumbnail"]["status"]) == ("done", "done")
+    assert stages["thumbnail"]["error"] is None and stages["thumbnail"]["attempts"] >= 1
     assert e["description"] == "Pont Neuf at dusk" and e["fileSizeInByte"] == len(data)
     prefix = f"users/{a['ownerId']}/{a['id']}/"
     derived = f"derived/{a['ownerId']}/{a['id']}/"
