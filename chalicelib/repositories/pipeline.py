@@ -44,6 +44,22 @@ class PipelineRepository:
                 (asset_id,),
             )
 
+    def note_retry(self, asset_id: UUID, stage: str, error: str) -> None:
+        """Records why a stage's attempt failed for a reason that is not the file's (the
+        message will be delivered again); the stage stays queued/running, the next start
+        clears the note, and after the last delivery it stays for the API to show. Ingest
+        has no stage row before its first outcome, so its row starts here and its attempts
+        are counted here."""
+        bump = 1 if stage == "ingest" else 0
+        with self._pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
+                " VALUES (%s, %s, 'running', %s, 1) ON CONFLICT (asset_id, stage) DO UPDATE"
+                " SET error = EXCLUDED.error, attempts = asset_stages.attempts + %s,"
+                " updated_at = now() WHERE asset_stages.status IN ('queued', 'running')",
+                (asset_id, stage, error[:500], bump),
+            )
+
     def status_of_key(self, storage_key: str) -> str | None:
         with self._pool.connection() as conn:
             row = conn.execute(

@@ -51,8 +51,11 @@ def ingest_object(obj: S3Object, c: Any) -> None:
         c.store.delete(asset["storage_key"])
         repo.fail(asset["id"], STAGE, str(exc))
         metrics.add_metric(name="IngestRejected", unit="Count", value=1)
-    except BaseException:
+    except BaseException as exc:
         repo.release(asset["id"])  # let the retried message claim it again
+        from chalicelib.workers.stage import note_retry
+
+        note_retry(c, STAGE, asset["id"], exc)
         raise
     finally:
         logger.remove_keys(["asset_id"])

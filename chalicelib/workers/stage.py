@@ -100,6 +100,7 @@ def run_batch(
             ready = _prepare_one(container, stage, asset, prepare)
         except Exception as exc:
             settle(asset_id, exc)
+            note_retry(container, stage.name, asset_id, exc)
             continue
         if ready is not _FAILED:
             batch.append((asset_id, asset, ready))
@@ -111,12 +112,24 @@ def run_batch(
     except Exception as exc:
         for asset_id, _, _ in batch:
             settle(asset_id, exc)
+            note_retry(container, stage.name, asset_id, exc)
         return outcomes
     if inline is not None:
         following = _run_inline(inline, following)
     for asset_id, error in send(container, list(following.items())).items():
         settle(asset_id, error)
     return outcomes
+
+
+def note_retry(container: Any, stage_name: str, asset_id: UUID, exc: BaseException) -> None:
+    """Shows on the asset why this attempt failed and will be retried (best effort: the
+    database may be what failed, and the original exception is what matters)."""
+    try:
+        container.pipeline_repo.note_retry(
+            asset_id, stage_name, f"will retry after {type(exc).__name__}: {exc}"
+        )
+    except Exception:
+        logger.warning("could not record the retry reason", exc_info=True)
 
 
 def _run_inline(inline: Inline, following: dict[UUID, list[str]]) -> dict[UUID, list[str]]:

@@ -106,3 +106,21 @@ def test_another_user_sees_no_stages(harness: Harness) -> None:
     r = harness.call("GET", f"/api/assets/{a['id']}", token=other)
     assert r.status_code in (403, 404)
     assert "stages" not in (r.json or {})
+
+
+def test_a_stage_that_will_be_retried_shows_why_on_the_asset(harness: Harness) -> None:
+    token = harness.user("retry@example.com")
+    data = (SAMPLES / "Canon_40D.jpg").read_bytes()
+    created = harness.upload(token, "IMG_4040.jpg", data, content_type="image/jpeg")
+    harness.drain(("ingest",))
+    a = harness.asset(token, created["assetId"])
+    # The original vanishes between ingest and thumbnail: not the file's fault, so the
+    # message goes back to the queue, and the asset says so instead of a bare "processing".
+    harness.container.store.delete(f"users/{a['ownerId']}/{a['id']}/original.jpg")
+    harness.drain(("thumbnail",), rounds=1)
+    a = harness.asset(token, created["assetId"])
+    thumb = {s["stage"]: s for s in a["stages"]}["thumbnail"]
+    assert a["status"] == "processing" and a["failureReason"] is None
+    assert thumb["status"] == "running"
+    assert thumb["error"].startswith("will retry after ")
+    assert thumb["attempts"] == 2  # queued, then started once

@@ -24,6 +24,10 @@ class FakePipelineRepo:
         self.assets = {a: {"id": a, "type": "IMAGE", "owner_id": uuid.uuid4()} for a in asset_ids}
         self.status: dict[UUID, str] = {}
         self.errors: dict[UUID, str] = {}
+        self.retries: dict[UUID, str] = {}
+
+    def note_retry(self, asset_id: UUID, stage_name: str, error: str) -> None:
+        self.retries[asset_id] = error
 
     def get_assets(self, asset_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
         return {a: self.assets[a] for a in asset_ids if a in self.assets}
@@ -112,6 +116,8 @@ def test_each_record_gets_its_own_outcome() -> None:
     assert r.prepared == [good, bad, flaky]  # done and gone assets are not even loaded
     assert repo.status == {good: "done", bad: "failed", flaky: "running", done: "done"}
     assert repo.errors == {bad: "preview cannot be decoded: junk"}
+    # The record to be delivered again shows why on the asset's stage.
+    assert repo.retries == {flaky: "will retry after ConnectionError: S3 timed out"}
 
 
 def test_force_reruns_a_done_asset_once_even_next_to_a_plain_duplicate() -> None:
