@@ -270,7 +270,7 @@ def tag_capture_time(tags: Tags) -> CaptureTime | None:
         ("xmp", xmp.get("Xmp.xmp.CreateDate"), None, None),
         (
             "iptc",
-            _iptc_stamp(iptc.get("Iptc.Application2.DateCreated")),
+            iptc.get("Iptc.Application2.DateCreated"),
             None,
             _iptc_offset(iptc.get("Iptc.Application2.TimeCreated")),
         ),
@@ -302,10 +302,6 @@ def _offset_from_xmp(taken: CaptureTime, xmp: dict[str, Any]) -> CaptureTime:
                 offset_source="tag",
             )
     return taken
-
-
-def _iptc_stamp(value: Any) -> Any:
-    return _text(value)
 
 
 def _iptc_offset(value: Any) -> str | None:
