@@ -1,4 +1,4 @@
-# The library (issue 6 part A): access module, albums, partners, shared links, timeline.
+# The library (access module, albums, partners, shared links, timeline): its tests.
 .PHONY: test-library
 
 ## make test-library: every role (owner, editor, viewer, partner, stranger, link visitor,

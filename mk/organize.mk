@@ -1,4 +1,4 @@
-# Tags, map, memories, zip downloads, jobs admin, server statistics (issue 6 part B).
+# Tags, map, memories, zip downloads, jobs admin, server statistics: their tests.
 .PHONY: test-organize
 
 ## make test-organize: tests/organize over real PostgreSQL + moto + the local runner (2 workers).

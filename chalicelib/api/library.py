@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.accounts import parse_uuid
-from chalicelib.api.http import RequestContext, route
+from chalicelib.api.http import RequestContext, parse_uuid, route
 from chalicelib.schemas import library as s
+from chalicelib.schemas.base import BulkIdResponse, BulkIdsRequest
 
 bp = Blueprint(__name__)
 ALBUMS = "Albums"
@@ -108,14 +108,14 @@ def delete_album(ctx: RequestContext, album_id: str) -> None:
     "/albums/{album_id}/assets",
     summary="Add assets (per-asset results)",
     tag=ALBUMS,
-    body=s.BulkIdsRequest,
-    response=s.BulkIdResponse,
+    body=BulkIdsRequest,
+    response=BulkIdResponse,
     many=True,
     responses=READ_ONLY,
 )
 def add_album_assets(
-    ctx: RequestContext, album_id: str, body: s.BulkIdsRequest
-) -> list[s.BulkIdResponse]:
+    ctx: RequestContext, album_id: str, body: BulkIdsRequest
+) -> list[BulkIdResponse]:
     return ctx.container.album_service.add_assets(ctx.auth, parse_uuid(album_id), body.ids)
 
 
@@ -125,14 +125,14 @@ def add_album_assets(
     "/albums/{album_id}/assets",
     summary="Remove assets (per-asset results)",
     tag=ALBUMS,
-    body=s.BulkIdsRequest,
-    response=s.BulkIdResponse,
+    body=BulkIdsRequest,
+    response=BulkIdResponse,
     many=True,
     responses=READ_ONLY,
 )
 def remove_album_assets(
-    ctx: RequestContext, album_id: str, body: s.BulkIdsRequest
-) -> list[s.BulkIdResponse]:
+    ctx: RequestContext, album_id: str, body: BulkIdsRequest
+) -> list[BulkIdResponse]:
     return ctx.container.album_service.remove_assets(ctx.auth, parse_uuid(album_id), body.ids)
 
 

@@ -7,9 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Pool, one
-from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
-
-Row = dict[str, Any]
+from chalicelib.repositories.sql import ASSET_SELECT, Row
 
 _USER_JSON = "jsonb_build_object('id', {t}.id, 'name', {t}.name, 'email', {t}.email)"
 # One row per album with what its JSON needs: owner, members, counts, date range.
@@ -44,7 +42,8 @@ class AlbumRepository:
                     (owner_id, name, description),
                 ).fetchone()
             )
-        return row["id"]
+        album_id: UUID = row["id"]
+        return album_id
 
     def get(self, album_id: UUID) -> Row | None:
         with self._pool.connection() as conn:

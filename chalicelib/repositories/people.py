@@ -1,8 +1,5 @@
-"""SQL for smart search, faces/people and near-duplicates (migration 0004_ml.sql).
-
-Every method a user can reach takes the owner id and filters on it; the worker-side methods
-take ids the pipeline produced. Vectors travel as pgvector ``HalfVector`` values.
-"""
+"""Faces and people. Every method a user can reach takes the owner id and filters on it;
+the faces stage's take ids the pipeline produced."""
 
 from __future__ import annotations
 
@@ -11,245 +8,8 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool
-from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
-
-Row = dict[str, Any]
-
-# Embedding tables by dimension (a pgvector column has one dimension): see 0004_ml.sql.
-EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
-HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
-
-
-def embedding_table(dimension: int) -> str:
-    try:
-        return EMBEDDING_TABLES[dimension]
-    except KeyError:
-        raise ValueError(f"no embedding table for dimension {dimension}") from None
-
-
-def halfvec(values: Any) -> Any:
-    import numpy as np
-    from pgvector import HalfVector
-
-    return HalfVector(np.asarray(values, dtype=np.float32))
-
-
-def asset_filters(filters: dict[str, Any], where: list[str]) -> None:
-    """WHERE clauses shared by smart and metadata search (named params from ``filters``).
-    Trashed assets never come back; archived ones only when asked for."""
-    where.append("a.owner_id = %(owner)s")
-    where.append("a.trashed_at IS NULL")
-    where.append("a.status = 'ready'")
-    if not filters.get("with_archived"):
-        where.append("NOT a.is_archived")
-    if filters.get("type"):
-        where.append("a.type = %(type)s")
-    if filters.get("is_favorite") is not None:
-        where.append("a.is_favorite = %(is_favorite)s")
-    if filters.get("taken_after"):
-        where.append("coalesce(a.taken_at, a.file_created_at) >= %(taken_after)s")
-    if filters.get("taken_before"):
-        where.append("coalesce(a.taken_at, a.file_created_at) < %(taken_before)s")
-    if filters.get("album_id"):
-        where.append(
-            "EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id"
-            " AND aa.album_id = %(album_id)s)"
-        )
-    if filters.get("person_ids"):
-        # Every person asked for appears on the asset (Immich's semantics).
-        where.append(
-            "(SELECT count(DISTINCT f.person_id) FROM asset_faces f WHERE f.asset_id = a.id"
-            " AND f.person_id = ANY(%(person_ids)s)) = cardinality(%(person_ids)s::uuid[])"
-        )
-
-
-class EmbeddingRepository:
-    """smart_search_<dim>: one row per asset, the model id next to the vector."""
-
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
-
-    def upsert(self, asset_id: UUID, model_id: str, vector: Any) -> None:
-        self.upsert_many(model_id, [(asset_id, vector)])
-
-    def upsert_many(self, model_id: str, vectors: Sequence[tuple[UUID, Any]]) -> None:
-        """A batch's vectors of one model in one transaction (a round trip per statement,
-        not per asset and statement)."""
-        if not vectors:
-            return
-        table = embedding_table(len(vectors[0][1]))
-        ids = [asset_id for asset_id, _ in vectors]
-        with self._pool.connection() as conn:
-            for other in EMBEDDING_TABLES.values():
-                if other != table:  # a model switch across dimensions: one vector per asset
-                    conn.execute(f"DELETE FROM {other} WHERE asset_id = ANY(%s)", (ids,))
-            with conn.cursor() as cur:
-                cur.executemany(
-                    f"INSERT INTO {table} (asset_id, model_id, embedding) VALUES (%s, %s, %s)"
-                    " ON CONFLICT (asset_id) DO UPDATE SET model_id = EXCLUDED.model_id,"
-                    " embedding = EXCLUDED.embedding, updated_at = now()",
-                    [(asset_id, model_id, halfvec(v)) for asset_id, v in vectors],
-                )
-
-    def get(self, asset_id: UUID, dimension: int) -> Row | None:
-        with self._pool.connection() as conn:
-            return conn.execute(
-                f"SELECT model_id, embedding FROM {embedding_table(dimension)} WHERE asset_id = %s",
-                (asset_id,),
-            ).fetchone()
-
-    def search(
-        self,
-        model_id: str,
-        vector: Any,
-        filters: dict[str, Any],
-        limit: int,
-        offset: int,
-        ef_search: int,
-    ) -> list[Row]:
-        """Asset rows (``_SELECT`` shape) plus ``score`` (cosine similarity), best first.
-
-        HNSW with pgvector's iterative scan: when the owner/trash/model filters drop rows
-        the index keeps walking instead of returning fewer than ``limit`` (pgvector >= 0.8).
-        ``relaxed_order`` is faster but may swap neighbours, hence the outer ORDER BY.
-        """
-        table = embedding_table(len(vector))
-        where: list[str] = ["s.model_id = %(model)s"]
-        asset_filters(filters, where)
-        sql = (
-            "WITH hits AS MATERIALIZED ("
-            f" SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM {table} s"
-            " JOIN assets a ON a.id = s.asset_id"
-            f" WHERE {' AND '.join(where)}"
-            " ORDER BY s.embedding <=> %(q)s LIMIT %(window)s)"
-            f" SELECT x.*, 1 - h.distance AS score FROM hits h"
-            f" JOIN ({ASSET_SELECT}) x ON x.id = h.asset_id"
-            " ORDER BY h.distance, h.asset_id OFFSET %(offset)s LIMIT %(limit)s"
-        )
-        params = {
-            **filters,
-            "model": model_id,
-            "q": halfvec(vector),
-            "window": limit + offset,
-            "offset": offset,
-            "limit": limit,
-        }
-        with self._pool.connection() as conn:
-            conn.execute(
-                "SELECT set_config('hnsw.ef_search', %s, true)",
-                # pgvector takes 1..1000; deeper pages come from the iterative scan below.
-                (str(min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))),),
-            )
-            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            return conn.execute(sql, params).fetchall()
-
-    def face_counts(self, asset_ids: Sequence[UUID]) -> dict[UUID, int]:
-        """Faces found on each asset (0 for none), one query for a batch."""
-        with self._pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT asset_id, count(*) AS n FROM asset_faces WHERE asset_id = ANY(%s)"
-                " GROUP BY asset_id",
-                (list(asset_ids),),
-            ).fetchall()
-        found = {r["asset_id"]: int(r["n"]) for r in rows}
-        return {asset_id: found.get(asset_id, 0) for asset_id in asset_ids}
-
-    def needing_embedding(
-        self, model_id: str, limit: int = 500, after: UUID | None = None
-    ) -> list[UUID]:
-        """One keyset page of previewed assets without a vector of ``model_id`` (reembed)."""
-        missing = " AND ".join(
-            f"NOT EXISTS (SELECT 1 FROM {t} s WHERE s.asset_id = a.id AND s.model_id = %(model)s)"
-            for t in EMBEDDING_TABLES.values()
-        )
-        with self._pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT a.id FROM assets a WHERE EXISTS (SELECT 1 FROM asset_files p"
-                " WHERE p.asset_id = a.id AND p.kind = 'preview')"
-                f" AND {missing} AND (%(after)s::uuid IS NULL OR a.id > %(after)s)"
-                " ORDER BY a.id LIMIT %(limit)s",
-                {"model": model_id, "after": after, "limit": limit},
-            ).fetchall()
-        return [r["id"] for r in rows]
-
-    def delete_other_models(self, model_id: str) -> int:
-        """Vectors no search will compare any more (another model)."""
-        deleted = 0
-        with self._pool.connection() as conn:
-            for table in EMBEDDING_TABLES.values():
-                deleted += conn.execute(
-                    f"DELETE FROM {table} WHERE model_id <> %s", (model_id,)
-                ).rowcount
-        return deleted
-
-
-class MetadataSearchRepository:
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
-
-    TEXT_FILTERS = {
-        "make": "e.make",
-        "model": "e.model",
-        "lens_model": "e.lens_model",
-        "city": "e.city",
-        "state": "e.state",
-        "country": "e.country",
-    }
-
-    def search(self, filters: dict[str, Any], limit: int, offset: int) -> list[Row]:
-        where: list[str] = []
-        asset_filters(filters, where)
-        for name, column in self.TEXT_FILTERS.items():
-            if filters.get(name):
-                where.append(f"lower({column}) = lower(%({name})s)")
-        if filters.get("original_file_name"):
-            # A substring, as Immich does; LIKE wildcards typed by the user are literal.
-            where.append("a.original_file_name ILIKE '%%' || %(file_like)s || '%%'")
-            filters = {**filters, "file_like": _escape_like(filters["original_file_name"])}
-        if filters.get("description"):
-            where.append("e.description ILIKE '%%' || %(description_like)s || '%%'")
-            filters = {**filters, "description_like": _escape_like(filters["description"])}
-        sql = (
-            f"{ASSET_SELECT} WHERE {' AND '.join(where)}"
-            " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
-            " LIMIT %(limit)s OFFSET %(offset)s"
-        )
-        with self._pool.connection() as conn:
-            return conn.execute(sql, {**filters, "limit": limit, "offset": offset}).fetchall()
-
-    SUGGESTION_COLUMNS = {
-        "camera-make": "e.make",
-        "camera-model": "e.model",
-        "camera-lens-model": "e.lens_model",
-        "city": "e.city",
-        "state": "e.state",
-        "country": "e.country",
-    }
-
-    def suggestions(self, owner_id: UUID, kind: str, narrow: dict[str, str | None]) -> list[str]:
-        column = self.SUGGESTION_COLUMNS[kind]
-        where = [
-            "a.owner_id = %(owner)s",
-            "a.trashed_at IS NULL",
-            f"{column} IS NOT NULL",
-            f"{column} <> ''",
-        ]
-        for name in ("make", "model", "country", "state"):
-            if narrow.get(name):
-                where.append(f"lower(e.{name}) = lower(%({name})s)")
-        sql = (
-            f"SELECT DISTINCT {column} AS value FROM assets a"
-            f" JOIN asset_exif e ON e.asset_id = a.id WHERE {' AND '.join(where)}"
-            " ORDER BY 1 LIMIT 500"
-        )
-        with self._pool.connection() as conn:
-            rows = conn.execute(sql, {**narrow, "owner": owner_id}).fetchall()
-        return [r["value"] for r in rows]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+from chalicelib.db.pool import Connection, Pool, one
+from chalicelib.repositories.sql import ASSET_SELECT, Row, halfvec
 
 
 class FaceRepository:
@@ -332,24 +92,24 @@ class FaceRepository:
         return [r["asset_id"] for r in rows]
 
     @contextmanager
-    def locked(self, owner_id: UUID) -> Iterator[Any]:
+    def locked(self, owner_id: UUID) -> Iterator[Connection]:
         """A transaction holding the owner's recognition lock."""
         with self._pool.connection() as conn:
             self.lock_owner(conn, owner_id)
             yield conn
 
     @staticmethod
-    def lock_owner(conn: Any, owner_id: UUID) -> None:
+    def lock_owner(conn: Connection, owner_id: UUID) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 41))", (owner_id,))
 
     @staticmethod
-    def embedding(conn: Any, face_id: UUID) -> Any:
+    def embedding(conn: Connection, face_id: UUID) -> Any:
         row = conn.execute("SELECT embedding FROM asset_faces WHERE id = %s", (face_id,)).fetchone()
         return row["embedding"] if row else None
 
     @staticmethod
     def nearest(
-        conn: Any,
+        conn: Connection,
         owner_id: UUID,
         face_id: UUID,
         embedding: Any,
@@ -376,20 +136,24 @@ class FaceRepository:
         ).fetchall()
 
     @staticmethod
-    def create_person(conn: Any, owner_id: UUID, feature_face_id: UUID) -> UUID:
-        return conn.execute(
-            "INSERT INTO people (owner_id, feature_face_id) VALUES (%s, %s) RETURNING id",
-            (owner_id, feature_face_id),
-        ).fetchone()["id"]
+    def create_person(conn: Connection, owner_id: UUID, feature_face_id: UUID) -> UUID:
+        row = one(
+            conn.execute(
+                "INSERT INTO people (owner_id, feature_face_id) VALUES (%s, %s) RETURNING id",
+                (owner_id, feature_face_id),
+            ).fetchone()
+        )
+        person_id: UUID = row["id"]
+        return person_id
 
     @staticmethod
-    def assign(conn: Any, face_ids: Sequence[UUID], person_id: UUID | None) -> None:
+    def assign(conn: Connection, face_ids: Sequence[UUID], person_id: UUID | None) -> None:
         conn.execute(
             "UPDATE asset_faces SET person_id = %s WHERE id = ANY(%s)", (person_id, list(face_ids))
         )
 
     @staticmethod
-    def face_person(conn: Any, face_id: UUID) -> UUID | None:
+    def face_person(conn: Connection, face_id: UUID) -> UUID | None:
         row = conn.execute("SELECT person_id FROM asset_faces WHERE id = %s", (face_id,)).fetchone()
         return row["person_id"] if row else None
 
@@ -548,81 +312,3 @@ class FaceRepository:
                 ([r["feature_face_id"] for r in given if r["feature_face_id"]],),
             ).fetchall()
         return [r["asset_id"] for r in rows]
-
-
-class DuplicateRepository:
-    """asset_phash: perceptual hashes and duplicate groups per owner."""
-
-    def __init__(self, pool: Pool) -> None:
-        self._pool = pool
-
-    def save_and_group(
-        self, asset_id: UUID, owner_id: UUID, bits: str, max_distance: int
-    ) -> UUID | None:
-        """Stores the hash and puts the asset in a group with its near-duplicates (joining
-        and merging existing groups). Returns the group id, None when it has no twin.
-
-        One transaction under a per-owner lock: two twins processed at the same moment see
-        each other's hash, so they never make two groups.
-        """
-        from uuid import uuid4
-
-        with self._pool.connection() as conn:
-            conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 43))", (owner_id,)
-            )
-            conn.execute(
-                "INSERT INTO asset_phash (asset_id, owner_id, phash) VALUES (%s, %s, %s::bit(64))"
-                " ON CONFLICT (asset_id) DO UPDATE SET phash = EXCLUDED.phash,"
-                " updated_at = now()",
-                (asset_id, owner_id, bits),
-            )
-            twins = conn.execute(
-                "SELECT h.asset_id, h.duplicate_id FROM asset_phash h"
-                " JOIN assets a ON a.id = h.asset_id"
-                " WHERE h.owner_id = %s AND h.asset_id <> %s AND a.trashed_at IS NULL"
-                " AND bit_count(h.phash # %s::bit(64)) <= %s",
-                (owner_id, asset_id, bits, max_distance),
-            ).fetchall()
-            if not twins:
-                return None
-            groups = sorted({t["duplicate_id"] for t in twins if t["duplicate_id"]}, key=str)
-            group = groups[0] if groups else uuid4()
-            members = [asset_id, *(t["asset_id"] for t in twins)]
-            conn.execute(
-                "UPDATE asset_phash SET duplicate_id = %s WHERE owner_id = %s"
-                " AND (asset_id = ANY(%s::uuid[]) OR duplicate_id = ANY(%s::uuid[]))",
-                (group, owner_id, members, groups),
-            )
-            return group
-
-    def groups(self, owner_id: UUID) -> list[Row]:
-        """Asset rows with ``duplicate_id``, of groups that still have two live assets."""
-        with self._pool.connection() as conn:
-            return conn.execute(
-                f"SELECT x.*, h.duplicate_id FROM ({ASSET_SELECT}) x"
-                " JOIN asset_phash h ON h.asset_id = x.id"
-                " WHERE h.owner_id = %(owner)s AND x.trashed_at IS NULL AND h.duplicate_id IN"
-                " (SELECT h2.duplicate_id FROM asset_phash h2 JOIN assets a2 ON a2.id = h2.asset_id"
-                "  WHERE h2.owner_id = %(owner)s AND a2.trashed_at IS NULL"
-                "  AND h2.duplicate_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
-                " ORDER BY h.duplicate_id, x.file_size DESC, x.id",
-                {"owner": owner_id},
-            ).fetchall()
-
-    def members(self, owner_id: UUID, duplicate_id: UUID) -> list[UUID]:
-        with self._pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT h.asset_id FROM asset_phash h JOIN assets a ON a.id = h.asset_id"
-                " WHERE h.owner_id = %s AND h.duplicate_id = %s AND a.trashed_at IS NULL",
-                (owner_id, duplicate_id),
-            ).fetchall()
-        return [r["asset_id"] for r in rows]
-
-    def dissolve(self, owner_id: UUID, duplicate_id: UUID) -> None:
-        with self._pool.connection() as conn:
-            conn.execute(
-                "UPDATE asset_phash SET duplicate_id = NULL WHERE owner_id = %s"
-                " AND duplicate_id = %s",
-                (owner_id, duplicate_id),
-            )

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, SecretStr
 
-from chalicelib.api.dto import Dto, ResponseDto
+from chalicelib.schemas.base import Dto, ResponseDto
 
 
 def _email(value: str) -> str:

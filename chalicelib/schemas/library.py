@@ -9,8 +9,8 @@ from uuid import UUID
 
 from pydantic import Field, SecretStr, field_validator
 
-from chalicelib.api.dto import Dto, ResponseDto
 from chalicelib.schemas.assets import AssetResponse, ExifInfo
+from chalicelib.schemas.base import Dto, ResponseDto
 
 Role = Literal["editor", "viewer"]
 
@@ -56,16 +56,6 @@ class AddUsersRequest(Dto):
 
 class UpdateAlbumUserRequest(Dto):
     role: Role
-
-
-class BulkIdsRequest(Dto):
-    ids: list[UUID] = Field(min_length=1, max_length=1000)
-
-
-class BulkIdResponse(ResponseDto):
-    id: UUID
-    success: bool
-    error: Literal["duplicate", "no_permission", "not_found"] | None = None
 
 
 class AlbumUserResponse(ResponseDto):

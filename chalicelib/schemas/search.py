@@ -1,21 +1,17 @@
-"""DTOs for search, people, faces and duplicates (Immich's field names where they match)."""
+"""Smart and metadata search, and search suggestions."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
 
-from chalicelib.api.dto import Dto, ResponseDto
-from chalicelib.schemas.assets import AssetPage, AssetResponse
-from chalicelib.schemas.library import BulkIdResponse as BulkIdResult
-
-__all__ = ["AssetPage", "BulkIdResult"]
+from chalicelib.schemas.assets import AssetResponse
+from chalicelib.schemas.base import Dto, ResponseDto
 
 
-# --- search ------------------------------------------------------------------------------
 class SearchFilters(Dto):
     """What both searches narrow by. Trashed assets are never returned."""
 
@@ -74,82 +70,3 @@ class SuggestionsQuery(Dto):
     model: str | None = None
     country: str | None = None
     state: str | None = None
-
-
-# --- people and faces ------------------------------------------------------------------
-class PeopleQuery(Dto):
-    with_hidden: bool = False
-
-
-class PageQuery(Dto):
-    page: int = Field(default=1, ge=1)
-    size: int = Field(default=100, ge=1, le=1000)
-
-
-class PersonResponse(ResponseDto):
-    id: UUID
-    name: str
-    birth_date: date | None
-    is_hidden: bool
-    face_count: int
-    feature_face_asset_id: UUID | None
-    thumbnail_path: str
-    updated_at: datetime
-
-
-class PeopleResponse(ResponseDto):
-    total: int
-    hidden: int
-    people: list[PersonResponse]
-
-
-class PersonUpdateRequest(Dto):
-    name: str | None = Field(default=None, max_length=200)
-    birth_date: date | None = None
-    is_hidden: bool | None = None
-    # An asset showing this person: its face becomes the person's thumbnail.
-    feature_face_asset_id: UUID | None = None
-
-
-class MergePeopleRequest(Dto):
-    ids: list[UUID] = Field(min_length=1, max_length=100)
-
-
-class FacesQuery(Dto):
-    asset_id: UUID
-
-
-class FaceReassignRequest(Dto):
-    person_id: UUID
-
-
-class FaceResponse(ResponseDto):
-    id: UUID
-    asset_id: UUID
-    person_id: UUID | None
-    image_width: int
-    image_height: int
-    bounding_box_x1: float
-    bounding_box_y1: float
-    bounding_box_x2: float
-    bounding_box_y2: float
-    # Right eye, left eye, nose, right and left mouth corners, as [x, y].
-    landmarks: list[list[float]]
-    score: float
-
-
-# --- duplicates --------------------------------------------------------------------------
-class DuplicateGroupResponse(ResponseDto):
-    duplicate_id: UUID
-    assets: list[AssetResponse]
-
-
-class ResolveDuplicatesRequest(Dto):
-    # The assets to keep; every other asset of the group goes to the trash.
-    keep_asset_ids: list[UUID] = Field(min_length=0, max_length=1000)
-
-
-class ResolveDuplicatesResponse(ResponseDto):
-    duplicate_id: UUID
-    kept: list[UUID]
-    trashed: list[UUID]

@@ -96,7 +96,7 @@ class AssetService:
         if ("latitude" in exif) != ("longitude" in exif):
             raise errors.BadRequest("latitude and longitude are corrected together")
         if "latitude" in exif and "longitude" in exif:
-            from chalicelib.services.geocode import place_fields
+            from chalicelib.media.geocode import place_fields
 
             exif.update(place_fields(exif["latitude"], exif["longitude"]))
         if exif:
@@ -137,7 +137,15 @@ class AssetService:
         row = self._assets.statistics(auth.id)
         return s.AssetStatistics(**row, quota_size_in_bytes=auth.quota_size_in_bytes)
 
-    # --- shared with scheduled jobs ---------------------------------------------------
+    def purge_trash(self) -> int:
+        """The purge-trash job: deletes for good what has been in the trash longer than the
+        retention period."""
+        cutoff = datetime.now(UTC) - timedelta(days=self._settings.trash_retention_days)
+        total = 0
+        while rows := self._assets.trashed_before(None, cutoff):
+            total += self._purge(rows)
+        return total
+
     def _purge(self, rows: list[dict[str, Any]]) -> int:
         """Deletes every object of each asset, then its rows. Objects first: a crash in
         between leaves a row to retry, never an object nobody can find."""

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chalicelib.settings import Settings
+
 
 def _exposure(seconds: float | None) -> str | None:
     if seconds is None or seconds <= 0:
@@ -21,10 +23,10 @@ def _utc_label(local: datetime) -> datetime:
 
 
 def describe(
-    path: Path, asset: dict[str, Any], settings: Any
+    path: Path, asset: dict[str, Any], settings: Settings
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    from chalicelib.media.geocode import place_fields
     from chalicelib.media.metadata import ImageMetadata, read_metadata
-    from chalicelib.services.geocode import place_fields
 
     meta = read_metadata(path)
     fallback = asset["file_created_at"]  # the client's file time, never "now"

@@ -19,7 +19,7 @@ from chalicelib.cli.api import Transports
 from chalicelib.cli.main import Runtime, app
 from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 MIB = 1024 * 1024
 

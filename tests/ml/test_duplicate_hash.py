@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from chalicelib.ml.imaging import open_for_models
-from chalicelib.workers.duplicates import DECODE_MIN_SIDE, hamming, perceptual_hash
+from chalicelib.ml.perceptual_hash import hamming, perceptual_hash
+from chalicelib.workers.duplicates import DECODE_MIN_SIDE
 
 
 def preview(photo: np.ndarray) -> bytes:

@@ -14,8 +14,9 @@ import pytest
 from PIL import Image
 
 from chalicelib.media.errors import MediaError
-from chalicelib.ml import imaging
+from chalicelib.ml import face_crops, imaging
 from chalicelib.workers import faces as stage
+from chalicelib.workers import previews
 
 PREVIEW = (1440, 960)
 
@@ -133,14 +134,14 @@ def test_a_mid_size_face_is_found_at_half_size_and_cropped_from_the_full_decode(
     crop, found = crop_of(container, data, decodes)
     assert found == [(720, 480)]
     assert decodes == [(720, 480), PREVIEW]  # the full decode came for the thumbnail only
-    assert crop.size == (stage.CROP_SIZE, stage.CROP_SIZE)
+    assert crop.size == (face_crops.CROP_SIZE, face_crops.CROP_SIZE)
 
 
 def test_a_crop_from_a_full_decode_decodes_nothing_more(container, decodes, portraits) -> None:
     data = preview_with(portraits["person_b_1"], face_height=200)  # found in the full decode
     crop, found = crop_of(container, data, decodes)
     assert found == [(720, 480), PREVIEW] and decodes == found
-    assert max(crop.size) < stage.CROP_SIZE  # the face has fewer pixels than that anyway
+    assert max(crop.size) < face_crops.CROP_SIZE  # the face has fewer pixels than that anyway
 
 
 def test_a_preview_that_does_not_decode_is_the_files_fault(container) -> None:
@@ -152,9 +153,9 @@ def test_a_preview_that_does_not_decode_is_the_files_fault(container) -> None:
 def test_the_crop_thumbnail_is_the_padded_face(container, portraits) -> None:
     data = preview_with(portraits["person_b_1"], face_height=900)
     image, (face,) = stage.find_faces(container, data)
-    crop = Image.open(io.BytesIO(stage.crop_jpeg(image, face)))
-    box = stage.crop_box(face, image.width, image.height)
-    assert crop.format == "JPEG" and crop.size == (stage.CROP_SIZE, stage.CROP_SIZE)
+    crop = Image.open(io.BytesIO(face_crops.crop_jpeg(image, face)))
+    box = face_crops.crop_box(face, image.width, image.height)
+    assert crop.format == "JPEG" and crop.size == (face_crops.CROP_SIZE, face_crops.CROP_SIZE)
     expected = image.crop(box).resize(crop.size, Image.Resampling.LANCZOS)
     difference = np.abs(np.asarray(crop, float) - np.asarray(expected, float)).mean()
     assert difference < 4, difference  # the same pixels, up to JPEG noise
@@ -170,7 +171,7 @@ def test_a_one_pixel_high_preview_has_no_faces_and_no_crash(container) -> None:
 def test_an_odd_sized_preview_scales_by_exactly_two(container, portraits) -> None:
     out = io.BytesIO()
     Image.new("RGB", (1441, 961), (120, 130, 125)).save(out, "JPEG")
-    image, factor = stage.decode_preview(out.getvalue(), 640)
+    image, factor = previews.decode(out.getvalue(), 640)
     assert image.size == (721, 481) and factor == 2.0
 
 
@@ -183,5 +184,5 @@ def test_the_crop_box_is_exactly_square(portraits, face_analyzer) -> None:
             score=face.score,
             embedding=face.embedding,
         )
-        left, top, right, bottom = stage.crop_box(moved, 716, 900)
+        left, top, right, bottom = face_crops.crop_box(moved, 716, 900)
         assert right - left == bottom - top and left >= 0 and right <= 716 and bottom <= 900

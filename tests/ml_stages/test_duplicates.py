@@ -12,13 +12,12 @@ import io
 import pytest
 from PIL import Image, ImageOps
 
-from chalicelib.workers.duplicates import hamming, perceptual_hash
+from chalicelib.ml.perceptual_hash import hamming, perceptual_hash
 from tests.ml_stages.conftest import jpeg_bytes, upload_all
 from tests.pipeline.conftest import Harness
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order.
-pytestmark = pytest.mark.xdist_group("test_duplicates")
 
 MAX_DISTANCE = 8  # the default setting
 # Faces and smart search play no part here: leave their queues alone (faster).
@@ -58,7 +57,7 @@ def test_hash_keeps_copies_close_and_other_photos_far(variants) -> None:
 
 def test_offline_vectors_could_not_tell_the_two_cat_photos_apart(variants, models_root) -> None:
     """Why duplicates need their own signal (docs/ml.md)."""
-    from chalicelib.workers.smart_search import load_encoder
+    from chalicelib.ml.loader import load_encoder
 
     encoder = load_encoder("offline", models_root, "", 1)
     v = encoder.embed_images([decoded(variants["chelsea"]), decoded(variants["chelsea_closer"])])

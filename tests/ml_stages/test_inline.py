@@ -11,11 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from chalicelib.workers import dispatch
 from tests.ml_stages.conftest import upload_all
 from tests.pipeline.conftest import Harness
-
-pytestmark = pytest.mark.xdist_group("test_inline")
 
 UP_TO_FACES = ("ingest", "thumbnail", "faces")
 
@@ -91,7 +88,7 @@ def test_the_faces_lambda_embeds_what_it_decoded(
 
     # and the vectors are the ones smart_search's own Lambda computes from its own decode.
     for asset_id in asset_ids:
-        dispatch.send(h.container, "smart_search", asset_id, force=True)
+        h.container.stage_queue.send("smart_search", [asset_id], force=True)
     assert h.runner.run_once("smart_search", wait_seconds=0).size == 3
     own = vectors(h, asset_ids)
     for asset_id in asset_ids:

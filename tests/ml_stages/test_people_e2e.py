@@ -12,7 +12,6 @@ from tests.pipeline.conftest import Harness
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order (`make test` distributes whole files: --dist loadfile).
-pytestmark = pytest.mark.xdist_group("test_people_e2e")
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +285,6 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
 def test_a_person_the_recluster_job_makes_gets_its_crop(library) -> None:
     """Last: it adds a person. The job's people may have their picture on any asset; it asks
     the faces stage to crop them."""
-    from chalicelib.services.people import recluster_all
 
     h, token, ids = library
     (face,) = faces(h, token, ids["impostor_2"])
@@ -298,11 +296,11 @@ def test_a_person_the_recluster_job_makes_gets_its_crop(library) -> None:
             (face["id"],),
         ).fetchone()["id"]
         conn.execute("UPDATE asset_faces SET person_id = %s WHERE id = %s", (person, face["id"]))
-    assert recluster_all(h.container)["cropsRequested"] == 1
+    assert h.container.people_service.recluster_all()["cropsRequested"] == 1
     assert h.drain(("faces",)) == 1
     r = h.call("GET", f"/api/people/{person}/thumbnail", token=token)
     assert r.status_code == 302 and f"/faces/{face['id']}.jpeg" in r.headers["Location"]
-    assert recluster_all(h.container)["cropsRequested"] == 0
+    assert h.container.people_service.recluster_all()["cropsRequested"] == 0
 
 
 def test_moving_a_persons_picture_face_gives_it_another(library) -> None:

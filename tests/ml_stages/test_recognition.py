@@ -9,13 +9,12 @@ import uuid
 import numpy as np
 import pytest
 
-from chalicelib.repositories.ml import FaceRepository
-from chalicelib.services.people import PeopleRecognizer, recluster_all
+from chalicelib.repositories.people import FaceRepository
+from chalicelib.services.people import PeopleRecognizer
 from tests.ml_stages import rows
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order.
-pytestmark = pytest.mark.xdist_group("test_recognition")
 
 
 @pytest.fixture
@@ -84,7 +83,7 @@ def test_the_recluster_job_picks_up_waiting_faces(setup) -> None:
     assert people_of(container, faces) == [None, None]
     # The settings change (min 2 faces): the nightly job applies it to waiting faces.
     container.__dict__["people_recognizer"] = PeopleRecognizer(repo, max_distance=0.5, min_faces=2)
-    totals = recluster_all(container)
+    totals = container.people_service.recluster_all()
     assert totals["created"] == 1
     people = people_of(container, faces)
     assert people[0] is not None and people[0] == people[1]

@@ -10,7 +10,6 @@ from tests.pipeline.conftest import Harness
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order.
-pytestmark = pytest.mark.xdist_group("test_search_e2e")
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import pytest
-
-from chalicelib.workers import dispatch
 from tests.ml_stages.conftest import upload_all
 from tests.pipeline.conftest import Harness
-
-pytestmark = pytest.mark.xdist_group("test_smart_search_batch")
 
 BEFORE_SMART_SEARCH = ("ingest", "thumbnail", "faces", "duplicates")
 
@@ -108,8 +103,8 @@ def test_one_model_call_per_batch_and_one_outcome_per_record(
 
         # Given its preview is back, a duplicate of its message, and a redelivery of a done one,
         c.store.put(preview_key(h, missing), missing_bytes, "image/jpeg")
-        dispatch.send(c, "smart_search", missing)
-        dispatch.send(c, "smart_search", ids["astronaut"])
+        c.stage_queue.send("smart_search", [missing])
+        c.stage_queue.send("smart_search", [ids["astronaut"]])
         # when the retry comes round with them (the queue's visibility timeout is 2 s here),
         time.sleep(2.5)
         result = smart_search_batch(h, expected=3)

@@ -139,9 +139,9 @@ def test_a_built_part_is_not_rebuilt_and_expired_zips_go(harness: Harness) -> No
     archive.handle(json.dumps({"archiveId": started["id"], "partNumber": 1}), c)
     assert c.store.keys(prefix) == []
 
-    assert downloads.expire(c, datetime.now(UTC) + timedelta(hours=1)) == {"expired": 0}
+    assert c.download_service.expire(datetime.now(UTC) + timedelta(hours=1)) == {"expired": 0}
     c.store.put(f"{prefix}part-0001.zip", b"zip", "application/zip")
-    assert downloads.expire(c, datetime.now(UTC) + timedelta(days=2)) == {"expired": 1}
+    assert c.download_service.expire(datetime.now(UTC) + timedelta(days=2)) == {"expired": 1}
     assert c.store.keys(prefix) == []
     gone = harness.call("GET", f"/api/download/archive/{started['id']}", token=alice)
     assert gone.status_code == 404

