@@ -34,7 +34,7 @@ from chalicelib.media.metadata import read_video_metadata  # noqa: E402
 from chalicelib.media.placeholders import thumbhash_base64  # noqa: E402
 from chalicelib.media.thumbnails import generate_thumbnails  # noqa: E402
 from chalicelib.media.video import TranscodeOptions, extract_poster, transcode  # noqa: E402
-from tests.media.samples import camera_exif, ffmpeg  # noqa: E402
+from tests.support.samples import camera_exif, ffmpeg  # noqa: E402
 
 SIZE_12MP = (4000, 3000)
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry")

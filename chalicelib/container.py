@@ -23,12 +23,13 @@ if TYPE_CHECKING:
     from chalicelib.db.pool import Pool
     from chalicelib.messaging import SqsQueues
     from chalicelib.ml.ports import FaceAnalyzer, ImageTextEncoder
+    from chalicelib.repositories.albums import AlbumRepository
     from chalicelib.repositories.assets import AssetRepository
     from chalicelib.repositories.downloads import DownloadRepository
     from chalicelib.repositories.duplicates import DuplicateRepository
     from chalicelib.repositories.embeddings import EmbeddingRepository
-    from chalicelib.repositories.library import AlbumRepository, PartnerRepository
     from chalicelib.repositories.media import MediaRepository
+    from chalicelib.repositories.partners import PartnerRepository
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
     from chalicelib.repositories.users import UserRepository
@@ -185,13 +186,13 @@ class Container:
 
     @cached_property
     def album_repo(self) -> AlbumRepository:
-        from chalicelib.repositories.library import AlbumRepository
+        from chalicelib.repositories.albums import AlbumRepository
 
         return AlbumRepository(self.pool)
 
     @cached_property
     def partner_repo(self) -> PartnerRepository:
-        from chalicelib.repositories.library import PartnerRepository
+        from chalicelib.repositories.partners import PartnerRepository
 
         return PartnerRepository(self.pool)
 

@@ -1,28 +1,25 @@
-"""Routes: albums, partners and the timeline. Access is decided in services/access.py."""
+"""Routes: albums, their assets and members. Access is decided in services/access.py."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from chalicelib.api.http import RequestContext, parse_uuid, route
-from chalicelib.schemas import library as s
+from chalicelib.schemas import albums as s
 from chalicelib.schemas.base import BulkIdResponse, BulkIdsRequest
 
 bp = Blueprint(__name__)
-ALBUMS = "Albums"
-PARTNERS = "Partners"
-TIMELINE = "Timeline"
+TAG = "Albums"
 HIDDEN = {404: "not found, or not shared with you"}
 READ_ONLY = {403: "you can see it but not change it", **HIDDEN}
 
 
-# --- albums -------------------------------------------------------------------------------
 @route(
     bp,
     "POST",
     "/albums",
     summary="Create an album (optionally with assets and members)",
-    tag=ALBUMS,
+    tag=TAG,
     body=s.CreateAlbumRequest,
     response=s.AlbumResponse,
     status=201,
@@ -36,7 +33,7 @@ def create_album(ctx: RequestContext, body: s.CreateAlbumRequest) -> s.AlbumResp
     "GET",
     "/albums",
     summary="My albums; ?shared=true: shared with me or by me",
-    tag=ALBUMS,
+    tag=TAG,
     query=s.AlbumListQuery,
     response=s.AlbumResponse,
     many=True,
@@ -50,7 +47,7 @@ def list_albums(ctx: RequestContext, query: s.AlbumListQuery) -> list[s.AlbumRes
     "GET",
     "/albums/{album_id}",
     summary="One album with its assets",
-    tag=ALBUMS,
+    tag=TAG,
     query=s.AlbumGetQuery,
     response=s.AlbumResponse,
     responses=HIDDEN,
@@ -66,7 +63,7 @@ def get_album(ctx: RequestContext, album_id: str, query: s.AlbumGetQuery) -> s.A
     "PATCH",
     "/albums/{album_id}",
     summary="Rename, describe, set the cover (Immich)",
-    tag=ALBUMS,
+    tag=TAG,
     body=s.UpdateAlbumRequest,
     response=s.AlbumResponse,
     responses=READ_ONLY,
@@ -80,7 +77,7 @@ def patch_album(ctx: RequestContext, album_id: str, body: s.UpdateAlbumRequest) 
     "PUT",
     "/albums/{album_id}",
     summary="Rename, describe, set the cover",
-    tag=ALBUMS,
+    tag=TAG,
     body=s.UpdateAlbumRequest,
     response=s.AlbumResponse,
     responses=READ_ONLY,
@@ -94,7 +91,7 @@ def put_album(ctx: RequestContext, album_id: str, body: s.UpdateAlbumRequest) ->
     "DELETE",
     "/albums/{album_id}",
     summary="Delete an album (its assets stay)",
-    tag=ALBUMS,
+    tag=TAG,
     status=204,
     responses={403: "only the owner deletes", **HIDDEN},
 )
@@ -107,7 +104,7 @@ def delete_album(ctx: RequestContext, album_id: str) -> None:
     "PUT",
     "/albums/{album_id}/assets",
     summary="Add assets (per-asset results)",
-    tag=ALBUMS,
+    tag=TAG,
     body=BulkIdsRequest,
     response=BulkIdResponse,
     many=True,
@@ -124,7 +121,7 @@ def add_album_assets(
     "DELETE",
     "/albums/{album_id}/assets",
     summary="Remove assets (per-asset results)",
-    tag=ALBUMS,
+    tag=TAG,
     body=BulkIdsRequest,
     response=BulkIdResponse,
     many=True,
@@ -141,7 +138,7 @@ def remove_album_assets(
     "PUT",
     "/albums/{album_id}/users",
     summary="Share with users as editor or viewer",
-    tag=ALBUMS,
+    tag=TAG,
     body=s.AddUsersRequest,
     response=s.AlbumResponse,
     responses={403: "only the owner shares", **HIDDEN},
@@ -155,7 +152,7 @@ def add_album_users(ctx: RequestContext, album_id: str, body: s.AddUsersRequest)
     "PUT",
     "/albums/{album_id}/user/{user_id}",
     summary="Change a member's role",
-    tag=ALBUMS,
+    tag=TAG,
     body=s.UpdateAlbumUserRequest,
     status=204,
     responses={403: "only the owner shares", **HIDDEN},
@@ -173,99 +170,10 @@ def update_album_user(
     "DELETE",
     "/albums/{album_id}/user/{user_id}",
     summary="Remove a member, or leave (userId = me)",
-    tag=ALBUMS,
+    tag=TAG,
     status=204,
     responses={403: "only the owner removes others", **HIDDEN},
 )
 def remove_album_user(ctx: RequestContext, album_id: str, user_id: str) -> None:
     who = ctx.auth.id if user_id == "me" else parse_uuid(user_id)
     ctx.container.album_service.remove_user(ctx.auth, parse_uuid(album_id), who)
-
-
-# --- partners -----------------------------------------------------------------------------
-@route(
-    bp,
-    "GET",
-    "/partners",
-    summary="Who I share with (shared-by) / who shares with me",
-    tag=PARTNERS,
-    query=s.PartnerQuery,
-    response=s.PartnerResponse,
-    many=True,
-)
-def list_partners(ctx: RequestContext, query: s.PartnerQuery) -> list[s.PartnerResponse]:
-    return ctx.container.partner_service.list_for(ctx.auth, query)
-
-
-@route(
-    bp,
-    "POST",
-    "/partners/{user_id}",
-    summary="Share my library with this user",
-    tag=PARTNERS,
-    response=s.PartnerResponse,
-    status=201,
-    responses={404: "no such user", 409: "already shared"},
-)
-def create_partner(ctx: RequestContext, user_id: str) -> s.PartnerResponse:
-    return ctx.container.partner_service.create(ctx.auth, parse_uuid(user_id))
-
-
-@route(
-    bp,
-    "PUT",
-    "/partners/{user_id}",
-    summary="Show a partner's library in my timeline",
-    tag=PARTNERS,
-    body=s.UpdatePartnerRequest,
-    response=s.PartnerResponse,
-    responses={404: "this user does not share with you"},
-)
-def update_partner(
-    ctx: RequestContext, user_id: str, body: s.UpdatePartnerRequest
-) -> s.PartnerResponse:
-    return ctx.container.partner_service.update(ctx.auth, parse_uuid(user_id), body)
-
-
-@route(
-    bp,
-    "DELETE",
-    "/partners/{user_id}",
-    summary="Stop sharing my library with this user",
-    tag=PARTNERS,
-    status=204,
-    responses={404: "not shared with this user"},
-)
-def delete_partner(ctx: RequestContext, user_id: str) -> None:
-    ctx.container.partner_service.delete(ctx.auth, parse_uuid(user_id))
-
-
-# --- timeline -----------------------------------------------------------------------------
-@route(
-    bp,
-    "GET",
-    "/timeline/buckets",
-    summary="Asset counts per month or day",
-    tag=TIMELINE,
-    query=s.TimeBucketsQuery,
-    response=s.TimeBucketResponse,
-    many=True,
-    responses=HIDDEN,
-)
-def time_buckets(ctx: RequestContext, query: s.TimeBucketsQuery) -> list[s.TimeBucketResponse]:
-    return ctx.container.timeline_service.buckets(ctx.auth, query)
-
-
-@route(
-    bp,
-    "GET",
-    "/timeline/bucket",
-    summary="The assets of one bucket, newest first",
-    tag=TIMELINE,
-    query=s.TimeBucketQuery,
-    response=s.TimelineAsset,
-    many=True,
-    responses=HIDDEN,
-)
-def time_bucket(ctx: RequestContext, query: s.TimeBucketQuery) -> list[s.TimelineAsset]:
-    return ctx.container.timeline_service.bucket(ctx.auth, query)

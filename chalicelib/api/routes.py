@@ -9,13 +9,14 @@ from chalice import Blueprint
 from chalicelib.api import (
     accounts,
     admin,
+    albums,
     assets,
     downloads,
     duplicates,
-    library,
     map,
     media,
     memories,
+    partners,
     people,
     queues,
     search,
@@ -23,6 +24,7 @@ from chalicelib.api import (
     shared_links,
     statistics,
     tags,
+    timeline,
 )
 
 BLUEPRINTS: tuple[Blueprint, ...] = (
@@ -31,7 +33,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     admin.bp,
     assets.bp,
     media.bp,
-    library.bp,
+    albums.bp,
+    partners.bp,
+    timeline.bp,
     shared_links.bp,
     tags.bp,
     map.bp,

@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import RequestContext, parse_uuid, redirect, respond, route
 from chalicelib.schemas import assets as asset_s
-from chalicelib.schemas import library as s
+from chalicelib.schemas import shared_links as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import Visitor
 

@@ -132,3 +132,9 @@ class JobRunResponse(ResponseDto):
     # then empty. False: it ran inside this call and ``result`` has its figures.
     started: bool = False
     result: dict[str, int]
+
+
+class UserSummary(ResponseDto):
+    id: UUID
+    name: str
+    email: str

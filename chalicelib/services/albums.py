@@ -9,9 +9,9 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.library import AlbumRepository, ids_in_order
+from chalicelib.repositories.albums import AlbumRepository, ids_in_order
 from chalicelib.repositories.users import UserRepository
-from chalicelib.schemas import library as s
+from chalicelib.schemas import albums as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import AccessService, Perm, Principal
 from chalicelib.services.assets import to_response

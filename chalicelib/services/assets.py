@@ -10,6 +10,7 @@ from chalicelib import errors
 from chalicelib.observability import logger
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
+from chalicelib.services.access import AccessService
 from chalicelib.services.auth import AuthUser
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
@@ -59,7 +60,11 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
 
 class AssetService:
     def __init__(
-        self, assets: AssetRepository, store: ObjectStore, settings: Settings, access: Any = None
+        self,
+        assets: AssetRepository,
+        store: ObjectStore,
+        settings: Settings,
+        access: AccessService,
     ) -> None:
         self._assets = assets
         self._store = store
@@ -160,8 +165,8 @@ class AssetService:
     def _load_shared(self, auth: AuthUser, asset_id: UUID, *, download: bool) -> dict[str, Any]:
         """The owner's row, or one shared with the caller (read-only: changes stay owner-only)."""
         row = self._assets.get(auth.id, asset_id)
-        if row is not None or self._access is None:
-            return row if row is not None else self._load(auth, asset_id)
+        if row is not None:
+            return row
         if download and not self._access.can_download(auth, asset_id):
             raise errors.NotFound("Asset not found")
         shared = self._access.media_seam(auth, asset_id)

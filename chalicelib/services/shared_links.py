@@ -18,11 +18,11 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.library import AlbumRepository
+from chalicelib.repositories.albums import AlbumRepository
 from chalicelib.repositories.shared_links import SharedLinkRepository
 from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas import assets as asset_s
-from chalicelib.schemas import library as s
+from chalicelib.schemas import shared_links as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services import secrets
 from chalicelib.services.access import AccessService, Perm, Visitor

@@ -5,7 +5,7 @@ Why not the smart-search vectors: the offline pack's image vector is a mixture o
 embeddings, so two different photos of a cat are as close as a photo and its copy. The DCT
 hash keeps the picture's coarse layout: a resized or re-encoded copy (and a burst frame)
 differs by a few bits out of 64, a different photo of the same subject by ~20 or more
-(tests/ml_stages/test_duplicates.py shows both). An exact copy never gets here: uploads are
+(tests/integration/ml/test_duplicates.py shows both). An exact copy never gets here: uploads are
 de-duplicated by checksum.
 """
 

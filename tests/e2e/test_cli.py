@@ -17,7 +17,7 @@ from typer.testing import CliRunner, Result
 
 from chalicelib.cli.api import Transports
 from chalicelib.cli.main import Runtime, app
-from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, port_open, running_stack
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, port_open, running_stack
 
 pytestmark = pytest.mark.e2e
 

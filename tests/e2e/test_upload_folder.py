@@ -20,8 +20,8 @@ import psycopg
 import pytest
 from PIL import Image
 
-from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
-from tests.media.samples import camera_exif, make_clip
+from tests.support.samples import camera_exif, make_clip
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MIB = 1024 * 1024

@@ -6,19 +6,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from chalice.test import Client
 
-from app import app
 from chalicelib.container import Container
 from chalicelib.local.runner import EventSourceRunner
 from chalicelib.pipeline import STAGES
-from chalicelib.services.bootstrap import ensure_first_admin
 
 
 def b64sha(data: bytes) -> str:
@@ -118,11 +114,3 @@ class Harness:
         r = self.call("GET", f"/api/assets/{asset_id}", token=token)
         assert r.status_code == 200, r.body
         return r.json
-
-
-@pytest.fixture
-def harness(aws_container: Container) -> Iterator[Harness]:
-    ensure_first_admin(aws_container)
-    runner = EventSourceRunner(STAGES, aws_container.sqs, aws_container.settings)
-    with Client(app) as client:
-        yield Harness(client, aws_container, runner)

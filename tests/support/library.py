@@ -15,14 +15,12 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-import pytest
-
 from chalicelib.local.runner import EventSourceRunner
 from chalicelib.pipeline import STAGES
 from chalicelib.repositories.users import CredentialRepository
 from chalicelib.services import secrets
-from tests.pipeline.conftest import Harness, harness  # noqa: F401 - re-exported fixture
-from tests.pipeline.test_ingest import photo
+from tests.support.harness import Harness
+from tests.support.samples import photo
 
 READY_STAGES = tuple(s.name for s in STAGES if s.required)
 DATES = {"p1": "2024-03-10T10:00:00Z", "p2": "2024-03-20T09:00:00Z", "p3": "2023-12-25T08:00:00Z"}
@@ -129,36 +127,3 @@ class World:
             if not stage.required and statuses.get(UUID(asset_id)) == "queued":
                 repo.set_stage(asset_id, stage.name, "skipped")
         repo.complete_stage(asset_id, "thumbnail", [])
-
-
-@pytest.fixture
-def world(harness: Harness) -> World:  # noqa: F811 - the re-exported fixture
-    w = World(harness)
-    for name in ("alice", "bob", "carol", "dave", "eve"):
-        w.add_user(name)
-    w.add_photos(
-        [("alice", name, seed, DATES[name]) for seed, name in enumerate(DATES, 1)]
-        + [
-            ("eve", "e1", 9, "2024-03-15T12:00:00Z"),
-            ("bob", "b1", 21, "2024-03-12T12:00:00Z"),
-            ("carol", "c1", 22, "2024-03-13T12:00:00Z"),
-            ("dave", "d1", 31, "2024-03-11T12:00:00Z"),
-        ]
-    )
-    album = w.ok(
-        "POST",
-        "/api/albums",
-        {
-            "albumName": "Trip",
-            "assetIds": [w.assets["p1"], w.assets["p2"]],
-            "albumUsers": [
-                {"userId": w.ids["bob"], "role": "editor"},
-                {"userId": w.ids["carol"], "role": "viewer"},
-            ],
-        },
-        "alice",
-        status=201,
-    )
-    w.album = album["id"]
-    w.ok("POST", f"/api/partners/{w.ids['dave']}", who="alice", status=201)
-    return w

@@ -4,37 +4,17 @@ PostgreSQL, moto S3/SQS, the local event-source runner) and real JPEGs with chos
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
-import pytest
-from chalice.test import Client
 from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
-from app import app
-from chalicelib.container import Container
-from chalicelib.local.runner import EventSourceRunner
-from chalicelib.pipeline import STAGES
-from chalicelib.services.bootstrap import ensure_first_admin
-from tests.media.samples import jpeg
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.samples import jpeg
 
 NOTRE_DAME = (48.8530, 2.3499)
 TOKYO = (35.6895, 139.6917)
-
-
-@pytest.fixture
-def harness(aws_container: Container) -> Iterator[Harness]:
-    """tests/pipeline's Harness with the stages' batching windows closed: the same handlers
-    and message flow, without waiting a second per stage per drain round."""
-    ensure_first_admin(aws_container)
-    stages = tuple(replace(s, batching_window_seconds=0) for s in STAGES)
-    runner = EventSourceRunner(stages, aws_container.sqs, aws_container.settings)
-    with Client(app) as client:
-        yield Harness(client, aws_container, runner)
 
 
 def _dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import struct
 import subprocess
@@ -274,3 +276,22 @@ def minimal_dng(
         + preview
     )
     return b"II*\x00" + struct.pack("<I", 8) + body
+
+
+def photo(seed: int = 1, size: tuple[int, int] = (64, 48), exif=None) -> bytes:
+    rng = np.random.default_rng(seed)
+    pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
+    return jpeg(pixels, exif=exif)
+
+
+MiB = 1024 * 1024
+
+
+def big_photo() -> bytes:
+    # A real JPEG followed by padding after its end marker: 12 MiB, three 5 MiB parts.
+    data = photo(seed=21, size=(640, 480))
+    return data + b"\0" * (12 * MiB - len(data))
+
+
+def sha(b: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(b).digest()).decode()

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
 
 MIMES = {".mp4": "video/mp4", ".mkv": "video/x-matroska", ".jpg": "image/jpeg"}
 

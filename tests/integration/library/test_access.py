@@ -7,7 +7,7 @@ from uuid import UUID
 
 from chalicelib.services.access import AccessService, Perm, Visitor
 from chalicelib.services.auth import AuthUser
-from tests.library.conftest import World
+from tests.support.library import World
 
 
 def _user(w: World, name: str) -> AuthUser:

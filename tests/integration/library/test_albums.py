@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.library.conftest import World
+from tests.support.library import World
 
 
 def test_created_album_has_assets_members_cover_and_dates(world: World) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.library.conftest import World
+from tests.support.library import World
 
 
 def test_share_and_list_both_directions(world: World) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from tests.library.conftest import World
-from tests.pipeline.conftest import b64sha
-from tests.pipeline.test_ingest import photo
+from tests.support.harness import b64sha
+from tests.support.library import World
+from tests.support.samples import photo
 
 ME = "/api/shared-links/me"
 

@@ -3,7 +3,7 @@ partners and albums widen the scope only as access allows."""
 
 from __future__ import annotations
 
-from tests.library.conftest import World
+from tests.support.library import World
 
 
 def _listed(w: World, who: str, params: str, size: str = "MONTH") -> dict[str, list[str]]:
@@ -102,7 +102,7 @@ def test_partners_only_when_in_timeline_and_not_archived(world: World) -> None:
 
 def test_person_filter_composes_and_stays_in_my_library(world: World) -> None:
     w, a = world, world.assets
-    # Faces come from the ML stage (tested under tests/ml); here one is written directly.
+    # Faces come from the ML stage (tests/integration/ml); here one is written directly.
     with w.h.container.pool.connection() as conn:
         person = conn.execute(
             "INSERT INTO people (owner_id, name) VALUES (%s, 'Grandma') RETURNING id",

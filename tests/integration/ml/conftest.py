@@ -3,19 +3,17 @@ smart_search / duplicates -> the API, on real PostgreSQL + pgvector and moto."""
 
 from __future__ import annotations
 
-import io
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from chalicelib.ml.paths import is_complete
 from chalicelib.pipeline import STAGES
 from chalicelib.settings import Settings
-from tests.pipeline.conftest import Harness, harness  # noqa: F401 - re-exported fixture
+from tests.support.harness import Harness
+from tests.support.ml import jpeg_bytes
 
 # Running photos through every stage takes seconds: a module builds its library once
 # (a fresh database, bucket and queues of its own) and its tests read it.
@@ -30,9 +28,8 @@ def module_harness(postgres, moto_endpoint: str, tmp_path_factory) -> Iterator[H
     from chalicelib.container import Container, use_container
     from chalicelib.local.aws import bootstrap
     from chalicelib.local.runner import EventSourceRunner
-    from chalicelib.pipeline import STAGES
     from chalicelib.services.bootstrap import ensure_first_admin
-    from tests.conftest import TEMPLATE_DB
+    from tests.support.postgres import TEMPLATE_DB
 
     suffix = uuid.uuid4().hex[:8]
     name = f"m_{suffix}"
@@ -71,18 +68,6 @@ def models_root() -> Path:
     return root
 
 
-def jpeg_bytes(image: Image.Image | np.ndarray, quality: int = 90, scale: float = 1.0) -> bytes:
-    picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
-    picture = picture.convert("RGB")
-    if scale != 1.0:
-        picture = picture.resize(
-            (round(picture.width * scale), round(picture.height * scale)), Image.Resampling.LANCZOS
-        )
-    out = io.BytesIO()
-    picture.save(out, "JPEG", quality=quality)
-    return out.getvalue()
-
-
 @pytest.fixture(scope="session")
 def photos(models_root: Path) -> dict[str, bytes]:
     """Real photos shipped in packages (scikit-image, scikit-learn via the model cache)."""
@@ -99,12 +84,3 @@ def portraits(models_root: Path) -> dict[str, bytes]:
     """Public-domain portraits: person_a_* and person_b_* are one person each, years apart."""
     folder = models_root / "samples" / "faces"
     return {p.stem: p.read_bytes() for p in sorted(folder.glob("*.jpg"))}
-
-
-def upload_all(
-    h: Harness, token: str, files: dict[str, bytes], stages: tuple[str, ...] | None = None
-) -> dict[str, str]:
-    """name -> asset id, after every stage (or those named) has run."""
-    ids = {name: h.upload(token, f"{name}.jpg", data)["assetId"] for name, data in files.items()}
-    h.drain(stages or tuple(s.name for s in STAGES))  # ML stages are optional: name them all
-    return ids

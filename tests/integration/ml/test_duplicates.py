@@ -13,8 +13,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from chalicelib.ml.perceptual_hash import hamming, perceptual_hash
-from tests.ml_stages.conftest import jpeg_bytes, upload_all
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.ml import jpeg_bytes, upload_all
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order.

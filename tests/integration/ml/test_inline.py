@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.ml_stages.conftest import upload_all
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.ml import upload_all
 
 UP_TO_FACES = ("ingest", "thumbnail", "faces")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.ml_stages.conftest import jpeg_bytes, upload_all
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.ml import jpeg_bytes, upload_all
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order (`make test` distributes whole files: --dist loadfile).

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.repositories.people import FaceRepository
 from chalicelib.services.people import PeopleRecognizer
-from tests.ml_stages import rows
+from tests.integration.ml import rows
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order.

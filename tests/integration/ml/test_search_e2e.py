@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ml_stages.conftest import upload_all
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.ml import upload_all
 
 # Its tests share a library built once per module (and some build on earlier ones):
 # one worker runs them all, in order.

@@ -10,8 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from tests.ml_stages.conftest import upload_all
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.ml import upload_all
 
 BEFORE_SMART_SEARCH = ("ingest", "thumbnail", "faces", "duplicates")
 

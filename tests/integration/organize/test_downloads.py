@@ -14,7 +14,7 @@ import pytest
 from chalicelib.api.http import ROUTES
 from chalicelib.services import downloads
 from chalicelib.workers import archive
-from tests.organize.conftest import Harness, add, photo, sha256
+from tests.support.organize import Harness, add, photo, sha256
 
 
 def _fetch_zips(h: Harness, token: str, archive_id: str) -> tuple[dict, dict[str, str]]:

@@ -7,7 +7,7 @@ import uuid
 
 from chalicelib import pipeline
 from chalicelib.services.queues import ids_in
-from tests.organize.conftest import Harness, add, photo
+from tests.support.organize import Harness, add, photo
 
 
 def _admin(h: Harness) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.media import geocode
-from tests.organize.conftest import NOTRE_DAME, TOKYO, Harness, add, photo
+from tests.support.organize import NOTRE_DAME, TOKYO, Harness, add, photo
 
 
 def test_a_paris_photo_is_placed_in_paris_france(harness: Harness) -> None:

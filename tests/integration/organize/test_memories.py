@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from tests.organize.conftest import Harness, add, ids, photo
+from tests.support.organize import Harness, add, ids, photo
 
 DAY = date(2024, 6, 15)
 

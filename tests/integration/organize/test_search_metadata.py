@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.media.samples import jpeg
-from tests.organize.conftest import NOTRE_DAME, TOKYO, Harness, add, exif_for
+from tests.support.organize import NOTRE_DAME, TOKYO, Harness, add, exif_for
+from tests.support.samples import jpeg
 
 LYON = (45.7640, 4.8357)
 

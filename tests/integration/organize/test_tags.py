@@ -3,7 +3,7 @@ carry children, and another user sees none of it."""
 
 from __future__ import annotations
 
-from tests.organize.conftest import Harness, add, ids, photo
+from tests.support.organize import Harness, add, ids, photo
 
 
 def _library(h: Harness) -> tuple[str, dict[str, str]]:

@@ -7,9 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from tests.media.samples import camera_exif
-from tests.pipeline.conftest import Harness
-from tests.pipeline.test_ingest import photo
+from tests.support.harness import Harness
+from tests.support.samples import camera_exif, photo
 
 
 def _two_photos(h: Harness, token: str) -> tuple[str, str]:

@@ -7,8 +7,8 @@ from urllib.parse import urlparse
 
 import httpx
 
-from tests.pipeline.conftest import Harness, b64sha
-from tests.pipeline.test_ingest import photo
+from tests.support.harness import Harness, b64sha
+from tests.support.samples import photo
 
 BULK = "/api/assets/bulk-uploads"
 

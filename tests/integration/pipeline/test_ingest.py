@@ -5,17 +5,10 @@ from __future__ import annotations
 import io
 
 import httpx
-import numpy as np
 from PIL import Image
 
-from tests.media.samples import camera_exif, jpeg, make_clip
-from tests.pipeline.conftest import Harness, b64sha
-
-
-def photo(seed: int = 1, size: tuple[int, int] = (64, 48), exif=None) -> bytes:
-    rng = np.random.default_rng(seed)
-    pixels = rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)
-    return jpeg(pixels, exif=exif)
+from tests.support.harness import Harness, b64sha
+from tests.support.samples import camera_exif, make_clip, photo
 
 
 def keys_in(h: Harness) -> list[str]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.pipeline.conftest import Harness
-from tests.pipeline.test_ingest import photo
-from tests.pipeline.test_multipart import big_photo, sha
+from tests.support.harness import Harness
+from tests.support.samples import big_photo, photo, sha
 
 
 def _age(h: Harness, sql: str, *args) -> None:

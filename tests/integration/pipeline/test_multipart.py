@@ -3,29 +3,16 @@ checks, abort."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-
 import httpx
 
-from tests.pipeline.conftest import Harness
-from tests.pipeline.test_ingest import photo
+from tests.support.harness import Harness
+from tests.support.samples import big_photo, sha
 
 MiB = 1024 * 1024
 
 
-def big_photo() -> bytes:
-    # A real JPEG followed by padding after its end marker: 12 MiB, three 5 MiB parts.
-    data = photo(seed=21, size=(640, 480))
-    return data + b"\0" * (12 * MiB - len(data))
-
-
 def parts_of(data: bytes, part_size: int) -> list[bytes]:
     return [data[i : i + part_size] for i in range(0, len(data), part_size)]
-
-
-def sha(b: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(b).digest()).decode()
 
 
 def test_interrupted_upload_resumes_without_resending_finished_parts(harness: Harness) -> None:

@@ -5,22 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
 
 from chalicelib.local.moto_server import MotoServer, free_port
-from chalicelib.pipeline import S3_ORIGINAL, Stage
 from chalicelib.settings import Settings
-
-
-@dataclass(frozen=True)
-class Aws:
-    s3: Any
-    sqs: Any
-    sns: Any
+from tests.support.aws import Aws
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +47,3 @@ def aws_settings(moto_server: MotoServer) -> Settings:
         uploads_topic=f"t{tag}-uploads",
         public_url="http://127.0.0.1:8000",
     )
-
-
-def make_stage(name: str, trigger: str = S3_ORIGINAL, **overrides: Any) -> Stage:
-    """A stage whose handler the test injects through ``resolve`` (the path is never imported)."""
-    return Stage(name=name, trigger=trigger, handler=f"tests.runner.injected:{name}", **overrides)

@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus
 from chalicelib.local.aws import CORS_ALLOWED_HEADERS, bootstrap
 from chalicelib.pipeline import STAGES
 from chalicelib.settings import Settings
-from tests.runner.conftest import Aws, make_stage
+from tests.support.aws import Aws, make_stage
 
 INGEST = make_stage("ingest", timeout_seconds=20, max_receive_count=4)
 THUMBNAIL = make_stage("thumbnail", trigger="ingest", timeout_seconds=3, max_receive_count=2)

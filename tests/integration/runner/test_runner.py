@@ -25,7 +25,7 @@ from chalicelib.local.aws import Resources, bootstrap
 from chalicelib.local.runner import BatchResult, EventSourceRunner, failed_ids, import_handler
 from chalicelib.pipeline import Stage
 from chalicelib.settings import Settings
-from tests.runner.conftest import Aws, make_stage
+from tests.support.aws import Aws, make_stage
 
 Handler = Callable[[dict[str, Any], Any], Any]
 

@@ -14,7 +14,7 @@ from chalicelib.local.aws import bootstrap
 from chalicelib.local.moto_server import MotoServer
 from chalicelib.pipeline import STAGES
 from chalicelib.settings import REPO_ROOT, Settings
-from tests.runner.conftest import Aws
+from tests.support.aws import Aws
 
 
 def _log_lines(path: Path) -> list[dict[str, object]]:

@@ -16,8 +16,8 @@ from chalicelib.container import Container
 from chalicelib.local.runner import EventSourceRunner
 from chalicelib.pipeline import STAGES
 from chalicelib.services.bootstrap import ensure_first_admin
-from tests.media.samples import ffmpeg, make_clip
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.samples import ffmpeg, make_clip
 
 X264 = ("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
 
@@ -87,7 +87,7 @@ class StageHarness(Harness):
 
 @pytest.fixture
 def harness(aws_container: Container) -> Iterator[Harness]:
-    """tests/pipeline's harness, minus the batching windows (the runner would wait a second
+    """tests/integration's harness, minus the batching windows (the runner would wait a second
     per stage for batches to fill: the same handlers, called sooner)."""
     ensure_first_admin(aws_container)
     stages = tuple(replace(s, batching_window_seconds=0) for s in STAGES)

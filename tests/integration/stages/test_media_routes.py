@@ -11,9 +11,9 @@ import numpy as np
 from PIL import Image
 
 from chalicelib.services import media as service
-from tests.media.samples import jpeg, quadrants
-from tests.pipeline.conftest import Harness
-from tests.stages.helpers import files, object_bytes, presigned_key, query, upload_file
+from tests.support.harness import Harness
+from tests.support.samples import jpeg, quadrants
+from tests.support.stages import files, object_bytes, presigned_key, query, upload_file
 
 
 def test_thumbnail_redirects_per_size_with_cache_headers(harness: Harness) -> None:

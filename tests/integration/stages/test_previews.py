@@ -10,8 +10,8 @@ import pytest
 
 from chalicelib.media.errors import MediaError
 from chalicelib.workers import previews
-from tests.media.samples import jpeg, quadrants
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.samples import jpeg, quadrants
 
 
 def body(asset_id: UUID) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 
 from chalicelib.repositories.media import MediaRepository
 from chalicelib.services.media import RequeueService
-from tests.media.samples import jpeg, quadrants
-from tests.pipeline.conftest import Harness
-from tests.stages.helpers import bucket_keys, stage_row, upload_file
 from tests.support.fakes import RecordingQueue
+from tests.support.harness import Harness
+from tests.support.samples import jpeg, quadrants
+from tests.support.stages import bucket_keys, stage_row, upload_file
 
 
 def requeue(h: Harness, stage: str, mode: str) -> Any:

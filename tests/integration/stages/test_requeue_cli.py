@@ -12,8 +12,8 @@ from typer.testing import CliRunner, Result
 
 from chalicelib.cli.api import RetryPolicy, Transports
 from chalicelib.cli.main import Runtime, app
-from tests.media.samples import jpeg, quadrants
-from tests.pipeline.conftest import Harness
+from tests.support.harness import Harness
+from tests.support.samples import jpeg, quadrants
 
 SERVER = "http://skyroll.test"
 

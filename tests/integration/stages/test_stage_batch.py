@@ -283,7 +283,7 @@ def test_an_inline_run_that_raises_hands_everything_off_by_message() -> None:
 def test_stage_rows_skip_an_asset_deleted_meanwhile(harness) -> None:
     """Real PostgreSQL: the batch statements join assets, so an asset deleted since the batch
     began is skipped instead of failing the other nine on a foreign key."""
-    from tests.media.samples import jpeg, quadrants
+    from tests.support.samples import jpeg, quadrants
 
     token = harness.user("gone@example.com")
     kept, gone = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from chalicelib.media.metadata import read_video_metadata
-from tests.pipeline.conftest import Harness
-from tests.stages.helpers import bucket_keys, files, object_bytes, stage_row, upload_file
+from tests.support.harness import Harness
+from tests.support.stages import bucket_keys, files, object_bytes, stage_row, upload_file
 
 
 def ready_after_all_stages(h: Harness, token: str, asset_id: str) -> bool:
@@ -99,7 +99,7 @@ def test_video_too_long_for_lambda_is_skipped_with_a_reason(
 
 
 def test_images_never_reach_the_transcode_stage(harness: Harness) -> None:
-    from tests.media.samples import jpeg, quadrants
+    from tests.support.samples import jpeg, quadrants
 
     token = harness.user("img@example.com")
     r = harness.upload(token, "a.jpg", jpeg(quadrants()))

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,9 +7,8 @@ from typer.testing import CliRunner, Result
 
 from chalicelib.cli.api import RetryPolicy, Transports
 from chalicelib.cli.main import Runtime, app
-from tests.cli.fake_server import API, FakeSkyroll
-
-Cli = Callable[..., Result]
+from tests.support.cli import Cli
+from tests.support.fake_server import API, FakeSkyroll
 
 
 @pytest.fixture
@@ -51,7 +48,3 @@ def logged_in(cli: Cli, fake: FakeSkyroll) -> Cli:
     result = cli("login", "--server", API, "--email", fake.email, "--password", fake.password)
     assert result.exit_code == 0, result.output
     return cli
-
-
-def out_json(result: Result) -> dict:
-    return json.loads(result.stdout)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.conftest import Cli, out_json
-from tests.cli.fake_server import FakeSkyroll
+from tests.support.cli import Cli, out_json
+from tests.support.fake_server import FakeSkyroll
 
 
 def test_assets_list_json_prints_the_api_json(logged_in: Cli, fake: FakeSkyroll) -> None:

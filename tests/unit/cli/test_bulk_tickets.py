@@ -12,9 +12,8 @@ from chalicelib.cli import journal as journal_module
 from chalicelib.cli import tickets
 from chalicelib.cli.config import config_dir
 from chalicelib.cli.journal import JOURNAL_FILE
-from tests.cli.conftest import Cli, out_json
-from tests.cli.fake_server import FakeSkyroll
-from tests.cli.test_upload import jpeg, results_by_name, stored
+from tests.support.cli import Cli, jpeg, out_json, results_by_name, stored
+from tests.support.fake_server import FakeSkyroll
 
 
 def folder(tmp_path: Path, count: int) -> dict[str, bytes]:

@@ -4,8 +4,8 @@ import json
 import stat
 from pathlib import Path
 
-from tests.cli.conftest import Cli
-from tests.cli.fake_server import API, FakeSkyroll
+from tests.support.cli import Cli
+from tests.support.fake_server import API, FakeSkyroll
 
 
 def mode(path: Path) -> int:

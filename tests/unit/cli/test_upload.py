@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -8,30 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image
 
 from chalicelib.cli.config import config_dir
 from chalicelib.cli.journal import JOURNAL_FILE
-from tests.cli.conftest import Cli, out_json
-from tests.cli.fake_server import FakeSkyroll, b64sha
-
-
-def jpeg(path: Path, seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
-    img = Image.new("RGB", size, (seed * 40 % 256, seed * 90 % 256, seed * 13 % 256))
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=90)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(buf.getvalue())
-    return buf.getvalue()
-
-
-def results_by_name(result) -> dict[str, dict]:  # noqa: ANN001 - typer Result
-    return {Path(r["path"]).name: r for r in out_json(result)["results"]}
-
-
-def stored(fake: FakeSkyroll, asset_id: str) -> bytes:
-    asset = fake.assets[asset_id]
-    return fake.objects[fake.key_for(asset_id, asset["originalFileName"])]
+from tests.support.cli import Cli, jpeg, out_json, results_by_name, stored
+from tests.support.fake_server import FakeSkyroll, b64sha
 
 
 def test_uploads_new_files_straight_to_s3_and_skips_unsupported(

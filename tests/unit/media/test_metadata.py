@@ -9,7 +9,7 @@ from PIL import Image
 from chalicelib.media.errors import CorruptMedia, EmptyMedia, MediaTooLarge, UnsupportedMedia
 from chalicelib.media.exif import format_exposure
 from chalicelib.media.metadata import ImageMetadata, read_image_metadata, read_metadata
-from tests.media.samples import (
+from tests.support.samples import (
     camera_exif,
     encode,
     jpeg,

@@ -8,7 +8,7 @@ from PIL import Image
 
 from chalicelib.media.errors import EmptyMedia, UnsupportedMedia
 from chalicelib.media.sniff import AssetType, Family, sniff, sniff_file
-from tests.media.samples import encode, jpeg
+from tests.support.samples import encode, jpeg
 
 
 def ftyp(major: bytes, *compatible: bytes) -> bytes:

@@ -12,7 +12,7 @@ from skimage import data as skdata
 
 from chalicelib.media.errors import CorruptMedia, EmptyMedia, MediaTooLarge, UnsupportedMedia
 from chalicelib.media.thumbnails import RenditionSpec, Thumbnails, generate_thumbnails
-from tests.media.samples import (
+from tests.support.samples import (
     BLUE,
     GREEN,
     RED,
@@ -282,7 +282,7 @@ def test_empty_and_text_files_fail_with_reasons() -> None:
 
 @pytest.mark.parametrize("orientation", [1, 6, 8])
 def test_dng_without_preview_is_demosaiced_upright(orientation: int) -> None:
-    from tests.media.samples import minimal_dng
+    from tests.support.samples import minimal_dng
 
     stored = stored_for_orientation(quadrants(400, 300), orientation)
     dng = minimal_dng(np.ascontiguousarray(stored), orientation=orientation)
@@ -293,7 +293,7 @@ def test_dng_without_preview_is_demosaiced_upright(orientation: int) -> None:
 
 def test_dng_metadata_comes_from_its_tiff_directory() -> None:
     from chalicelib.media.metadata import read_image_metadata
-    from tests.media.samples import minimal_dng
+    from tests.support.samples import minimal_dng
 
     meta = read_image_metadata(minimal_dng(quadrants(300, 400), orientation=6))
     assert (meta.mime, meta.make, meta.model, meta.orientation) == (
@@ -307,7 +307,7 @@ def test_dng_metadata_comes_from_its_tiff_directory() -> None:
 
 @pytest.mark.parametrize("orientation", [1, 6, 8])
 def test_dng_embedded_preview_is_used_and_rotated(orientation: int) -> None:
-    from tests.media.samples import minimal_dng
+    from tests.support.samples import minimal_dng
 
     # The camera's preview (quadrants, stored in sensor orientation) differs from the raw
     # data (flat grey), so the output shows which one was used.
@@ -320,7 +320,7 @@ def test_dng_embedded_preview_is_used_and_rotated(orientation: int) -> None:
 
 
 def test_dng_with_only_a_tiny_preview_is_demosaiced() -> None:
-    from tests.media.samples import minimal_dng
+    from tests.support.samples import minimal_dng
 
     tiny_blue = jpeg(np.full((120, 160, 3), BLUE, np.uint8))
     dng = minimal_dng(quadrants(1600, 1200), preview=tiny_blue)

@@ -24,7 +24,7 @@ from chalicelib.media.video import (
     transcode,
     transcode_decision,
 )
-from tests.media.samples import ffmpeg, make_clip
+from tests.support.samples import ffmpeg, make_clip
 
 
 @pytest.fixture(scope="module")

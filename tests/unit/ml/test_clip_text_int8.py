@@ -18,7 +18,7 @@ import pytest
 
 from chalicelib.ml.clip import ClipPack
 
-TOOLS = Path(__file__).resolve().parents[2] / "scripts" / "models"
+TOOLS = Path(__file__).resolve().parents[3] / "scripts" / "models"
 TEXTS = [
     "",
     "cat",

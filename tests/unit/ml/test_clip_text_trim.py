@@ -20,7 +20,7 @@ import pytest
 
 from chalicelib.ml.clip import ClipPack, cut_after_end
 
-TOOL = Path(__file__).resolve().parents[2] / "scripts" / "models" / "clip_text_trim.py"
+TOOL = Path(__file__).resolve().parents[3] / "scripts" / "models" / "clip_text_trim.py"
 END_ID = 49407
 TEXTS = {
     "empty": "",
