@@ -1,5 +1,5 @@
 """Smart search end to end: photos go through every stage, then text queries rank them.
-The tests share one library (module scope); the one that trashes runs last."""
+The tests share one library (module scope); the one that trashes restores what it trashed."""
 
 from __future__ import annotations
 
@@ -93,3 +93,7 @@ def test_other_users_and_trashed_assets_never_come_back(library, photos) -> None
     found = [i["id"] for i in search(h, token, "cat")]
     assert ids["chelsea"] not in found and mine["coffee"] not in found
     assert len(found) == len(ids) - 1
+    # Back from the trash: the module's other tests still see the whole library.
+    r = h.call("POST", "/api/trash/restore", {"ids": [ids["chelsea"]]}, token=token)
+    assert r.status_code == 200 and r.json["count"] == 1, r.body
+    assert ids["chelsea"] in [i["id"] for i in search(h, token, "cat")]
