@@ -21,16 +21,17 @@ $(STAMP): pyproject.toml
 dev: venv models
 	$(PY) -m chalicelib.local.devstack
 
-## make test: the whole suite (unit, api, integration, runner, e2e). One worker takes a whole
-## file (modules build a shared library, and some tests build on earlier ones): pytest-xdist
-## 3.8's loadgroup ignores xdist_group marks under pytest 9 (it renames item._nodeid, which
-## pytest 9 no longer reads), so it spread such modules over both workers.
-test: venv models
+## make test: lint, then the whole suite (unit, api, integration, runner, e2e). One worker
+## takes a whole file (--dist loadfile): modules build a shared library once.
+test: venv models lint
 	$(PY) -m pytest -n 2 --dist loadfile tests
 
+## make lint: ruff, ruff format, mypy (strict on chalicelib/) and the import directions
+## (scripts/check_imports.py, docs/architecture.md).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/check_imports.py
 	$(VENV)/bin/mypy
 
 format: venv
@@ -39,7 +40,7 @@ format: venv
 
 ## make openapi: regenerate docs/openapi.json from the DTOs and the route table.
 openapi: venv
-	$(PY) -m chalicelib.api.openapi > docs/openapi.json
+	$(PY) -m chalicelib.api.routes > docs/openapi.json
 
 ## make bench: every benchmark under bench/, figures into docs/benchmarks.md (BENCH=name to pick).
 bench: venv

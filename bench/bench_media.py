@@ -34,7 +34,7 @@ from chalicelib.media.metadata import read_video_metadata  # noqa: E402
 from chalicelib.media.placeholders import thumbhash_base64  # noqa: E402
 from chalicelib.media.thumbnails import generate_thumbnails  # noqa: E402
 from chalicelib.media.video import TranscodeOptions, extract_poster, transcode  # noqa: E402
-from tests.media.samples import camera_exif, ffmpeg  # noqa: E402
+from tests.support.samples import camera_exif, ffmpeg  # noqa: E402
 
 SIZE_12MP = (4000, 3000)
 PHOTOS = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "immunohistochemistry")
@@ -186,7 +186,7 @@ def image_section() -> list[str]:
 
 # --- metadata readers ----------------------------------------------------------------------
 
-CAMERA = Path(__file__).resolve().parents[1] / "tests" / "media" / "samples" / "camera"
+CAMERA = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "camera"
 READER_SAMPLES = {
     "JPEG": ["Canon_40D.jpg", "nikon-coolpix-gps.jpg", "Pentax_K10D.jpg", "Sony_HDR-HC3.jpg"],
     "HEIC": ["iphone11pro-irot.heic", "samplefilehub-no-irot.heif"],
@@ -257,7 +257,7 @@ def metadata_section() -> list[str]:
         rows.append(f"| {group} | " + " | ".join(cells) + " |")
     return [
         "Per file, CPU time, median of rounds over the real camera samples of "
-        "`tests/media/samples/camera` (in brackets: files whose capture date was found). "
+        "`tests/fixtures/camera` (in brackets: files whose capture date was found). "
         "`ours` is the ingest stage's whole `read_image_metadata` (sniff, header probe, "
         "exiv2 read, fallbacks); the other two are the bare libraries.",
         "",

@@ -343,7 +343,8 @@ def faces_bench(c: Any, assets: list[dict[str, Any]], inline: bool = False) -> S
     from chalicelib.ml.align import align_face
     from chalicelib.ml.faces import DETECT_SIZE
     from chalicelib.pipeline import get_stage
-    from chalicelib.workers.faces import decode_preview, needs_detail
+    from chalicelib.workers.faces import needs_detail
+    from chalicelib.workers.previews import decode as decode_preview
     from functions.faces.handler import handler as faces_handler
 
     def handler(event: dict[str, Any], context: Any) -> Any:

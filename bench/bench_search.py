@@ -94,7 +94,7 @@ def hnsw_vs_exact(container, owner, ids, vectors, queries, ef_search: int) -> di
 
 
 def plan(container, owner, q) -> str:
-    from chalicelib.repositories.ml import halfvec
+    from chalicelib.repositories.sql import halfvec
 
     with container.pool.connection() as conn:
         conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")

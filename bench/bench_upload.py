@@ -55,7 +55,7 @@ from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader  # no
 from chalicelib.cli.files import collect  # noqa: E402
 from chalicelib.cli.journal import Journal  # noqa: E402
 from chalicelib.settings import Settings  # noqa: E402
-from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack  # noqa: E402
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack  # noqa: E402
 
 SAMPLES = ("astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "cat")
 SKYROLL = Path(sys.executable).with_name("skyroll")

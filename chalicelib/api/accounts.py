@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from chalice import Blueprint
 
-from chalicelib.api.http import RequestContext, route
+from chalicelib.api.http import RequestContext, parse_uuid, route
 from chalicelib.schemas import accounts as s
 
 bp = Blueprint(__name__)
@@ -111,12 +109,3 @@ def list_api_keys(ctx: RequestContext) -> list[s.ApiKeyResponse]:
 @route(bp, "DELETE", "/api-keys/{key_id}", summary="Revoke an API key", tag="API keys", status=204)
 def delete_api_key(ctx: RequestContext, key_id: str) -> None:
     ctx.container.auth_service.delete_api_key(ctx.auth, parse_uuid(key_id))
-
-
-def parse_uuid(value: str) -> UUID:
-    from chalicelib import errors
-
-    try:
-        return UUID(value)
-    except ValueError as exc:
-        raise errors.NotFound("Not found") from exc

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.accounts import parse_uuid
-from chalicelib.api.http import RequestContext, route
+from chalicelib.api.http import RequestContext, parse_uuid, route
 from chalicelib.schemas import accounts as s
 
 bp = Blueprint(__name__)

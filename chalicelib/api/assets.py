@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.accounts import parse_uuid
-from chalicelib.api.http import RequestContext, redirect, respond, route
+from chalicelib.api.http import RequestContext, parse_uuid, redirect, respond, route
 from chalicelib.schemas import assets as s
 
 bp = Blueprint(__name__)

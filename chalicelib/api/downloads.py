@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.accounts import parse_uuid
-from chalicelib.api.http import RequestContext, route
-from chalicelib.schemas import organize as s
+from chalicelib.api.http import RequestContext, parse_uuid, route
+from chalicelib.schemas import downloads as s
 
 bp = Blueprint(__name__)
 TAG = "Download"

@@ -11,13 +11,19 @@ import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import UUID
 
 from chalice import Blueprint, Response
+from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors
 from chalicelib.observability import logger
+
+if TYPE_CHECKING:
+    from chalicelib.container import Container
+    from chalicelib.services.auth import AuthUser
 
 AuthMode = Literal["public", "user", "admin"]
 
@@ -40,16 +46,34 @@ class RouteSpec:
 
 
 ROUTES: list[RouteSpec] = []
+# A route's function: (ctx, *path parameters, body=..., query=...) -> a DTO, a list, None or
+# a Response.
+Handler = Callable[..., Any]
 
 
 @dataclass
 class RequestContext:
-    """What a route handler receives: the container, the caller (None on public routes),
-    and the raw request for the rare handler that needs a header."""
+    """What a route handler receives: the container, the caller (``principal``, None on
+    public routes; ``auth`` on the others), and the raw request for the rare handler that
+    needs a header."""
 
-    container: Any
-    auth: Any
-    request: Any
+    container: Container
+    principal: AuthUser | None
+    request: Request
+
+    @property
+    def auth(self) -> AuthUser:
+        if self.principal is None:  # a public route asked for a caller it does not have
+            raise errors.Unauthorized("Authentication required")
+        return self.principal
+
+
+def parse_uuid(value: str) -> UUID:
+    """A path parameter that names a row: one that is not a UUID names nothing (404)."""
+    try:
+        return UUID(value)
+    except ValueError as exc:
+        raise errors.NotFound("Not found") from exc
 
 
 def _json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -142,10 +166,10 @@ def route(
     status: int = 200,
     responses: dict[int, str] | None = None,
     many: bool = False,
-) -> Callable:
+) -> Callable[[Handler], Handler]:
     """Registers ``fn(ctx, *path_params, body=..., query=...)`` on ``bp`` under ``/api``."""
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: Handler) -> Handler:
         ROUTES.append(
             RouteSpec(
                 method,
@@ -164,7 +188,6 @@ def route(
 
         @functools.wraps(fn)
         def view(**path_params: str) -> Response:
-            from chalicelib.api.auth_context import authenticate
             from chalicelib.container import get_container
 
             request = bp.current_request
@@ -172,7 +195,7 @@ def route(
                 container = get_container()
                 principal = None
                 if auth != "public":
-                    principal = authenticate(container, request.headers)
+                    principal = container.auth_service.authenticate(dict(request.headers or {}))
                     if auth == "admin" and not principal.is_admin:
                         raise errors.Forbidden("Admin access required")
                 kwargs: dict[str, Any] = {}

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.accounts import parse_uuid
-from chalicelib.api.http import RequestContext, redirect, route
+from chalicelib.api.http import RequestContext, parse_uuid, redirect, route
 from chalicelib.schemas import media as s
 
 bp = Blueprint(__name__)

@@ -1,6 +1,7 @@
-"""OpenAPI 3.1 from the route table (chalicelib.api.http.ROUTES) and the pydantic DTOs.
+"""OpenAPI 3.1 from a route table (``http.ROUTES`` once ``api.routes`` is imported) and the
+pydantic DTOs.
 
-``python -m chalicelib.api.openapi`` prints it; ``make openapi`` writes docs/openapi.json,
+``python -m chalicelib.api.routes`` prints it; ``make openapi`` writes docs/openapi.json,
 and a test fails when the checked-in file and the code drift apart.
 """
 
@@ -8,21 +9,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from chalicelib import __version__
-from chalicelib.api.dto import ErrorResponse
-from chalicelib.api.http import ROUTES, RouteSpec
+from chalicelib.api.http import RouteSpec
+from chalicelib.schemas.base import ErrorResponse
 
 _PARAM = re.compile(r"{(\w+)}")
 _STATUS_TEXT = {200: "OK", 201: "Created", 204: "No Content", 302: "Found"}
-
-
-def _load_routes() -> None:
-    import app  # noqa: F401  - registers every blueprint, filling ROUTES
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -74,11 +72,10 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
     return op
 
 
-def build_spec() -> dict[str, Any]:
-    _load_routes()
+def build_spec(routes: Sequence[RouteSpec]) -> dict[str, Any]:
     models: set[type[BaseModel]] = {ErrorResponse}
     paths: dict[str, dict[str, Any]] = {}
-    for spec in ROUTES:
+    for spec in routes:
         models.update(m for m in (spec.body, spec.response) if m is not None)
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
     ordered = sorted(models, key=lambda m: m.__name__)
@@ -108,9 +105,5 @@ def build_spec() -> dict[str, Any]:
     }
 
 
-def render() -> str:
-    return json.dumps(build_spec(), indent=2, sort_keys=False) + "\n"
-
-
-if __name__ == "__main__":
-    print(render(), end="")
+def render(routes: Sequence[RouteSpec]) -> str:
+    return json.dumps(build_spec(routes), indent=2, sort_keys=False) + "\n"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.accounts import parse_uuid
-from chalicelib.api.http import RequestContext, redirect, route
-from chalicelib.schemas import ml as s
+from chalicelib.api.http import RequestContext, parse_uuid, redirect, route
+from chalicelib.schemas import people as s
+from chalicelib.schemas.assets import AssetPage
+from chalicelib.schemas.base import BulkIdResponse
 
 bp = Blueprint(__name__)
 PEOPLE, FACES = "People", "Faces"
@@ -62,13 +63,13 @@ def update_person(
     summary="Merge people into this one (per-person results)",
     tag=PEOPLE,
     body=s.MergePeopleRequest,
-    response=s.BulkIdResult,
+    response=BulkIdResponse,
     many=True,
     responses=NOT_FOUND,
 )
 def merge_people(
     ctx: RequestContext, person_id: str, body: s.MergePeopleRequest
-) -> list[s.BulkIdResult]:
+) -> list[BulkIdResponse]:
     return ctx.container.people_service.merge(ctx.auth, parse_uuid(person_id), body)
 
 
@@ -79,10 +80,10 @@ def merge_people(
     summary="Assets showing this person",
     tag=PEOPLE,
     query=s.PageQuery,
-    response=s.AssetPage,
+    response=AssetPage,
     responses=NOT_FOUND,
 )
-def person_assets(ctx: RequestContext, person_id: str, query: s.PageQuery) -> s.AssetPage:
+def person_assets(ctx: RequestContext, person_id: str, query: s.PageQuery) -> AssetPage:
     return ctx.container.people_service.assets(ctx.auth, parse_uuid(person_id), query)
 
 

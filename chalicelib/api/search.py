@@ -1,15 +1,14 @@
-"""Routes: smart and metadata search, suggestions, near-duplicates."""
+"""Routes: smart and metadata search, and suggestions."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.accounts import parse_uuid
 from chalicelib.api.http import RequestContext, route
-from chalicelib.schemas import ml as s
+from chalicelib.schemas import search as s
 
 bp = Blueprint(__name__)
-SEARCH, DUPLICATES = "Search", "Duplicates"
+TAG = "Search"
 
 
 @route(
@@ -17,7 +16,7 @@ SEARCH, DUPLICATES = "Search", "Duplicates"
     "POST",
     "/search/smart",
     summary="Search my photos by what they show",
-    tag=SEARCH,
+    tag=TAG,
     body=s.SmartSearchRequest,
     response=s.SearchResponse,
 )
@@ -30,7 +29,7 @@ def smart_search(ctx: RequestContext, body: s.SmartSearchRequest) -> s.SearchRes
     "POST",
     "/search/metadata",
     summary="Search my assets by file name, camera, place, date, type",
-    tag=SEARCH,
+    tag=TAG,
     body=s.MetadataSearchRequest,
     response=s.SearchResponse,
 )
@@ -43,37 +42,8 @@ def metadata_search(ctx: RequestContext, body: s.MetadataSearchRequest) -> s.Sea
     "GET",
     "/search/suggestions",
     summary="Values to search by: camera makes and models, cities, states, countries",
-    tag=SEARCH,
+    tag=TAG,
     query=s.SuggestionsQuery,
 )
 def suggestions(ctx: RequestContext, query: s.SuggestionsQuery) -> list[str]:
     return ctx.container.search_service.suggestions(ctx.auth, query)
-
-
-@route(
-    bp,
-    "GET",
-    "/duplicates",
-    summary="My near-duplicate groups",
-    tag=DUPLICATES,
-    response=s.DuplicateGroupResponse,
-    many=True,
-)
-def list_duplicates(ctx: RequestContext) -> list[s.DuplicateGroupResponse]:
-    return ctx.container.duplicate_service.list_for(ctx.auth)
-
-
-@route(
-    bp,
-    "POST",
-    "/duplicates/{duplicate_id}/resolve",
-    summary="Keep some assets of a group; the others go to the trash",
-    tag=DUPLICATES,
-    body=s.ResolveDuplicatesRequest,
-    response=s.ResolveDuplicatesResponse,
-    responses={404: "no such group (or not yours)"},
-)
-def resolve_duplicates(
-    ctx: RequestContext, duplicate_id: str, body: s.ResolveDuplicatesRequest
-) -> s.ResolveDuplicatesResponse:
-    return ctx.container.duplicate_service.resolve(ctx.auth, parse_uuid(duplicate_id), body)

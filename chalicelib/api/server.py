@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint
 
 from chalicelib import __version__
@@ -32,7 +34,8 @@ def version(ctx: RequestContext) -> VersionResponse:
 
 
 @route(bp, "GET", "/openapi.json", summary="This API's OpenAPI document", tag=TAG, auth="public")
-def openapi(ctx: RequestContext) -> dict:
+def openapi(ctx: RequestContext) -> dict[str, Any]:
+    from chalicelib.api.http import ROUTES
     from chalicelib.api.openapi import build_spec
 
-    return build_spec()
+    return build_spec(ROUTES)

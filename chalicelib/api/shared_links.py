@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from chalice import Blueprint, Response
 
-from chalicelib.api.accounts import parse_uuid
-from chalicelib.api.http import RequestContext, redirect, respond, route
+from chalicelib.api.http import RequestContext, parse_uuid, redirect, respond, route
 from chalicelib.schemas import assets as asset_s
-from chalicelib.schemas import library as s
+from chalicelib.schemas import shared_links as s
+from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import Visitor
 
 bp = Blueprint(__name__)
@@ -22,7 +22,7 @@ VISITOR = {
 
 
 def visitor(ctx: RequestContext, query: s.VisitorQuery) -> Visitor:
-    headers = ctx.request.headers or {}
+    headers: dict[str, str] = dict(ctx.request.headers or {})
     password = (
         query.password.get_secret_value()
         if query.password
@@ -223,13 +223,13 @@ def delete_link(ctx: RequestContext, link_id: str) -> None:
     summary="Add assets to an INDIVIDUAL link",
     tag=TAG,
     body=s.SharedLinkAssetsRequest,
-    response=s.BulkIdResponse,
+    response=BulkIdResponse,
     many=True,
     responses={404: "not found"},
 )
 def add_link_assets(
     ctx: RequestContext, link_id: str, body: s.SharedLinkAssetsRequest
-) -> list[s.BulkIdResponse]:
+) -> list[BulkIdResponse]:
     return ctx.container.shared_link_service.add_assets(
         ctx.auth, parse_uuid(link_id), body.asset_ids
     )
@@ -242,13 +242,13 @@ def add_link_assets(
     summary="Remove assets from an INDIVIDUAL link",
     tag=TAG,
     body=s.SharedLinkAssetsRequest,
-    response=s.BulkIdResponse,
+    response=BulkIdResponse,
     many=True,
     responses={404: "not found"},
 )
 def remove_link_assets(
     ctx: RequestContext, link_id: str, body: s.SharedLinkAssetsRequest
-) -> list[s.BulkIdResponse]:
+) -> list[BulkIdResponse]:
     return ctx.container.shared_link_service.remove_assets(
         ctx.auth, parse_uuid(link_id), body.asset_ids
     )

@@ -48,7 +48,7 @@ class RetryPolicy:
         """Doubling delays, 0.5 s, 1 s, 2 s, 4 s … (capped), with ±10 % jitter so parallel
         uploads that failed together don't retry in lockstep."""
         raw = min(self.max_delay, self.base_delay * 2**attempt)
-        return raw * (0.9 + 0.2 * random.random())
+        return float(raw * (0.9 + 0.2 * random.random()))
 
 
 def error_from(response: httpx.Response) -> ApiError:
@@ -162,35 +162,51 @@ class Client:
 
     # -- accounts --------------------------------------------------------------------
     def login(self, email: str, password: str) -> JSON:
-        return self.call("POST", "/api/auth/login", {"email": email, "password": password})
+        result: dict[str, Any] = self.call(
+            "POST", "/api/auth/login", {"email": email, "password": password}
+        )
+        return result
 
     def logout(self) -> None:
         self.call("POST", "/api/auth/logout")
 
     def me(self) -> JSON:
-        return self.call("GET", "/api/users/me")
+        result: dict[str, Any] = self.call("GET", "/api/users/me")
+        return result
 
     # -- uploads ---------------------------------------------------------------------
     def bulk_check(self, items: list[JSON]) -> list[JSON]:
-        return self.call("POST", "/api/assets/bulk-upload-check", {"assets": items})["results"]
+        result: list[dict[str, Any]] = self.call(
+            "POST", "/api/assets/bulk-upload-check", {"assets": items}
+        )["results"]
+        return result
 
     def create_upload(self, body: JSON) -> JSON:
-        return self.call("POST", "/api/assets/uploads", body)
+        result: dict[str, Any] = self.call("POST", "/api/assets/uploads", body)
+        return result
 
     def bulk_uploads(self, items: list[JSON]) -> list[JSON]:
         """Tickets for many files: ``items`` are create_upload bodies plus an ``id``."""
-        return self.call("POST", "/api/assets/bulk-uploads", {"uploads": items})["results"]
+        result: list[dict[str, Any]] = self.call(
+            "POST", "/api/assets/bulk-uploads", {"uploads": items}
+        )["results"]
+        return result
 
     def sign_parts(self, upload_id: str, parts: list[JSON]) -> list[JSON]:
         path = f"/api/assets/uploads/{upload_id}/parts"
-        return self.call("POST", path, {"parts": parts})["parts"]
+        result: list[dict[str, Any]] = self.call("POST", path, {"parts": parts})["parts"]
+        return result
 
     def list_parts(self, upload_id: str) -> list[JSON]:
-        return self.call("GET", f"/api/assets/uploads/{upload_id}/parts")["parts"]
+        result: list[dict[str, Any]] = self.call("GET", f"/api/assets/uploads/{upload_id}/parts")[
+            "parts"
+        ]
+        return result
 
     def complete(self, upload_id: str, parts: list[JSON]) -> JSON:
         path = f"/api/assets/uploads/{upload_id}/complete"
-        return self.call("POST", path, {"parts": parts})
+        result: dict[str, Any] = self.call("POST", path, {"parts": parts})
+        return result
 
     def abort(self, upload_id: str) -> None:
         self.call("DELETE", f"/api/assets/uploads/{upload_id}")
@@ -205,7 +221,8 @@ class Client:
 
     # -- assets ----------------------------------------------------------------------
     def list_assets(self, params: Mapping[str, Any]) -> JSON:
-        return self.call("GET", "/api/assets", params=params)
+        result: dict[str, Any] = self.call("GET", "/api/assets", params=params)
+        return result
 
     def iter_assets(self, params: Mapping[str, Any]) -> Iterator[JSON]:
         page: int | None = int(params.get("page", 1))
@@ -215,7 +232,8 @@ class Client:
             page = result.get("nextPage")
 
     def get_asset(self, asset_id: str) -> JSON:
-        return self.call("GET", f"/api/assets/{asset_id}")
+        result: dict[str, Any] = self.call("GET", f"/api/assets/{asset_id}")
+        return result
 
     def original_url(self, asset_id: str) -> str:
         """The presigned GET the API redirects to (we follow it ourselves, without auth)."""
@@ -225,7 +243,10 @@ class Client:
         location = response.headers.get("location")
         if response.status_code not in (301, 302, 303, 307) or not location:
             raise ApiError(response.status_code, "the server did not redirect to the file")
-        return location
+        return str(location)
 
     def smart_search(self, query: str, page: int, size: int) -> JSON:
-        return self.call("POST", "/api/search/smart", {"query": query, "page": page, "size": size})
+        result: dict[str, Any] = self.call(
+            "POST", "/api/search/smart", {"query": query, "page": page, "size": size}
+        )
+        return result

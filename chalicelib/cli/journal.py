@@ -12,6 +12,7 @@ import json
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from chalicelib.cli.config import write_private
 
@@ -39,7 +40,7 @@ class Journal:
         self.path = path
         self._lock = threading.Lock()
 
-    def _read(self) -> dict[str, dict]:
+    def _read(self) -> dict[str, dict[str, Any]]:
         try:
             data = json.loads(self.path.read_text())
         except (FileNotFoundError, ValueError):

@@ -75,7 +75,7 @@ class MultipartSender:
         """Does S3's part hold our bytes? By its SHA-256 when S3 kept one, else by its ETag,
         which for a plain (not KMS-encrypted) part is the MD5 of its bytes."""
         if part.get("checksum"):
-            return part["checksum"] == self.checksum(number)
+            return bool(part["checksum"] == self.checksum(number))
         return str(part["etag"]).strip('"') == md5_range(self.path, *self.ranges[number])
 
     def send_missing(self) -> str | None:

@@ -205,12 +205,12 @@ def _demosaic(raw: object, box: Box) -> object:
 def _truncated(raw: object, file_size: int) -> bool:
     sizes = raw.sizes  # type: ignore[attr-defined]
     pixels = max(sizes.raw_width * sizes.raw_height, 1)
-    return file_size / pixels < MIN_RAW_BYTES_PER_PIXEL
+    return bool(file_size / pixels < MIN_RAW_BYTES_PER_PIXEL)
 
 
 def _index_sized(preview: pyvips.Image, box: Box) -> bool:
     """A 160 px index thumbnail: only good when the pixels cannot be had."""
-    return max(preview.width, preview.height) < min(max(box.width, box.height), 1024)
+    return bool(max(preview.width, preview.height) < min(max(box.width, box.height), 1024))
 
 
 def _preview_or_fail(

@@ -53,7 +53,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _static_batch(session: Any) -> bool:
-    return session.get_inputs()[0].shape[0] == 1
+    return bool(session.get_inputs()[0].shape[0] == 1)
 
 
 def cut_after_end(ids: NDArray[np.integer], end_id: int) -> NDArray[np.integer]:
@@ -248,4 +248,5 @@ class ClipPack:
         return l2_normalize(self._run(self._textual, self._text_input, ids, cut))
 
     def embed_text(self, text: str) -> NDArray[np.float32]:
-        return self.embed_texts([text])[0]
+        result: NDArray[np.float32] = self.embed_texts([text])[0]
+        return result

@@ -68,7 +68,7 @@ def resize_center_crop(
 
     Cropping through ``box`` resizes only the kept square, and ``reducing_gap=1`` first
     shrinks by the largest integer factor with a box filter (an average, so no aliasing):
-    several times faster on 1440 px previews, and the rankings in tests/ml do not move.
+    several times faster on 1440 px previews, and the rankings in tests/unit/ml do not move.
     """
     width, height = image.size
     side = min(width, height)

@@ -99,7 +99,8 @@ class OfflinePack:
     def logits(self, batch: NDArray[np.float32]) -> NDArray[np.float32]:
         """The bare session call on a preprocessed batch (benchmarks compare against it)."""
         (logits,) = self._classifier.run(None, {self._input: batch})
-        return logits
+        result: NDArray[np.float32] = logits
+        return result
 
     def mix(self, probabilities: NDArray[np.float32], face_count: int = 0) -> NDArray[np.float32]:
         """One image's vector from its class probabilities."""
@@ -122,7 +123,8 @@ class OfflinePack:
         return np.stack([self.mix(p, c) for p, c in zip(probabilities, counts, strict=True)])
 
     def embed_text(self, text: str) -> NDArray[np.float32]:
-        return self._text.embed([text])[0]
+        result: NDArray[np.float32] = self._text.embed([text])[0]
+        return result
 
     def top_labels(self, image: ImageLike, k: int = 5) -> list[tuple[str, float]]:
         """For debugging and the admin UI: what the classifier sees."""

@@ -31,4 +31,5 @@ def open_session(path: Path | str, threads: int = 0) -> ort.InferenceSession:
 def l2_normalize(x: NDArray[np.floating]) -> NDArray[np.float32]:
     """Unit rows (or a unit vector); an all-zero row stays zero instead of becoming NaN."""
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    result: NDArray[np.float32] = (x / np.maximum(norms, 1e-12)).astype(np.float32)
+    return result

@@ -11,9 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Pool
-from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
-
-Row = dict[str, Any]
+from chalicelib.repositories.sql import ASSET_SELECT, Row
 
 
 def _ids(rows: list[Row], column: str = "id") -> set[UUID]:

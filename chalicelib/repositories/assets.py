@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool, one
-
-Row = dict[str, Any]
+from chalicelib.db.pool import Connection, Pool, one
+from chalicelib.repositories.sql import ASSET_SELECT, TAG_FILTER_SQL, Row
 
 EXIF_COLUMNS = (
     "make",
@@ -39,17 +38,6 @@ EXIF_COLUMNS = (
     "date_source",
     "time_zone_source",
 )
-# Each pipeline stage's state on the asset, so a client sees what is running, retrying
-# (attempts) or failed (error) instead of a bare "processing".
-_STAGES = (
-    "(SELECT coalesce(jsonb_agg(jsonb_build_object('stage', s.stage, 'status', s.status,"
-    " 'attempts', s.attempts, 'error', s.error, 'updated_at', s.updated_at)"
-    " ORDER BY s.stage), '[]'::jsonb) FROM asset_stages s WHERE s.asset_id = a.id) AS stages"
-)
-_SELECT = (
-    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
-    f" {_STAGES} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
-)
 
 
 class AssetRepository:
@@ -58,7 +46,7 @@ class AssetRepository:
 
     # --- uploads --------------------------------------------------------------------
     def find_by_checksums(
-        self, owner_id: UUID, checksums: list[bytes], conn: Any = None
+        self, owner_id: UUID, checksums: list[bytes], conn: Connection | None = None
     ) -> list[Row]:
         """The user's live assets with these bytes (in ``conn``'s transaction if given)."""
         if conn is None:
@@ -72,21 +60,21 @@ class AssetRepository:
         ).fetchall()
 
     @staticmethod
-    def lock_owner(conn: Any, owner_id: UUID) -> None:
+    def lock_owner(conn: Connection, owner_id: UUID) -> None:
         """Serialises one user's upload creations (quota check + insert) in this transaction."""
         conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s::text, 7))", (owner_id,))
 
     @staticmethod
-    def usage_bytes(conn: Any, owner_id: UUID) -> int:
+    def usage_bytes(conn: Connection, owner_id: UUID) -> int:
         row = conn.execute(
             "SELECT coalesce(sum(file_size), 0)::bigint AS used FROM assets"
             " WHERE owner_id = %s AND status <> 'failed'",
             (owner_id,),
         ).fetchone()
-        return int(row["used"])
+        return int(one(row)["used"])
 
     @staticmethod
-    def insert_pending(conn: Any, values: dict[str, Any]) -> Row | None:
+    def insert_pending(conn: Connection, values: dict[str, Any]) -> Row | None:
         """None when the user already has these bytes (the unique index decides, not a read)."""
         return conn.execute(
             "INSERT INTO assets (id, owner_id, type, original_file_name, original_mime_type,"
@@ -99,14 +87,15 @@ class AssetRepository:
         ).fetchone()
 
     @staticmethod
-    def insert_upload(conn: Any, values: dict[str, Any]) -> Row:
-        return conn.execute(
+    def insert_upload(conn: Connection, values: dict[str, Any]) -> Row:
+        row = conn.execute(
             "INSERT INTO uploads (asset_id, owner_id, method, s3_upload_id, part_size, part_count,"
             " content_type, expires_at) VALUES (%(asset_id)s, %(owner_id)s, %(method)s,"
             " %(s3_upload_id)s, %(part_size)s, %(part_count)s, %(content_type)s, %(expires_at)s)"
             " RETURNING id",
             values,
         ).fetchone()
+        return one(row)
 
     def get_upload(self, owner_id: UUID, upload_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
@@ -155,7 +144,7 @@ class AssetRepository:
     def get(self, owner_id: UUID, asset_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
             return conn.execute(
-                f"{_SELECT} WHERE a.id = %s AND a.owner_id = %s", (asset_id, owner_id)
+                f"{ASSET_SELECT} WHERE a.id = %s AND a.owner_id = %s", (asset_id, owner_id)
             ).fetchone()
 
     def list_page(
@@ -179,11 +168,9 @@ class AssetRepository:
         if filters.get("taken_before"):
             where.append("coalesce(a.taken_at, a.file_created_at) < %(taken_before)s")
         if filters.get("tag_id"):
-            from chalicelib.repositories.organize import TAG_FILTER_SQL
-
             where.append(TAG_FILTER_SQL)
         sql = (
-            f"{_SELECT} WHERE {' AND '.join(where)}"
+            f"{ASSET_SELECT} WHERE {' AND '.join(where)}"
             " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
             " LIMIT %(limit)s OFFSET %(offset)s"
         )
@@ -222,7 +209,9 @@ class AssetRepository:
         with self._pool.connection() as conn:
             return conn.execute(sql, {**changes, "id": asset_id, "owner": owner_id}).rowcount == 1
 
-    def upsert_exif(self, asset_id: UUID, values: dict[str, Any], conn: Any = None) -> None:
+    def upsert_exif(
+        self, asset_id: UUID, values: dict[str, Any], conn: Connection | None = None
+    ) -> None:
         cols = [c for c in values if c in EXIF_COLUMNS]
         if not cols:
             return

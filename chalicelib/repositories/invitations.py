@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool, one
+from chalicelib.db.pool import Connection, Pool, one
 
 Row = dict[str, Any]
 _COLS = (
@@ -55,7 +55,7 @@ class InvitationRepository:
             return cur.rowcount == 1
 
     @staticmethod
-    def consume(conn: Any, code_hash: bytes) -> Row | None:
+    def consume(conn: Connection, code_hash: bytes) -> Row | None:
         """Takes one use inside the caller's transaction. The row lock taken by UPDATE makes
         concurrent signups queue here, so ``uses`` can never pass ``max_uses``."""
         return conn.execute(
@@ -67,7 +67,7 @@ class InvitationRepository:
         ).fetchone()
 
     @staticmethod
-    def why_unusable(conn: Any, code_hash: bytes) -> str:
+    def why_unusable(conn: Connection, code_hash: bytes) -> str:
         row = conn.execute(
             "SELECT revoked_at IS NOT NULL AS revoked, expires_at <= now() AS expired,"
             " max_uses IS NOT NULL AND uses >= max_uses AS exhausted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool
+from chalicelib.db.pool import Connection, Pool
 
 Row = dict[str, Any]
 
@@ -132,7 +132,9 @@ class PipelineRepository:
                 self._set_stage(conn, asset_id, stage, "queued", None)
 
     @staticmethod
-    def _set_stage(conn: Any, asset_id: UUID, stage: str, status: str, error: str | None) -> None:
+    def _set_stage(
+        conn: Connection, asset_id: UUID, stage: str, status: str, error: str | None
+    ) -> None:
         conn.execute(
             "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
             " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (asset_id, stage) DO UPDATE SET"

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool
-from chalicelib.repositories.assets import _SELECT as ASSET_SELECT
-
-Row = dict[str, Any]
+from chalicelib.db.pool import Connection, Pool
+from chalicelib.repositories.sql import ASSET_SELECT, Row
 
 _COLUMNS = (
     "description",
@@ -36,10 +34,11 @@ class SharedLinkRepository:
             ).fetchone()
             assert row is not None  # INSERT … RETURNING always returns its row
             self._add(conn, row["id"], asset_ids)
-        return row["id"]
+        link_id: UUID = row["id"]
+        return link_id
 
     @staticmethod
-    def _add(conn: Any, link_id: UUID, asset_ids: list[UUID]) -> set[UUID]:
+    def _add(conn: Connection, link_id: UUID, asset_ids: list[UUID]) -> set[UUID]:
         if not asset_ids:
             return set()
         rows = conn.execute(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool, one
+from chalicelib.db.pool import Connection, Pool, one
 
 Row = dict[str, Any]
 
@@ -60,7 +60,7 @@ class UserRepository:
 
     def create(
         self,
-        conn: Any,
+        conn: Connection,
         *,
         email: str,
         name: str,
@@ -68,11 +68,13 @@ class UserRepository:
         is_admin: bool,
         quota: int | None,
     ) -> Row:
-        return conn.execute(
-            f"INSERT INTO users (email, name, password_hash, is_admin, quota_size_in_bytes)"
-            f" VALUES (%s, %s, %s, %s, %s) RETURNING {_USER_COLS}",
-            (email, name, password_hash, is_admin, quota),
-        ).fetchone()
+        return one(
+            conn.execute(
+                f"INSERT INTO users (email, name, password_hash, is_admin, quota_size_in_bytes)"
+                f" VALUES (%s, %s, %s, %s, %s) RETURNING {_USER_COLS}",
+                (email, name, password_hash, is_admin, quota),
+            ).fetchone()
+        )
 
     def list_all(self) -> list[Row]:
         with self._pool.connection() as conn:
@@ -111,11 +113,14 @@ class UserRepository:
 
     def any_admin(self) -> bool:
         with self._pool.connection() as conn:
-            return one(
-                conn.execute(
-                    "SELECT EXISTS (SELECT 1 FROM users WHERE is_admin AND deleted_at IS NULL) AS x"
-                ).fetchone()
-            )["x"]
+            return bool(
+                one(
+                    conn.execute(
+                        "SELECT EXISTS (SELECT 1 FROM users WHERE is_admin AND deleted_at IS NULL)"
+                        " AS x"
+                    ).fetchone()
+                )["x"]
+            )
 
 
 class CredentialRepository:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, SecretStr
 
-from chalicelib.api.dto import Dto, ResponseDto
+from chalicelib.schemas.base import Dto, ResponseDto
 
 
 def _email(value: str) -> str:
@@ -132,3 +132,9 @@ class JobRunResponse(ResponseDto):
     # then empty. False: it ran inside this call and ``result`` has its figures.
     started: bool = False
     result: dict[str, int]
+
+
+class UserSummary(ResponseDto):
+    id: UUID
+    name: str
+    email: str

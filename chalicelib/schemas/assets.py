@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, field_validator
 
-from chalicelib.api.dto import Dto, ResponseDto
+from chalicelib.schemas.base import Dto, ResponseDto
 
 
 def decode_checksum(value: str) -> bytes:
@@ -248,7 +248,7 @@ class AssetListQuery(Dto):
     status: Literal["pending", "processing", "ready", "failed"] | None = None
     taken_after: datetime | None = None
     taken_before: datetime | None = None
-    # Assets with this tag or any tag below it (chalicelib.repositories.organize).
+    # Assets with this tag or any tag below it (chalicelib.repositories.sql).
     tag_id: UUID | None = None
 
 

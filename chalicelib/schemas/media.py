@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from chalicelib.api.dto import Dto, ResponseDto
+from chalicelib.schemas.base import Dto, ResponseDto
 
 
 class ThumbnailQuery(Dto):

@@ -9,9 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.library import AlbumRepository, ids_in_order
+from chalicelib.repositories.albums import AlbumRepository, ids_in_order
 from chalicelib.repositories.users import UserRepository
-from chalicelib.schemas import library as s
+from chalicelib.schemas import albums as s
+from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import AccessService, Perm, Principal
 from chalicelib.services.assets import to_response
 from chalicelib.services.auth import AuthUser
@@ -94,7 +95,7 @@ class AlbumService:
         self._albums.delete(album_id)
 
     # --- assets -------------------------------------------------------------------------
-    def add_assets(self, who: Principal, album_id: UUID, ids: list[UUID]) -> list[s.BulkIdResponse]:
+    def add_assets(self, who: Principal, album_id: UUID, ids: list[UUID]) -> list[BulkIdResponse]:
         self._access.require(who, Perm.ALBUM_ADD_ASSET, album_id)
         present = self._albums.asset_ids(album_id, ids)
         shareable = self._access.check(who, Perm.ASSET_SHARE, set(ids) - present)
@@ -103,23 +104,23 @@ class AlbumService:
         results = []
         for asset_id in dict.fromkeys(ids):
             if asset_id in added:
-                results.append(s.BulkIdResponse(id=asset_id, success=True))
+                results.append(BulkIdResponse(id=asset_id, success=True))
             elif asset_id in present or asset_id in shareable:
-                results.append(s.BulkIdResponse(id=asset_id, success=False, error="duplicate"))
+                results.append(BulkIdResponse(id=asset_id, success=False, error="duplicate"))
             else:
                 # Not yours (or your partner's) to share - or no such asset: not told apart.
-                results.append(s.BulkIdResponse(id=asset_id, success=False, error="no_permission"))
+                results.append(BulkIdResponse(id=asset_id, success=False, error="no_permission"))
         return results
 
     def remove_assets(
         self, auth: AuthUser, album_id: UUID, ids: list[UUID]
-    ) -> list[s.BulkIdResponse]:
+    ) -> list[BulkIdResponse]:
         self._access.require(auth, Perm.ALBUM_REMOVE_ASSET, album_id)
         removed = self._albums.remove_assets(album_id, ids)
         return [
-            s.BulkIdResponse(id=i, success=True)
+            BulkIdResponse(id=i, success=True)
             if i in removed
-            else s.BulkIdResponse(id=i, success=False, error="not_found")
+            else BulkIdResponse(id=i, success=False, error="not_found")
             for i in dict.fromkeys(ids)
         ]
 

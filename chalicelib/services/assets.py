@@ -10,6 +10,7 @@ from chalicelib import errors
 from chalicelib.observability import logger
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
+from chalicelib.services.access import AccessService
 from chalicelib.services.auth import AuthUser
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
@@ -60,7 +61,11 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
 
 class AssetService:
     def __init__(
-        self, assets: AssetRepository, store: ObjectStore, settings: Settings, access: Any = None
+        self,
+        assets: AssetRepository,
+        store: ObjectStore,
+        settings: Settings,
+        access: AccessService,
     ) -> None:
         self._assets = assets
         self._store = store
@@ -99,7 +104,7 @@ class AssetService:
         if "date_time_original" in exif:
             exif["date_source"] = "user"
         if "latitude" in exif and "longitude" in exif:
-            from chalicelib.services.geocode import place_fields
+            from chalicelib.media.geocode import place_fields
 
             exif.update(place_fields(exif["latitude"], exif["longitude"]))
         if exif:
@@ -140,7 +145,15 @@ class AssetService:
         row = self._assets.statistics(auth.id)
         return s.AssetStatistics(**row, quota_size_in_bytes=auth.quota_size_in_bytes)
 
-    # --- shared with scheduled jobs ---------------------------------------------------
+    def purge_trash(self) -> int:
+        """The purge-trash job: deletes for good what has been in the trash longer than the
+        retention period."""
+        cutoff = datetime.now(UTC) - timedelta(days=self._settings.trash_retention_days)
+        total = 0
+        while rows := self._assets.trashed_before(None, cutoff):
+            total += self._purge(rows)
+        return total
+
     def _purge(self, rows: list[dict[str, Any]]) -> int:
         """Deletes every object of each asset, then its rows. Objects first: a crash in
         between leaves a row to retry, never an object nobody can find."""
@@ -155,8 +168,8 @@ class AssetService:
     def _load_shared(self, auth: AuthUser, asset_id: UUID, *, download: bool) -> dict[str, Any]:
         """The owner's row, or one shared with the caller (read-only: changes stay owner-only)."""
         row = self._assets.get(auth.id, asset_id)
-        if row is not None or self._access is None:
-            return row if row is not None else self._load(auth, asset_id)
+        if row is not None:
+            return row
         if download and not self._access.can_download(auth, asset_id):
             raise errors.NotFound("Asset not found")
         shared = self._access.media_seam(auth, asset_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
@@ -33,7 +34,7 @@ class AuthUser:
     session_hash: bytes | None = None
 
     @classmethod
-    def from_row(cls, row: dict, session_hash: bytes | None = None) -> AuthUser:
+    def from_row(cls, row: dict[str, Any], session_hash: bytes | None = None) -> AuthUser:
         return cls(
             row["id"],
             row["email"],

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import secrets as pysecrets
-from typing import Any
+from typing import Protocol
 
 from chalicelib.observability import logger
+from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas.accounts import AdminCreateUserRequest
+from chalicelib.services.users import UserService
+from chalicelib.settings import Settings
 
 
-def ensure_first_admin(container: Any) -> str | None:
+class Accounts(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def users_repo(self) -> UserRepository: ...
+
+    @property
+    def user_service(self) -> UserService: ...
+
+
+def ensure_first_admin(container: Accounts) -> str | None:
     """Creates the admin if no admin exists. Returns the generated password when one was
     generated (the caller prints it once), else None."""
     if container.users_repo.any_admin():

@@ -8,7 +8,6 @@ S3 and writes the zip back to S3 (chalicelib.workers.archive).
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,9 +15,11 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.organize import DownloadRepository
-from chalicelib.schemas import organize as s
+from chalicelib.messaging import StageQueue
+from chalicelib.repositories.downloads import DownloadRepository
+from chalicelib.schemas import downloads as s
 from chalicelib.services.auth import AuthUser
+from chalicelib.storage.s3 import ObjectStore
 
 STAGE = "archive"
 ARCHIVE_TTL = timedelta(hours=24)
@@ -28,7 +29,6 @@ URL_TTL_SECONDS = 3600  # the URL only has to be valid when the GET starts
 Allowed = Callable[[AuthUser, list[UUID]], set[UUID]]
 # (caller, album id) → the album's asset ids, after checking the caller may download it.
 AlbumAssets = Callable[[AuthUser, UUID], list[UUID]]
-Send = Callable[[dict[str, Any]], None]
 
 
 def archive_prefix(owner_id: UUID, archive_id: UUID) -> str:
@@ -58,14 +58,14 @@ class DownloadService:
     def __init__(
         self,
         downloads: DownloadRepository,
-        presign: Callable[..., str],
-        send: Send,
+        store: ObjectStore,
+        queue: StageQueue,
         allowed: Allowed,
-        album_assets: AlbumAssets | None,
+        album_assets: AlbumAssets,
     ) -> None:
         self._downloads = downloads
-        self._presign = presign
-        self._send = send
+        self._store = store
+        self._queue = queue
         self._allowed = allowed
         self._album_assets = album_assets
 
@@ -95,8 +95,7 @@ class DownloadService:
             for n, p in enumerate(parts, start=1)
         ]
         self._downloads.create(archive, rows)
-        for row in rows:
-            self._send({"archiveId": str(archive_id), "partNumber": row["part_number"]})
+        self._queue.send_archive_parts(archive_id, [row["part_number"] for row in rows])
         return self.get(auth, archive_id)
 
     def get(self, auth: AuthUser, archive_id: UUID) -> s.DownloadArchiveResponse:
@@ -121,7 +120,7 @@ class DownloadService:
         if row["status"] == "done":
             day = archive["created_at"].strftime("%Y%m%d")
             suffix = f"-{row['part_number']}" if count > 1 else ""
-            url = self._presign(
+            url = self._store.presign_get(
                 row["storage_key"],
                 filename=f"skyroll-{day}{suffix}.zip",
                 content_type="application/zip",
@@ -138,10 +137,18 @@ class DownloadService:
             error=row["error"],
         )
 
+    def expire(self, now: datetime | None = None) -> dict[str, int]:
+        """The ``expire-downloads`` job: zips older than ARCHIVE_TTL go, objects first."""
+        removed = 0
+        while rows := self._downloads.expired(now or datetime.now(UTC)):
+            for row in rows:
+                self._store.delete_prefix(archive_prefix(row["owner_id"], row["id"]))
+                self._downloads.delete(row["id"])
+                removed += 1
+        return {"expired": removed}
+
     def _requested(self, auth: AuthUser, dto: s.DownloadArchiveRequest) -> list[UUID]:
         if dto.album_id is not None:
-            if self._album_assets is None:
-                raise errors.BadRequest("Album downloads are not available on this server")
             return self._album_assets(auth, dto.album_id)
         ids = list(dict.fromkeys(dto.asset_ids or []))
         if len(self._allowed(auth, ids)) != len(ids):
@@ -157,44 +164,3 @@ def overall(statuses: list[str]) -> str:
     if all(st == "queued" for st in statuses):
         return "queued"
     return "running"
-
-
-# --- wiring (the composition root calls this) --------------------------------------------
-def build(c: Any) -> DownloadService:
-    """Access through the shared access module (owner, partner, album member, as for single
-    downloads); album downloads through the albums repository."""
-    repo = DownloadRepository(c.pool)
-
-    def send(body: dict[str, Any]) -> None:
-        c.sqs.send_message(QueueUrl=c.queue_url(STAGE), MessageBody=json.dumps(body))
-
-    try:
-        from chalicelib.repositories.access import AccessRepository
-        from chalicelib.repositories.library import AlbumRepository
-        from chalicelib.services.access import AccessService, Perm
-    except ImportError:  # no sharing module: the owner's own assets only
-        return DownloadService(
-            repo, c.store.presign_get, send, lambda auth, ids: repo.owned(auth.id, ids), None
-        )
-    access = AccessService(AccessRepository(c.pool))
-
-    def allowed(auth: AuthUser, ids: list[UUID]) -> set[UUID]:
-        return access.check(auth, Perm.ASSET_DOWNLOAD, ids)
-
-    def album_assets(auth: AuthUser, album_id: UUID) -> list[UUID]:
-        access.require(auth, Perm.ALBUM_DOWNLOAD, album_id)
-        return [r["id"] for r in AlbumRepository(c.pool).assets(album_id)]
-
-    return DownloadService(repo, c.store.presign_get, send, allowed, album_assets)
-
-
-def expire(c: Any, now: datetime | None = None) -> dict[str, int]:
-    """The ``expire-downloads`` job: zips older than ARCHIVE_TTL go, objects first."""
-    repo = DownloadRepository(c.pool)
-    removed = 0
-    while rows := repo.expired(now or datetime.now(UTC)):
-        for row in rows:
-            c.store.delete_prefix(archive_prefix(row["owner_id"], row["id"]))
-            repo.delete(row["id"])
-            removed += 1
-    return {"expired": removed}

@@ -8,8 +8,8 @@ from uuid import UUID
 from chalicelib import errors
 from chalicelib.observability import logger
 from chalicelib.repositories.assets import AssetRepository
-from chalicelib.repositories.ml import DuplicateRepository
-from chalicelib.schemas import ml as s
+from chalicelib.repositories.duplicates import DuplicateRepository
+from chalicelib.schemas import duplicates as s
 from chalicelib.services.assets import to_response
 from chalicelib.services.auth import AuthUser
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.repositories.organize import MapRepository
-from chalicelib.schemas import organize as s
+from chalicelib.repositories.map import MapRepository
+from chalicelib.schemas import map as s
 from chalicelib.services.auth import AuthUser
 
 

@@ -13,13 +13,16 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors, pipeline
+from chalicelib.messaging import StageQueue
 from chalicelib.observability import logger
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.repositories.media import FIRST_ID, MediaRepository
 from chalicelib.schemas import media as s
+from chalicelib.services.access import Principal
+from chalicelib.services.auth import AuthUser
 from chalicelib.storage.s3 import ObjectStore
 
-CanView = Callable[[Any, UUID], dict[str, Any] | None]
+CanView = Callable[[Principal, UUID], dict[str, Any] | None]
 
 # A presigned URL lives an hour; the redirect to it is cached a little less, so a browser
 # never follows a cached redirect to an expired URL. The object itself never changes under
@@ -38,7 +41,10 @@ WEB_CONTAINER_MIMES = frozenset({"video/mp4", "video/quicktime", "video/x-m4v", 
 
 
 def owner_only(assets: AssetRepository) -> CanView:
-    return lambda auth, asset_id: assets.get(auth.id, asset_id)
+    def can_view(who: Principal, asset_id: UUID) -> dict[str, Any] | None:
+        return assets.get(who.id, asset_id) if isinstance(who, AuthUser) else None
+
+    return can_view
 
 
 def playable_from_metadata(row: dict[str, Any]) -> bool:
@@ -66,14 +72,14 @@ class MediaService:
         self._store = store
         self._media = media
 
-    def thumbnail_url(self, auth: Any, asset_id: UUID, size: str) -> str:
+    def thumbnail_url(self, auth: Principal, asset_id: UUID, size: str) -> str:
         self._visible(auth, asset_id)
         row = self._media.files(asset_id).get(size)
         if row is None:
             raise errors.NotFound(f"The {size} has not been generated yet")
         return self._presign(row)
 
-    def playback_url(self, auth: Any, asset_id: UUID) -> str:
+    def playback_url(self, auth: Principal, asset_id: UUID) -> str:
         asset = self._visible(auth, asset_id)
         if asset["type"] != "VIDEO":
             raise errors.NotFound("Only videos have a playback stream")
@@ -98,7 +104,7 @@ class MediaService:
             return True
         return playable_from_metadata(asset)
 
-    def _visible(self, auth: Any, asset_id: UUID) -> dict[str, Any]:
+    def _visible(self, auth: Principal, asset_id: UUID) -> dict[str, Any]:
         asset = self._can_view(auth, asset_id)
         if asset is None:
             raise errors.NotFound("Asset not found")
@@ -115,39 +121,14 @@ class MediaService:
 
 # --- admin re-queue ---------------------------------------------------------------------
 
-Sender = Callable[[str, list[UUID], bool], None]
-SQS_BATCH = 10  # SendMessageBatch's limit
-
-
-class StageQueues:
-    """Sends stage messages in SQS batches of ten (the same body as dispatch.send)."""
-
-    def __init__(self, sqs: Any, queue_url: Callable[[str], str]) -> None:
-        self._sqs = sqs
-        self._queue_url = queue_url
-
-    def __call__(self, stage: str, asset_ids: list[UUID], force: bool) -> None:
-        from chalicelib.workers.dispatch import body
-
-        url = self._queue_url(stage)
-        for start in range(0, len(asset_ids), SQS_BATCH):
-            entries = [
-                {"Id": str(i), "MessageBody": body(stage, asset_id, force=force)}
-                for i, asset_id in enumerate(asset_ids[start : start + SQS_BATCH])
-            ]
-            failed = self._sqs.send_message_batch(QueueUrl=url, Entries=entries).get("Failed")
-            if failed:
-                # Raise: the admin sees a 500 and re-runs; duplicates are harmless (idempotent).
-                raise RuntimeError(f"SQS refused {len(failed)} re-queue messages: {failed[0]}")
-
 
 class RequeueService:
     """``POST /api/admin/stages/{stage}/requeue``: the stage again, for the assets missing
     its output ("missing") or for every asset ("all", forced past the done check)."""
 
-    def __init__(self, media: MediaRepository, send: Sender, *, page_size: int = 500) -> None:
+    def __init__(self, media: MediaRepository, queue: StageQueue, *, page_size: int = 500) -> None:
         self._media = media
-        self._send = send
+        self._queue = queue
         self._page_size = page_size
 
     def requeue(self, stage_name: str, mode: str) -> s.RequeueResponse:
@@ -155,7 +136,8 @@ class RequeueService:
         types = list(stage.asset_types or ("IMAGE", "VIDEO"))
         queued = 0
         for page in self._pages(stage.name, types, missing=mode == "missing"):
-            self._send(stage.name, page, mode == "all")
+            # Raises when SQS refuses: the admin sees a 500 and re-runs; duplicates are harmless.
+            self._queue.send(stage.name, page, force=mode == "all")
             queued += len(page)
         logger.info("stage re-queued", extra={"stage": stage.name, "mode": mode, "queued": queued})
         return s.RequeueResponse(stage=stage.name, mode=mode, queued=queued)

@@ -8,8 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.organize import MemoryRepository
-from chalicelib.schemas import organize as s
+from chalicelib.repositories.memories import MemoryRepository
+from chalicelib.schemas import memories as s
+from chalicelib.schemas.assets import AssetResponse
 from chalicelib.services.assets import to_response as asset_response
 from chalicelib.services.auth import AuthUser
 
@@ -51,7 +52,7 @@ class MemoryService:
     def _with_assets(
         self, rows: list[dict[str, Any]], keep_empty: bool = False
     ) -> list[s.MemoryResponse]:
-        assets: dict[UUID, list[s.AssetResponse]] = {}
+        assets: dict[UUID, list[AssetResponse]] = {}
         for row in self._memories.assets_of([r["id"] for r in rows]) if rows else []:
             assets.setdefault(row["memory_id"], []).append(asset_response(row))
         return [
@@ -67,7 +68,7 @@ class MemoryService:
         return row
 
 
-def _to_response(row: dict[str, Any], assets: list[s.AssetResponse]) -> s.MemoryResponse:
+def _to_response(row: dict[str, Any], assets: list[AssetResponse]) -> s.MemoryResponse:
     return s.MemoryResponse(
         id=row["id"],
         owner_id=row["owner_id"],

@@ -6,9 +6,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.library import PartnerRepository
+from chalicelib.repositories.partners import PartnerRepository
 from chalicelib.repositories.users import UserRepository
-from chalicelib.schemas import library as s
+from chalicelib.schemas import partners as s
 from chalicelib.services.auth import AuthUser
 
 

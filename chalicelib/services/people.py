@@ -3,14 +3,18 @@ with people and faces through the API."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
+from chalicelib.db.pool import Connection
+from chalicelib.messaging import StageQueue
 from chalicelib.observability import logger
-from chalicelib.repositories.ml import FaceRepository
-from chalicelib.schemas import ml as s
+from chalicelib.repositories.people import FaceRepository
+from chalicelib.schemas import people as s
+from chalicelib.schemas.assets import AssetPage
+from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.assets import to_response
 from chalicelib.services.auth import AuthUser
 from chalicelib.storage.s3 import ObjectStore
@@ -40,7 +44,7 @@ class PeopleRecognizer:
                 counts[self._one(conn, owner_id, face_id)] += 1
         return counts
 
-    def _one(self, conn: Any, owner_id: UUID, face_id: UUID) -> str:
+    def _one(self, conn: Connection, owner_id: UUID, face_id: UUID) -> str:
         repo = self._faces
         if repo.face_person(conn, face_id) is not None:
             return "joined"
@@ -101,21 +105,36 @@ def face_response(row: dict[str, Any]) -> s.FaceResponse:
     )
 
 
-# Asks the faces stage to run (again) on these assets: it writes the crop of each face there
-# that is a person's picture (workers.faces.write_crops).
-CropRequester = Callable[[list[UUID]], None]
-
-
 class PeopleService:
     def __init__(
-        self, faces: FaceRepository, store: ObjectStore, request_crops: CropRequester
+        self,
+        faces: FaceRepository,
+        store: ObjectStore,
+        queue: StageQueue,
+        recognizer: PeopleRecognizer,
     ) -> None:
         self._faces = faces
         self._store = store
-        self._request_crops = request_crops
+        self._queue = queue
+        self._recognizer = recognizer
 
-    def request_crops(self, asset_ids: list[UUID]) -> None:
-        self._request_crops(asset_ids)
+    def _request_crops(self, asset_ids: list[UUID]) -> None:
+        """Asks the faces stage to run again on these assets: it writes the crop of each face
+        there that is a person's picture (workers.faces.write_crops)."""
+        self._queue.send("faces", asset_ids, force=True)
+
+    def recluster_all(self, *, reset: bool = False) -> dict[str, int]:
+        """The people-recluster job, over every library with faces; the faces stage is asked
+        for the crops of the people it made (their pictures may lie on any asset)."""
+        totals: dict[str, int] = {"cropsRequested": 0}
+        for owner in self._faces.owners_with_faces():
+            for key, value in self._recognizer.recluster(owner, reset=reset).items():
+                totals[key] = totals.get(key, 0) + value
+            missing = self._faces.assets_missing_feature_crops(owner)
+            if missing:
+                self._request_crops(missing)
+                totals["cropsRequested"] += len(missing)
+        return totals
 
     def list_for(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
         rows = self._faces.people(auth.id)
@@ -153,30 +172,30 @@ class PeopleService:
 
     def merge(
         self, auth: AuthUser, person_id: UUID, dto: s.MergePeopleRequest
-    ) -> list[s.BulkIdResult]:
+    ) -> list[BulkIdResponse]:
         """The faces of ``ids`` move to ``person_id``; the merged people are deleted."""
         self._load(auth, person_id)
         owned = self._faces.owned_people(auth.id, dto.ids)
         results, merged = [], []
         for pid in dto.ids:
             if pid == person_id:
-                results.append(s.BulkIdResult(id=pid, success=False, error="duplicate"))
+                results.append(BulkIdResponse(id=pid, success=False, error="duplicate"))
             elif pid not in owned:
-                results.append(s.BulkIdResult(id=pid, success=False, error="not_found"))
+                results.append(BulkIdResponse(id=pid, success=False, error="not_found"))
             else:
                 merged.append(pid)
-                results.append(s.BulkIdResult(id=pid, success=True))
+                results.append(BulkIdResponse(id=pid, success=True))
         if merged:
             self._faces.merge(auth.id, person_id, merged)
             logger.info("people merged", extra={"into": str(person_id), "count": len(merged)})
         return results
 
-    def assets(self, auth: AuthUser, person_id: UUID, query: s.PageQuery) -> s.AssetPage:
+    def assets(self, auth: AuthUser, person_id: UUID, query: s.PageQuery) -> AssetPage:
         self._load(auth, person_id)
         rows = self._faces.person_assets(
             auth.id, person_id, query.size + 1, (query.page - 1) * query.size
         )
-        return s.AssetPage(
+        return AssetPage(
             items=[to_response(r) for r in rows[: query.size]],
             next_page=query.page + 1 if len(rows) > query.size else None,
         )
@@ -209,17 +228,3 @@ class PeopleService:
         if row is None:
             raise errors.NotFound("Person not found")
         return row
-
-
-def recluster_all(c: Any, *, reset: bool = False) -> dict[str, int]:
-    """The people-recluster job, over every library with faces; the faces stage is asked for
-    the crops of the people it made (their pictures may lie on any asset)."""
-    totals: dict[str, int] = {"cropsRequested": 0}
-    for owner in c.face_repo.owners_with_faces():
-        for key, value in c.people_recognizer.recluster(owner, reset=reset).items():
-            totals[key] = totals.get(key, 0) + value
-        missing = c.face_repo.assets_missing_feature_crops(owner)
-        if missing:
-            c.people_service.request_crops(missing)
-            totals["cropsRequested"] += len(missing)
-    return totals

@@ -12,10 +12,13 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from chalicelib import errors
-from chalicelib.repositories.ml import EmbeddingRepository, MetadataSearchRepository
-from chalicelib.schemas import ml as s
+from chalicelib.messaging import StageQueue
+from chalicelib.repositories.embeddings import EmbeddingRepository
+from chalicelib.repositories.search import MetadataSearchRepository
+from chalicelib.schemas import search as s
 from chalicelib.services.assets import to_response
 from chalicelib.services.auth import AuthUser
+from chalicelib.settings import Settings
 
 Vector = Any  # (dimension,) float32, L2-normalised
 
@@ -129,7 +132,7 @@ def hit(row: dict[str, Any], score: float | None) -> s.SearchAssetResponse:
 OFFLINE_MODEL_ID = "skyroll-offline-effnetlite0-minilm-v1"
 
 
-def configured_model_id(settings: Any) -> str:
+def configured_model_id(settings: Settings) -> str:
     """The model the settings select, without loading it (a CLIP pack is named by its
     folder, as ClipPack does)."""
     if settings.image_encoder == "offline":
@@ -137,17 +140,20 @@ def configured_model_id(settings: Any) -> str:
     return settings.clip_model_uri.rstrip("/").rsplit("/", 1)[-1]
 
 
-def queue_reembedding(c: Any) -> dict[str, int]:
+class Reembedding:
     """The reembed job: smart_search (forced) for every previewed asset without a vector of
     the configured model; vectors of other models are dropped."""
-    from chalicelib.services.media import StageQueues
 
-    send = StageQueues(c.sqs, c.queue_url)  # ten to a SendMessageBatch call
-    model_id = configured_model_id(c.settings)
-    queued, after = 0, None
-    while page := c.embedding_repo.needing_embedding(model_id, after=after):
-        send("smart_search", page, True)
-        queued += len(page)
-        after = page[-1]
-    dropped = c.embedding_repo.delete_other_models(model_id)
-    return {"queued": queued, "dropped": dropped}
+    def __init__(self, embeddings: EmbeddingRepository, queue: StageQueue, model_id: str) -> None:
+        self._embeddings = embeddings
+        self._queue = queue
+        self._model_id = model_id
+
+    def run(self) -> dict[str, int]:
+        queued, after = 0, None
+        while page := self._embeddings.needing_embedding(self._model_id, after=after):
+            self._queue.send("smart_search", page, force=True)
+            queued += len(page)
+            after = page[-1]
+        dropped = self._embeddings.delete_other_models(self._model_id)
+        return {"queued": queued, "dropped": dropped}

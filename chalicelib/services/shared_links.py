@@ -18,16 +18,18 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.library import AlbumRepository
+from chalicelib.repositories.albums import AlbumRepository
 from chalicelib.repositories.shared_links import SharedLinkRepository
 from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas import assets as asset_s
-from chalicelib.schemas import library as s
+from chalicelib.schemas import shared_links as s
+from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services import secrets
 from chalicelib.services.access import AccessService, Perm, Visitor
 from chalicelib.services.albums import to_album
 from chalicelib.services.assets import format_duration, to_response
 from chalicelib.services.auth import AuthUser
+from chalicelib.services.uploads import UploadService
 from chalicelib.storage.s3 import ObjectStore
 
 URL_TTL_SECONDS = 300
@@ -65,7 +67,7 @@ class SharedLinkService:
         users: UserRepository,
         access: AccessService,
         store: ObjectStore,
-        uploads: Any,
+        uploads: UploadService,
         public_url: str,
     ) -> None:
         self._links = links
@@ -148,28 +150,24 @@ class SharedLinkService:
         self._load(auth, link_id)
         self._links.delete(link_id)
 
-    def add_assets(self, auth: AuthUser, link_id: UUID, ids: list[UUID]) -> list[s.BulkIdResponse]:
+    def add_assets(self, auth: AuthUser, link_id: UUID, ids: list[UUID]) -> list[BulkIdResponse]:
         self._individual(auth, link_id)
         shareable = self._access.check(auth, Perm.ASSET_SHARE, ids)
         added = self._links.add_assets(link_id, [i for i in ids if i in shareable])
         return [
-            s.BulkIdResponse(id=i, success=True)
+            BulkIdResponse(id=i, success=True)
             if i in added
-            else s.BulkIdResponse(
+            else BulkIdResponse(
                 id=i, success=False, error="duplicate" if i in shareable else "no_permission"
             )
             for i in dict.fromkeys(ids)
         ]
 
-    def remove_assets(
-        self, auth: AuthUser, link_id: UUID, ids: list[UUID]
-    ) -> list[s.BulkIdResponse]:
+    def remove_assets(self, auth: AuthUser, link_id: UUID, ids: list[UUID]) -> list[BulkIdResponse]:
         self._individual(auth, link_id)
         removed = self._links.remove_assets(link_id, ids)
         return [
-            s.BulkIdResponse(
-                id=i, success=i in removed, error=None if i in removed else "not_found"
-            )
+            BulkIdResponse(id=i, success=i in removed, error=None if i in removed else "not_found")
             for i in dict.fromkeys(ids)
         ]
 

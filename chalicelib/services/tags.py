@@ -7,8 +7,9 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.organize import TagRepository
-from chalicelib.schemas import organize as s
+from chalicelib.repositories.tags import TagRepository
+from chalicelib.schemas import tags as s
+from chalicelib.schemas.base import BulkIdResponse, BulkIdsRequest
 from chalicelib.services.auth import AuthUser
 
 
@@ -70,13 +71,11 @@ class TagService:
         if not self._tags.delete(auth.id, tag_id):
             raise errors.NotFound("Tag not found")
 
-    def tag_assets(
-        self, auth: AuthUser, tag_id: UUID, dto: s.BulkIdsRequest
-    ) -> list[s.BulkIdResponse]:
+    def tag_assets(self, auth: AuthUser, tag_id: UUID, dto: BulkIdsRequest) -> list[BulkIdResponse]:
         self._load(auth, tag_id)
         owned, added = self._tags.tag_assets(auth.id, tag_id, list(dict.fromkeys(dto.ids)))
         return [
-            s.BulkIdResponse(
+            BulkIdResponse(
                 id=i,
                 success=i in added,
                 error=None if i in added else "duplicate" if i in owned else "not_found",
@@ -85,14 +84,12 @@ class TagService:
         ]
 
     def untag_assets(
-        self, auth: AuthUser, tag_id: UUID, dto: s.BulkIdsRequest
-    ) -> list[s.BulkIdResponse]:
+        self, auth: AuthUser, tag_id: UUID, dto: BulkIdsRequest
+    ) -> list[BulkIdResponse]:
         self._load(auth, tag_id)
         removed = self._tags.untag_assets(tag_id, list(dict.fromkeys(dto.ids)))
         return [
-            s.BulkIdResponse(
-                id=i, success=i in removed, error=None if i in removed else "not_found"
-            )
+            BulkIdResponse(id=i, success=i in removed, error=None if i in removed else "not_found")
             for i in dto.ids
         ]
 

@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.repositories.library import PartnerRepository
+from chalicelib.repositories.partners import PartnerRepository
 from chalicelib.repositories.timeline import TimelineRepository, TimelineScope
-from chalicelib.schemas import library as s
+from chalicelib.schemas import timeline as s
 from chalicelib.services.access import AccessService, Perm
 from chalicelib.services.assets import format_duration
 from chalicelib.services.auth import AuthUser

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.db.pool import Pool
+from chalicelib.db.pool import Connection, Pool
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
 from chalicelib.services.auth import AuthUser
@@ -48,6 +48,20 @@ class UploadService:
         self._assets = assets
         self._store = store
         self._settings = settings
+
+    def expire_pending(self) -> int:
+        """The expire-pending-uploads job: uploads announced but never finished lose their
+        multipart upload, their partial object and their pending row."""
+        cutoff = datetime.now(UTC) - timedelta(hours=self._settings.pending_upload_ttl_hours)
+        total = 0
+        while rows := self._assets.expired_pending(cutoff):
+            for row in rows:
+                if row["s3_upload_id"]:
+                    self._store.abort_multipart(row["storage_key"], row["s3_upload_id"])
+                self._store.delete(row["storage_key"])
+                self._assets.delete_pending(row["id"])
+            total += len(rows)
+        return total
 
     def bulk_check(
         self, auth: AuthUser, dto: s.BulkUploadCheckRequest
@@ -172,8 +186,8 @@ class UploadService:
         )
 
     def _known(
-        self, auth: AuthUser, checksums: list[bytes], conn: Any = None
-    ) -> dict[bytes, tuple[dict, bool]]:
+        self, auth: AuthUser, checksums: list[bytes], conn: Connection | None = None
+    ) -> dict[bytes, tuple[dict[str, Any], bool]]:
         """checksum → (the user's asset with these bytes, whether its bytes never arrived)."""
         rows = self._assets.find_by_checksums(auth.id, checksums, conn) if checksums else []
         pending = [r["storage_key"] for r in rows if r["status"] == "pending"]
@@ -195,7 +209,7 @@ class UploadService:
             f"Upload of {size} bytes exceeds your quota: {used} of {quota} bytes used"
         )
 
-    def _insert(self, conn: Any, auth: AuthUser, plan: _Plan, expires: datetime) -> UUID:
+    def _insert(self, conn: Connection, auth: AuthUser, plan: _Plan, expires: datetime) -> UUID:
         dto = plan.dto
         row = self._assets.insert_pending(
             conn,
@@ -355,7 +369,7 @@ class UploadService:
         )
         return s.CreateUploadResponse(**common, method="PUT", url=url, headers=headers)
 
-    def _open_multipart(self, auth: AuthUser, upload_id: UUID) -> dict:
+    def _open_multipart(self, auth: AuthUser, upload_id: UUID) -> dict[str, Any]:
         upload = self._assets.get_upload(auth.id, upload_id)
         if upload is None:
             raise errors.NotFound("Upload not found")
@@ -369,7 +383,7 @@ class UploadService:
         return max(self._settings.multipart_part_size_bytes, math.ceil(size / MAX_PARTS))
 
     @staticmethod
-    def _part_length(upload: dict, part_number: int) -> int:
+    def _part_length(upload: dict[str, Any], part_number: int) -> int:
         if part_number < upload["part_count"]:
             return int(upload["part_size"])
-        return int(upload["file_size"]) - (upload["part_count"] - 1) * int(upload["part_size"])
+        return int(upload["file_size"]) - (int(upload["part_count"]) - 1) * int(upload["part_size"])

@@ -8,7 +8,7 @@ from uuid import UUID
 import psycopg
 
 from chalicelib import errors
-from chalicelib.db.pool import Pool
+from chalicelib.db.pool import Connection, Pool
 from chalicelib.repositories.invitations import InvitationRepository
 from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas.accounts import (
@@ -148,7 +148,7 @@ class UserService:
 
     def _insert_user(
         self,
-        conn: Any,
+        conn: Connection,
         *,
         email: str,
         name: str,
@@ -156,7 +156,7 @@ class UserService:
         quota: int | None,
         password: str | None = None,
         password_hash: str | None = None,
-    ) -> dict:
+    ) -> dict[str, Any]:
         hashed = password_hash or secrets.hash_password(password or "")
         try:
             with conn.transaction():

@@ -15,25 +15,16 @@ import math
 import zipfile
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
+from chalicelib.messaging import ArchiveMessage
 from chalicelib.observability import logger, metrics
+from chalicelib.workers.context import ArchiveContext
 
 STAGE = "archive"
 READ_CHUNK = 1024 * 1024
 MIN_PART = 8 * 1024 * 1024  # S3 wants ≥ 5 MiB for every part but the last
 MAX_PARTS = 10_000
 ZIP64_AT = 0x7FFF_FFFF  # entries this big need zip64 headers written up front
-
-
-class ArchiveMessage(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-    archive_id: UUID
-    part_number: int
 
 
 class S3Sink:
@@ -153,7 +144,7 @@ def write_zip(sink: Any, assets: list[dict[str, Any]], open_original: Any) -> in
     return skipped
 
 
-def handle(body: str, container: Any) -> None:
+def handle(body: str, container: ArchiveContext) -> None:
     message = ArchiveMessage.model_validate_json(body)
     repo = container.download_repo
     part = repo.part_for_build(message.archive_id, message.part_number)

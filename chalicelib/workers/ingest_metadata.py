@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from chalicelib.settings import Settings
+
 
 def _exposure(seconds: float | None) -> str | None:
     if seconds is None or seconds <= 0:
@@ -15,11 +17,11 @@ def _exposure(seconds: float | None) -> str | None:
 
 
 def describe(
-    path: Path, asset: dict[str, Any], settings: Any
+    path: Path, asset: dict[str, Any], settings: Settings
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     from chalicelib.media.capture import decide, timeline_fields
+    from chalicelib.media.geocode import place_fields
     from chalicelib.media.metadata import ImageMetadata, read_metadata
-    from chalicelib.services.geocode import place_fields
 
     meta = read_metadata(path)
     # One rule for photos and videos (media/capture.py): the file's own time, else a time in

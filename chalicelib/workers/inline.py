@@ -19,7 +19,7 @@ skipped. ``SKYROLL_INLINE_STAGES=false`` turns inlining off.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from chalicelib import pipeline
@@ -29,8 +29,10 @@ from chalicelib.workers import stage
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from chalicelib.workers.context import FacesContext
+
 # (container, asset id -> decoded preview) -> asset id -> None (finished) or why not.
-DecodedRunner = Callable[[Any, dict[UUID, "Image"]], dict[UUID, Exception | None]]
+DecodedRunner = Callable[["FacesContext", dict[UUID, "Image"]], dict[UUID, Exception | None]]
 
 
 def runners() -> dict[str, DecodedRunner]:
@@ -41,7 +43,7 @@ def runners() -> dict[str, DecodedRunner]:
 
 
 def run_followers(
-    c: Any, host: str, decoded: dict[UUID, Image], following: dict[UUID, list[str]]
+    c: FacesContext, host: str, decoded: dict[UUID, Image], following: dict[UUID, list[str]]
 ) -> dict[UUID, list[str]]:
     """Runs ``host``'s inline followers on the decoded previews of the assets handed to
     them; answers, per asset, the followers still to be messaged."""
@@ -54,7 +56,8 @@ def run_followers(
         # The net first: should this Lambda die before the inline run ends (a timeout, out
         # of memory), the follower's own Lambda gets the work once the delay is over; when
         # the run finished, it finds the stage done and skips it (no GET: see previews).
-        unsent = stage.send(c, [(a, [follower.name]) for a in ids], c.settings.inline_net_seconds)
+        net = [(a, [follower.name]) for a in ids]
+        unsent = stage.send(c.stage_queue, net, c.settings.inline_net_seconds)
         ids = [a for a in ids if a not in unsent]  # no net, no inline run: messaged now
         if not ids:
             continue

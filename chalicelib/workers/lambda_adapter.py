@@ -15,11 +15,13 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from chalicelib.container import get_container
+from chalicelib.container import Container, get_container
 from chalicelib.observability import logger, metrics
 
 
-def make_handler(handle: Callable[[str, Any], None]) -> Callable[[dict, Any], dict]:
+def make_handler(
+    handle: Callable[[str, Container], None],
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> None:
@@ -27,7 +29,7 @@ def make_handler(handle: Callable[[str, Any], None]) -> Callable[[dict, Any], di
 
     @logger.inject_lambda_context
     @metrics.log_metrics
-    def handler(event: dict, context: Any) -> dict:
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return dict(
             process_partial_response(
                 event=event, record_handler=record_handler, processor=processor, context=context
@@ -38,7 +40,7 @@ def make_handler(handle: Callable[[str, Any], None]) -> Callable[[dict, Any], di
 
 
 def batch_handler(
-    handle_batch: Callable[[list[str], Any], list[Exception | None]],
+    handle_batch: Callable[[list[str], Container], list[Exception | None]],
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """A stage's Lambda handler that gives ``handle_batch`` the whole SQS batch (the
     per-record ``make_handler`` hands records over one at a time): the records

@@ -8,9 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from chalicelib.workers.context import StageContext
+
 
 @contextmanager
-def local_original(container: Any, asset: dict[str, Any]) -> Iterator[Path]:
+def local_original(container: StageContext, asset: dict[str, Any]) -> Iterator[Path]:
     key = asset["storage_key"]
     with tempfile.TemporaryDirectory(prefix="skyroll-stage-") as tmp:
         path = Path(tmp) / f"original.{key.rsplit('.', 1)[-1]}"

@@ -10,15 +10,21 @@ object or a dropped connection then fails the way it always did.
 
 from __future__ import annotations
 
+import io
+import math
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from chalicelib import messaging
 from chalicelib.observability import logger
-from chalicelib.workers import dispatch
+from chalicelib.workers.context import MediaContext
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 _PREFETCHED: ContextVar[dict[UUID, tuple[str, Future[bytes]]] | None] = ContextVar(
     "prefetched_previews", default=None
@@ -26,7 +32,7 @@ _PREFETCHED: ContextVar[dict[UUID, tuple[str, Future[bytes]]] | None] = ContextV
 
 
 @contextmanager
-def prefetched(c: Any, bodies: Sequence[str]) -> Iterator[None]:
+def prefetched(c: MediaContext, bodies: Sequence[str]) -> Iterator[None]:
     """Within the block, ``fetch`` answers from GETs started for every preview of the
     batch's messages."""
     threads = c.settings.io_threads
@@ -58,7 +64,7 @@ def prefetched(c: Any, bodies: Sequence[str]) -> Iterator[None]:
                 future.cancel()
 
 
-def fetch(c: Any, asset_id: UUID) -> bytes:
+def fetch(c: MediaContext, asset_id: UUID) -> bytes:
     """The bytes of the preview the thumbnail stage made."""
     from chalicelib.media.errors import MediaError
 
@@ -86,11 +92,43 @@ def _read(store: Any, key: str) -> bytes:
     return bytes(body.read())  # a dropped connection is an OSError: retried
 
 
-def _messages(bodies: Sequence[str]) -> list[dispatch.StageMessage]:
+def _messages(bodies: Sequence[str]) -> list[messaging.StageMessage]:
     messages = []
     for body in bodies:
         try:
-            messages.append(dispatch.parse(body))
+            messages.append(messaging.parse(body))
         except Exception:  # noqa: S112 - run_batch gives a malformed body its own outcome
             continue
     return messages
+
+
+def load(c: MediaContext, asset_id: UUID, min_side: int = 640) -> Image:
+    """The preview the thumbnail stage made, decoded as small as the model allows (short
+    side >= ``min_side``)."""
+    from chalicelib.media.errors import MediaError
+    from chalicelib.ml.imaging import open_for_models
+
+    data = fetch(c, asset_id)
+    try:
+        return open_for_models(data, min_side=min_side)
+    except OSError as exc:
+        raise MediaError(f"preview cannot be decoded: {exc}") from exc
+
+
+def decode(data: bytes, long_side: float = math.inf) -> tuple[Image, float]:
+    """``imaging.open_scaled``, a file that does not decode being the file's fault."""
+    from chalicelib.media.errors import MediaError
+    from chalicelib.ml.imaging import open_scaled
+
+    try:
+        return open_scaled(data, long_side)
+    except OSError as exc:
+        raise MediaError(f"preview cannot be decoded: {exc}") from exc
+
+
+def preview_width(data: bytes) -> int:
+    """The stored preview's width, from its header (no decode)."""
+    from PIL import Image as PilImage
+
+    with PilImage.open(io.BytesIO(data)) as header:
+        return int(header.width)

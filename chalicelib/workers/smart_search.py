@@ -10,13 +10,12 @@ embedding calls (``embed_text_event``, docs/ml.md).
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from chalicelib.workers import dispatch, previews, stage
-from chalicelib.workers.faces import load_preview
+from chalicelib import messaging
+from chalicelib.workers import previews, stage
+from chalicelib.workers.context import SmartSearchContext
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -25,62 +24,42 @@ STAGE = "smart_search"
 MAX_QUERY_CHARS = 1000
 
 
-_LOADED: dict[tuple[str, str, str, int], Any] = {}
-_LOCK = threading.Lock()
-
-
-def load_encoder(kind: str, models_dir: Path, clip_uri: str, threads: int, s3: Any = None) -> Any:
-    """One encoder per process and configuration: loading takes seconds and the sessions
-    are safe to share (a warm Lambda, the local stack, and tests that build many containers)."""
-    from chalicelib.ml.factory import image_text_encoder
-
-    key = (kind, str(models_dir), clip_uri, threads)
-    with _LOCK:
-        if key not in _LOADED:
-            _LOADED[key] = image_text_encoder(
-                kind,  # type: ignore[arg-type]  # validated by Settings' Literal
-                models_dir,
-                clip_uri=clip_uri,
-                s3=s3,
-                threads=threads,
-            )
-        return _LOADED[key]
-
-
-def handle(body: str, container: Any) -> None:
+def handle(body: str, container: SmartSearchContext) -> None:
     """One record (tests and the admin CLI); the Lambda takes the whole batch."""
     stage.run(body, container, STAGE, work)
 
 
-def handle_batch(bodies: list[str], container: Any) -> list[Exception | None]:
+def handle_batch(bodies: list[str], container: SmartSearchContext) -> list[Exception | None]:
     """Every record of an SQS batch, the previews embedded in one model call: the model
     runs batches far cheaper per image than one image at a time."""
     with previews.prefetched(container, bodies):
         return stage.run_batch(bodies, container, STAGE, load_preview_of, embed_all)
 
 
-def handle_decoded(c: Any, images: dict[UUID, Image]) -> dict[UUID, Exception | None]:
+def handle_decoded(
+    c: SmartSearchContext, images: dict[UUID, Image]
+) -> dict[UUID, Exception | None]:
     """The stage on previews another stage already decoded (the faces Lambda,
     ``workers.inline``): the same bookkeeping as ``handle_batch``, without a GET or a decode.
     The encoder's preprocessing box-reduces whatever decode it gets, so the vector matches
     the one its own smaller decode gives to well within what ranks tell apart."""
     ids = list(images)
-    bodies = [dispatch.body(STAGE, asset_id) for asset_id in ids]
+    bodies = [messaging.body(STAGE, asset_id) for asset_id in ids]
     outcomes = stage.run_batch(bodies, c, STAGE, lambda asset, _: images[asset["id"]], embed_all)
     return dict(zip(ids, outcomes, strict=True))
 
 
-def work(asset: dict[str, Any], c: Any) -> None:
+def work(asset: dict[str, Any], c: SmartSearchContext) -> None:
     embed_all([asset], [load_preview_of(asset, c)], c)
 
 
-def load_preview_of(asset: dict[str, Any], c: Any) -> Image:
+def load_preview_of(asset: dict[str, Any], c: SmartSearchContext) -> Image:
     # Decoded no larger than the encoder needs: the JPEG decoder scales by 1/2, 1/4 or 1/8
     # itself, several times cheaper than a full decode and a resize.
-    return load_preview(c, asset["id"], min_side=c.image_encoder.image_size)
+    return previews.load(c, asset["id"], min_side=c.image_encoder.image_size)
 
 
-def embed_all(assets: list[dict[str, Any]], images: list[Image], c: Any) -> None:
+def embed_all(assets: list[dict[str, Any]], images: list[Image], c: SmartSearchContext) -> None:
     encoder = c.image_encoder
     counts = (
         c.embedding_repo.face_counts([a["id"] for a in assets])
@@ -94,7 +73,7 @@ def embed_all(assets: list[dict[str, Any]], images: list[Image], c: Any) -> None
     )
 
 
-def embed_text_event(event: dict[str, Any], c: Any) -> dict[str, Any]:
+def embed_text_event(event: dict[str, Any], c: SmartSearchContext) -> dict[str, Any]:
     """{"text": "..."} -> {"modelId", "embedding"}: what the API's LambdaTextEmbedder calls."""
     text = str(event.get("text", ""))[:MAX_QUERY_CHARS]
     if not text.strip():

@@ -17,36 +17,41 @@ once the batch is recorded done (``workers.inline``); what it does not finish is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from chalicelib import pipeline
+from chalicelib import messaging, pipeline
+from chalicelib.messaging import SendError, StageQueue
 from chalicelib.observability import logger, metrics
-from chalicelib.workers import dispatch
+from chalicelib.workers.context import StageContext
 
-Work = Callable[[dict[str, Any], Any], None]
+if TYPE_CHECKING:
+    from chalicelib.media.errors import MediaError
+
+Asset = dict[str, Any]
+# One asset's work, given the stage's context (what it needs: workers.context).
+type Work[C: StageContext] = Callable[[Asset, C], None]
 # One asset -> what the batch work needs of it (the decoded preview). Raises MediaError for a
 # bad file (fails that asset's stage), anything else to have that record delivered again.
-Prepare = Callable[[dict[str, Any], Any], Any]
-# (assets, what prepare made of each, container): the work for all of them at once.
-BatchWork = Callable[[list[dict[str, Any]], list[Any], Any], None]
+type Prepare[C: StageContext] = Callable[[Asset, C], Any]
+# (assets, what prepare made of each, context): the work for all of them at once.
+type BatchWork[C: StageContext] = Callable[[list[Asset], list[Any], C], None]
 # Given the stages each finished asset goes to next, runs here what it can (stages declared
 # inline, workers.inline) and answers what is still to be messaged.
 Inline = Callable[[dict[UUID, list[str]]], dict[UUID, list[str]]]
-SQS_BATCH = 10  # entries per SendMessageBatch
 
 
-def run(body: str, container: Any, stage_name: str, work: Work) -> None:
+def run[C: StageContext](body: str, container: C, stage_name: str, work: Work[C]) -> None:
     (error,) = run_each([body], container, stage_name, work)
     if error is not None:
         raise error
 
 
-def run_each(
+def run_each[C: StageContext](
     bodies: Sequence[str],
-    container: Any,
+    container: C,
     stage_name: str,
-    work: Work,
+    work: Work[C],
     inline: Inline | None = None,
 ) -> list[Exception | None]:
     """``run`` over a whole SQS batch: each asset worked on its own, the hand-offs to the
@@ -54,12 +59,12 @@ def run_each(
     return run_batch(bodies, container, stage_name, work, _nothing, inline)
 
 
-def run_batch(
+def run_batch[C: StageContext](
     bodies: Sequence[str],
-    container: Any,
+    container: C,
     stage_name: str,
-    prepare: Prepare,
-    work: BatchWork,
+    prepare: Prepare[C],
+    work: BatchWork[C],
     inline: Inline | None = None,
 ) -> list[Exception | None]:
     """One outcome per body, in order: None when the record is finished with (done, failed
@@ -76,7 +81,7 @@ def run_batch(
     force: set[UUID] = set()
     for index, body in enumerate(bodies):
         try:
-            message = dispatch.parse(body)
+            message = messaging.parse(body)
         except Exception as exc:  # a malformed body: this record alone goes to the DLQ
             outcomes[index] = exc
             continue
@@ -116,8 +121,10 @@ def run_batch(
         return outcomes
     if inline is not None:
         following = _run_inline(inline, following)
-    for asset_id, error in send(container, list(following.items())).items():
-        settle(asset_id, error)
+    pending = [(asset_id, names) for asset_id, names in following.items() if names]
+    if pending:
+        for asset_id, error in send(container.stage_queue, pending).items():
+            settle(asset_id, error)
     return outcomes
 
 
@@ -141,12 +148,12 @@ def _run_inline(inline: Inline, following: dict[UUID, list[str]]) -> dict[UUID, 
         return following
 
 
-def _nothing(assets: list[dict[str, Any]], prepared: list[Any], container: Any) -> None:
+def _nothing(assets: list[Asset], prepared: list[Any], container: StageContext) -> None:
     """``run``'s batch work: its per-asset work already ran as ``prepare``."""
 
 
 def _start(
-    container: Any, stage: pipeline.Stage, asset_ids: list[UUID], force: set[UUID]
+    container: StageContext, stage: pipeline.Stage, asset_ids: list[UUID], force: set[UUID]
 ) -> dict[UUID, dict[str, Any]]:
     """The batch's assets to work on, in message order, marked running: three statements
     for the whole batch. Skipped: assets gone since, and stages already done (unless
@@ -170,8 +177,8 @@ def _start(
 _FAILED = object()  # what _prepare_one answers for a file that is bad (its stage recorded)
 
 
-def _prepare_one(
-    container: Any, stage: pipeline.Stage, asset: dict[str, Any], prepare: Prepare
+def _prepare_one[C: StageContext](
+    container: C, stage: pipeline.Stage, asset: Asset, prepare: Prepare[C]
 ) -> Any:
     """What ``prepare`` made of the asset; ``_FAILED`` when the file is bad (the stage is
     then recorded as failed)."""
@@ -187,7 +194,9 @@ def _prepare_one(
         logger.remove_keys(["asset_id"])
 
 
-def _failed(container: Any, stage: pipeline.Stage, asset: dict[str, Any], exc: Any) -> None:
+def _failed(
+    container: StageContext, stage: pipeline.Stage, asset: dict[str, Any], exc: MediaError
+) -> None:
     repo = container.pipeline_repo
     repo.fail_stage(asset["id"], stage.name, exc.reason, fail_asset=stage.required)
     metrics.add_metric(name=f"{stage.name}Failed", unit="Count", value=1)
@@ -197,51 +206,36 @@ def _failed(container: Any, stage: pipeline.Stage, asset: dict[str, Any], exc: A
 
 
 def _complete(
-    container: Any, stage: pipeline.Stage, assets: list[dict[str, Any]]
+    container: StageContext, stage: pipeline.Stage, assets: list[dict[str, Any]]
 ) -> dict[UUID, list[str]]:
     """Records the stage done (and the following ones queued) for the whole batch in one
     transaction; returns, per asset, the stages to message."""
-    following = {a["id"]: dispatch.next_stages(stage.name, a["type"]) for a in assets}
+    following = {a["id"]: messaging.next_stages(stage.name, a["type"]) for a in assets}
     container.pipeline_repo.complete_stages(stage.name, following)
     metrics.add_metric(name=f"{stage.name}Done", unit="Count", value=len(assets))
     return following
 
 
-def _hand_off(container: Any, stage_name: str, asset: dict[str, Any]) -> None:
-    following = dispatch.next_stages(stage_name, asset["type"])
+def _hand_off(container: StageContext, stage_name: str, asset: dict[str, Any]) -> None:
+    following = messaging.next_stages(stage_name, asset["type"])
     container.pipeline_repo.complete_stage(asset["id"], stage_name, following)
     for name in following:
-        dispatch.send(container, name, asset["id"])
+        container.stage_queue.send(name, [asset["id"]])
 
 
 def send(
-    container: Any, handed_off: list[tuple[UUID, list[str]]], delay_seconds: int = 0
+    queue: StageQueue, handed_off: list[tuple[UUID, list[str]]], delay_seconds: int = 0
 ) -> dict[UUID, Exception]:
-    """Each asset's message to each stage that follows, in SendMessageBatch calls of ten
-    (a call costs the worker as much CPU as the model spends on a small image), visible
-    after ``delay_seconds``; the assets whose message did not go, with why."""
+    """Each asset's message to each stage that follows, visible after ``delay_seconds``;
+    the assets whose message did not go, with why."""
     per_stage: dict[str, list[UUID]] = {}
     for asset_id, following in handed_off:
         for name in following:
             per_stage.setdefault(name, []).append(asset_id)
     errors: dict[UUID, Exception] = {}
     for name, asset_ids in per_stage.items():
-        for start in range(0, len(asset_ids), SQS_BATCH):
-            chunk = asset_ids[start : start + SQS_BATCH]
-            entries: list[dict[str, Any]] = [
-                {"Id": str(i), "MessageBody": dispatch.body(name, asset_id)}
-                for i, asset_id in enumerate(chunk)
-            ]
-            if delay_seconds:
-                for entry in entries:
-                    entry["DelaySeconds"] = delay_seconds
-            try:
-                response = container.sqs.send_message_batch(
-                    QueueUrl=container.queue_url(name), Entries=entries
-                )
-            except Exception as exc:
-                errors.update(dict.fromkeys(chunk, exc))
-                continue
-            for failed in response.get("Failed", []):
-                errors[chunk[int(failed["Id"])]] = RuntimeError(f"SQS refused: {failed}")
+        try:
+            queue.send(name, asset_ids, delay=delay_seconds)
+        except SendError as exc:
+            errors.update(exc.failed)
     return errors

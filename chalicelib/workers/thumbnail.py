@@ -6,19 +6,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.workers import stage
+from chalicelib.workers.context import StageContext
 from chalicelib.workers.originals import local_original
 
 STAGE = "thumbnail"
 FILES = {"preview": "preview.jpeg", "thumbnail": "thumbnail.webp"}
 
 
-def handle(body: str, container: Any) -> None:
+def handle(body: str, container: StageContext) -> None:
     stage.run(body, container, STAGE, work)
 
 
-def work(asset: dict[str, Any], c: Any) -> None:
+def work(asset: dict[str, Any], c: StageContext) -> None:
     from chalicelib.media.metadata import read_video_metadata
     from chalicelib.media.thumbnails import generate_thumbnails, thumbnails_from_image
     from chalicelib.media.video import extract_poster
@@ -52,7 +54,7 @@ def work(asset: dict[str, Any], c: Any) -> None:
     c.pipeline_repo.save_files(asset["id"], files, thumbs.thumbhash)
 
 
-def rendition_specs(settings: Any) -> tuple[Any, Any]:
+def rendition_specs(settings: Settings) -> tuple[Any, Any]:
     """The preview and thumbnail specs from settings (formats and fits are fixed)."""
     from chalicelib.media.thumbnails import PREVIEW, THUMBNAIL, RenditionSpec
 

@@ -23,8 +23,10 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from chalicelib.observability import logger
+from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.workers import stage
+from chalicelib.workers.context import MediaContext
 from chalicelib.workers.originals import local_original
 
 if TYPE_CHECKING:
@@ -44,10 +46,10 @@ class Outcome:
     reason: str
 
 
-def handle(body: str, container: Any) -> None:
+def handle(body: str, container: MediaContext) -> None:
     outcomes: list[tuple[UUID, Outcome]] = []
 
-    def work_and_remember(asset: dict[str, Any], c: Any) -> None:
+    def work_and_remember(asset: dict[str, Any], c: MediaContext) -> None:
         outcomes.append((asset["id"], work(asset, c)))
 
     stage.run(body, container, STAGE, work_and_remember)
@@ -58,7 +60,7 @@ def handle(body: str, container: Any) -> None:
             container.pipeline_repo.set_stage(asset_id, STAGE, "skipped", outcome.reason)
 
 
-def work(asset: dict[str, Any], c: Any) -> Outcome:
+def work(asset: dict[str, Any], c: MediaContext) -> Outcome:
     from chalicelib.media.metadata import read_video_metadata
     from chalicelib.media.video import TranscodePolicy, fits_in_lambda, transcode_decision
 
@@ -84,7 +86,7 @@ def work(asset: dict[str, Any], c: Any) -> Outcome:
     return Outcome("done", decision.reason)
 
 
-def transcode_options(settings: Any, timeout: float) -> TranscodeOptions:
+def transcode_options(settings: Settings, timeout: float) -> TranscodeOptions:
     from chalicelib.media.video import TranscodeOptions
 
     return TranscodeOptions(
@@ -97,7 +99,7 @@ def transcode_options(settings: Any, timeout: float) -> TranscodeOptions:
 
 
 def _encode_and_store(
-    c: Any, asset: dict[str, Any], original: Path, options: TranscodeOptions
+    c: MediaContext, asset: dict[str, Any], original: Path, options: TranscodeOptions
 ) -> None:
     from chalicelib.media.metadata import read_video_metadata
     from chalicelib.media.video import transcode
@@ -123,7 +125,7 @@ def _encode_and_store(
     )
 
 
-def _drop_stale_encoded(c: Any, asset_id: UUID) -> None:
+def _drop_stale_encoded(c: MediaContext, asset_id: UUID) -> None:
     """A forced re-run under a policy that no longer transcodes this video: the old
     encoded.mp4 would keep being served and billed."""
     key = c.media_repo.remove_file(asset_id, "encoded")

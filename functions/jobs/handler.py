@@ -9,6 +9,6 @@ from chalicelib.observability import logger, metrics
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def handler(event: dict, context: Any) -> dict:
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     name = event["job"]
     return {"job": name, "result": jobs.run(name, get_container())}

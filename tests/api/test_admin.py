@@ -9,7 +9,7 @@ import psycopg
 
 from chalicelib.container import Container
 from chalicelib.schemas.accounts import SignupRequest
-from tests.api.conftest import Api
+from tests.support.api import Api
 
 
 def _invite(api: Api, token: str, **body) -> dict:

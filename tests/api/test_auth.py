@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from tests.api.conftest import Api
+from tests.support.api import Api
 
 
 def test_login_returns_a_session_that_authenticates(api: Api) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import app  # noqa: F401 - fills ROUTES
 from chalicelib.api.http import ROUTES
-from tests.api.conftest import Api
+from tests.support.api import Api
 
 
 def _path(template: str) -> str:

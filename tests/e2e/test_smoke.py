@@ -7,9 +7,9 @@ import time
 import httpx
 import pytest
 
-from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, port_open, running_stack
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, port_open, running_stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = pytest.mark.e2e
 
 
 def test_login_invite_signup_api_key_and_clean_shutdown() -> None:

@@ -1,4 +1,4 @@
-"""Issue 3's end-to-end: the `skyroll` command uploads a mixed folder to the stack `make dev`
+"""End to end: the `skyroll` command uploads a mixed folder to the stack `make dev`
 starts; then rows, metadata, duplicates, failure reasons, S3 keys and checksums are checked."""
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ import psycopg
 import pytest
 from PIL import Image
 
-from tests.e2e.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
-from tests.media.samples import camera_exif, make_clip
+from tests.support.samples import camera_exif, make_clip
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 MIB = 1024 * 1024
 SKYROLL = str(Path(sys.executable).parent / "skyroll")
 

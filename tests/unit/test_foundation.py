@@ -17,7 +17,8 @@ HEAVY = ("PIL", "pyvips", "numpy", "onnxruntime")
 
 def test_importing_the_api_does_not_import_heavy_libraries() -> None:
     code = (
-        "import sys, app; from chalicelib.api.openapi import build_spec; build_spec();"
+        "import sys, app; from chalicelib.api.openapi import build_spec;"
+        " from chalicelib.api.http import ROUTES; build_spec(ROUTES);"
         f" print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     out = subprocess.run(
@@ -84,7 +85,9 @@ def test_migration_names_are_checked(tmp_path: Path) -> None:
 
 
 def test_checked_in_openapi_matches_the_code() -> None:
+    from chalicelib.api import routes  # noqa: F401 - declares every route
+    from chalicelib.api.http import ROUTES
     from chalicelib.api.openapi import render
 
     checked_in = (REPO_ROOT / "docs" / "openapi.json").read_text()
-    assert checked_in == render(), "docs/openapi.json is stale: run `make openapi`"
+    assert checked_in == render(ROUTES), "docs/openapi.json is stale: run `make openapi`"

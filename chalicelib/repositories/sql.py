@@ -1,0 +1,72 @@
+"""SQL fragments more than one repository builds on: the asset row every listing returns,
+the tag subtree filter, the search filters, and pgvector's value type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, Any]
+
+# Each pipeline stage's state on the asset, so a client sees what is running, retrying
+# (attempts) or failed (error) instead of a bare "processing".
+_STAGES = (
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('stage', s.stage, 'status', s.status,"
+    " 'attempts', s.attempts, 'error', s.error, 'updated_at', s.updated_at)"
+    " ORDER BY s.stage), '[]'::jsonb) FROM asset_stages s WHERE s.asset_id = a.id) AS stages"
+)
+# An asset row as the API maps it: the asset, its trash flag, its EXIF as one JSON object
+# and its stages.
+ASSET_SELECT = (
+    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
+    f" {_STAGES} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
+)
+
+# The tag and every tag below it, for one owner (parameters: tag_id, owner).
+TAG_SUBTREE = (
+    "WITH RECURSIVE sub AS (SELECT id FROM tags WHERE id = %(tag_id)s"
+    " AND owner_id = %(owner)s UNION ALL SELECT t.id FROM tags t"
+    " JOIN sub ON t.parent_id = sub.id) SELECT id FROM sub"
+)
+
+# AssetRepository.list's tag filter: an asset tagged with the tag or any tag below it
+# (as Immich: filtering by "Travel" finds what is tagged "Travel/Japan").
+TAG_FILTER_SQL = (
+    "EXISTS (SELECT 1 FROM tag_assets ta WHERE ta.asset_id = a.id AND ta.tag_id IN"
+    f" ({TAG_SUBTREE}))"
+)
+
+
+def halfvec(values: Any) -> Any:
+    import numpy as np
+    from pgvector import HalfVector
+
+    return HalfVector(np.asarray(values, dtype=np.float32))
+
+
+def asset_filters(filters: dict[str, Any], where: list[str]) -> None:
+    """WHERE clauses shared by smart and metadata search (named params from ``filters``).
+    Trashed assets never come back; archived ones only when asked for."""
+    where.append("a.owner_id = %(owner)s")
+    where.append("a.trashed_at IS NULL")
+    where.append("a.status = 'ready'")
+    if not filters.get("with_archived"):
+        where.append("NOT a.is_archived")
+    if filters.get("type"):
+        where.append("a.type = %(type)s")
+    if filters.get("is_favorite") is not None:
+        where.append("a.is_favorite = %(is_favorite)s")
+    if filters.get("taken_after"):
+        where.append("coalesce(a.taken_at, a.file_created_at) >= %(taken_after)s")
+    if filters.get("taken_before"):
+        where.append("coalesce(a.taken_at, a.file_created_at) < %(taken_before)s")
+    if filters.get("album_id"):
+        where.append(
+            "EXISTS (SELECT 1 FROM album_assets aa WHERE aa.asset_id = a.id"
+            " AND aa.album_id = %(album_id)s)"
+        )
+    if filters.get("person_ids"):
+        # Every person asked for appears on the asset (Immich's semantics).
+        where.append(
+            "(SELECT count(DISTINCT f.person_id) FROM asset_faces f WHERE f.asset_id = a.id"
+            " AND f.person_id = ANY(%(person_ids)s)) = cardinality(%(person_ids)s::uuid[])"
+        )

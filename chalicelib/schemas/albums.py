@@ -1,0 +1,74 @@
+"""DTOs for albums, their assets and members (Immich's field names)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from chalicelib.schemas.accounts import UserSummary
+from chalicelib.schemas.assets import AssetResponse
+from chalicelib.schemas.base import Dto, ResponseDto
+
+Role = Literal["editor", "viewer"]
+
+
+class AlbumUserItem(Dto):
+    user_id: UUID
+    role: Role = "editor"
+
+
+class CreateAlbumRequest(Dto):
+    album_name: str = Field(min_length=1, max_length=500)
+    description: str = Field(default="", max_length=10_000)
+    asset_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    album_users: list[AlbumUserItem] = Field(default_factory=list, max_length=100)
+
+
+class UpdateAlbumRequest(Dto):
+    album_name: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str | None = Field(default=None, max_length=10_000)
+    album_thumbnail_asset_id: UUID | None = None
+
+
+class AlbumListQuery(Dto):
+    # None: albums I own; true: shared with me or by me; false: mine, not shared.
+    shared: bool | None = None
+    asset_id: UUID | None = None
+
+
+class AlbumGetQuery(Dto):
+    without_assets: bool = False
+
+
+class AddUsersRequest(Dto):
+    album_users: list[AlbumUserItem] = Field(min_length=1, max_length=100)
+
+
+class UpdateAlbumUserRequest(Dto):
+    role: Role
+
+
+class AlbumUserResponse(ResponseDto):
+    user: UserSummary
+    role: Role
+
+
+class AlbumResponse(ResponseDto):
+    id: UUID
+    owner_id: UUID
+    owner: UserSummary
+    album_name: str
+    description: str
+    album_thumbnail_asset_id: UUID | None
+    album_users: list[AlbumUserResponse]
+    shared: bool
+    has_shared_link: bool
+    asset_count: int
+    assets: list[AssetResponse]
+    start_date: datetime | None
+    end_date: datetime | None
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,25 @@
+"""The map: markers of the assets with a GPS position."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from chalicelib.schemas.base import Dto, ResponseDto
+
+
+class MapMarkerQuery(Dto):
+    is_favorite: bool | None = None
+    # Omitted: archived assets are left out, as on the timeline.
+    is_archived: bool | None = None
+    file_created_after: datetime | None = None
+    file_created_before: datetime | None = None
+
+
+class MapMarkerResponse(ResponseDto):
+    id: UUID
+    lat: float
+    lon: float
+    city: str | None
+    state: str | None
+    country: str | None
