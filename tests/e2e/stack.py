@@ -43,6 +43,11 @@ class Stack:
     ports: dict[str, int]
     output: list[str] = field(default_factory=list)
 
+    @property
+    def web_url(self) -> str:
+        """The web client (served by the stack when web/build exists), /api/* proxied."""
+        return f"http://127.0.0.1:{self.ports['web']}"
+
 
 @contextmanager
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
