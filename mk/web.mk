@@ -33,3 +33,5 @@ chromium:
 
 dev: web-build
 test: web-build web-unit chromium
+# The CDK app deploys web/build to the site bucket behind CloudFront (infra/skyroll_cdk/web.py).
+synth: web-build
