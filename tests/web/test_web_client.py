@@ -102,7 +102,7 @@ def test_uploads_appear_in_the_timeline_with_thumbnails(
         "every asset processed",
         lambda: all(a["status"] == "ready" for a in api.get("/api/assets", size=100)["items"]),
     )
-    page.reload()
+    # No reload: the page looks for pending assets after an upload and refreshes itself.
     grid = thumbs(page)
     grid.nth(len(state["ids"]) - 1).wait_for()
     assert page.get_by_test_id("timeline").get_attribute("data-total") == str(len(state["ids"]))
