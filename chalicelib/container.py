@@ -256,7 +256,11 @@ class Container:
 
         # Owners, partners, album members and shared-link visitors: services/access.py.
         return MediaService(
-            self.asset_repo, self.store, self.access_service.media_seam, media=self.media_repo
+            self.asset_repo,
+            self.store,
+            self.access_service.media_seam,
+            media=self.media_repo,
+            visible=self.access_service.viewable,
         )
 
     @cached_property

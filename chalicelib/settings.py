@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     local_api_port: int = 8000
     local_pg_port: int = 54329
     local_moto_port: int = 5055
+    # The web client, with /api/* forwarded to the API (one origin, as CloudFront in AWS).
+    local_web_port: int = 8080
     local_job_interval_seconds: float = Field(default=3600, gt=0)
 
     # Where local state lives (embedded PostgreSQL data, logs). Gitignored.

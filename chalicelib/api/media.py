@@ -58,3 +58,16 @@ def playback(ctx: RequestContext, asset_id: str) -> Response:
 )
 def requeue(ctx: RequestContext, stage: str, body: s.RequeueRequest) -> s.RequeueResponse:
     return ctx.container.requeue_service.requeue(stage, body.mode)
+
+
+@route(
+    bp,
+    "POST",
+    "/assets/media-urls",
+    summary="Signed thumbnail/preview URLs for many assets (for <img> tags)",
+    tag=TAG,
+    body=s.MediaUrlsRequest,
+    response=s.MediaUrlsResponse,
+)
+def media_urls(ctx: RequestContext, body: s.MediaUrlsRequest) -> s.MediaUrlsResponse:
+    return ctx.container.media_service.signed_urls(ctx.auth, body.asset_ids, body.sizes)

@@ -1,7 +1,8 @@
 """``make dev``: the whole stack on this machine, no Docker.
 
 PostgreSQL + pgvector (embedded), moto (S3/SQS/SNS), bootstrap + migrations + first admin,
-the API under ``chalice local``, and the event-source runner. Ctrl-C stops all of it.
+the API under ``chalice local``, the event-source runner, and the web client (when built)
+on its own port with ``/api/*`` forwarded to the API. Ctrl-C stops all of it.
 
 Local state is reset on every start: moto keeps objects in memory, so keeping the database
 would leave rows pointing at objects that no longer exist. (With SKYROLL_DATABASE_URL set to
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from chalicelib.local.moto_server import MotoServer, _die_with_parent
 from chalicelib.local.pgserver import LocalPostgres
+from chalicelib.local.web import BUILD_DIR, WebServer
 from chalicelib.settings import REPO_ROOT, Settings
 
 READY_LINE = "Skyroll is up"
@@ -40,6 +42,10 @@ def _child_env(settings: Settings, dsn: str, endpoint: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def _web_built() -> bool:
+    return (BUILD_DIR / "index.html").is_file()
 
 
 def _wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
@@ -66,9 +72,17 @@ def _stop(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
         proc.wait(timeout=timeout)
 
 
+def web_origin(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.local_web_port}"
+
+
 class DevStack:
     def __init__(self, settings: Settings) -> None:
+        if "public_url" not in settings.model_fields_set and _web_built():
+            # Sign-up and shared-link URLs open in the web client.
+            settings = settings.model_copy(update={"public_url": web_origin(settings)})
         self.settings = settings
+        self.web: WebServer | None = None
         self.state = Path(settings.state_dir)
         self.postgres: LocalPostgres | None = None
         self.moto: MotoServer | None = None
@@ -94,6 +108,8 @@ class DevStack:
         generated = self._prepare(dsn, endpoint)
         self._start_api(env)
         self._start_runner(env)
+        if _web_built():
+            self.web = WebServer(s.local_web_port, s.local_api_port).start()
         self._announce(generated)
 
     def _prepare(self, dsn: str, endpoint: str) -> str | None:
@@ -106,7 +122,11 @@ class DevStack:
             self.settings.model_copy(update={"database_url": dsn, "aws_endpoint_url": endpoint})
         )
         try:
-            bootstrap(container.settings, container.s3, container.sqs, container.sns)
+            # The browser PUTs uploads straight to the bucket from the web client's origin.
+            origins = list(dict.fromkeys([self.settings.public_url, web_origin(self.settings)]))
+            bootstrap(
+                container.settings, container.s3, container.sqs, container.sns, cors_origins=origins
+            )
             for name in migrate.apply(dsn):
                 print(f"  migrated {name}")
             return ensure_first_admin(container)
@@ -185,6 +205,10 @@ class DevStack:
         s = self.settings
         url = f"http://127.0.0.1:{s.local_api_port}"
         print(f"{READY_LINE} at {url}  (API docs: {url}/api/openapi.json)")
+        if self.web is not None:
+            print(f"  web client: {self.web.url}   (open it and log in)")
+        else:
+            print("  web client: not built (make web-build)")
         if generated:
             print(f"  admin login: {s.admin_email} / {generated}   (generated; shown once)")
         else:
@@ -193,6 +217,9 @@ class DevStack:
         sys.stdout.flush()
 
     def stop(self) -> None:
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
         for proc in reversed(self.procs):
             _stop(proc)
         self.procs.clear()

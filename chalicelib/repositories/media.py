@@ -25,6 +25,18 @@ class MediaRepository:
             ).fetchall()
         return {r["kind"]: r for r in rows}
 
+    def files_of(self, asset_ids: list[UUID], kinds: list[str]) -> dict[UUID, dict[str, Row]]:
+        """``files`` for many assets in one query, limited to ``kinds``."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT * FROM asset_files WHERE asset_id = ANY(%s) AND kind = ANY(%s)",
+                (asset_ids, kinds),
+            ).fetchall()
+        found: dict[UUID, dict[str, Row]] = {}
+        for r in rows:
+            found.setdefault(r["asset_id"], {})[r["kind"]] = r
+        return found
+
     def preview_keys(
         self, asset_ids: list[UUID], stage: str | None = None, forced: Sequence[UUID] = ()
     ) -> dict[UUID, str]:

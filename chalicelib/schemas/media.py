@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
 
 from chalicelib.schemas.base import Dto, ResponseDto
 
@@ -21,3 +25,34 @@ class RequeueResponse(ResponseDto):
     stage: str
     mode: Literal["missing", "all"]
     queued: int
+
+
+# The timeline asks for one month's visible thumbnails at a time; a month is chunked
+# client-side, so 500 bounds the work of one call without costing round trips.
+MAX_SIGNED_IDS = 500
+
+
+Size = Literal["thumbnail", "preview"]
+
+
+def _thumbnail_only() -> list[Size]:
+    return ["thumbnail"]
+
+
+class MediaUrlsRequest(Dto):
+    asset_ids: list[UUID] = Field(min_length=1, max_length=MAX_SIGNED_IDS)
+    sizes: list[Size] = Field(default_factory=_thumbnail_only, min_length=1, max_length=2)
+
+
+class MediaUrls(ResponseDto):
+    asset_id: UUID
+    # None: that size has not been generated yet.
+    thumbnail: str | None = None
+    preview: str | None = None
+
+
+class MediaUrlsResponse(ResponseDto):
+    # Only the assets the caller may view, in request order; others are left out.
+    items: list[MediaUrls]
+    # Every URL in ``items`` works until then (at least an hour after the call).
+    expires_at: datetime

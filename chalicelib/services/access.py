@@ -123,6 +123,10 @@ class AccessService:
             return None
         return self._repo.asset_row(asset_id)
 
+    def viewable(self, who: Principal, asset_ids: list[UUID]) -> set[UUID]:
+        """The batch twin of ``media_seam``: which of ``asset_ids`` ``who`` may view."""
+        return self.check(who, Perm.ASSET_READ, asset_ids)
+
     def can_download(self, who: Principal, asset_id: UUID) -> bool:
         return self.allowed(who, Perm.ASSET_DOWNLOAD, asset_id)
 

@@ -8,7 +8,8 @@ A ``None`` is a 404 whether the asset is missing or someone else's: ids do not l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -20,9 +21,12 @@ from chalicelib.repositories.media import FIRST_ID, MediaRepository
 from chalicelib.schemas import media as s
 from chalicelib.services.access import Principal
 from chalicelib.services.auth import AuthUser
+from chalicelib.storage import windowed
 from chalicelib.storage.s3 import ObjectStore
 
 CanView = Callable[[Principal, UUID], dict[str, Any] | None]
+# The batch form of CanView for signing many URLs at once: the ids the caller may view.
+Visible = Callable[[Principal, list[UUID]], set[UUID]]
 
 # A presigned URL lives an hour; the redirect to it is cached a little less, so a browser
 # never follows a cached redirect to an expired URL. The object itself never changes under
@@ -30,6 +34,10 @@ CanView = Callable[[Principal, UUID], dict[str, Any] | None]
 URL_TTL_SECONDS = 3600
 REDIRECT_CACHE = f"private, max-age={URL_TTL_SECONDS - 300}"
 OBJECT_CACHE = f"private, max-age={URL_TTL_SECONDS}, immutable"
+# Signed in bulk for <img> tags: signed at the start of the current window and valid for two,
+# so repeated calls within a window give identical URLs (the browser cache hits) and each
+# has at least a window of life left when handed out (storage/windowed.py).
+SIGN_WINDOW_SECONDS = URL_TTL_SECONDS
 
 # What browsers play without a transcode, from what ingest stored (no probe in the API).
 # Mirrors chalicelib.media.video's WEB_* rules (a test keeps them equal) without importing
@@ -67,8 +75,12 @@ class MediaService:
         access: CanView | None = None,
         *,
         media: MediaRepository,
+        visible: Visible | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._can_view = access or owner_only(assets)
+        self._visible_ids = visible or self._one_by_one
+        self._clock = clock
         self._store = store
         self._media = media
 
@@ -94,6 +106,40 @@ class MediaService:
             content_type=asset["original_mime_type"],
             cache_control=OBJECT_CACHE,
         )
+
+    def signed_urls(
+        self, auth: Principal, asset_ids: list[UUID], sizes: Sequence[str]
+    ) -> s.MediaUrlsResponse:
+        """Thumbnail/preview URLs for the ``asset_ids`` the caller may view, in one call;
+        the others are left out, whether missing or not theirs (ids do not leak)."""
+        wanted = list(dict.fromkeys(asset_ids))
+        visible = self._visible_ids(auth, wanted)
+        shown = [a for a in wanted if a in visible]
+        files = self._media.files_of(shown, sorted(set(sizes))) if shown else {}
+        at = windowed.window_start(self._clock(), SIGN_WINDOW_SECONDS)
+        expires_in = 2 * SIGN_WINDOW_SECONDS
+        items = []
+        for asset_id in shown:
+            urls = {
+                size: self._presign_at(file, at, expires_in)
+                for size, file in files.get(asset_id, {}).items()
+            }
+            items.append(s.MediaUrls(asset_id=asset_id, **urls))
+        return s.MediaUrlsResponse(items=items, expires_at=at + timedelta(seconds=expires_in))
+
+    def _presign_at(self, file: dict[str, Any], at: datetime, expires_in: int) -> str:
+        return windowed.presign_get_at(
+            self._store.s3,
+            self._store.bucket,
+            file["storage_key"],
+            at=at,
+            expires_in=expires_in,
+            ResponseContentType=file["mime_type"],
+            ResponseCacheControl=OBJECT_CACHE,
+        )
+
+    def _one_by_one(self, auth: Any, asset_ids: list[UUID]) -> set[UUID]:
+        return {a for a in asset_ids if self._can_view(auth, a) is not None}
 
     def _original_plays(self, asset: dict[str, Any]) -> bool:
         if asset["status"] == "pending":

@@ -22,6 +22,7 @@ from .network import Network
 from .pipeline import Pipeline
 from .schedules import Schedules
 from .storage import Storage
+from .web import SITE, Web
 
 
 class SkyrollStack(Stack):
@@ -74,6 +75,14 @@ class SkyrollStack(Stack):
         # POST /api/admin/jobs/{name}/run starts the job there (it may outlast the API's 29 s).
         self.factory.environment["SKYROLL_JOBS_FUNCTION"] = self.schedules.function.function_name
         self.api = Api(self, "Api", config=config, factory=self.factory, chalice_out=chalice_out)
+        self.web = Web(
+            self,
+            "Web",
+            api_url=self.api.url,
+            media_bucket=self.storage.bucket,
+            cors_origins=config.cors_origins,
+            site=SITE,
+        )
         self._grant()
         self.monitoring = Monitoring(self, "Monitoring", config=config)
         self.monitoring.watch_pipeline(self.pipeline)
@@ -86,6 +95,7 @@ class SkyrollStack(Stack):
             "JobsErrors", self.schedules.function.function_name, "A scheduled job failed"
         )
         CfnOutput(self, "ApiUrl", value=self.api.url)
+        CfnOutput(self, "WebUrl", value=self.web.url)
         CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)
         CfnOutput(self, "MigrationLogGroup", value=self.migration.function.log_group.log_group_name)
         self._suppress()

@@ -9,8 +9,8 @@ pytestmark = pytest.mark.xdist_group("infra")
 
 
 def _bucket(synth):
-    (bucket,) = synth.resources("AWS::S3::Bucket").values()
-    return bucket
+    # The media bucket (the web client's site bucket is tested in test_web.py).
+    return synth.resources("AWS::S3::Bucket")[synth.logical_id(synth.stack.storage.bucket)]
 
 
 def test_bucket_is_private_encrypted_versioned_and_retained(dev):
@@ -31,10 +31,13 @@ def test_bucket_is_private_encrypted_versioned_and_retained(dev):
 
 
 def test_bucket_policy_denies_plain_http(dev):
-    (policy,) = dev.resources("AWS::S3::BucketPolicy").values()
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    deny = [s for s in statements if s["Effect"] == "Deny"]
-    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in deny)
+    # Every bucket's (the media bucket's and the web client's site bucket's).
+    policies = dev.resources("AWS::S3::BucketPolicy").values()
+    assert len(policies) == 2
+    for policy in policies:
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        deny = [s for s in statements if s["Effect"] == "Deny"]
+        assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in deny)
 
 
 def test_cors_allows_browser_put_from_configured_origins(dev, prod):

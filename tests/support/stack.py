@@ -43,17 +43,23 @@ class Stack:
     ports: dict[str, int]
     output: list[str] = field(default_factory=list)
 
+    @property
+    def web_url(self) -> str:
+        """The web client (served by the stack when web/build exists), /api/* proxied."""
+        return f"http://127.0.0.1:{self.ports['web']}"
+
 
 @contextmanager
 def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
     state = REPO_ROOT / ".skyroll" / f"e2e-{uuid.uuid4().hex[:8]}"
-    ports = {"api": free_port(), "pg": free_port(), "moto": free_port()}
+    ports = {"api": free_port(), "pg": free_port(), "moto": free_port(), "web": free_port()}
     env = {
         **os.environ,
         "SKYROLL_STATE_DIR": str(state),
         "SKYROLL_LOCAL_API_PORT": str(ports["api"]),
         "SKYROLL_LOCAL_PG_PORT": str(ports["pg"]),
         "SKYROLL_LOCAL_MOTO_PORT": str(ports["moto"]),
+        "SKYROLL_LOCAL_WEB_PORT": str(ports["web"]),
         "SKYROLL_PUBLIC_URL": f"http://127.0.0.1:{ports['api']}",
         "SKYROLL_ADMIN_EMAIL": ADMIN_EMAIL,
         "SKYROLL_ADMIN_PASSWORD": ADMIN_PASSWORD,

@@ -1,0 +1,132 @@
+"""The web client's CloudFront distribution: the private site bucket through origin access
+control, /api/* to API Gateway uncached with every viewer header but Host, deep links to
+index.html (and only on the site), cache lifetimes per file, and the site's origin in the
+media bucket's CORS."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from skyroll_cdk.web import IMMUTABLE_CACHE, SHELL_CACHE, SPA_REWRITE
+
+from tests.infra.conftest import dumps
+
+pytestmark = pytest.mark.xdist_group("infra")
+
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def _distribution(synth):
+    (dist,) = synth.resources("AWS::CloudFront::Distribution").values()
+    return dist["Properties"]["DistributionConfig"]
+
+
+def _origin(config, origin_id):
+    return next(o for o in config["Origins"] if o["Id"] == origin_id)
+
+
+def test_one_distribution_serves_the_site_from_a_private_bucket_via_oac(dev):
+    config = _distribution(dev)
+    site_id = dev.logical_id(dev.stack.web.site_bucket)
+    site = _origin(config, config["DefaultCacheBehavior"]["TargetOriginId"])
+    assert site["DomainName"] == {"Fn::GetAtt": [site_id, "RegionalDomainName"]}
+    assert site["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert "OriginAccessControlId" in site
+    (oac,) = dev.resources("AWS::CloudFront::OriginAccessControl").values()
+    assert oac["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    bucket = dev.resources("AWS::S3::Bucket")[site_id]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    # Only this distribution may read the site bucket.
+    (policy,) = [
+        p
+        for p in dev.resources("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": site_id}
+    ]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (allow,) = [
+        s for s in statements if s.get("Principal") == {"Service": "cloudfront.amazonaws.com"}
+    ]
+    assert allow["Effect"] == "Allow" and allow["Action"] == "s3:GetObject"
+    assert "AWS:SourceArn" in dumps(allow["Condition"])
+    assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert config["DefaultRootObject"] == "index.html"
+
+
+def test_api_goes_to_api_gateway_uncached_with_viewer_headers_but_host(dev):
+    config = _distribution(dev)
+    (api,) = config["CacheBehaviors"]
+    assert api["PathPattern"] == "/api/*"
+    assert api["CachePolicyId"] == CACHING_DISABLED
+    assert api["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    assert set(api["AllowedMethods"]) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "PUT",
+        "PATCH",
+        "POST",
+        "DELETE",
+    }
+    origin = _origin(config, api["TargetOriginId"])
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    domain = dumps(origin["DomainName"])
+    assert '"Ref": "RestAPI"' in domain and ".execute-api." in domain
+    # The stage is the origin path: /api/assets reaches the stage's /api/assets.
+    assert "OriginPath" in origin and "Fn::Select" in dumps(origin["OriginPath"])
+    assert "FunctionAssociations" not in api  # API 404s stay JSON
+
+
+def test_deep_links_answer_index_html_but_files_do_not(dev):
+    config = _distribution(dev)
+    (assoc,) = config["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert assoc["EventType"] == "viewer-request"
+    (fn,) = dev.resources("AWS::CloudFront::Function").values()
+    assert fn["Properties"]["FunctionCode"] == SPA_REWRITE
+    assert fn["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    # Run the function on sample requests (Node has the same JavaScript semantics).
+    uris = ["/", "/albums/123", "/share/KEY", "/_app/immutable/entry/app.abc.js", "/favicon.png"]
+    run = "handler({request: {uri: u}}).uri"
+    script = f"{SPA_REWRITE}\nconsole.log(JSON.stringify({json.dumps(uris)}.map(u => {run})))\n"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [
+        "/index.html",
+        "/index.html",
+        "/index.html",
+        "/_app/immutable/entry/app.abc.js",
+        "/favicon.png",
+    ]
+
+
+def test_hashed_assets_cached_a_year_and_the_shell_revalidated(dev):
+    config = _distribution(dev)
+    policy = dev.resources("AWS::CloudFront::CachePolicy")
+    site_policy = policy[config["DefaultCacheBehavior"]["CachePolicyId"]["Ref"]]["Properties"]
+    ttl = site_policy["CachePolicyConfig"]
+    # TTLs follow each object's Cache-Control.
+    assert (ttl["MinTTL"], ttl["DefaultTTL"], ttl["MaxTTL"]) == (0, 0, 365 * 24 * 3600)
+    deployments = dev.resources("Custom::CDKBucketDeployment").values()
+    by_cache = {
+        d["Properties"]["SystemMetadata"]["cache-control"]: d["Properties"] for d in deployments
+    }
+    assert set(by_cache) == {IMMUTABLE_CACHE, SHELL_CACHE}
+    assert by_cache[IMMUTABLE_CACHE]["DestinationBucketKeyPrefix"] == "_app/immutable"
+    assert by_cache[IMMUTABLE_CACHE]["Prune"] is False  # old chunks outlive a deploy
+    assert by_cache[SHELL_CACHE]["DistributionPaths"] == ["/index.html", "/"]
+    assert IMMUTABLE_CACHE == "public, max-age=31536000, immutable" and SHELL_CACHE == "no-cache"
+
+
+def test_the_site_origin_is_added_to_the_media_bucket_cors(dev):
+    (call,) = [
+        r
+        for r in dev.json["Resources"].values()
+        if r["Type"] == "Custom::AWS" and "putBucketCors" in dumps(r["Properties"])
+    ]
+    create = dumps(call["Properties"]["Create"])
+    assert dev.logical_id(dev.stack.storage.bucket) in create
+    assert dev.logical_id(dev.stack.web.distribution) in create and "DomainName" in create
+    for origin in dev.stack.config.cors_origins:
+        assert origin in create
+    assert "ETag" in create and "x-amz-checksum-sha256" in create

@@ -1,0 +1,68 @@
+"""Helpers for the browser tests: log in through the page, read what it did through the API."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
+
+
+class Api:
+    """The API as the page's user, for asserting what the page did (not for doing it)."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.client = httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+    def get(self, path: str, **params: Any) -> Any:
+        r = self.client.get(path, params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def post(self, path: str, body: Any) -> Any:
+        r = self.client.post(path, json=body)
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+
+def login(page: Any, stack: Stack, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD):
+    page.goto(stack.web_url + "/")
+    page.wait_for_url("**/login**")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(stack.web_url + "/")
+
+
+def page_api(page: Any, stack: Stack) -> Api:
+    token = page.evaluate("localStorage.getItem('skyroll.token')")
+    assert token, "the page holds no session"
+    return Api(stack.url, token)
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def sha256_b64(path: Path) -> str:
+    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+
+
+def dump(value: Any) -> str:
+    return json.dumps(value, indent=1, default=str)[:2000]

@@ -1,0 +1,64 @@
+"""storage/windowed.py: botocore's presigned GET, signed at the start of a window instead of
+now — byte for byte what botocore signs at that instant, and the same URL all window long."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from unittest import mock
+
+import boto3
+import botocore.auth
+import pytest
+from botocore.config import Config
+
+from chalicelib.storage.windowed import presign_get_at, window_start
+
+KEY = "derived/u 1/é+a/thumbnail.webp"
+PARAMS = {"ResponseContentType": "image/webp", "ResponseCacheControl": "private, max-age=3600"}
+
+
+def _client(endpoint: str | None, token: str | None):
+    return boto3.client(
+        "s3",
+        region_name="eu-west-1",
+        endpoint_url=endpoint,
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+        aws_session_token=token,
+        config=Config(signature_version="s3v4"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "token"),
+    [(None, None), ("http://127.0.0.1:9999", "session/token+=="), (None, "tok")],
+)
+def test_same_bytes_as_botocore_signing_at_that_instant(endpoint, token) -> None:
+    s3 = _client(endpoint, token)
+    at = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
+    with mock.patch.object(botocore.auth, "get_current_datetime", lambda: at):
+        expected = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": "bkt", "Key": KEY, **PARAMS}, ExpiresIn=7200
+        )
+    assert presign_get_at(s3, "bkt", KEY, at=at, expires_in=7200, **PARAMS) == expected
+    assert "X-Amz-Date=20261206T230000Z" in expected
+
+
+def test_one_url_per_window() -> None:
+    s3 = _client(None, None)
+
+    def url(now: datetime) -> str:
+        at = window_start(now, 3600)
+        return presign_get_at(s3, "bkt", KEY, at=at, expires_in=7200, **PARAMS)
+
+    early = url(datetime(2026, 12, 6, 23, 0, 1, tzinfo=UTC))
+    late = url(datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC))
+    next_window = url(datetime(2026, 12, 7, 0, 0, 0, tzinfo=UTC))
+    assert early == late
+    assert next_window != early and "X-Amz-Date=20261207T000000Z" in next_window
+
+
+def test_window_start_floors_to_the_window() -> None:
+    now = datetime(2026, 12, 6, 23, 17, 42, 123, tzinfo=UTC)
+    assert window_start(now, 3600) == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
+    assert window_start(now, 60) == datetime(2026, 12, 6, 23, 17, tzinfo=UTC)
