@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -101,13 +102,27 @@ def layer_dir(spec: LayerSpec) -> Path:
 def build(spec: LayerSpec, *, force: bool = False) -> Path:
     """Builds (or reuses) a layer; returns the directory to zip as the layer asset."""
     target = layer_dir(spec)
-    marker = target / ".complete-v2"  # v2: the media layer carries the cities file
+    # v3: bytecode compiled in (Lambda's code directories are read-only: without shipped
+    # .pyc files every cold start compiles every module it imports).
+    marker = target / ".complete-v3"
     if marker.exists() and not force:
         return target
-    shutil.rmtree(target, ignore_errors=True)
+    _remove(target)
     staging = target.with_name(target.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    wheelhouse = _build_pure_wheels(staging / "wheelhouse", requirements(spec))
+    _remove(staging)
+    install(requirements(spec), staging / "python")
+    if spec.name == "media":
+        _add_cities(staging / "python")
+    _prune(staging / "python")
+    compile_bytecode(staging / "python")
+    staging.rename(target)
+    marker.touch()
+    return target
+
+
+def install(reqs: list[str], site: Path) -> None:
+    """pip-installs ``reqs`` for Lambda's platform into ``site`` (never this machine's)."""
+    wheelhouse = _build_pure_wheels(site.parent / "wheelhouse", reqs)
     cmd = [
         sys.executable,
         "-m",
@@ -122,20 +137,46 @@ def build(spec: LayerSpec, *, force: bool = False) -> Path:
         "--python-version",
         PYTHON_VERSION,
         "--target",
-        str(staging / "python"),
+        str(site),
         "--find-links",
         str(wheelhouse),
     ]
     for platform in PLATFORMS:
         cmd += ["--platform", platform]
-    subprocess.run([*cmd, *requirements(spec)], check=True)
+    subprocess.run([*cmd, *reqs], check=True)
     shutil.rmtree(wheelhouse)
-    if spec.name == "media":
-        _add_cities(staging / "python")
-    _prune(staging / "python")
-    staging.rename(target)
-    marker.touch()
-    return target
+
+
+def compile_bytecode(site: Path) -> None:
+    """Compiles every module with this (3.12) interpreter, as unchecked-hash .pyc files: the
+    zip round trip changes source mtimes, and Lambda can neither validate nor rewrite a
+    timestamp-based cache in its read-only /opt and /var/task."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(site),
+        ],
+        check=False,  # a vendored file with syntax for another Python is not our problem
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _remove(path: Path) -> None:
+    """Deletes a build directory, even one the artifact lane made read-only."""
+    if not path.exists():
+        return
+    os.chmod(path, 0o700)
+    for root, dirs, _files in os.walk(path):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o700)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _build_pure_wheels(wheelhouse: Path, reqs: list[str]) -> Path:

@@ -63,7 +63,7 @@ class SkyrollStack(Stack):
         self.text_encoder = self.factory.container_function(
             self,
             "TextEncoder",
-            name=f"{config.prefix}text-encoder",
+            name="text-encoder",
             handler="functions.smart_search.text:handler",
             # CLIP's text graph is ~250 MB (ClipPack opens the visual one only for images);
             # 2 GB buys more than one vCPU for the query's transformer.
