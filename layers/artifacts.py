@@ -233,7 +233,6 @@ def _api(
             archive.extractall(code)
     else:
         shutil.copytree(package, code)
-    compile_bytecode(code)
     common = _common(logical_id, props)
     common["function_name"] = "api"
     return FunctionArtifact(

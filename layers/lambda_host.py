@@ -55,6 +55,9 @@ def main() -> None:
     os.dup2(2, 1)  # the handler's stdout (Powertools' JSON logs) joins stderr
     sys.stdout = sys.stderr
     sys.path[:0] = config["paths"]
+    # Lambda's code directories are read-only: Python cannot cache the bytecode it compiles
+    # there, so every cold start compiles whatever shipped without it. Same here.
+    sys.dont_write_bytecode = True
     module_name, _, attribute = config["handler"].rpartition(".")
     wall, cpu = time.perf_counter(), time.process_time()
     try:

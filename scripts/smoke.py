@@ -223,12 +223,23 @@ class Smoke:
                 raise SmokeFailure(f"{size} is not WebP: {body.content[:12]!r}")
 
     def _search(self) -> None:
+        # `ready` needs ingest and thumbnail only: the vectors follow (faces, then smart
+        # search), so the search is asked again until they are in or the time is up.
         query, expected = SEARCH
-        found = self.call(
-            "POST", "/search/smart", expect=200, auth=self.user, json={"query": query, "size": 3}
-        )
-        ids = [item["id"] for item in found["items"]]
         want = dict(self.made["assets"])[expected]
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while True:
+            found = self.call(
+                "POST",
+                "/search/smart",
+                expect=200,
+                auth=self.user,
+                json={"query": query, "size": 3},
+            )
+            ids = [item["id"] for item in found["items"]]
+            if len(ids) == len(self.made["assets"]) or time.monotonic() > deadline:
+                break
+            time.sleep(1.0)
         if not ids or ids[0] != want:
             raise SmokeFailure(f"'{query}' ranked {ids}, expected {want} ({expected}) first")
 
