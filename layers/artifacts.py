@@ -291,7 +291,8 @@ def _build_image(context: Path, dockerfile: Path, image: Path) -> None:
             image / "task" / package,
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
         )
-    compile_bytecode(image / "task")
+    if "compileall" in text:
+        compile_bytecode(image / "task")
     if "/opt/models" in text:
         for name in IMAGE_MODELS:
             source = context / ".skyroll" / "models" / name
