@@ -83,4 +83,7 @@ def test_a_clone_in_a_private_directory_brings_postgres_up():
             assert runtime.exists() and result["data"].startswith(runtime.read_text())
             assert stat.S_IMODE(Path(runtime.read_text()).stat().st_mode) == 0o700
     finally:
+        runtime_file = parent / "skyroll" / ".skyroll" / "pg" / "runtime"
+        if runtime_file.exists():
+            shutil.rmtree(runtime_file.read_text(), ignore_errors=True)
         shutil.rmtree(parent, ignore_errors=True)
