@@ -55,3 +55,9 @@ artifacts: venv models
 smoke: venv
 	@test -n "$(API)" || { echo "usage: make smoke API=<the stack's ApiUrl output>"; exit 2; }
 	$(PY) -m scripts.smoke --api "$(API)"
+
+## make dev-localstack: `make dev` on LocalStack (started without Docker, S3 signatures,
+## expiry, Content-Type and checksums enforced) instead of moto.
+.PHONY: dev-localstack
+dev-localstack: venv models localstack-venv
+	$(PY) -m scripts.dev_localstack
