@@ -140,13 +140,20 @@ def _synth(outdir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     sys.path[:0] = [str(REPO_ROOT / "infra")]
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    from skyroll_cdk.app_factory import build_app, cdk_json_context, clean_chalice_out
+    from skyroll_cdk.app_factory import build_app, cdk_json_context
 
+    # Its own chalice.out: a synth running at the same time (another test worker) cleans
+    # infra/chalice.out when it is done.
+    chalice_out = outdir.parent / "chalice" / "chalice.out"
     try:
-        app, _ = build_app(outdir=str(outdir), context={**cdk_json_context(), **CONTEXT_OVERRIDES})
+        app, _ = build_app(
+            outdir=str(outdir),
+            context={**cdk_json_context(), **CONTEXT_OVERRIDES},
+            chalice_out=chalice_out,
+        )
         app.synth()
     finally:
-        clean_chalice_out()
+        shutil.rmtree(chalice_out.parent, ignore_errors=True)
     template = json.loads((outdir / f"{STACK}.template.json").read_text())
     assets = json.loads((outdir / f"{STACK}.assets.json").read_text())
     return template, assets

@@ -29,6 +29,7 @@ def build_app(
     context: dict[str, Any] | None = None,
     nag: bool = True,
     env: Environment | None = None,
+    chalice_out: Path = CHALICE_OUT,
 ) -> tuple[App, SkyrollStack]:
     app = App(outdir=outdir, context=context)
     config: StageConfig = from_context(
@@ -39,7 +40,7 @@ def build_app(
         app,
         config.stack_name,
         config=config,
-        chalice_out=CHALICE_OUT,
+        chalice_out=chalice_out,
         env=env,
         description=f"Skyroll photo library ({config.name})",
     )

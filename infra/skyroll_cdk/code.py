@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import compileall
 import hashlib
+import os
 import shutil
 import sys
+import time
 from pathlib import Path
 from py_compile import PycInvalidationMode
 
@@ -43,9 +45,12 @@ def staged_source() -> Path:
     target = STAGE_DIR / digest.hexdigest()[:16]
     if (target / ".complete").exists():
         return target
-    shutil.rmtree(target, ignore_errors=True)
+    # Built aside and renamed into place: two synths at once (test workers) never see a
+    # half-copied stage, and the loser of the rename drops its copy.
+    staging = STAGE_DIR / f".{target.name}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
     for path in sources:
-        copy = target / path.relative_to(REPO_ROOT)
+        copy = staging / path.relative_to(REPO_ROOT)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, copy)
     # Bytecode is per Python version: only a 3.12 synth (make synth's venv) can make the
@@ -53,15 +58,27 @@ def staged_source() -> Path:
     if sys.version_info[:2] == LAMBDA_PYTHON:
         for package in PACKAGES:
             compileall.compile_dir(
-                target / package,
+                staging / package,
                 quiet=1,
                 invalidation_mode=PycInvalidationMode.UNCHECKED_HASH,
             )
         compileall.compile_file(
-            target / "app.py", quiet=1, invalidation_mode=PycInvalidationMode.UNCHECKED_HASH
+            staging / "app.py", quiet=1, invalidation_mode=PycInvalidationMode.UNCHECKED_HASH
         )
-    for stale in STAGE_DIR.iterdir():
-        if stale != target:
-            shutil.rmtree(stale, ignore_errors=True)
-    (target / ".complete").touch()
+    (staging / ".complete").touch()
+    if target.exists() and not (target / ".complete").exists():
+        shutil.rmtree(target, ignore_errors=True)  # left half-made by an interrupted synth
+    _forget_old(keep=target)
+    try:
+        staging.rename(target)
+    except OSError:  # another synth put the same stage in place first
+        shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def _forget_old(keep: Path, hours: float = 1.0) -> None:
+    """Stages of earlier sources (an hour old: not one a running synth still zips)."""
+    cutoff = time.time() - hours * 3600
+    for stage in STAGE_DIR.iterdir():
+        if stage != keep and not stage.name.startswith(".") and stage.stat().st_mtime < cutoff:
+            shutil.rmtree(stage, ignore_errors=True)
