@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.xdist_group("artifacts"), pytest.mark.slow]
 
 # Design rule: the API's cold start loads no media or ML library.
 API_MUST_NOT_IMPORT = ("PIL", "pyvips", "numpy", "onnxruntime", "aws_xray_sdk")
+LOADED_ON_USE = ("onnxruntime", "tokenizers", "numpy", "PIL", "pyvips", "rawpy", "scipy")
 STAGES_OF_A_PHOTO = {"ingest", "thumbnail", "faces", "smart_search", "duplicates"}
 
 
@@ -39,6 +40,11 @@ def test_every_function_starts_from_its_artifact_alone(lane: Lane):
         assert "aws_xray_sdk" not in ready["modules"], name
     loaded = set(started["api"]["modules"])
     assert not {m for m in API_MUST_NOT_IMPORT if m in loaded}
+    # No handler's cold start loads a media or ML library: each stage loads what it uses
+    # when a record needs it (the import-time table: bench/bench_cold_start.py).
+    for name, ready in started.items():
+        heavy = {m for m in LOADED_ON_USE if m in set(ready["modules"])}
+        assert not heavy, (name, heavy)
 
 
 def test_zip_functions_fit_lambdas_unzipped_limit(lane: Lane):
