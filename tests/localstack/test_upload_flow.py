@@ -8,9 +8,12 @@ import io
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
+import boto3
 import httpx
 import pytest
+from botocore.config import Config
 from chalice.test import Client
 from PIL import Image
 from skimage import data
@@ -27,10 +30,21 @@ from tests.pipeline.conftest import Harness
 pytestmark = pytest.mark.xdist_group("localstack")
 
 
+def _client(service: str, endpoint: str, region: str) -> Any:
+    # Explicit credentials: LocalStack checks signatures with the secret "test", and boto3's
+    # default session may have cached moto's ("testing") earlier in this test process.
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(signature_version="s3v4") if service == "s3" else None,
+    )
+
+
 @pytest.fixture
-def harness(localstack: str, settings: Settings, monkeypatch) -> Iterator[Harness]:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+def harness(localstack: str, settings: Settings) -> Iterator[Harness]:
     suffix = uuid.uuid4().hex[:8]
     own = settings.model_copy(
         update={
@@ -40,7 +54,10 @@ def harness(localstack: str, settings: Settings, monkeypatch) -> Iterator[Harnes
             "uploads_topic": f"f{suffix}-uploads",
         }
     )
-    container = Container(own)
+    region = own.aws_region
+    container = Container(
+        own, **{name: _client(name, localstack, region) for name in ("s3", "sqs", "sns")}
+    )
     bootstrap(own, container.s3, container.sqs, container.sns, visibility_timeout_override=5)
     use_container(container)
     ensure_first_admin(container)
