@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     upload_url_ttl_seconds: int = Field(default=15 * 60, ge=60, le=15 * 60)
     multipart_threshold_bytes: int = Field(default=64 * 1024 * 1024, ge=5 * 1024 * 1024)
     multipart_part_size_bytes: int = Field(default=16 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # Larger files get a 413 at ticket time. infra sets it to what the stages' /tmp holds.
     max_upload_bytes: int = Field(default=50 * 1024**3, ge=1)
     pending_upload_ttl_hours: int = Field(default=24, ge=1)
     trash_retention_days: int = Field(default=30, ge=1)

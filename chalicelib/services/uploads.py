@@ -168,8 +168,12 @@ class UploadService:
                 ],
             )
         if dto.size > self._settings.max_upload_bytes:
+            # The stages copy a whole original to Lambda's /tmp (docs/deploy.md: limits):
+            # refused here, before any byte is sent, rather than failed after the upload.
+            limit = self._settings.max_upload_bytes
             raise errors.PayloadTooLarge(
-                f"File is larger than the {self._settings.max_upload_bytes} byte limit"
+                f"File is larger than the {limit / 1024**3:.1f} GiB ({limit} bytes) this "
+                "server can process"
             )
         asset_type, default_ext = kind
         asset_id = uuid.uuid4()

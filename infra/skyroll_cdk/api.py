@@ -9,16 +9,15 @@ import os
 from pathlib import Path
 
 from aws_cdk import RemovalPolicy
-from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from chalice.cdk import Chalice
 from constructs import Construct
 
+from .code import staged_source
 from .config import StageConfig
 from .functions import FunctionFactory, _retention
-from .paths import REPO_ROOT
 
 API_STAGE = "api"
 API_FUNCTION = "APIHandler"
@@ -94,24 +93,20 @@ class Api(Construct):
             "AccessLogSetting",
             {"DestinationArn": self.access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT},
         )
-        self._cloudwatch_role(rest_api)
-        self.function_name = self.chalice.get_resource(API_FUNCTION).ref
-        self.url = f"https://{rest_api.ref}.execute-api.{_region(self)}.amazonaws.com/{API_STAGE}/"
-
-    def _cloudwatch_role(self, rest_api: object) -> None:
-        # API Gateway writes access logs with one role per account and region.
-        role = iam.Role(
+        # The function's own log group, with retention (Lambda would make one that never
+        # expires); the CloudWatch role for access logs is per account (account.py).
+        self.function_logs = logs.LogGroup(
             self,
-            "CloudWatchRole",
-            assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(
-                    "service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-                )
-            ],
+            "FunctionLogs",
+            retention=_retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN if config.protect_data else RemovalPolicy.DESTROY,
         )
-        account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=role.role_arn)
-        rest_api.node.add_dependency(account)  # type: ignore[attr-defined]
+        function = self.chalice.get_resource(API_FUNCTION)
+        function.add_property_override(
+            "LoggingConfig", {"LogGroup": self.function_logs.log_group_name}
+        )
+        self.function_name = function.ref
+        self.url = f"https://{rest_api.ref}.execute-api.{_region(self)}.amazonaws.com/{API_STAGE}/"
 
     def function(self) -> lambda_.IFunction:
         return self.chalice.get_function(API_FUNCTION)
@@ -130,7 +125,8 @@ def _package(scope: Construct, stage_config: dict, chalice_out: Path) -> Chalice
     saved_env = dict(os.environ)
     os.chdir(chalice_out.parent)
     try:
-        return Chalice(scope, "Chalice", source_dir=str(REPO_ROOT), stage_config=stage_config)
+        # The staged copy: the same sources with their bytecode (code.py).
+        return Chalice(scope, "Chalice", source_dir=str(staged_source()), stage_config=stage_config)
     finally:
         os.chdir(previous)
         os.environ.clear()

@@ -9,6 +9,7 @@ from typing import Any
 from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from .account import ACCOUNT_STACK, AccountStack
 from .config import StageConfig, from_context
 from .paths import REPO_ROOT
 from .stack import SkyrollStack
@@ -28,19 +29,23 @@ def build_app(
     context: dict[str, Any] | None = None,
     nag: bool = True,
     env: Environment | None = None,
+    chalice_out: Path = CHALICE_OUT,
 ) -> tuple[App, SkyrollStack]:
     app = App(outdir=outdir, context=context)
     config: StageConfig = from_context(
         app.node.try_get_context("stage"), app.node.try_get_context("skyroll")
     )
+    account = AccountStack(app, ACCOUNT_STACK, env=env)
     stack = SkyrollStack(
         app,
         config.stack_name,
         config=config,
-        chalice_out=CHALICE_OUT,
+        chalice_out=chalice_out,
         env=env,
         description=f"Skyroll photo library ({config.name})",
     )
+    # The API's access logs need the account's CloudWatch role in place first.
+    stack.add_dependency(account)
     if nag:
         # FINDINGS: the Validations form works; the old Aspects form fails with this version.
         Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))

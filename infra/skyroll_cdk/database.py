@@ -10,15 +10,23 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_rds as rds
 from constructs import Construct
 
 from .config import StageConfig
+from .functions import _retention
 from .network import Network
 
-# Min capacity 0 (auto-pause) needs Aurora PostgreSQL 16.3 or later.
-ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_6
+# Min capacity 0 (auto-pause) needs Aurora PostgreSQL 16.3 or later; new clusters can no
+# longer be created on 16.8 and older (cfn-lint W3690). 16.13 ships pgvector 0.8.x, which
+# the first migration requires (halfvec, HNSW, hnsw.iterative_scan).
+ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_13
 DATABASE_NAME = "skyroll"
+# The server ends sessions idle this long: a Lambda environment frozen between requests
+# cannot close its pooled connection itself, and an open connection keeps the cluster from
+# pausing. The pool notices the closed connection before its next use (db/pool.py).
+IDLE_SESSION_TIMEOUT_SECONDS = 180
 
 
 class Database(Construct):
@@ -37,10 +45,28 @@ class Database(Construct):
         pause = None
         if config.aurora_min_acu == 0:
             pause = Duration.minutes(config.aurora_auto_pause_minutes)
+        engine = rds.DatabaseClusterEngine.aurora_postgres(version=ENGINE_VERSION)
+        self.identifier = f"{config.prefix}db"
+        # RDS would create the exported log group itself, without retention: own it first.
+        self.postgres_logs = logs.LogGroup(
+            self,
+            "PostgresLogs",
+            log_group_name=f"/aws/rds/cluster/{self.identifier}/postgresql",
+            retention=_retention(config.log_retention_days),
+            removal_policy=RemovalPolicy.RETAIN if config.protect_data else RemovalPolicy.DESTROY,
+        )
         self.cluster = rds.DatabaseCluster(
             self,
             "Cluster",
-            engine=rds.DatabaseClusterEngine.aurora_postgres(version=ENGINE_VERSION),
+            cluster_identifier=self.identifier,
+            engine=engine,
+            parameter_group=rds.ParameterGroup(
+                self,
+                "Parameters",
+                engine=engine,
+                description="Skyroll: close idle sessions so the cluster can pause",
+                parameters={"idle_session_timeout": str(IDLE_SESSION_TIMEOUT_SECONDS * 1000)},
+            ),
             writer=rds.ClusterInstance.serverless_v2("writer"),
             serverless_v2_min_capacity=config.aurora_min_acu,
             serverless_v2_max_capacity=config.aurora_max_acu,
@@ -59,5 +85,6 @@ class Database(Construct):
             removal_policy=RemovalPolicy.SNAPSHOT if config.protect_data else RemovalPolicy.DESTROY,
             cloudwatch_logs_exports=["postgresql"],
         )
+        self.cluster.node.add_dependency(self.postgres_logs)
         assert self.cluster.secret is not None  # from_generated_secret always makes one
         self.secret = self.cluster.secret

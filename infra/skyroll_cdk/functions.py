@@ -4,19 +4,19 @@ image with the repo root as build context)."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, IgnoreMode, RemovalPolicy, Stack
+from aws_cdk import Duration, IgnoreMode, RemovalPolicy, Size, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from layers.build import LayerSpec, build, get_layer
 
+from .code import staged_source
 from .config import StageConfig
 from .network import Network
 from .paths import (
     ML_DOCKERFILE,
     REPO_ROOT,
-    SOURCE_ALLOWLIST,
     dockerfile_for,
     image_context_allowlist,
     lambda_handler,
@@ -25,6 +25,10 @@ from .paths import (
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 # Light workers get both layers; the API and the migration function only need "core".
 WORKER_LAYERS = ("core", "media")
+WORKER_EXCLUDES = ["app.py", ".chalice", ".complete"]
+# Lambda's /tmp: 512 MB unless raised (up to 10 GB, billed per GB-second above 512 MB).
+DEFAULT_EPHEMERAL_MB = 512
+MAX_EPHEMERAL_MB = 10240
 
 
 class FunctionFactory(Construct):
@@ -41,8 +45,9 @@ class FunctionFactory(Construct):
         self.config = config
         self.network = network
         self.environment = environment
+        # chalicelib/ + functions/ with their bytecode (code.py); app.py is the API's.
         self.code = lambda_.Code.from_asset(
-            str(REPO_ROOT), exclude=SOURCE_ALLOWLIST, ignore_mode=IgnoreMode.DOCKER
+            str(staged_source()), exclude=WORKER_EXCLUDES, ignore_mode=IgnoreMode.DOCKER
         )
         self.layers = {spec: self._layer(get_layer(spec)) for spec in ("core", "media")}
 
@@ -57,7 +62,7 @@ class FunctionFactory(Construct):
             description=spec.description,
         )
 
-    def _log_group(self, scope: Construct, name: str) -> logs.LogGroup:
+    def log_group(self, scope: Construct, name: str) -> logs.LogGroup:
         return logs.LogGroup(
             scope,
             f"{name}Logs",
@@ -74,10 +79,12 @@ class FunctionFactory(Construct):
         memory_mb: int,
         timeout_seconds: int,
         reserved: int | None,
+        ephemeral_mb: int = DEFAULT_EPHEMERAL_MB,
     ) -> dict:
         return dict(
             function_name=f"{self.config.prefix}{name}",
             memory_size=memory_mb,
+            ephemeral_storage_size=Size.mebibytes(ephemeral_mb),
             timeout=Duration.seconds(timeout_seconds),
             reserved_concurrent_executions=reserved,
             architecture=lambda_.Architecture.X86_64,
@@ -85,7 +92,7 @@ class FunctionFactory(Construct):
             vpc_subnets=self.network.subnets,
             security_groups=[self.network.function_sg],
             environment=dict(self.environment),
-            log_group=self._log_group(scope, name.title().replace("-", "")),
+            log_group=self.log_group(scope, name.title().replace("-", "")),
         )
 
     def zip_function(
@@ -99,6 +106,7 @@ class FunctionFactory(Construct):
         timeout_seconds: int,
         reserved: int | None = None,
         layers: tuple[str, ...] = WORKER_LAYERS,
+        ephemeral_mb: int = DEFAULT_EPHEMERAL_MB,
     ) -> lambda_.Function:
         return lambda_.Function(
             scope,
@@ -107,7 +115,7 @@ class FunctionFactory(Construct):
             handler=lambda_handler(handler),
             code=self.code,
             layers=[self.layers[layer] for layer in layers],
-            **self._common(scope, name, memory_mb, timeout_seconds, reserved),
+            **self._common(scope, name, memory_mb, timeout_seconds, reserved, ephemeral_mb),
         )
 
     def container_function(
@@ -120,6 +128,7 @@ class FunctionFactory(Construct):
         memory_mb: int,
         timeout_seconds: int,
         reserved: int | None = None,
+        ephemeral_mb: int = DEFAULT_EPHEMERAL_MB,
     ) -> lambda_.DockerImageFunction:
         # Synthesizes without Docker; the image is built by `cdk deploy` (docs/deploy.md).
         dockerfile = dockerfile_for(handler)
@@ -138,7 +147,10 @@ class FunctionFactory(Construct):
             else None,
         )
         return lambda_.DockerImageFunction(
-            scope, id, code=code, **self._common(scope, name, memory_mb, timeout_seconds, reserved)
+            scope,
+            id,
+            code=code,
+            **self._common(scope, name, memory_mb, timeout_seconds, reserved, ephemeral_mb),
         )
 
 

@@ -47,7 +47,13 @@ class Migration(Construct):
             timeout_seconds=TIMEOUT_SECONDS,
             layers=("core",),
         )
-        provider = cr.Provider(self, "Provider", on_event_handler=self.function)
+        # The provider framework's own function logs too, with the stage's retention.
+        provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.function,
+            log_group=factory.log_group(self, "Provider"),
+        )
         self.resource = CustomResource(
             self,
             "Resource",

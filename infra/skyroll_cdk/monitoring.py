@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cw
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subs
 from constructs import Construct
@@ -22,6 +23,26 @@ class Monitoring(Construct):
         self.topic = sns.Topic(
             self, "Alarms", topic_name=f"{config.prefix}alarms", enforce_ssl=True
         )
+        # enforce_ssl gives the topic a policy of its own (a Deny without TLS), which
+        # replaces SNS's default owner access: CloudWatch needs its Allow, limited to this
+        # stage's alarms in this account.
+        stack = Stack.of(self)
+        self.prefix = config.prefix
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudWatchAlarmsPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions={
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{stack.partition}:cloudwatch:{stack.region}:"
+                        f"{stack.account}:alarm:{config.prefix}*"
+                    },
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                },
+            )
+        )
         if config.alarm_email:
             self.topic.add_subscription(subs.EmailSubscription(config.alarm_email))
         self.alarms: list[cw.Alarm] = []
@@ -30,6 +51,8 @@ class Monitoring(Construct):
         alarm = cw.Alarm(
             self,
             id,
+            # Named under the stage's prefix: the topic policy admits exactly these.
+            alarm_name=f"{self.prefix}{id}",
             metric=metric,
             threshold=1,
             evaluation_periods=1,

@@ -37,14 +37,6 @@ LAMBDA_MANAGED_POLICIES = _s(
         "AmazonAPIGatewayPushToCloudWatchLogs",
     ],
 )
-# What Bucket.grant_read_write emits as wildcards (action families, all keys).
-BUCKET_GRANT_ACTIONS = (
-    "s3:List*",
-    "s3:GetObject*",
-    "s3:GetBucket*",
-    "s3:DeleteObject*",
-    "s3:Abort*",
-)
 
 
 def bucket_wildcards(bucket: CfnResource) -> Suppression:
@@ -53,12 +45,9 @@ def bucket_wildcards(bucket: CfnResource) -> Suppression:
     return _s(
         "AwsSolutions-IAM5",
         "Functions act on any object key of the one media bucket: keys are per user and "
-        "asset, unknown at deploy time. The grant stays scoped to this bucket; the Action* "
-        "forms are CDK's read/write grant (object versions, multipart abort).",
-        applies_to=[
-            *(f"Action::{a}" for a in BUCKET_GRANT_ACTIONS),
-            f"Resource::<{logical_id}.Arn>/*",
-        ],
+        "asset, unknown at deploy time. The grant names its actions one by one "
+        "(storage.grant_objects) and stays scoped to this bucket.",
+        applies_to=[f"Resource::<{logical_id}.Arn>/*"],
     )
 
 
@@ -114,7 +103,7 @@ API_AUTH_IN_APP = [
     _s(
         "AwsSolutions-APIG4",
         "The app authenticates every route itself (session token or API "
-        "key, chalicelib.api.auth_context); a few routes (login, signup, ping) are public.",
+        "key, chalicelib.api.http); a few routes (login, signup, ping) are public.",
     ),
     _s("AwsSolutions-COG4", "Accounts live in Skyroll's own database, not Cognito."),
     _s(

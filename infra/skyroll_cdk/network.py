@@ -1,9 +1,10 @@
 """VPC: isolated subnets only (no internet route), S3 through a free gateway endpoint.
 
-Lambdas also call Secrets Manager (the DSN at cold start) and SQS (a finished stage
-enqueues its followers). Either interface endpoints or a NAT gateway provide that; for a
-family library the endpoints in one AZ are the cheaper default (2 x $7.30/month against
-$32.85/month + per-GB for NAT). See docs/deploy.md.
+Lambdas also call Secrets Manager (the DSN at cold start), SQS (a finished stage enqueues
+its followers) and Lambda (the API invokes the text encoder and the jobs function). Either
+interface endpoints or a NAT gateway provide that; for a family library the endpoints in
+one AZ are the cheaper default (3 x $7.30/month against $32.85/month + per-GB for NAT).
+See docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from .config import StageConfig
 INTERFACE_SERVICES = {
     "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
     "Sqs": ec2.InterfaceVpcEndpointAwsService.SQS,
+    # The API invokes the text encoder (smart search) and the jobs function (admin runs).
+    "Lambda": ec2.InterfaceVpcEndpointAwsService.LAMBDA_,
 }
 
 

@@ -16,9 +16,21 @@ from constructs import Construct
 from chalicelib.pipeline import STAGES, Stage, followers, validate
 from chalicelib.settings import Settings
 
-from .functions import FunctionFactory
+from .functions import MAX_EPHEMERAL_MB, FunctionFactory
 
 DLQ_RETENTION = Duration.days(14)
+# Stages that copy a whole original into /tmp (chalicelib/workers/originals.py, ingest's
+# checksum pass, transcode's input next to its output): the largest /tmp Lambda offers.
+# Uploads are capped to fit (max_upload_bytes, below).
+ORIGINAL_STAGES = frozenset({"ingest", "thumbnail", "transcode"})
+# Room left in that /tmp beside the original: transcode's output (max 2 GiB by default,
+# transcode_max_output_bytes) and what ffmpeg and libvips write next to it.
+TMP_HEADROOM_BYTES = 2 * 1024**3 + 512 * 1024**2
+
+
+def max_upload_bytes() -> int:
+    """The largest original every stage can hold in its /tmp."""
+    return MAX_EPHEMERAL_MB * 1024**2 - TMP_HEADROOM_BYTES
 
 
 class StageResources:
@@ -87,6 +99,7 @@ class Pipeline(Construct):
             memory_mb=stage.memory_mb,
             timeout_seconds=stage.timeout_seconds,
             reserved=stage.reserved_concurrency,
+            ephemeral_mb=MAX_EPHEMERAL_MB if stage.name in ORIGINAL_STAGES else 512,
         )
         function.add_event_source(
             sources.SqsEventSource(

@@ -19,10 +19,17 @@ from .functions import FunctionFactory
 from .migration import Migration
 from .monitoring import Monitoring
 from .network import Network
-from .pipeline import Pipeline
+from .pipeline import Pipeline, max_upload_bytes
 from .schedules import Schedules
-from .storage import Storage
+from .storage import Storage, grant_objects
 from .web import SITE, Web
+
+DLQ_ACTIONS = [
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+]
 
 
 class SkyrollStack(Stack):
@@ -43,9 +50,14 @@ class SkyrollStack(Stack):
             queue_prefix=names.queue_prefix,
             uploads_topic=names.uploads_topic,
             admin_email=config.admin_email,
+            # A 413 at ticket time for what the stages' /tmp cannot hold (pipeline.py).
+            max_upload_bytes=str(max_upload_bytes()),
             **({"public_url": config.public_url} if config.public_url else {}),
             **clip_settings(config),
         )
+        # pydantic looks for plugins through importlib.metadata when it builds its first
+        # model (~30 ms of every cold start); Skyroll uses none.
+        environment["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
         self.factory = FunctionFactory(
             self, "Functions", config=config, network=self.network, environment=environment
         )
@@ -64,7 +76,7 @@ class SkyrollStack(Stack):
         self.text_encoder = self.factory.container_function(
             self,
             "TextEncoder",
-            name=f"{config.prefix}text-encoder",
+            name="text-encoder",
             handler="functions.smart_search.text:handler",
             # CLIP's text graph is ~250 MB (ClipPack opens the visual one only for images);
             # 2 GB buys more than one vCPU for the query's transformer.
@@ -104,10 +116,10 @@ class SkyrollStack(Stack):
         bucket, secret = self.storage.bucket, self.database.secret
         workers = [s.function for s in self.pipeline.stages.values()]
         for function in [*workers, self.schedules.function]:
-            bucket.grant_read_write(function)
+            grant_objects(bucket, function)
             secret.grant_read(function)
         secret.grant_read(self.migration.function)
-        bucket.grant_read_write(self.api.role)
+        grant_objects(bucket, self.api.role)
         secret.grant_read(self.api.role)
         # The function itself, not grant_invoke's "<arn>:*" (no versions or aliases are used).
         self.api.role.add_to_principal_policy(
@@ -120,6 +132,14 @@ class SkyrollStack(Stack):
         for queue in self.pipeline.queues:
             queue.grant_send_messages(self.api.role)
             queue.grant_send_messages(self.schedules.function)
+        # /api/jobs shows each DLQ's depth, peeks at its messages (receive with visibility
+        # 0) and redrives them (send to the stage's queue, then delete from the DLQ).
+        self.api.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=DLQ_ACTIONS,
+                resources=[s.dlq.queue_arn for s in self.pipeline.stages.values()],
+            )
+        )
 
     def _suppress(self) -> None:
         nag.suppress(

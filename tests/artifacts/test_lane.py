@@ -1,0 +1,149 @@
+"""What `cdk deploy` ships, run: every function imports from its artifact alone, and the
+photo flow runs through the artifacts against PostgreSQL + moto.
+
+The tests run in order (one module, one lane): the migration function makes the schema of
+an empty database first, then the API artifact, the workers and the jobs work on it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import psycopg
+import pytest
+
+from layers.build import UNZIPPED_LIMIT_BYTES, unzipped_size
+from scripts.smoke import Smoke
+from tests.artifacts.conftest import Lane
+
+pytestmark = [pytest.mark.xdist_group("artifacts"), pytest.mark.slow]
+
+# Design rule: the API's cold start loads no media or ML library.
+API_MUST_NOT_IMPORT = ("PIL", "pyvips", "numpy", "onnxruntime", "aws_xray_sdk")
+LOADED_ON_USE = ("onnxruntime", "tokenizers", "numpy", "PIL", "pyvips", "rawpy", "scipy")
+STAGES_OF_A_PHOTO = {"ingest", "thumbnail", "faces", "smart_search", "duplicates"}
+
+
+def test_every_function_starts_from_its_artifact_alone(lane: Lane):
+    # Given every Python function of the template, each in a clean interpreter with only
+    # its code and layers (or its image's packages) on sys.path
+    started = {name: lane.host(name).ready for name in sorted(lane.build.functions)}
+    # Then each handler imports (a ModuleNotFoundError here is a broken deployment)
+    failed = {name: r.get("error", "")[-1500:] for name, r in started.items() if not r["ready"]}
+    assert not failed, "\n\n".join(f"{name}:\n{error}" for name, error in failed.items())
+    assert {"api", "skyroll-dev-migrate", "skyroll-dev-jobs"} <= set(started)
+    assert {f"skyroll-dev-{s}" for s in ("ingest", "thumbnail", "faces", "smart_search")} <= set(
+        started
+    )
+    # And nothing pulled in the X-Ray SDK at import: tracing is not on.
+    for name, ready in started.items():
+        assert "aws_xray_sdk" not in ready["modules"], name
+    loaded = set(started["api"]["modules"])
+    assert not {m for m in API_MUST_NOT_IMPORT if m in loaded}
+    # No handler's cold start loads a media or ML library: each stage loads what it uses
+    # when a record needs it (the import-time table: bench/bench_cold_start.py).
+    for name, ready in started.items():
+        heavy = {m for m in LOADED_ON_USE if m in set(ready["modules"])}
+        assert not heavy, (name, heavy)
+
+
+def test_zip_functions_fit_lambdas_unzipped_limit(lane: Lane):
+    for name, artifact in lane.build.functions.items():
+        if artifact.kind == "image":
+            continue
+        total = sum(unzipped_size(p) for p in artifact.code_dirs)
+        assert total < UNZIPPED_LIMIT_BYTES, f"{name}: {total / 2**20:.0f} MB"
+
+
+def test_migration_function_creates_the_schema_and_first_admin(lane: Lane):
+    # Given an empty database, when CloudFormation creates the custom resource
+    event = {
+        "RequestType": "Create",
+        "ResourceType": "Custom::SkyrollMigrations",
+        "LogicalResourceId": "Migrations",
+        "RequestId": "r-1",
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/Skyroll-dev/x",
+        "ResourceProperties": {},
+    }
+    result = lane.host("skyroll-dev-migrate").invoke(event)
+    assert result["PhysicalResourceId"] == "skyroll-schema"
+    assert "0001_init.sql" in result["Data"]["Applied"].split(",")
+    with psycopg.connect(lane.dsn) as conn:
+        assert conn.execute(
+            "SELECT extversion FROM pg_extension WHERE extname = 'vector'"
+        ).fetchone()
+        admins = conn.execute("SELECT email FROM users WHERE is_admin").fetchall()
+    assert admins == [("admin@skyroll.local",)]
+    # The generated password is shown once, in the function's log only.
+    assert _admin_password(lane)
+    # A second deploy applies nothing.
+    again = lane.host("skyroll-dev-migrate").invoke({**event, "RequestType": "Update"})
+    assert again["Data"]["Applied"] == "none"
+
+
+def test_photos_go_ready_and_are_searchable_through_the_artifacts(lane: Lane):
+    # Given the API behind API Gateway's proxy and every stage behind its event source
+    gateway = lane.gateway()
+    runner = lane.runner()
+    runner.start()
+    try:
+        smoke = _LaneSmoke(lane, gateway.url, "admin@skyroll.local", _admin_password(lane))
+        report = smoke.run()
+    finally:
+        runner.stop()
+        gateway.close()
+    print(report.render())
+    # Then upload -> ingest -> thumbnail -> faces + smart_search -> ready, thumbnail, preview,
+    # smart search (the API invoking the text encoder), a shared album, and cleanup all pass.
+    assert report.ok, report.render()
+    assert ("skyroll-dev-text-encoder", "RequestResponse") in lane.lambda_api.calls
+    assert smoke.stages_seen >= STAGES_OF_A_PHOTO
+
+
+def test_scheduled_job_runs_in_the_jobs_function(lane: Lane):
+    result = lane.host("skyroll-dev-jobs").invoke({"job": "expire-pending-uploads"})
+    assert result["job"] == "expire-pending-uploads"
+    assert "result" in result
+
+
+def test_no_function_wrote_into_its_code(lane: Lane):
+    # Lambda's task root and /opt are read-only: a function writing next to its code
+    # (a cache, bytecode) works here only as root, so check that nothing changed.
+    from tests.artifacts.conftest import _code_dirs
+    from tests.artifacts.lane import snapshot
+
+    assert snapshot(_code_dirs(lane.build)) == lane.before
+
+
+class _LaneSmoke(Smoke):
+    """``make smoke``, plus a look into the database before it cleans up."""
+
+    def __init__(self, lane: Lane, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.lane = lane
+        self.stages_seen: set[str] = set()
+
+    def _scenario(self) -> None:
+        super()._scenario()
+        with self.step("every stage done in the database"):
+            ids = [asset_id for _, asset_id in self.made["assets"]]
+            with psycopg.connect(self.lane.dsn) as conn:
+                rows = conn.execute(
+                    "SELECT stage, status FROM asset_stages WHERE asset_id = ANY(%s::uuid[])",
+                    (ids,),
+                ).fetchall()
+                vectors = conn.execute(
+                    "SELECT count(*) FROM smart_search_384 WHERE asset_id = ANY(%s::uuid[])",
+                    (ids,),
+                ).fetchone()
+            not_done = [(s, st) for s, st in rows if st not in ("done", "skipped")]
+            assert not not_done, not_done
+            self.stages_seen = {s for s, _ in rows}
+            assert vectors == (len(ids),)
+
+
+def _admin_password(lane: Lane) -> str:
+    log = (lane.tmp / "skyroll-dev-migrate.log").read_text()
+    match = re.search(r"generated password (\S+)", log)
+    assert match, log[-2000:]
+    return match.group(1)
