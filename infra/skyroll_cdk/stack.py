@@ -94,6 +94,7 @@ class SkyrollStack(Stack):
             media_bucket=self.storage.bucket,
             cors_origins=config.cors_origins,
             site=SITE,
+            log_retention_days=config.log_retention_days,
         )
         self._grant()
         self.monitoring = Monitoring(self, "Monitoring", config=config)

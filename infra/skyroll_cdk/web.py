@@ -20,6 +20,7 @@ from aws_cdk import Annotations, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as deployment
 from aws_cdk import custom_resources as cr
@@ -28,6 +29,7 @@ from constructs import Construct
 from chalicelib.settings import REPO_ROOT
 
 from . import nag
+from .functions import _retention as retention
 from .storage import UPLOAD_HEADERS
 
 SITE = REPO_ROOT / "web" / "build"
@@ -82,8 +84,10 @@ class Web(Construct):
         media_bucket: s3.Bucket,
         cors_origins: Sequence[str],
         site: Path | None,
+        log_retention_days: int,
     ) -> None:
         super().__init__(scope, id)
+        self._log_retention_days = log_retention_days
         self.site_bucket = s3.Bucket(
             self,
             "Site",
@@ -139,6 +143,13 @@ class Web(Construct):
             on_create=call,
             on_update=call,
             install_latest_aws_sdk=False,
+            # The call's function logs expire like every other group of the stage.
+            log_group=logs.LogGroup(
+                self,
+                "MediaCorsLogs",
+                retention=retention(self._log_retention_days),
+                removal_policy=RemovalPolicy.DESTROY,
+            ),
             policy=cr.AwsCustomResourcePolicy.from_statements(
                 [iam.PolicyStatement(actions=["s3:PutBucketCORS"], resources=[bucket.bucket_arn])]
             ),
@@ -193,9 +204,17 @@ class Web(Construct):
     def _deploy(self, site: Path) -> None:
         # Hashed assets first and never pruned by the shell's deployment: a browser holding
         # the previous index.html can still fetch the chunks it names.
+        # Both deployments run in CDK's one copying function: one log group, expiring.
+        logs_group = logs.LogGroup(
+            self,
+            "DeployLogs",
+            retention=retention(self._log_retention_days),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         assets = deployment.BucketDeployment(
             self,
             "Assets",
+            log_group=logs_group,
             sources=[deployment.Source.asset(str(site / IMMUTABLE_DIR))],
             destination_bucket=self.site_bucket,
             destination_key_prefix=IMMUTABLE_DIR,
@@ -205,6 +224,7 @@ class Web(Construct):
         shell = deployment.BucketDeployment(
             self,
             "Shell",
+            log_group=logs_group,
             sources=[deployment.Source.asset(str(site), exclude=[IMMUTABLE])],
             destination_bucket=self.site_bucket,
             cache_control=[deployment.CacheControl.from_string(SHELL_CACHE)],
@@ -222,8 +242,15 @@ class Web(Construct):
                     "AwsSolutions-IAM5",
                     "CDK's BucketDeployment copies the built site from the CDK assets bucket "
                     "into the site bucket (any key of each) and invalidates the distribution "
-                    "(CloudFront's invalidation actions are granted on *).",
+                    "(CloudFront's invalidation actions are granted on *). Its action "
+                    "families are CDK's own read/write grant; the role touches only the site "
+                    "bucket and the CDK assets bucket, never the media bucket.",
                     (
+                        "Action::s3:GetBucket*",
+                        "Action::s3:GetObject*",
+                        "Action::s3:List*",
+                        "Action::s3:Abort*",
+                        "Action::s3:DeleteObject*",
                         "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-"
                         "<AWS::AccountId>-<AWS::Region>/*",
                         f"Resource::<{site_bucket}.Arn>/*",
