@@ -177,35 +177,43 @@ def add_partial_indexes(container, users: list[dict]) -> float:
 # The options. Each has EmbeddingRepository.search's signature and returns its rows.
 
 
+def hnsw_rows(where: list[str], filters: dict, model_id: str, vector: Any, limit: int,
+              offset: int, ef: int, scan_tuples: int | None = None) -> list[dict]:  # fmt: skip
+    """The pre-change repository query: a filtered HNSW walk, iterative scan."""
+    from chalicelib.repositories.assets import _SELECT
+    from chalicelib.repositories.ml import asset_filters, halfvec
+
+    asset_filters(filters, where)
+    # The clauses are ours; values travel as parameters.
+    sql = (
+        "WITH hits AS MATERIALIZED ("  # noqa: S608
+        " SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM smart_search_512 s"
+        f" JOIN assets a ON a.id = s.asset_id WHERE {' AND '.join(where)}"
+        " ORDER BY s.embedding <=> %(q)s LIMIT %(window)s)"
+        f" SELECT x.*, 1 - h.distance AS score FROM hits h JOIN ({_SELECT}) x"
+        " ON x.id = h.asset_id ORDER BY h.distance, h.asset_id OFFSET %(offset)s"
+        " LIMIT %(limit)s"
+    )
+    params = {**filters, "model": model_id, "q": halfvec(vector)}
+    params |= {"window": limit + offset, "offset": offset, "limit": limit}
+    with _CONTAINER.pool.connection() as conn:
+        conn.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true)", (str(max(ef, limit + offset)),)
+        )
+        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        if scan_tuples:
+            conn.execute(f"SET LOCAL hnsw.max_scan_tuples = {scan_tuples}")
+        return conn.execute(sql, params).fetchall()
+
+
 def previous(scan_tuples: int | None = None, ef: int | None = None) -> Callable:
-    """The query before per-library exact search: HNSW, iterative scan relaxed_order."""
+    """The query before per-library exact search (deeper iterative scans if asked)."""
 
     def search(model_id, vector, filters, limit, offset, ef_search):
-        from chalicelib.repositories.assets import _SELECT
-        from chalicelib.repositories.ml import asset_filters, halfvec
-
         where = ["s.model_id = %(model)s"]
-        asset_filters(filters, where)
-        sql = (
-            "WITH hits AS MATERIALIZED ("
-            " SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM smart_search_512 s"
-            f" JOIN assets a ON a.id = s.asset_id WHERE {' AND '.join(where)}"
-            " ORDER BY s.embedding <=> %(q)s LIMIT %(window)s)"
-            f" SELECT x.*, 1 - h.distance AS score FROM hits h JOIN ({_SELECT}) x"
-            " ON x.id = h.asset_id ORDER BY h.distance, h.asset_id OFFSET %(offset)s"
-            " LIMIT %(limit)s"
+        return hnsw_rows(
+            where, filters, model_id, vector, limit, offset, ef or ef_search, scan_tuples
         )
-        params = {**filters, "model": model_id, "q": halfvec(vector)}
-        params |= {"window": limit + offset, "offset": offset, "limit": limit}
-        with _CONTAINER.pool.connection() as conn:
-            conn.execute(
-                "SELECT set_config('hnsw.ef_search', %s, true)",
-                (str(max(ef or ef_search, limit + offset)),),
-            )
-            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            if scan_tuples:
-                conn.execute(f"SET LOCAL hnsw.max_scan_tuples = {scan_tuples}")
-            return conn.execute(sql, params).fetchall()
 
     return search
 
@@ -218,29 +226,9 @@ def partial(users: list[dict]) -> Callable:
     def search(model_id, vector, filters, limit, offset, ef_search):
         if filters["owner"] not in big:
             return shipped(model_id, vector, filters, limit, offset, ef_search)
-        from chalicelib.repositories.assets import _SELECT
-        from chalicelib.repositories.ml import asset_filters, halfvec
-
+        # The owner as a literal: the planner matches a partial index's predicate at plan time.
         where = ["s.model_id = %(model)s", f"s.owner_id = '{filters['owner']}'"]
-        asset_filters(filters, where)
-        sql = (
-            "WITH hits AS MATERIALIZED ("
-            " SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM smart_search_512 s"
-            f" JOIN assets a ON a.id = s.asset_id WHERE {' AND '.join(where)}"
-            " ORDER BY s.embedding <=> %(q)s LIMIT %(window)s)"
-            f" SELECT x.*, 1 - h.distance AS score FROM hits h JOIN ({_SELECT}) x"
-            " ON x.id = h.asset_id ORDER BY h.distance, h.asset_id OFFSET %(offset)s"
-            " LIMIT %(limit)s"
-        )
-        params = {**filters, "model": model_id, "q": halfvec(vector)}
-        params |= {"window": limit + offset, "offset": offset, "limit": limit}
-        with _CONTAINER.pool.connection() as conn:
-            conn.execute(
-                "SELECT set_config('hnsw.ef_search', %s, true)",
-                (str(max(ef_search, limit + offset)),),
-            )
-            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            return conn.execute(sql, params).fetchall()
+        return hnsw_rows(where, filters, model_id, vector, limit, offset, ef_search)
 
     return search
 

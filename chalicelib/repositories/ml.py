@@ -135,8 +135,8 @@ class EmbeddingRepository:
             "cap": EXACT_SEARCH_MAX_ROWS + 1,
         }
         with self._pool.connection() as conn:
-            found = conn.execute(f"SELECT count(*) AS n FROM ({candidates}) c", params).fetchone()
-            exact = found["n"] <= EXACT_SEARCH_MAX_ROWS
+            found = conn.execute(f"SELECT count(*) AS n FROM ({candidates}) c", params).fetchall()
+            exact = found[0]["n"] <= EXACT_SEARCH_MAX_ROWS
             if not exact:
                 conn.execute(
                     "SELECT set_config('hnsw.ef_search', %s, true)",
