@@ -74,18 +74,21 @@ class Stage:
         return self.lambda_ms() / 1000 * self.memory_mb / 1024
 
 
-# Per photo (12 MP JPEG, ~1 MB in the benchmark, 4 MB in the cost table's storage). CPU:
-# bench_import_stages (ingest, thumbnail, duplicates; PostgreSQL CPU; request counts per
-# photo, the local runner's GetQueueUrl/GetQueueAttributes left out: a Lambda caches them)
-# and bench_ml_stages (faces + smart_search inline with CLIP ViT-B-32: 105 ms of CPU per
-# photo; with the offline pack 42 ms handler-only). I/O: bench_ml_stages' 20 ms round-trip
-# run, ~9 ms per photo left after io_threads overlap; ingest and thumbnail make their S3
-# requests one after another (a GET of the original: ~4 MB at ~90 MB/s ≈ 45 ms more).
+# Per photo (12 MP JPEG; ~1 MB in the benchmark, 4 MB in the storage and uplink figures).
+# CPU, PostgreSQL CPU and requests: bench_import_stages, 24 photos, 2026-12-07 (a loaded
+# machine: CPU times within ~30 %). The ML stage in AWS runs CLIP ViT-B-32: bench_ml_stages
+# measures faces + smart_search inline at 105 ms of CPU with CLIP against 42 ms with the
+# offline pack, so +63 ms over the local figure. I/O after io_threads overlap: bench_ml_stages'
+# 20 ms round-trip run (~9 ms per photo for the ML stage); ingest and thumbnail make their S3
+# requests one after another (and GET the ~4 MB original: ~45 ms at ~90 MB/s). SQS: receives,
+# deletes and sends per photo (a Lambda caches GetQueueUrl), plus for ingest the SNS delivery
+# of the upload event. S3 PUTs in the ML stage: one face crop per two photos (the benchmark's
+# photos have fewer faces than a family library).
 PHOTO_STAGES = (
-    Stage("ingest", "ingest", 1024, 20, 20, 80, 2.5, 0, 3, 2.2, 10, 1.0),
-    Stage("thumbnail", "thumbnail", 2048, 75, 75, 110, 3.3, 2, 2, 3.3, 5, 1.0),
-    Stage("faces + smart_search", "faces", 2048, 105, 45, 30, 2.5, 0.3, 1, 1.2, 10, 4.0),
-    Stage("duplicates", "duplicates", 1024, 12, 12, 25, 1.7, 0, 1, 1.1, 10, 1.0),
+    Stage("ingest", "ingest", 1024, 43, 43, 80, 1.2, 0, 3, 2.7, 10, 1.0),
+    Stage("thumbnail", "thumbnail", 2048, 99, 99, 110, 3.3, 2, 2, 2.9, 5, 1.0),
+    Stage("faces + smart_search", "faces", 2048, 125, 62, 30, 1.7, 0.5, 1, 0.9, 10, 4.0),
+    Stage("duplicates", "duplicates", 1024, 10, 10, 25, 1.7, 0, 1, 0.7, 10, 1.0),
 )
 # Per video (assumed 30 s of 1080p, 100 MB): ingest, transcode to <= 720p H.264 veryfast
 # (bench_media: 5.7x real time on 2 vCPUs, so ~10 s of CPU on one; 3,008 MB buys 1.7 vCPU
