@@ -387,6 +387,11 @@ def report(users: list[dict], timing: dict, results: dict[str, dict]) -> str:
 
 
 if __name__ == "__main__":
+    import signal
+
+    # A terminated run still stops its PostgreSQL (the context's finally), which would go on
+    # building indexes for minutes otherwise.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     args = sys.argv[1:]
     for flag in ("--vectors", "--queries"):
         if flag in args:
