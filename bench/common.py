@@ -60,17 +60,18 @@ def local_services() -> Iterator[tuple[str, str]]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-def insert_ready_assets(conn: Any, owner: Any, n: int) -> list[Any]:
+def insert_ready_assets(conn: Any, owner: Any, n: int, prefix: str = "bench/") -> list[Any]:
     """``n`` ready photos of ``owner`` in one statement (distinct checksums, one minute
-    apart), their ids in order: a benchmark's library without the upload pipeline."""
+    apart), their ids in order: a benchmark's library without the upload pipeline. Storage
+    keys are unique across users: give each user its own ``prefix``."""
     rows = conn.execute(
         "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
         " checksum, file_size, storage_key, file_created_at, file_modified_at)"
         " SELECT %s, 'ready', 'img' || i || '.jpg', 'image/jpeg',"
-        " decode(md5(i::text) || md5((-i)::text), 'hex'), 1000, 'bench/' || i,"
+        " decode(md5(i::text) || md5((-i)::text), 'hex'), 1000, %s || i,"
         " now() - i * interval '1 minute', now() FROM generate_series(1, %s) i"
         " RETURNING id",
-        (owner, n),
+        (owner, prefix, n),
     ).fetchall()
     return [r["id"] for r in rows]
 

@@ -13,6 +13,10 @@ from chalicelib.repositories.sql import ASSET_SELECT, Row, asset_filters, halfve
 # Embedding tables by dimension (a pgvector column has one dimension): see 0004_ml.sql.
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
 HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
+# Up to this many candidate assets a smart search is exact (a scan of the caller's rows):
+# a filtered HNSW walk over one index shared by every user loses recall when the caller
+# owns a small share of it (docs/benchmarks.md, many users).
+EXACT_SEARCH_MAX_ROWS = 20_000
 
 
 def embedding_table(dimension: int) -> str:
@@ -68,23 +72,17 @@ class EmbeddingRepository:
     ) -> list[Row]:
         """Asset rows (``_SELECT`` shape) plus ``score`` (cosine similarity), best first.
 
-        HNSW with pgvector's iterative scan: when the owner/trash/model filters drop rows
-        the index keeps walking instead of returning fewer than ``limit`` (pgvector >= 0.8).
-        ``relaxed_order`` is faster but may swap neighbours, hence the outer ORDER BY.
+        Up to ``EXACT_SEARCH_MAX_ROWS`` candidate assets (the caller's, after the filters) the
+        search is exact: the index is shared by every user, and a filtered walk of it misses
+        neighbours when the caller owns a small share of it. Above, HNSW with pgvector's
+        iterative scan: when the owner/trash/model filters drop rows the index keeps walking
+        instead of returning fewer than ``limit`` (pgvector >= 0.8). ``relaxed_order`` is
+        faster but may swap neighbours, hence the outer ORDER BY.
         """
         table = embedding_table(len(vector))
-        where: list[str] = ["s.model_id = %(model)s"]
+        where: list[str] = []
         asset_filters(filters, where)
-        sql = (
-            "WITH hits AS MATERIALIZED ("
-            f" SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM {table} s"
-            " JOIN assets a ON a.id = s.asset_id"
-            f" WHERE {' AND '.join(where)}"
-            " ORDER BY s.embedding <=> %(q)s LIMIT %(window)s)"
-            f" SELECT x.*, 1 - h.distance AS score FROM hits h"
-            f" JOIN ({ASSET_SELECT}) x ON x.id = h.asset_id"
-            " ORDER BY h.distance, h.asset_id OFFSET %(offset)s LIMIT %(limit)s"
-        )
+        candidates = f"SELECT 1 FROM assets a WHERE {' AND '.join(where)} LIMIT %(cap)s"
         params = {
             **filters,
             "model": model_id,
@@ -92,14 +90,30 @@ class EmbeddingRepository:
             "window": limit + offset,
             "offset": offset,
             "limit": limit,
+            "cap": EXACT_SEARCH_MAX_ROWS + 1,
         }
         with self._pool.connection() as conn:
-            conn.execute(
-                "SELECT set_config('hnsw.ef_search', %s, true)",
-                # pgvector takes 1..1000; deeper pages come from the iterative scan below.
-                (str(min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))),),
+            found = conn.execute(f"SELECT count(*) AS n FROM ({candidates}) c", params).fetchall()
+            exact = found[0]["n"] <= EXACT_SEARCH_MAX_ROWS
+            if not exact:
+                conn.execute(
+                    "SELECT set_config('hnsw.ef_search', %s, true)",
+                    # pgvector takes 1..1000; deeper pages come from the iterative scan.
+                    (str(min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))),),
+                )
+                conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+            # "+ 0": an expression no index orders by, so the planner sorts the caller's rows.
+            distance = "(s.embedding <=> %(q)s) + 0" if exact else "s.embedding <=> %(q)s"
+            sql = (
+                "WITH hits AS MATERIALIZED ("
+                f" SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM {table} s"
+                " JOIN assets a ON a.id = s.asset_id"
+                f" WHERE s.model_id = %(model)s AND {' AND '.join(where)}"
+                f" ORDER BY {distance} LIMIT %(window)s)"
+                f" SELECT x.*, 1 - h.distance AS score FROM hits h"
+                f" JOIN ({ASSET_SELECT}) x ON x.id = h.asset_id"
+                " ORDER BY h.distance, h.asset_id OFFSET %(offset)s LIMIT %(limit)s"
             )
-            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             return conn.execute(sql, params).fetchall()
 
     def face_counts(self, asset_ids: Sequence[UUID]) -> dict[UUID, int]:
