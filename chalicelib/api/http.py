@@ -153,7 +153,7 @@ def _json_depth(data: Any) -> int:
 
 
 def _content_type_is_json(request: Any) -> bool:
-    value = (request.headers or {}).get("content-type", "application/json")
+    value = str((request.headers or {}).get("content-type", "application/json"))
     return value.split(";")[0].strip().lower() == "application/json"
 
 

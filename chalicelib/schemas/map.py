@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from chalicelib.schemas.base import DbDateTime, Dto, ResponseDto

@@ -43,7 +43,9 @@ def _request_models() -> set[type[BaseModel]]:
         seen.add(model)
         for info in model.model_fields.values():
             todo.extend(
-                t for t in _types(info.annotation) if isinstance(t, type) and issubclass(t, BaseModel)
+                t
+                for t in _types(info.annotation)
+                if isinstance(t, type) and issubclass(t, BaseModel)
             )
     return seen
 
