@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import chalicelib.db
 from tests.support.harness import b64sha
 from tests.support.library import World
 
 ME = "/api/shared-links/me"
+MIGRATION = Path(chalicelib.db.__file__).parent / "migrations" / "0009_readable_timestamps.sql"
 FAR_FUTURE = "9999-12-31T23:59:59-14:00"  # year 10000 in UTC
 FAR_PAST = "0001-01-01T00:00:00+14:00"  # year 0 in UTC
 NAIVE = "2024-05-01T10:00:00"
@@ -547,3 +550,21 @@ def test_the_anonymous_upload_visitor_cannot_poison_the_album(world: World) -> N
     for name in ("march", "bob_shared"):
         assert [x["id"] for x in after[name]] == [x["id"] for x in before[name]], name
     assert {a["id"] for a in after["assets"]["items"]} >= {w.assets[n] for n in ("p1", "p2", "p3")}
+
+
+def test_rows_stored_before_the_bounds_are_repaired_by_the_migration(world: World) -> None:
+    """A row poisoned before the API refused such dates: listings fail until migration 0009
+    clamps it to the last instant that reads back."""
+    w, p3 = world, world.assets["p3"]
+    with w.h.container.pool.connection() as conn:
+        conn.execute(
+            "UPDATE assets SET file_created_at = %s, taken_at = %s WHERE id = %s",
+            (FAR_FUTURE, FAR_PAST, p3),
+        )
+    assert w.call("GET", "/api/assets", who="alice").status_code == 500
+    with w.h.container.pool.connection() as conn:
+        conn.execute(MIGRATION.read_text())
+    listed = {a["id"]: a for a in w.ok("GET", "/api/assets", who="alice")["items"]}
+    assert set(listed) == {w.assets[n] for n in ("p1", "p2", "p3")}
+    assert listed[p3]["fileCreatedAt"].startswith("9999-12-31T23:59:59")
+    assert w.ok("GET", f"/api/assets/{p3}", who="alice")["id"] == p3
