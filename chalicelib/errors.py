@@ -5,9 +5,11 @@ SkyrollError
 ├── Unauthorized        401  no or invalid credentials
 ├── Forbidden           403  authenticated but not allowed
 ├── NotFound            404  does not exist, or not visible to the caller
+├── MethodNotAllowed    405  the path exists, the method does not
 ├── Conflict            409  clashes with existing state (duplicate email, ...)
 ├── Gone                410  existed but expired, revoked or used up
 ├── PayloadTooLarge     413  over quota or over a size limit
+├── UnsupportedMediaType 415 a body that is not JSON where JSON is expected
 └── TooManyRequests     429  slowed down (repeated failed logins)
 """
 
@@ -53,6 +55,11 @@ class NotFound(SkyrollError):
     error = "Not Found"
 
 
+class MethodNotAllowed(SkyrollError):
+    status_code = 405
+    error = "Method Not Allowed"
+
+
 class Conflict(SkyrollError):
     status_code = 409
     error = "Conflict"
@@ -66,6 +73,11 @@ class Gone(SkyrollError):
 class PayloadTooLarge(SkyrollError):
     status_code = 413
     error = "Payload Too Large"
+
+
+class UnsupportedMediaType(SkyrollError):
+    status_code = 415
+    error = "Unsupported Media Type"
 
 
 class TooManyRequests(SkyrollError):

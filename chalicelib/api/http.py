@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors
 from chalicelib.observability import logger
+from chalicelib.schemas.base import FieldError
 
 if TYPE_CHECKING:
     from chalicelib.container import Container
@@ -95,21 +96,86 @@ def error_response(exc: errors.SkyrollError) -> Response:
     return _json_response(exc.status_code, body, exc.headers)
 
 
+# Chalice answers some requests itself, before any route runs, as {"Code", "Message"}:
+# a method the path does not have (405), a body that is not JSON (415), a crash outside a
+# route (500). The middleware below gives them the one error shape.
+_CHALICE_ERRORS: dict[int, type[errors.SkyrollError]] = {
+    405: errors.MethodNotAllowed,
+    415: errors.UnsupportedMediaType,
+}
+
+
+def chalice_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: Chalice's own error answers in the documented error shape."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code < 400 or not (isinstance(body, dict) and "Code" in body):
+        return response
+    kind = _CHALICE_ERRORS.get(response.status_code, errors.SkyrollError)
+    message = str(body.get("Message", "")) if kind is not errors.SkyrollError else ""
+    mapped = error_response(kind(message or "Internal server error"))
+    mapped.headers = {**response.headers, **mapped.headers}
+    return mapped
+
+
 def validation_error(exc: ValidationError) -> errors.BadRequest:
     details = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "body"
-        details.append({"field": where, "message": err["msg"]})
+        where = ".".join(str(p) for p in err["loc"])
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, FieldError):  # a model-level check naming its field
+            where = ".".join(filter(None, (where, cause.field)))
+        details.append({"field": where or "body", "message": err["msg"]})
     fields = ", ".join(d["field"] for d in details)
     return errors.BadRequest(f"Invalid request: {fields}", details=details)
 
 
-def _parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
-    raw = request.raw_body or b"{}"
+# The largest body any route takes (1,000 bulk-upload items) is a few hundred KiB; no
+# DTO nests deeper than a handful of levels.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_depth(data: Any) -> int:
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return deepest
+
+
+def _content_type_is_json(request: Any) -> bool:
+    value = str((request.headers or {}).get("content-type", "application/json"))
+    return value.split(";")[0].strip().lower() == "application/json"
+
+
+def parse_json(raw: bytes) -> Any:
+    """The body as JSON, within the size and depth bounds; NaN and Infinity refused."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.PayloadTooLarge(f"Request body is over {MAX_BODY_BYTES} bytes")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise errors.BadRequest(f"Request body nests deeper than {MAX_JSON_DEPTH}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.BadRequest("Request body is not valid JSON") from exc
+    if _json_depth(data) > MAX_JSON_DEPTH:
+        raise errors.BadRequest(f"Request body nests deeper than {MAX_JSON_DEPTH}")
+    return data
+
+
+def _parse_body(request: Any, model: type[BaseModel]) -> BaseModel:
+    if request.raw_body and not _content_type_is_json(request):
+        raise errors.UnsupportedMediaType("Request body must be application/json")
+    data = parse_json(request.raw_body or b"{}")
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field, SecretStr
 
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, NotNullBool, ResponseDto
 
 
 def _email(value: str) -> str:
@@ -69,7 +69,7 @@ class AdminCreateUserRequest(Dto):
 
 class AdminUpdateUserRequest(Dto):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    is_admin: bool | None = None
+    is_admin: NotNullBool = None
     # Explicit null clears the quota; leaving the field out keeps it.
     quota_size_in_bytes: int | None = Field(default=None, ge=0)
 
@@ -91,7 +91,7 @@ class ApiKeyCreateResponse(ResponseDto):
 
 
 class InvitationCreateRequest(Dto):
-    expires_at: datetime | None = None
+    expires_at: DbDateTime | None = None
     max_uses: int | None = Field(default=None, ge=1, le=100_000)
     quota_size_in_bytes: int | None = Field(default=None, ge=0)
     is_admin: bool = False

@@ -21,6 +21,8 @@ class AlbumUserItem(Dto):
 
 
 class CreateAlbumRequest(Dto):
+    multiline_fields = frozenset({"description"})
+
     album_name: str = Field(min_length=1, max_length=500)
     description: str = Field(default="", max_length=10_000)
     asset_ids: list[UUID] = Field(default_factory=list, max_length=1000)
@@ -28,6 +30,8 @@ class CreateAlbumRequest(Dto):
 
 
 class UpdateAlbumRequest(Dto):
+    multiline_fields = frozenset({"description"})
+
     album_name: str | None = Field(default=None, min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=10_000)
     album_thumbnail_asset_id: UUID | None = None

@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, FieldError, NotNullBool, Page, ResponseDto
 
 
 def decode_checksum(value: str) -> bytes:
@@ -63,8 +63,8 @@ class CreateUploadRequest(Dto):
     size: int = Field(ge=0)
     checksum: Checksum
     content_type: str = Field(min_length=3, max_length=127)
-    file_created_at: datetime
-    file_modified_at: datetime
+    file_created_at: DbDateTime
+    file_modified_at: DbDateTime
     device_asset_id: str | None = Field(default=None, max_length=512)
     device_id: str | None = Field(default=None, max_length=512)
 
@@ -239,15 +239,15 @@ class AssetResponse(ResponseDto):
 
 
 class AssetListQuery(Dto):
-    page: int = Field(default=1, ge=1)
+    page: Page = 1
     size: int = Field(default=100, ge=1, le=1000)
     type: Literal["IMAGE", "VIDEO"] | None = None
     is_favorite: bool | None = None
     is_archived: bool | None = None
     is_trashed: bool | None = None
     status: Literal["pending", "processing", "ready", "failed"] | None = None
-    taken_after: datetime | None = None
-    taken_before: datetime | None = None
+    taken_after: DbDateTime | None = None
+    taken_before: DbDateTime | None = None
     # Assets with this tag or any tag below it (chalicelib.repositories.sql).
     tag_id: UUID | None = None
 
@@ -258,12 +258,26 @@ class AssetPage(ResponseDto):
 
 
 class UpdateAssetRequest(Dto):
-    is_favorite: bool | None = None
-    is_archived: bool | None = None
+    multiline_fields = frozenset({"description"})
+
+    is_favorite: NotNullBool = None
+    is_archived: NotNullBool = None
     description: str | None = Field(default=None, max_length=10_000)
-    date_time_original: datetime | None = None
+    date_time_original: DbDateTime | None = None
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _position_together(self) -> UpdateAssetRequest:
+        # A position is one correction: half of one would move the asset somewhere else.
+        given = {"latitude", "longitude"} & self.model_fields_set
+        if len(given) == 1:
+            (missing,) = {"latitude", "longitude"} - given
+            raise FieldError(missing, "latitude and longitude are corrected together")
+        if given and (self.latitude is None) != (self.longitude is None):
+            null = "latitude" if self.latitude is None else "longitude"
+            raise FieldError(null, "latitude and longitude are both set or both null")
+        return self
 
 
 class DeleteAssetsRequest(Dto):

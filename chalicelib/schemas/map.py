@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, ResponseDto
 
 
 class MapMarkerQuery(Dto):
     is_favorite: bool | None = None
     # Omitted: archived assets are left out, as on the timeline.
     is_archived: bool | None = None
-    file_created_after: datetime | None = None
-    file_created_before: datetime | None = None
+    file_created_after: DbDateTime | None = None
+    file_created_before: DbDateTime | None = None
 
 
 class MapMarkerResponse(ResponseDto):

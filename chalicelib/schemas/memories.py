@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from chalicelib.schemas.assets import AssetResponse
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, NotNullBool, ResponseDto
 
 
 class MemoryQuery(Dto):
@@ -20,8 +20,8 @@ class MemoryQuery(Dto):
 
 
 class MemoryUpdateRequest(Dto):
-    is_saved: bool | None = None
-    seen_at: datetime | None = None
+    is_saved: NotNullBool = None
+    seen_at: DbDateTime | None = None
 
 
 class OnThisDayData(ResponseDto):

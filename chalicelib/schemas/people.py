@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import Dto, NotNullBool, Page, ResponseDto
 
 
 class PeopleQuery(Dto):
@@ -15,7 +15,7 @@ class PeopleQuery(Dto):
 
 
 class PageQuery(Dto):
-    page: int = Field(default=1, ge=1)
+    page: Page = 1
     size: int = Field(default=100, ge=1, le=1000)
 
 
@@ -39,7 +39,7 @@ class PeopleResponse(ResponseDto):
 class PersonUpdateRequest(Dto):
     name: str | None = Field(default=None, max_length=200)
     birth_date: date | None = None
-    is_hidden: bool | None = None
+    is_hidden: NotNullBool = None
     # An asset showing this person: its face becomes the person's thumbnail.
     feature_face_asset_id: UUID | None = None
 

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from chalicelib.schemas.assets import AssetResponse
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, Page, ResponseDto
 
 
 class SearchFilters(Dto):
     """What both searches narrow by. Trashed assets are never returned."""
 
-    taken_after: datetime | None = None
-    taken_before: datetime | None = None
+    taken_after: DbDateTime | None = None
+    taken_before: DbDateTime | None = None
     type: Literal["IMAGE", "VIDEO"] | None = None
     is_favorite: bool | None = None
     with_archived: bool = False
@@ -34,7 +33,7 @@ class SmartSearchRequest(SearchFilters):
 
 
 class MetadataSearchRequest(SearchFilters):
-    page: int = Field(default=1, ge=1)
+    page: Page = 1
     size: int = Field(default=100, ge=1, le=1000)
     original_file_name: str | None = Field(default=None, min_length=1, max_length=255)
     description: str | None = Field(default=None, min_length=1, max_length=1000)

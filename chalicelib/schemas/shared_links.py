@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr
 
 from chalicelib.schemas.albums import AlbumResponse
 from chalicelib.schemas.assets import AssetResponse, ExifInfo
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, NotNullBool, ResponseDto
 
 
 class SharedLinkCreateRequest(Dto):
@@ -19,7 +19,7 @@ class SharedLinkCreateRequest(Dto):
     asset_ids: list[UUID] | None = Field(default=None, max_length=1000)
     description: str | None = Field(default=None, max_length=10_000)
     password: SecretStr | None = Field(default=None, min_length=1, max_length=1024)
-    expires_at: datetime | None = None
+    expires_at: DbDateTime | None = None
     allow_download: bool = True
     allow_upload: bool = False
     show_metadata: bool = True
@@ -29,10 +29,10 @@ class SharedLinkEditRequest(Dto):
     description: str | None = Field(default=None, max_length=10_000)
     # null removes the password / the expiry; leaving the field out keeps it.
     password: SecretStr | None = Field(default=None, min_length=1, max_length=1024)
-    expires_at: datetime | None = None
-    allow_download: bool | None = None
-    allow_upload: bool | None = None
-    show_metadata: bool | None = None
+    expires_at: DbDateTime | None = None
+    allow_download: NotNullBool = None
+    allow_upload: NotNullBool = None
+    show_metadata: NotNullBool = None
 
 
 class SharedLinkAssetsRequest(Dto):

@@ -23,8 +23,10 @@ class TimeBucketsQuery(Dto):
 
 
 class TimeBucketQuery(TimeBucketsQuery):
+    # The last month whose end (the next month's first day) is still a date.
     time_bucket: date = Field(
-        description="the bucket's first day, e.g. 2024-05-01 or 2024-05-01T00:00:00.000Z"
+        description="the bucket's first day, e.g. 2024-05-01 or 2024-05-01T00:00:00.000Z",
+        le=date(9999, 11, 30),
     )
 
     @field_validator("time_bucket", mode="before")

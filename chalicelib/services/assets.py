@@ -88,19 +88,19 @@ class AssetService:
 
     def update(self, auth: AuthUser, asset_id: UUID, dto: s.UpdateAssetRequest) -> s.AssetResponse:
         self._load(auth, asset_id)
+        # The DTO has refused every bad input already (the position pair included), so
+        # nothing below fails half-way on the caller's account.
         changes = dto.model_dump(exclude_unset=True)
         flags = {k: v for k, v in changes.items() if k in ("is_favorite", "is_archived")}
         if "date_time_original" in changes:
             flags["taken_at"] = changes["date_time_original"]
-        if flags:
-            self._assets.update_flags(auth.id, asset_id, flags)
         exif = {
             k: v
             for k, v in changes.items()
             if k in ("description", "date_time_original", "latitude", "longitude")
         }
-        if ("latitude" in exif) != ("longitude" in exif):
-            raise errors.BadRequest("latitude and longitude are corrected together")
+        if flags:
+            self._assets.update_flags(auth.id, asset_id, flags)
         if "date_time_original" in exif:
             exif["date_source"] = "user"
         if "latitude" in exif and "longitude" in exif:

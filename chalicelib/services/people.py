@@ -154,9 +154,9 @@ class PeopleService:
     ) -> s.PersonResponse:
         self._load(auth, person_id)
         changes = dto.model_dump(exclude_unset=True, exclude={"feature_face_asset_id"})
-        for field, alias in (("name", "name"), ("is_hidden", "isHidden")):
-            if field in changes and changes[field] is None:
-                raise errors.BadRequest(f"{alias}: may not be null")
+        # isHidden: null is refused by the DTO (NotNullBool); a null name is refused here.
+        if "name" in changes and changes["name"] is None:
+            raise errors.BadRequest("name: may not be null")
         if dto.feature_face_asset_id is not None:
             face = self._faces.face_of_person_on_asset(person_id, dto.feature_face_asset_id)
             if face is None:

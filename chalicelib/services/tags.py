@@ -56,8 +56,8 @@ class TagService:
 
         row = self._load(auth, tag_id)
         changes = dto.model_dump(exclude_unset=True)
-        if "color" in changes:
-            self._tags.set_color(auth.id, tag_id, changes["color"])
+        # The rename is the step that can be refused (409): it goes first, so a refused
+        # update changes nothing.
         if changes.get("name"):
             parent, sep, _ = row["value"].rpartition("/")
             new = f"{parent}{sep}{split_path(changes['name'])[0]}"
@@ -65,6 +65,8 @@ class TagService:
                 self._tags.rename(auth.id, tag_id, row["value"], new)
             except UniqueViolation as exc:
                 raise errors.Conflict(f"A tag {new!r} already exists") from exc
+        if "color" in changes:
+            self._tags.set_color(auth.id, tag_id, changes["color"])
         return self.get(auth, tag_id)
 
     def delete(self, auth: AuthUser, tag_id: UUID) -> None:

@@ -59,7 +59,9 @@ def presign_get(
 ) -> str:
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if filename:
-        safe = filename.replace('"', "").replace("\\", "")
+        # A header value: no quote or backslash to end it early, no control character
+        # (CR/LF would split it); rows stored before the API refused these still exist.
+        safe = "".join(ch for ch in filename if ch.isprintable() and ch not in '"\\')
         params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
     if content_type:
         params["ResponseContentType"] = content_type

@@ -147,7 +147,7 @@ def test_a_null_name_or_hidden_flag_is_a_400_not_a_500(library) -> None:
     person_id = faces(h, token, ids["person_b_1"])[0]["personId"]
     for body, field in (({"name": None}, "name"), ({"isHidden": None}, "isHidden")):
         r = h.call("PUT", f"/api/people/{person_id}", body, token=token)
-        assert r.status_code == 400 and r.json["message"] == f"{field}: may not be null"
+        assert r.status_code == 400 and field in r.json["message"], r.json
 
 
 def test_a_hidden_person_leaves_the_list_but_is_counted(library) -> None:
