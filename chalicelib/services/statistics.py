@@ -43,11 +43,10 @@ class StatisticsService:
         """From what is deployed: the pipeline's stages, and whether the geocoder's place
         list ships with this function (find_spec only looks; nothing heavy is imported)."""
         stages = {st.name for st in pipeline.STAGES}
-        smart = "smart-search" in stages
         return s.ServerFeaturesResponse(
-            smart_search=smart,
+            smart_search="smart_search" in stages,
             facial_recognition="faces" in stages,
-            duplicate_detection=smart,
+            duplicate_detection="duplicates" in stages,
             map=True,
             reverse_geocoding=find_spec("reverse_geocoder") is not None,
             trash=True,

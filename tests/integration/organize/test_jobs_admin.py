@@ -149,8 +149,10 @@ def test_server_statistics_features_and_my_usage(harness: Harness) -> None:
 
     features = harness.call("GET", "/api/server/features")  # public
     assert features.status_code == 200
-    names = {s.name for s in pipeline.STAGES}
-    assert features.json["smartSearch"] == ("smart-search" in names)
-    assert features.json["facialRecognition"] == ("faces" in names)
+    # The pipeline declares smart_search, faces and duplicates: each feature is on.
+    assert {"smart_search", "faces", "duplicates"} <= {s.name for s in pipeline.STAGES}
+    assert features.json["smartSearch"] is True
+    assert features.json["facialRecognition"] is True
+    assert features.json["duplicateDetection"] is True
     assert features.json["map"] and features.json["reverseGeocoding"] and features.json["trash"]
     assert features.json["downloadArchive"] and not features.json["oauth"]
