@@ -30,7 +30,6 @@ from tests.artifacts.lane import (
     snapshot,
 )
 
-pytestmark = pytest.mark.xdist_group("artifacts")
 REGION = "us-east-1"
 
 

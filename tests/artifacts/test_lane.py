@@ -16,7 +16,7 @@ from layers.build import UNZIPPED_LIMIT_BYTES, unzipped_size
 from scripts.smoke import Smoke
 from tests.artifacts.conftest import Lane
 
-pytestmark = [pytest.mark.xdist_group("artifacts"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 # Design rule: the API's cold start loads no media or ML library.
 API_MUST_NOT_IMPORT = ("PIL", "pyvips", "numpy", "onnxruntime", "aws_xray_sdk")

@@ -26,7 +26,6 @@ from skyroll_cdk.app_factory import (  # noqa: E402
 from skyroll_cdk.stack import SkyrollStack  # noqa: E402
 
 # Synthesizing takes ~10 s: run every infra test in one xdist worker.
-pytestmark = pytest.mark.xdist_group("infra")
 
 
 @dataclass

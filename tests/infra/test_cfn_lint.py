@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.xdist_group("infra"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 ACKNOWLEDGED = {

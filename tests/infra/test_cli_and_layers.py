@@ -12,7 +12,7 @@ import pytest
 
 from layers.build import LAYERS, UNZIPPED_LIMIT_BYTES, build, unzipped_size
 
-pytestmark = [pytest.mark.xdist_group("infra"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ELF_X86_64 = 0x3E
 

@@ -16,8 +16,6 @@ from skyroll_cdk.stack import DLQ_ACTIONS
 
 from chalicelib.settings import Settings
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 MAX_EPHEMERAL_MB = 10240
 
 

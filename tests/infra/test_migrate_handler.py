@@ -10,8 +10,6 @@ import pytest
 from chalicelib.settings import get_settings
 from functions.migrate import handler as migrate_handler
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 
 @pytest.fixture
 def empty_database(postgres, monkeypatch):

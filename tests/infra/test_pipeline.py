@@ -18,7 +18,6 @@ from skyroll_cdk.storage import Storage
 from chalicelib.pipeline import S3_ORIGINAL, STAGES, Stage
 from chalicelib.settings import Settings
 
-pytestmark = pytest.mark.xdist_group("infra")
 NAMES = Settings(queue_prefix="skyroll-dev-")
 
 

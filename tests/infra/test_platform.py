@@ -16,8 +16,6 @@ from skyroll_cdk.paths import ML_DOCKERFILE, REPO_ROOT
 from chalicelib.jobs import JOBS
 from chalicelib.pipeline import STAGES
 
-pytestmark = pytest.mark.xdist_group("infra")
-
 
 def _one(synth, type_):
     (resource,) = synth.resources(type_).values()

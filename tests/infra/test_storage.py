@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 from skyroll_cdk.storage import ORIGINAL_TAG, UPLOAD_PREFIX
-
-pytestmark = pytest.mark.xdist_group("infra")
 
 
 def _bucket(synth):

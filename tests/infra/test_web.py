@@ -8,12 +8,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
 from skyroll_cdk.web import IMMUTABLE_CACHE, SHELL_CACHE, SPA_REWRITE
 
 from tests.infra.conftest import dumps
-
-pytestmark = pytest.mark.xdist_group("infra")
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"

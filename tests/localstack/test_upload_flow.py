@@ -27,8 +27,6 @@ from chalicelib.services.bootstrap import ensure_first_admin
 from chalicelib.settings import Settings
 from tests.support.harness import Harness
 
-pytestmark = pytest.mark.xdist_group("localstack")
-
 
 def _client(service: str, endpoint: str, region: str) -> Any:
     # Explicit credentials: LocalStack checks signatures with the secret "test", and boto3's

@@ -20,8 +20,6 @@ from tests.support.samples import make_clip
 from tests.support.stack import Stack
 from tests.support.web import login, page_api, sha256_b64, wait_for
 
-pytestmark = pytest.mark.xdist_group("web-client")
-
 PHOTOS = ("chelsea", "coffee", "person_a_1", "person_a_2")
 
 

@@ -1,4 +1,4 @@
--- Machine learning (issue 5): smart-search embeddings, faces and people, near-duplicates.
+-- Machine learning: smart-search embeddings, faces and people, near-duplicates.
 -- docs/ml.md explains the choices.
 
 -- One table per embedding dimension (pgvector columns have a fixed dimension): the offline

@@ -1,4 +1,4 @@
--- Tags, memories and zip download archives (issue 6 part B).
+-- Tags, memories and zip download archives.
 
 -- Hierarchical tags per user: "Travel/Japan" is a row whose parent is "Travel".
 -- ``value`` is the full path, kept in step with the parent chain by the service.
