@@ -14,11 +14,16 @@ from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas import albums as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import AccessService, Perm, Principal
-from chalicelib.services.assets import to_response
+from chalicelib.services.assets import for_viewer, to_response
 from chalicelib.services.auth import AuthUser
 
 
-def to_album(row: dict[str, Any], assets: list[dict[str, Any]] | None = None) -> s.AlbumResponse:
+def to_album(
+    row: dict[str, Any],
+    assets: list[dict[str, Any]] | None = None,
+    viewer: UUID | None = None,
+) -> s.AlbumResponse:
+    """The album as ``viewer`` sees it (None: a link visitor, who is nobody's owner)."""
     members = row["album_users"]
     return s.AlbumResponse(
         id=row["id"],
@@ -31,7 +36,7 @@ def to_album(row: dict[str, Any], assets: list[dict[str, Any]] | None = None) ->
         shared=bool(members) or row["has_shared_link"],
         has_shared_link=row["has_shared_link"],
         asset_count=row["asset_count"],
-        assets=[to_response(a) for a in assets or []],
+        assets=[for_viewer(to_response(a), viewer) for a in assets or []],
         start_date=row["start_date"],
         end_date=row["end_date"],
         created_at=row["created_at"],
@@ -71,7 +76,8 @@ class AlbumService:
     def get(self, who: Principal, album_id: UUID, *, with_assets: bool = True) -> s.AlbumResponse:
         self._access.require(who, Perm.ALBUM_READ, album_id)
         row = self._load(album_id)
-        return to_album(row, self._albums.assets(album_id) if with_assets else None)
+        viewer = who.id if isinstance(who, AuthUser) else None
+        return to_album(row, self._albums.assets(album_id) if with_assets else None, viewer)
 
     def update(self, auth: AuthUser, album_id: UUID, dto: s.UpdateAlbumRequest) -> s.AlbumResponse:
         self._access.require(auth, Perm.ALBUM_UPDATE, album_id)
