@@ -101,21 +101,24 @@ class PairingRepository:
 
     # --- stacks --------------------------------------------------------------------
     def stack_raw_pair(
-        self, owner_id: UUID, asset_id: UUID, stem: str, taken_at: datetime | None, *, is_raw: bool
+        self, owner_id: UUID, asset_id: UUID, stem: str, local: datetime | None, *, is_raw: bool
     ) -> UUID | None:
-        """Stacks a RAW with the JPEG of the same shot (same base name, same capture time),
-        the JPEG as primary, whichever was ingested first. Returns the stack's id."""
-        if taken_at is None:
+        """Stacks a RAW with the JPEG of the same shot (same base name, same wall-clock capture time: one of the two may lack the GPS
+        position that gives the other its offset),
+        the JPEG as primary, whichever was ingested first. Returns the stack's id. A RAW
+        whose pixels failed to decode still pairs: its metadata, the reason it is kept,
+        is there."""
+        if local is None:
             return None
         with self._pool.connection() as conn, conn.transaction():
             _lock(conn, "stack", owner_id, stem.lower())
             partner = conn.execute(
                 "SELECT id, stack_id FROM assets WHERE owner_id = %s AND id <> %s"
-                " AND type = 'IMAGE' AND status <> 'failed' AND trashed_at IS NULL"
+                " AND type = 'IMAGE' AND trashed_at IS NULL"
                 " AND lower(regexp_replace(original_file_name, '\\.[^.]*$', '')) = %s"
-                " AND taken_at = %s AND (original_mime_type LIKE 'image/x-%%') = %s"
+                " AND local_date_time = %s AND (original_mime_type LIKE 'image/x-%%') = %s"
                 " ORDER BY created_at, id LIMIT 1",
-                (owner_id, asset_id, stem.lower(), taken_at, not is_raw),
+                (owner_id, asset_id, stem.lower(), local, not is_raw),
             ).fetchone()
             if partner is None:
                 return None

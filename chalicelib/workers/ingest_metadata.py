@@ -87,6 +87,7 @@ def describe(
         "width": meta.width,
         "height": meta.height,
         "content_identifier": content_identifier,
+        "date_source": taken.source,
     }
     exif.update(place_fields(meta.latitude, meta.longitude))  # offline reverse geocoding
     return facts, exif

@@ -78,7 +78,8 @@ def pair(asset: dict[str, Any], facts: dict[str, Any], found: Pairing, c: Pairin
             owner,
             asset_id,
             stem,
-            facts.get("taken_at"),
+            # Only a time the file itself holds says "same shot"; a file time does not.
+            None if facts.get("date_source") == "file time" else facts.get("local_date_time"),
             is_raw=facts["mime"].startswith("image/x-"),
         )
         if stack is not None:
