@@ -103,11 +103,11 @@ class PairingRepository:
     def stack_raw_pair(
         self, owner_id: UUID, asset_id: UUID, stem: str, local: datetime | None, *, is_raw: bool
     ) -> UUID | None:
-        """Stacks a RAW with the JPEG of the same shot (same base name, same wall-clock capture time: one of the two may lack the GPS
-        position that gives the other its offset),
-        the JPEG as primary, whichever was ingested first. Returns the stack's id. A RAW
-        whose pixels failed to decode still pairs: its metadata, the reason it is kept,
-        is there."""
+        """Stacks a RAW with the JPEG of the same shot, the JPEG as primary, whichever was
+        ingested first: same base name, same wall-clock capture time (one of the two may lack
+        the GPS position that gives the other its offset). A RAW whose pixels failed to
+        decode still pairs: its metadata, the reason it is kept, is there. Returns the
+        stack's id."""
         if local is None:
             return None
         with self._pool.connection() as conn, conn.transaction():
