@@ -26,12 +26,17 @@ ASSET_SELECT = (
     "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
     f" {_STAGES}, {_STACK} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
 )
-# What the timeline and lists leave out: Live Photos' motion parts and stacked assets other
-# than their stack's primary (both stay reachable by id, as in Immich).
+# What the timeline leaves out: Live Photos' motion parts, and stacked assets other than
+# their stack's primary (all stay reachable by id, as in Immich). A stack whose primary is
+# trashed or not ready shows its other assets one by one rather than nothing.
 LISTED = (
     "a.visibility = 'timeline' AND (a.stack_id IS NULL OR EXISTS (SELECT 1 FROM stacks lst"
-    " WHERE lst.id = a.stack_id AND lst.primary_asset_id = a.id))"
+    " JOIN assets lp ON lp.id = lst.primary_asset_id WHERE lst.id = a.stack_id AND"
+    " (lst.primary_asset_id = a.id OR lp.trashed_at IS NOT NULL OR lp.status <> 'ready')))"
 )
+# The trash shows every trashed asset, stacked or not; motion parts follow their still.
+LISTED_IN_TRASH = "a.visibility = 'timeline'"
+
 
 # The tag and every tag below it, for one owner (parameters: tag_id, owner).
 TAG_SUBTREE = (

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Pool
-from chalicelib.repositories.sql import LISTED
+from chalicelib.repositories.sql import LISTED, LISTED_IN_TRASH
 
 Row = dict[str, Any]
 
@@ -33,7 +33,7 @@ class TimelineScope:
 
 def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
     # One tile per shot: no motion parts, and a stack shows as its primary.
-    where = ["a.status = 'ready'", LISTED]
+    where = ["a.status = 'ready'", LISTED_IN_TRASH if scope.is_trashed else LISTED]
     params: dict[str, Any] = {"me": scope.me}
     if scope.album_id is not None:
         where.append(

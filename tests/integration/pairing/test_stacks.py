@@ -116,6 +116,14 @@ def test_stack_by_hand_search_get_update_delete(harness: Harness) -> None:
     r = harness.call("PUT", f"/api/stacks/{sid}", {"primaryAssetId": c}, token=token)
     assert r.status_code == 200 and r.json["primaryAssetId"] == c
     assert [t["id"] for t in _timeline(harness, token)] == [c]
+    # With its primary in the trash, a stack's other assets show one by one; the trash
+    # shows the primary.
+    assert harness.call("DELETE", "/api/assets", {"ids": [c]}, token=token).status_code == 204
+    assert sorted(t["id"] for t in _timeline(harness, token)) == sorted([a, b])
+    trash = harness.call("GET", "/api/timeline/buckets?isTrashed=true", token=token).json
+    assert sum(x["count"] for x in trash) == 1
+    assert harness.call("POST", "/api/trash/restore", {"ids": [c]}, token=token).status_code == 200
+    assert [t["id"] for t in _timeline(harness, token)] == [c]
     # Unstacking keeps the assets, back in the timeline one by one.
     assert harness.call("DELETE", f"/api/stacks/{sid}", token=token).status_code == 204
     assert harness.asset(token, a)["stack"] is None
