@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.duplicates import DuplicateRepository
     from chalicelib.repositories.embeddings import EmbeddingRepository
     from chalicelib.repositories.media import MediaRepository
+    from chalicelib.repositories.pairing import PairingRepository
     from chalicelib.repositories.partners import PartnerRepository
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from chalicelib.services.queues import QueueService
     from chalicelib.services.search import Reembedding, SearchService, TextEmbedder
     from chalicelib.services.shared_links import SharedLinkService
+    from chalicelib.services.stacks import StackService
     from chalicelib.services.statistics import StatisticsService
     from chalicelib.services.tags import TagService
     from chalicelib.services.timeline import TimelineService
@@ -177,6 +179,19 @@ class Container:
         from chalicelib.repositories.pipeline import PipelineRepository
 
         return PipelineRepository(self.pool)
+
+    @cached_property
+    def pairing_repo(self) -> PairingRepository:
+        from chalicelib.repositories.pairing import PairingRepository
+
+        return PairingRepository(self.pool)
+
+    @cached_property
+    def stack_service(self) -> StackService:
+        from chalicelib.repositories.stacks import StackRepository
+        from chalicelib.services.stacks import StackService
+
+        return StackService(StackRepository(self.pool))
 
     @cached_property
     def media_repo(self) -> MediaRepository:

@@ -22,6 +22,7 @@ from chalicelib.api import (
     search,
     server,
     shared_links,
+    stacks,
     statistics,
     tags,
     timeline,
@@ -46,6 +47,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     search.bp,
     duplicates.bp,
     people.bp,
+    stacks.bp,
 )
 
 

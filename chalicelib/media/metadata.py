@@ -71,6 +71,8 @@ class VideoMetadata:
     latitude: float | None = None
     longitude: float | None = None
     altitude: float | None = None
+    # An iPhone Live Photo's MOV: the identifier its still carries too (media/motion.py).
+    content_identifier: str | None = None
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -209,6 +211,7 @@ def video_metadata_from_probe(info: Probe, media_type: MediaType) -> VideoMetada
         latitude=lat,
         longitude=lon,
         altitude=alt,
+        content_identifier=_tag(tags, "com.apple.quicktime.content.identifier"),
     )
 
 

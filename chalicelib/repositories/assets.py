@@ -150,7 +150,8 @@ class AssetRepository:
     def list_page(
         self, owner_id: UUID, filters: dict[str, Any], limit: int, offset: int
     ) -> list[Row]:
-        where = ["a.owner_id = %(owner)s"]
+        # Motion parts of Live Photos stay out of lists (reachable by id), as in Immich.
+        where = ["a.owner_id = %(owner)s", "a.visibility = 'timeline'"]
         params: dict[str, Any] = {"owner": owner_id, "limit": limit, "offset": offset, **filters}
         if filters.get("type"):
             where.append("a.type = %(type)s")
@@ -243,6 +244,16 @@ class AssetRepository:
                 " AND trashed_at IS NOT NULL AND (%s::uuid[] IS NULL OR id = ANY(%s::uuid[]))",
                 (owner_id, ids, ids),
             ).rowcount
+
+    def with_motion_parts(self, owner_id: UUID, ids: list[UUID]) -> list[UUID]:
+        """The ids plus the motion part of each Live Photo among them (one shot, one fate)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT live_photo_video_id AS id FROM assets WHERE owner_id = %s"
+                " AND id = ANY(%s) AND live_photo_video_id IS NOT NULL",
+                (owner_id, ids),
+            ).fetchall()
+        return list(dict.fromkeys([*ids, *(r["id"] for r in rows)]))
 
     def owned_keys(self, owner_id: UUID, ids: list[UUID]) -> list[Row]:
         with self._pool.connection() as conn:

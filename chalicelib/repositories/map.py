@@ -17,6 +17,7 @@ class MapRepository:
         where = [
             "a.owner_id = %(owner)s",
             "a.trashed_at IS NULL",
+            "a.visibility = 'timeline'",
             "a.status IN ('ready', 'processing')",
             "e.latitude IS NOT NULL",
             "e.longitude IS NOT NULL",

@@ -23,6 +23,7 @@ class MemoryRepository:
             "SELECT owner_id, id AS asset_id, day FROM (SELECT a.owner_id, a.id,"
             " (coalesce(a.local_date_time, a.file_created_at) AT TIME ZONE 'UTC')::date AS day"
             " FROM assets a WHERE a.status = 'ready' AND a.trashed_at IS NULL"
+            " AND a.visibility = 'timeline'"
             " AND NOT a.is_archived) d WHERE extract(month FROM day) = %(month)s"
             " AND extract(day FROM day) = %(day)s AND day < %(show_on)s"
         )

@@ -16,10 +16,27 @@ _STAGES = (
 )
 # An asset row as the API maps it: the asset, its trash flag, its EXIF as one JSON object
 # and its stages.
+# The stack the asset is in, with how many assets it holds (Immich's AssetStackResponseDto).
+_STACK = (
+    "(SELECT jsonb_build_object('id', st.id, 'primary_asset_id', st.primary_asset_id,"
+    " 'asset_count', (SELECT count(*) FROM assets m WHERE m.stack_id = st.id"
+    " AND m.trashed_at IS NULL)) FROM stacks st WHERE st.id = a.stack_id) AS stack"
+)
 ASSET_SELECT = (
     "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
-    f" {_STAGES} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
+    f" {_STAGES}, {_STACK} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
 )
+# What the timeline leaves out: Live Photos' motion parts, and stacked assets other than
+# their stack's primary (all stay reachable by id, as in Immich). A stack whose primary is
+# trashed or not ready shows its other assets one by one rather than nothing.
+LISTED = (
+    "a.visibility = 'timeline' AND (a.stack_id IS NULL OR EXISTS (SELECT 1 FROM stacks lst"
+    " JOIN assets lp ON lp.id = lst.primary_asset_id WHERE lst.id = a.stack_id AND"
+    " (lst.primary_asset_id = a.id OR lp.trashed_at IS NOT NULL OR lp.status <> 'ready')))"
+)
+# The trash shows every trashed asset, stacked or not; motion parts follow their still.
+LISTED_IN_TRASH = "a.visibility = 'timeline'"
+
 
 # The tag and every tag below it, for one owner (parameters: tag_id, owner).
 TAG_SUBTREE = (
@@ -49,6 +66,7 @@ def asset_filters(filters: dict[str, Any], where: list[str]) -> None:
     where.append("a.owner_id = %(owner)s")
     where.append("a.trashed_at IS NULL")
     where.append("a.status = 'ready'")
+    where.append("a.visibility = 'timeline'")
     if not filters.get("with_archived"):
         where.append("NOT a.is_archived")
     if filters.get("type"):

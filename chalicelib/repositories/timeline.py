@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Pool
+from chalicelib.repositories.sql import LISTED, LISTED_IN_TRASH
 
 Row = dict[str, Any]
 
@@ -31,7 +32,8 @@ class TimelineScope:
 
 
 def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
-    where = ["a.status = 'ready'"]
+    # One tile per shot: no motion parts, and a stack shows as its primary.
+    where = ["a.status = 'ready'", LISTED_IN_TRASH if scope.is_trashed else LISTED]
     params: dict[str, Any] = {"me": scope.me}
     if scope.album_id is not None:
         where.append(
@@ -84,7 +86,9 @@ class TimelineRepository:
         sql = (
             f"SELECT a.id, a.owner_id, a.type, a.thumbhash, a.width, a.height,"
             f" a.duration_seconds, a.is_favorite, a.is_archived,"
-            f" a.trashed_at IS NOT NULL AS is_trashed, {LOCAL} AS local_date_time"
+            f" a.trashed_at IS NOT NULL AS is_trashed, {LOCAL} AS local_date_time,"
+            " a.live_photo_video_id, a.stack_id, (SELECT count(*) FROM assets m"
+            "  WHERE m.stack_id = a.stack_id AND m.trashed_at IS NULL) AS stack_count"
             f" FROM assets a WHERE {where} AND {LOCAL} >= %(start)s AND {LOCAL} < %(end)s"
             f" ORDER BY {LOCAL} DESC, a.id"
         )

@@ -211,6 +211,14 @@ class AssetStage(ResponseDto):
     updated_at: datetime
 
 
+class AssetStack(ResponseDto):
+    """The stack an asset is in (Immich's AssetStackResponseDto)."""
+
+    id: UUID
+    primary_asset_id: UUID
+    asset_count: int
+
+
 class AssetResponse(ResponseDto):
     id: UUID
     owner_id: UUID
@@ -236,6 +244,16 @@ class AssetResponse(ResponseDto):
     updated_at: datetime
     exif_info: ExifInfo | None
     stages: list[AssetStage] = Field(default_factory=list)
+    live_photo_video_id: UUID | None = Field(
+        default=None,
+        description="The motion part of a Live Photo or motion photo: a video asset, played"
+        " with GET /api/assets/{livePhotoVideoId}/playback",
+    )
+    visibility: Literal["timeline", "archive", "hidden"] = Field(
+        default="timeline",
+        description="'hidden': a motion part, kept out of the timeline and lists",
+    )
+    stack: AssetStack | None = None
 
 
 class AssetListQuery(Dto):

@@ -41,6 +41,13 @@ class TimeBucketResponse(ResponseDto):
     count: int
 
 
+class TimelineStack(ResponseDto):
+    """The stack a timeline tile stands for (Immich's timeline sends [stackId, count])."""
+
+    id: UUID
+    asset_count: int
+
+
 class TimelineAsset(ResponseDto):
     id: UUID
     owner_id: UUID
@@ -52,3 +59,5 @@ class TimelineAsset(ResponseDto):
     is_archived: bool
     is_trashed: bool
     local_date_time: datetime
+    live_photo_video_id: UUID | None = None
+    stack: TimelineStack | None = None

@@ -56,6 +56,9 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
         if exif
         else None,
         stages=[s.AssetStage.model_validate(stage) for stage in row.get("stages") or []],
+        live_photo_video_id=row.get("live_photo_video_id"),
+        visibility=_visibility(row),
+        stack=s.AssetStack.model_validate(row["stack"]) if row.get("stack") else None,
     )
 
 
@@ -63,6 +66,12 @@ def for_viewer(asset: s.AssetResponse, viewer: UUID | None) -> s.AssetResponse:
     """What ``viewer`` may see of an asset: the pipeline's stages and their errors are the
     owner's business (storage and database messages), not a partner's or album member's."""
     return asset if asset.owner_id == viewer else asset.model_copy(update={"stages": []})
+
+
+def _visibility(row: dict[str, Any]) -> str:
+    if row.get("visibility") == "hidden":
+        return "hidden"
+    return "archive" if row["is_archived"] else "timeline"
 
 
 class AssetService:
@@ -121,13 +130,16 @@ class AssetService:
         owned = self._assets.owned_keys(auth.id, dto.ids)
         if len(owned) != len(set(dto.ids)):
             raise errors.NotFound("One or more assets not found")
+        # A Live Photo's motion part goes (to the trash, or for good) with its still.
+        ids = self._assets.with_motion_parts(auth.id, dto.ids)
         if not dto.force:
-            self._assets.trash(auth.id, dto.ids)
+            self._assets.trash(auth.id, ids)
             return
-        self._purge(owned)
+        self._purge(self._assets.owned_keys(auth.id, ids))
 
     def restore(self, auth: AuthUser, dto: s.AssetIdsRequest) -> s.CountResponse:
-        return s.CountResponse(count=self._assets.restore(auth.id, dto.ids))
+        ids = self._assets.with_motion_parts(auth.id, dto.ids) if dto.ids else None
+        return s.CountResponse(count=self._assets.restore(auth.id, ids))
 
     def empty_trash(self, auth: AuthUser) -> s.CountResponse:
         far_future = datetime.now(UTC) + timedelta(days=1)

@@ -68,6 +68,10 @@ class TimelineService:
                 is_archived=r["is_archived"],
                 is_trashed=r["is_trashed"],
                 local_date_time=r["local_date_time"],
+                live_photo_video_id=r["live_photo_video_id"],
+                stack=s.TimelineStack(id=r["stack_id"], asset_count=r["stack_count"])
+                if r["stack_id"]
+                else None,
             )
             for r in rows
         ]

@@ -16,9 +16,9 @@ from typing import Any
 from chalicelib import messaging, pipeline
 from chalicelib.observability import logger, metrics
 from chalicelib.storage import keys
-from chalicelib.workers.context import StageContext
 from chalicelib.workers.events import S3Object, s3_objects
 from chalicelib.workers.ingest_metadata import describe
+from chalicelib.workers.pairing import PairingContext, pair, read_pairing
 
 STAGE = "ingest"
 
@@ -27,12 +27,12 @@ class Rejected(Exception):
     """The object is not the upload that was announced; it is removed, the asset fails."""
 
 
-def handle(body: str, container: StageContext) -> None:
+def handle(body: str, container: PairingContext) -> None:
     for obj in s3_objects(body):
         ingest_object(obj, container)
 
 
-def ingest_object(obj: S3Object, c: StageContext) -> None:
+def ingest_object(obj: S3Object, c: PairingContext) -> None:
     if keys.parse_original(obj.key) is None:
         return  # not an original (the notification filter should not even send these)
     if obj.bucket != c.settings.bucket:
@@ -61,7 +61,7 @@ def ingest_object(obj: S3Object, c: StageContext) -> None:
         logger.remove_keys(["asset_id"])
 
 
-def _unclaimed(obj: S3Object, c: StageContext) -> None:
+def _unclaimed(obj: S3Object, c: PairingContext) -> None:
     status = c.pipeline_repo.status_of_key(obj.key)
     if status is None:
         # Nobody announced this upload: report it for the cleanup job, never keep it silently.
@@ -71,7 +71,7 @@ def _unclaimed(obj: S3Object, c: StageContext) -> None:
         logger.info("duplicate event ignored", extra={"key": obj.key, "status": status})
 
 
-def _ingest(asset: dict[str, Any], c: StageContext) -> None:
+def _ingest(asset: dict[str, Any], c: PairingContext) -> None:
     from botocore.exceptions import FlexibleChecksumError
 
     from chalicelib.media.errors import MediaError
@@ -102,14 +102,17 @@ def _ingest(asset: dict[str, Any], c: StageContext) -> None:
             metrics.add_metric(name="IngestFailed", unit="Count", value=1)
             logger.info("ingest failed", extra={"reason": exc.reason, "code": exc.code})
             return
-    following = messaging.next_stages(STAGE, facts["type"])
-    c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
-    for stage in following:
-        c.stage_queue.send(stage, [asset["id"]])
+        found = read_pairing(path, facts, Path(tmp))
+        following = messaging.next_stages(STAGE, facts["type"])
+        c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
+        for stage in following:
+            c.stage_queue.send(stage, [asset["id"]])
+        # After the save: the other half, ingested at the same moment, then sees this one.
+        pair(asset, facts, found, c)
     metrics.add_metric(name="AssetIngested", unit="Count", value=1)
 
 
-def _download(c: StageContext, key: str, path: Path) -> bytes:
+def _download(c: PairingContext, key: str, path: Path) -> bytes:
     """Streams the object to /tmp, hashing on the way (multipart objects have no whole-object
     SHA-256 in S3, so we always compute it ourselves)."""
     sha = hashlib.sha256()

@@ -63,6 +63,7 @@ def describe(
         )
         duration = None
         kind = "IMAGE"
+        content_identifier = None  # a still's is in its MakerNote (workers/pairing.py)
     else:
         exif.update(
             {
@@ -76,6 +77,7 @@ def describe(
         )
         duration = meta.duration
         kind = "VIDEO"
+        content_identifier = meta.content_identifier
     facts = {
         "type": kind,
         "mime": meta.mime,
@@ -84,6 +86,8 @@ def describe(
         "duration": duration,
         "width": meta.width,
         "height": meta.height,
+        "content_identifier": content_identifier,
+        "date_source": taken.source,
     }
     exif.update(place_fields(meta.latitude, meta.longitude))  # offline reverse geocoding
     return facts, exif

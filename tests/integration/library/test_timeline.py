@@ -44,6 +44,8 @@ def test_months_and_days_newest_first_with_layout_fields(world: World) -> None:
         "isArchived": False,
         "isTrashed": False,
         "localDateTime": "2024-03-20T09:00:00",
+        "livePhotoVideoId": None,  # no motion part
+        "stack": None,  # not a stack's primary
     }
     assert one["thumbhash"]  # the pipeline's thumbhash, for the grid placeholder
 
