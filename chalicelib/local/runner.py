@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import math
 import os
 import signal
 import threading
@@ -44,6 +45,7 @@ Resolver = Callable[[Stage], Handler]
 SQS_MAX_MESSAGES = 10  # per ReceiveMessage call
 SQS_MAX_WAIT_SECONDS = 20
 DEFAULT_POLL_WAIT_SECONDS = 1  # short long-polls: stop() returns within about this long
+STACK_POLL_WAIT_SECONDS = 5  # `make dev`'s runner process
 _ACCOUNT = "123456789012"
 
 
@@ -301,10 +303,11 @@ class EventSourceRunner:
             if remaining <= 0:
                 break
             want = min(SQS_MAX_MESSAGES, stage.batch_size - len(messages))
-            more = self._receive(queue, want, int(remaining))
-            messages.extend(more)
-            if not more and int(remaining) == 0:
-                time.sleep(min(remaining, 0.1))  # short polls return at once: don't spin
+            # A long poll answers as soon as anything arrives; short polls (a tenth of a
+            # second apart) cost a request each and kept the emulator busy while a window
+            # stayed open. Whole seconds only: a quiet queue can close the window up to a
+            # second late.
+            messages.extend(self._receive(queue, want, math.ceil(remaining)))
         return _latest_receipt_per_message(messages)
 
     def _receive(self, queue: _Queue, count: int, wait: int) -> list[dict[str, Any]]:
@@ -427,7 +430,15 @@ def main() -> None:
 
     container = get_container()
     settings = container.settings
-    runner = EventSourceRunner(STAGES, container.sqs, settings, workers=settings.local_workers)
+    runner = EventSourceRunner(
+        STAGES,
+        container.sqs,
+        settings,
+        # Idle pollers cost a request each per wait (every stage, every worker): fewer and
+        # longer polls, at the price of a stop() that takes up to this long.
+        poll_wait_seconds=STACK_POLL_WAIT_SECONDS,
+        workers=settings.local_workers,
+    )
     done = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
