@@ -43,7 +43,7 @@ DIM = 128
 SPREAD = 0.03  # per-dimension noise around a person's centre: cosine distance ≈ 0.05
 NEW_FACES = 200
 SMALL_LIBRARY = 1000
-FULL_REBUILD = 10_000  # the full rebuild visits every face: measured on this many
+FULL_REBUILD = 5_000  # the full rebuild visits every face: measured on this many
 
 
 class CountingConnection:
