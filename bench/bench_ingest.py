@@ -322,6 +322,9 @@ def report(info: dict[str, Any], bare: dict[str, float], runs: list[dict[str, An
         f" {total / bare_total - 1:+.0%} counting every process of the stack,"
         f" {own_ms / bare_total - 1:+.0%} counting only what is yours in AWS (the workers and"
         " PostgreSQL; S3, SQS and SNS are the services' CPU there, moto's here).",
+        f"- CPU-bound ceiling of this stack on {cores} idle cores (60 s × {cores} / CPU per"
+        f" photo of every process): {60 * cores / (total / 1000):.0f} photos/min for the best"
+        " run; the bare work's is the baseline row.",
         "- Why, from the tables below: the stack shares the 2 cores with other sessions (load"
         " average far above 2: it got a fraction of them, which the wall figures carry and the"
         " CPU figures do not); moto spends CPU on every S3 and SQS request on the same cores,"
