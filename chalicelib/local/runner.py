@@ -248,7 +248,7 @@ class EventSourceRunner:
                 )
                 thread.start()
                 self._threads.append(thread)
-        logger.info("event-source runner started", workers=counts)
+        logger.info("event-source runner started", stages=list(self.stages), workers=counts)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask every thread to finish its current batch, then join them."""
