@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # The web client, with /api/* forwarded to the API (one origin, as CloudFront in AWS).
     local_web_port: int = 8080
     local_job_interval_seconds: float = Field(default=3600, gt=0)
+    # Worker threads per stage in the local runner (0: one per usable core, capped by the
+    # stage's reserved concurrency), as Lambda runs a queue's batches side by side.
+    local_workers: int = Field(default=0, ge=0, le=16)
 
     # Where local state lives (embedded PostgreSQL data, logs). Gitignored.
     state_dir: Path = REPO_ROOT / ".skyroll"
