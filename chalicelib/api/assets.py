@@ -163,6 +163,20 @@ def update_asset(ctx: RequestContext, asset_id: str, body: s.UpdateAssetRequest)
 
 @route(
     bp,
+    "PUT",
+    "/assets",
+    summary="The same changes (favorite, archive, description, date, location) for many assets",
+    tag=TAG,
+    body=s.BulkUpdateAssetsRequest,
+    status=204,
+    responses={404: "one of them not found (or not yours): nothing changed"},
+)
+def update_assets(ctx: RequestContext, body: s.BulkUpdateAssetsRequest) -> None:
+    ctx.container.asset_service.update_many(ctx.auth, body)
+
+
+@route(
+    bp,
     "DELETE",
     "/assets",
     summary="Trash assets, or delete them for good with force",

@@ -23,6 +23,7 @@ from chalicelib.api import (
     server,
     shared_links,
     statistics,
+    system_config,
     tags,
     timeline,
 )
@@ -46,6 +47,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     search.bp,
     duplicates.bp,
     people.bp,
+    system_config.bp,
 )
 
 

@@ -201,7 +201,7 @@ class AssetRepository:
     def update_flags(self, owner_id: UUID, asset_id: UUID, changes: dict[str, Any]) -> bool:
         sets = [f"{c} = %({c})s" for c in ("is_favorite", "is_archived") if c in changes]
         if "taken_at" in changes:
-            sets += ["taken_at = %(taken_at)s", "local_date_time = %(taken_at)s"]
+            sets += ["taken_at = %(taken_at)s", "local_date_time = %(local_date_time)s"]
         sql = (
             f"UPDATE assets SET {', '.join(sets + ['updated_at = now()'])}"
             " WHERE id = %(id)s AND owner_id = %(owner)s"

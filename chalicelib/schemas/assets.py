@@ -193,10 +193,11 @@ class ExifInfo(ResponseDto):
         description="Where the capture time came from (docs/media.md). 'file time' means the"
         " file carried none and the client's file time stands in.",
     )
-    time_zone_source: Literal["tag", "gps"] | None = Field(
+    time_zone_source: Literal["tag", "gps", "user"] | None = Field(
         default=None,
-        description="Where timeZone came from: stored with the time (tag) or the time zone at"
-        " the GPS position (gps); null when unknown.",
+        description="Where timeZone came from: stored with the time (tag), the time zone at"
+        " the GPS position (gps), or the offset of a date the owner set (user); null when"
+        " unknown.",
     )
 
 
@@ -263,7 +264,11 @@ class UpdateAssetRequest(Dto):
     is_favorite: NotNullBool = None
     is_archived: NotNullBool = None
     description: str | None = Field(default=None, max_length=10_000)
-    date_time_original: DbDateTime | None = None
+    date_time_original: DbDateTime | None = Field(
+        default=None,
+        description="With its offset (2019-07-24T11:25:40+02:00): the offset becomes the"
+        " asset's timeZone, the wall clock its localDateTime (the timeline's day).",
+    )
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -278,6 +283,13 @@ class UpdateAssetRequest(Dto):
             null = "latitude" if self.latitude is None else "longitude"
             raise FieldError(null, "latitude and longitude are both set or both null")
         return self
+
+
+class BulkUpdateAssetsRequest(UpdateAssetRequest):
+    """The same changes for many assets at once (Immich's AssetBulkUpdateDto); all of them
+    the caller's, or nothing changes."""
+
+    ids: list[UUID] = Field(min_length=1, max_length=1000)
 
 
 class DeleteAssetsRequest(Dto):
