@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.pipeline import PipelineRepository
     from chalicelib.repositories.users import UserRepository
     from chalicelib.services.access import AccessService
+    from chalicelib.services.activities import ActivityService
     from chalicelib.services.albums import AlbumService
     from chalicelib.services.assets import AssetService
     from chalicelib.services.auth import AuthService
@@ -324,6 +325,13 @@ class Container:
         return AlbumService(self.album_repo, self.users_repo, self.access_service)
 
     @cached_property
+    def activity_service(self) -> ActivityService:
+        from chalicelib.repositories.activities import ActivityRepository
+        from chalicelib.services.activities import ActivityService
+
+        return ActivityService(ActivityRepository(self.pool), self.album_repo, self.access_service)
+
+    @cached_property
     def partner_service(self) -> PartnerService:
         from chalicelib.services.partners import PartnerService
 
@@ -379,16 +387,15 @@ class Container:
     def download_service(self) -> DownloadService:
         """Access as for single downloads (owner, partner, album member: services/access.py);
         album downloads through the albums repository."""
-        from chalicelib.services.access import Perm
-        from chalicelib.services.auth import AuthUser
+        from chalicelib.services.access import Perm, Principal
         from chalicelib.services.downloads import DownloadService
 
         access = self.access_service
 
-        def allowed(auth: AuthUser, ids: list[UUID]) -> set[UUID]:
+        def allowed(auth: Principal, ids: list[UUID]) -> set[UUID]:
             return access.check(auth, Perm.ASSET_DOWNLOAD, ids)
 
-        def album_assets(auth: AuthUser, album_id: UUID) -> list[UUID]:
+        def album_assets(auth: Principal, album_id: UUID) -> list[UUID]:
             access.require(auth, Perm.ALBUM_DOWNLOAD, album_id)
             return [r["id"] for r in self.album_repo.assets(album_id)]
 

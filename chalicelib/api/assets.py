@@ -163,6 +163,31 @@ def update_asset(ctx: RequestContext, asset_id: str, body: s.UpdateAssetRequest)
 
 @route(
     bp,
+    "GET",
+    "/view/folder/unique-paths",
+    summary="The folders my uploads came from (the client paths the uploads gave)",
+    tag="View",
+)
+def folder_paths(ctx: RequestContext) -> list[str]:
+    return ctx.container.asset_service.folders(ctx.auth)
+
+
+@route(
+    bp,
+    "GET",
+    "/view/folder",
+    summary="My assets uploaded from one folder, by path",
+    tag="View",
+    query=s.FolderQuery,
+    response=s.AssetResponse,
+    many=True,
+)
+def folder_assets(ctx: RequestContext, query: s.FolderQuery) -> list[s.AssetResponse]:
+    return ctx.container.asset_service.folder(ctx.auth, query)
+
+
+@route(
+    bp,
     "PUT",
     "/assets",
     summary="The same changes (favorite, archive, description, date, location) for many assets",

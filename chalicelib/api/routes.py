@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import (
     accounts,
+    activities,
     admin,
     albums,
     assets,
@@ -48,6 +49,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     duplicates.bp,
     people.bp,
     system_config.bp,
+    activities.bp,
 )
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chalicelib.schemas.base import DbDateTime, Dto, FieldError, NotNullBool, Page, ResponseDto
+from chalicelib.schemas.tags import TagResponse
 
 
 def decode_checksum(value: str) -> bytes:
@@ -67,6 +68,12 @@ class CreateUploadRequest(Dto):
     file_modified_at: DbDateTime
     device_asset_id: str | None = Field(default=None, max_length=512)
     device_id: str | None = Field(default=None, max_length=512)
+    original_path: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="The file's path on the client (/home/me/Pictures/2020/a.jpg): the folder"
+        " view browses its folders. Backslashes become slashes.",
+    )
 
     @field_validator("filename")
     @classmethod
@@ -74,6 +81,16 @@ class CreateUploadRequest(Dto):
         if "/" in value or "\\" in value or value in {".", ".."} or "\x00" in value:
             raise ValueError("filename must be a plain file name without path parts")
         return value
+
+    @field_validator("original_path")
+    @classmethod
+    def _client_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        path = value.replace("\\", "/")
+        if not path.strip("/") or path.endswith("/"):
+            raise ValueError("must be a file's path, ending with its name")
+        return path
 
 
 class PartUrl(ResponseDto):
@@ -236,7 +253,13 @@ class AssetResponse(ResponseDto):
     created_at: datetime
     updated_at: datetime
     exif_info: ExifInfo | None
+    original_path: str | None = Field(default=None, description="The file's path on the client.")
     stages: list[AssetStage] = Field(default_factory=list)
+    tags: list[TagResponse] = Field(default_factory=list)
+
+
+class FolderQuery(Dto):
+    path: str = Field(min_length=1, max_length=4096)
 
 
 class AssetListQuery(Dto):

@@ -10,6 +10,7 @@ from chalicelib import errors
 from chalicelib.observability import logger
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
+from chalicelib.schemas.tags import TagResponse
 from chalicelib.services.access import AccessService
 from chalicelib.services.auth import AuthUser
 from chalicelib.services.system_config import SystemConfigReader
@@ -74,7 +75,12 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
         )
         if exif
         else None,
+        original_path=row.get("original_path"),
         stages=[s.AssetStage.model_validate(stage) for stage in row.get("stages") or []],
+        tags=[
+            TagResponse.model_validate({**tag, "name": tag["value"].rpartition("/")[2]})
+            for tag in row.get("tags") or []
+        ],
     )
 
 
@@ -112,6 +118,14 @@ class AssetService:
         self._load(auth, asset_id)
         self._apply(auth, [asset_id], dto)
         return self.get(auth, asset_id)
+
+    # --- folder view (the client paths uploads gave) -------------------------------------
+    def folders(self, auth: AuthUser) -> list[str]:
+        return self._assets.folders(auth.id)
+
+    def folder(self, auth: AuthUser, query: s.FolderQuery) -> list[s.AssetResponse]:
+        folder = query.path.replace("\\", "/").rstrip("/")
+        return [to_response(r) for r in self._assets.in_folder(auth.id, folder)]
 
     def update_many(self, auth: AuthUser, dto: s.BulkUpdateAssetsRequest) -> None:
         """``update`` for many assets: every id must be the caller's (404 otherwise, before

@@ -244,6 +244,7 @@ class UploadService:
                 "device_id": dto.device_id,
                 "file_created_at": dto.file_created_at,
                 "file_modified_at": dto.file_modified_at,
+                "original_path": dto.original_path,
             },
         )
         if row is None:  # only if something inserted these bytes without the user's lock
