@@ -51,13 +51,13 @@ def test_a_bulk_edit_places_every_asset_on_the_map(harness: Harness) -> None:
     h.drain()
     assert h.call("GET", "/api/map/markers", token=token).json == []
 
-    body = {"ids": ids, "latitude": 48.8584, "longitude": 2.2945, "description": "Paris"}
+    body = {"ids": ids, "latitude": 48.8530, "longitude": 2.3499, "description": "Paris"}
     r = h.call("PUT", "/api/assets", body, token=token)
     assert r.status_code == 204, r.body
     markers = h.call("GET", "/api/map/markers", token=token).json
     assert sorted(m["id"] for m in markers) == sorted(ids)
     assert {(m["lat"], m["lon"], m["city"], m["country"]) for m in markers} == {
-        (48.8584, 2.2945, "Paris", "France")
+        (48.8530, 2.3499, "Paris", "France")
     }
     for asset in ids:
         exif = h.asset(token, asset)["exifInfo"]
