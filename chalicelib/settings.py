@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024**3, ge=1)
     pending_upload_ttl_hours: int = Field(default=24, ge=1)
     trash_retention_days: int = Field(default=30, ge=1)
+    # Bootstrap defaults of settings an admin may change at run time (/api/system-config):
+    # a new user's quota and an invitation's expiry and uses when none is given (None: none).
+    default_quota_bytes: int | None = Field(default=None, ge=0)
+    invitation_expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    invitation_max_uses: int | None = Field(default=None, ge=1, le=100_000)
+    # How long a process keeps the stored system config before reading it again (<= 60 s:
+    # a change reaches every worker within a minute).
+    system_config_ttl_seconds: float = Field(default=30, ge=0, le=60)
     # A stage queued this long without starting lost its message: the resume-stalled job
     # sends it again (a duplicate is harmless, a done stage is skipped).
     stalled_stage_minutes: int = Field(default=60, ge=5)

@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.api import (
     accounts,
+    activities,
     admin,
     albums,
     assets,
@@ -24,6 +25,7 @@ from chalicelib.api import (
     shared_links,
     stacks,
     statistics,
+    system_config,
     tags,
     timeline,
 )
@@ -48,6 +50,8 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     duplicates.bp,
     people.bp,
     stacks.bp,
+    system_config.bp,
+    activities.bp,
 )
 
 

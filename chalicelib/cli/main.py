@@ -7,6 +7,7 @@
     skyroll download 6f1c… -o ~/Downloads
     skyroll admin requeue thumbnail --all            # re-run a pipeline stage (admins)
     skyroll admin jobs [--dlq STAGE | --redrive STAGE] # queues and dead letters (admins)
+    skyroll admin config set image.thumbnail.size=300  # server settings (admins)
     skyroll logout
 
 Config and the multipart resume journal live in ``$SKYROLL_CONFIG_DIR`` (default
@@ -34,6 +35,7 @@ from rich.console import Console
 
 from chalicelib.cli import config
 from chalicelib.cli import ml as _ml_cli
+from chalicelib.cli import system_config as _config_cli
 from chalicelib.cli.api import ApiError, Client, Transports
 from chalicelib.cli.download import DownloadError, download
 from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader
@@ -406,6 +408,8 @@ def admin_jobs(
 
 # skyroll people list|rename|merge (chalicelib/cli/ml.py)
 _ml_cli.register(app, session, handles_errors, print_json)
+# skyroll admin config get|set|history (chalicelib/cli/system_config.py)
+_config_cli.register(admin_app, session, handles_errors, print_json)
 
 
 def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`

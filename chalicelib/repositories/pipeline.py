@@ -228,9 +228,18 @@ class PipelineRepository:
 
     def save_files(
         self, asset_id: UUID, files: list[dict[str, Any]], thumbhash: str | None = None
-    ) -> None:
+    ) -> list[str]:
+        """Upserts the files; answers the keys they replaced (another format, another name),
+        which nothing points at any more."""
+        replaced: list[str] = []
         with self._pool.connection() as conn:
             for f in files:
+                old = conn.execute(
+                    "SELECT storage_key FROM asset_files WHERE asset_id = %s AND kind = %s",
+                    (asset_id, f["kind"]),
+                ).fetchone()
+                if old is not None and old["storage_key"] != f["storage_key"]:
+                    replaced.append(old["storage_key"])
                 conn.execute(
                     "INSERT INTO asset_files (asset_id, kind, storage_key, mime_type, width,"
                     " height, byte_size) VALUES (%(asset_id)s, %(kind)s, %(storage_key)s,"
@@ -245,6 +254,7 @@ class PipelineRepository:
                 conn.execute(
                     "UPDATE assets SET thumbhash = %s WHERE id = %s", (thumbhash, asset_id)
                 )
+        return replaced
 
     def stages(self, asset_id: UUID) -> dict[str, Row]:
         with self._pool.connection() as conn:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
     from chalicelib.services.people import PeopleRecognizer
+    from chalicelib.services.system_config import SystemConfigReader
     from chalicelib.settings import Settings
     from chalicelib.storage.s3 import ObjectStore
 
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 class StageContext(Protocol):
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def system_config(self) -> SystemConfigReader:
+        """What an admin set at run time (sizes, CRF, thresholds), over ``settings``."""
+        ...
 
     @property
     def pipeline_repo(self) -> PipelineRepository: ...
