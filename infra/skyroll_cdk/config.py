@@ -49,6 +49,9 @@ class StageConfig:
     aurora_max_acu: float = 2.0
     aurora_auto_pause_minutes: int = 10
     backup_retention_days: int = 7
+    # The nightly pg_dump exports to backups/ in the media bucket (functions/backup): days
+    # kept, by the export's own pruning and the bucket's lifecycle rule.
+    backup_export_days: int = 14
     # prod: deletion protection, a final snapshot, retained logs and VPC flow logs.
     protect_data: bool = False
     flow_logs: bool = False

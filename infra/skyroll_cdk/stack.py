@@ -12,6 +12,7 @@ from chalicelib.settings import Settings
 
 from . import nag
 from .api import Api
+from .backups import Backups
 from .config import StageConfig
 from .database import Database
 from .environment import clip_settings, settings_env
@@ -52,6 +53,7 @@ class SkyrollStack(Stack):
             admin_email=config.admin_email,
             # A 413 at ticket time for what the stages' /tmp cannot hold (pipeline.py).
             max_upload_bytes=str(max_upload_bytes()),
+            backup_retention_days=str(config.backup_export_days),
             **({"public_url": config.public_url} if config.public_url else {}),
             **clip_settings(config),
         )
@@ -86,6 +88,9 @@ class SkyrollStack(Stack):
         self.factory.environment["SKYROLL_TEXT_ENCODER_FUNCTION"] = self.text_encoder.function_name
         # POST /api/admin/jobs/{name}/run starts the job there (it may outlast the API's 29 s).
         self.factory.environment["SKYROLL_JOBS_FUNCTION"] = self.schedules.function.function_name
+        self.backups = Backups(self, "Backups", factory=self.factory)
+        # POST /api/admin/backups starts an export there (the API has no pg_dump).
+        self.factory.environment["SKYROLL_BACKUP_FUNCTION"] = self.backups.function.function_name
         self.api = Api(self, "Api", config=config, factory=self.factory, chalice_out=chalice_out)
         self.web = Web(
             self,
@@ -107,6 +112,9 @@ class SkyrollStack(Stack):
         self.monitoring.watch_function(
             "JobsErrors", self.schedules.function.function_name, "A scheduled job failed"
         )
+        self.monitoring.watch_function(
+            "BackupErrors", self.backups.function.function_name, "A database export failed"
+        )
         CfnOutput(self, "ApiUrl", value=self.api.url)
         CfnOutput(self, "WebUrl", value=self.web.url)
         CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)
@@ -116,7 +124,7 @@ class SkyrollStack(Stack):
     def _grant(self) -> None:
         bucket, secret = self.storage.bucket, self.database.secret
         workers = [s.function for s in self.pipeline.stages.values()]
-        for function in [*workers, self.schedules.function]:
+        for function in [*workers, self.schedules.function, self.backups.function]:
             grant_objects(bucket, function)
             secret.grant_read(function)
         secret.grant_read(self.migration.function)
@@ -126,7 +134,11 @@ class SkyrollStack(Stack):
         self.api.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction"],
-                resources=[self.text_encoder.function_arn, self.schedules.function.function_arn],
+                resources=[
+                    self.text_encoder.function_arn,
+                    self.schedules.function.function_arn,
+                    self.backups.function.function_arn,
+                ],
             )
         )
         # The API (re-run a job) and the jobs (re-queue stuck assets) may enqueue any stage.

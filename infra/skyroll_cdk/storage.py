@@ -28,6 +28,7 @@ from .config import StageConfig
 
 ORIGINAL_TAG = ("skyroll:kind", "original")
 UPLOAD_PREFIX = keys.ORIGINALS_PREFIX  # only originals live there: derivatives raise no event
+BACKUP_PREFIX = "backups/"  # chalicelib.services.backups.PREFIX
 # What a browser sends with a presigned PUT (see chalicelib.storage.s3.presign_put).
 UPLOAD_HEADERS = [
     "Content-Type",
@@ -114,6 +115,13 @@ class Storage(Construct):
                         transition_after=Duration.days(0),
                     )
                 ],
+            ),
+            # Database exports (functions/backup) prune themselves; this is the net for a
+            # stage whose export function stopped running.
+            s3.LifecycleRule(
+                id="expire-database-backups",
+                prefix=BACKUP_PREFIX,
+                expiration=Duration.days(config.backup_export_days + 1),
             ),
             s3.LifecycleRule(
                 id="expire-old-versions",
