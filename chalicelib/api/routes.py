@@ -13,6 +13,7 @@ from chalicelib.api import (
     assets,
     downloads,
     duplicates,
+    libraries,
     map,
     media,
     memories,
@@ -46,6 +47,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     search.bp,
     duplicates.bp,
     people.bp,
+    libraries.bp,
 )
 
 

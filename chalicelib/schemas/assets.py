@@ -236,6 +236,10 @@ class AssetResponse(ResponseDto):
     updated_at: datetime
     exif_info: ExifInfo | None
     stages: list[AssetStage] = Field(default_factory=list)
+    # An external library's asset (read in place from its owner's bucket; Skyroll never
+    # deletes the object); offline: the library's last scan did not find it.
+    library_id: UUID | None = None
+    is_offline: bool = False
 
 
 class AssetListQuery(Dto):

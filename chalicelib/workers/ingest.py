@@ -11,14 +11,20 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from chalicelib import messaging, pipeline
 from chalicelib.observability import logger, metrics
 from chalicelib.storage import keys
-from chalicelib.workers.context import StageContext
+from chalicelib.workers.context import IngestContext, StageContext
 from chalicelib.workers.events import S3Object, s3_objects
 from chalicelib.workers.ingest_metadata import describe
+from chalicelib.workers.originals import source_store
+
+if TYPE_CHECKING:
+    from chalicelib.repositories.libraries import LibraryRepository
+    from chalicelib.storage.s3 import ObjectStore
 
 STAGE = "ingest"
 
@@ -27,9 +33,37 @@ class Rejected(Exception):
     """The object is not the upload that was announced; it is removed, the asset fails."""
 
 
-def handle(body: str, container: StageContext) -> None:
+def handle(body: str, container: IngestContext) -> None:
+    if '"assetId"' in body:  # an external library's asset, queued by its scan
+        ingest_library_asset(messaging.parse(body).asset_id, container)
+        return
     for obj in s3_objects(body):
         ingest_object(obj, container)
+
+
+def ingest_library_asset(asset_id: UUID, c: IngestContext) -> None:
+    """An object in a library's own bucket: read in place, hashed, described. A missing or
+    broken object fails the asset and nothing else: Skyroll never deletes it."""
+    lease = pipeline.get_stage(STAGE).visibility_timeout_seconds
+    asset = c.library_repo.claim_for_ingest(asset_id, lease)
+    if asset is None:
+        return  # a duplicate delivery, or the asset is gone
+    logger.append_keys(asset_id=str(asset_id))
+    try:
+        source = source_store(c.store, asset)
+        head = source.head(asset["storage_key"])
+        if head is None:
+            c.pipeline_repo.fail(asset_id, STAGE, "The object is no longer in the library")
+            return
+        _describe_and_hand_off(asset, c, source, head, library=c.library_repo)
+    except BaseException as exc:
+        c.pipeline_repo.release(asset_id)
+        from chalicelib.workers.stage import note_retry
+
+        note_retry(c, STAGE, asset_id, exc)
+        raise
+    finally:
+        logger.remove_keys(["asset_id"])
 
 
 def ingest_object(obj: S3Object, c: StageContext) -> None:
@@ -74,8 +108,6 @@ def _unclaimed(obj: S3Object, c: StageContext) -> None:
 def _ingest(asset: dict[str, Any], c: StageContext) -> None:
     from botocore.exceptions import FlexibleChecksumError
 
-    from chalicelib.media.errors import MediaError
-
     key = asset["storage_key"]
     head = c.store.head(key)
     if head is None:
@@ -85,15 +117,33 @@ def _ingest(asset: dict[str, Any], c: StageContext) -> None:
             f"Size mismatch: the upload announced {asset['file_size']} bytes,"
             f" storage holds {head['ContentLength']}"
         )
+    try:
+        _describe_and_hand_off(asset, c, c.store, head, library=None)
+    except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
+        raise Rejected("Checksum mismatch: the stored bytes are not the announced file") from exc
+
+
+def _describe_and_hand_off(
+    asset: dict[str, Any],
+    c: StageContext,
+    source: ObjectStore,
+    head: dict[str, Any],
+    *,
+    library: LibraryRepository | None,
+) -> None:
+    """Downloads (hashing), checks or records the SHA-256, reads the metadata, queues the
+    following stages. An upload's bytes must be what was announced; a library's are
+    whatever the object holds, and their hash is recorded."""
+    from chalicelib.media.errors import MediaError
+
+    key = asset["storage_key"]
     with tempfile.TemporaryDirectory(prefix="skyroll-ingest-") as tmp:
         path = Path(tmp) / f"original.{key.rsplit('.', 1)[-1]}"
-        try:
-            digest = _download(c, key, path)
-        except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
-            raise Rejected(
-                "Checksum mismatch: the stored bytes are not the announced file"
-            ) from exc
-        if digest != bytes(asset["checksum"]):
+        digest = _download(source, key, path)
+        if library is not None:
+            library.set_content(asset["id"], digest, int(head["ContentLength"]))
+            asset = {**asset, "checksum": digest, "file_size": int(head["ContentLength"])}
+        elif digest != bytes(asset["checksum"]):
             raise Rejected("Checksum mismatch: the stored bytes are not the announced file")
         try:
             facts, exif = describe(path, asset, c.settings)
@@ -109,7 +159,7 @@ def _ingest(asset: dict[str, Any], c: StageContext) -> None:
     metrics.add_metric(name="AssetIngested", unit="Count", value=1)
 
 
-def _download(c: StageContext, key: str, path: Path) -> bytes:
+def _download(store: ObjectStore, key: str, path: Path) -> bytes:
     """Streams the object to /tmp, hashing on the way (multipart objects have no whole-object
     SHA-256 in S3, so we always compute it ourselves)."""
     sha = hashlib.sha256()
@@ -123,5 +173,5 @@ def _download(c: StageContext, key: str, path: Path) -> bytes:
             return int(self._f.write(data))
 
     with path.open("wb") as f:
-        c.store.download(key, _Hashing(f))
+        store.download(key, _Hashing(f))
     return sha.digest()
