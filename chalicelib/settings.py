@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     local_moto_port: int = 5055
     # The web client, with /api/* forwarded to the API (one origin, as CloudFront in AWS).
     local_web_port: int = 8080
+    # make dev's second bucket, standing in for a user's own (external libraries).
+    local_library_bucket: str = "skyroll-library"
     local_job_interval_seconds: float = Field(default=3600, gt=0)
 
     # Where local state lives (embedded PostgreSQL data, logs). Gitignored.
