@@ -22,7 +22,7 @@ from .monitoring import Monitoring
 from .network import Network
 from .pipeline import Pipeline, max_upload_bytes
 from .schedules import Schedules
-from .storage import Storage, grant_objects
+from .storage import Storage, grant_external_read, grant_objects
 from .web import SITE, Web
 
 DLQ_ACTIONS = [
@@ -130,6 +130,10 @@ class SkyrollStack(Stack):
         secret.grant_read(self.migration.function)
         grant_objects(bucket, self.api.role)
         secret.grant_read(self.api.role)
+        # External libraries: the scan lists them, the stages and the API (a presigned GET of
+        # an original) read them; nothing may write or delete there.
+        for grantee in [*workers, self.api.role]:
+            grant_external_read(self.config.external_buckets, grantee)
         # The function itself, not grant_invoke's "<arn>:*" (no versions or aliases are used).
         self.api.role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -162,6 +166,11 @@ class SkyrollStack(Stack):
                 nag.RUNTIME_PINNED,
                 nag.bucket_wildcards(self.storage.bucket.node.default_child),
                 nag.invoke_versions(self.migration.function.node.default_child),
+                *(
+                    [nag.external_bucket_wildcards(self.config.external_buckets)]
+                    if self.config.external_buckets
+                    else []
+                ),
             ],
         )
         nag.suppress(self.storage.bucket, [nag.NO_SERVER_ACCESS_LOGS])

@@ -64,6 +64,24 @@ def grant_objects(bucket: s3.IBucket, grantee: iam.IGrantable) -> None:
     )
 
 
+# An external library's bucket: listed and read, never written or deleted.
+EXTERNAL_OBJECT_ACTIONS = ["s3:GetObject"]
+EXTERNAL_BUCKET_ACTIONS = ["s3:ListBucket"]
+
+
+def grant_external_read(buckets: tuple[str, ...], grantee: iam.IGrantable) -> None:
+    """Read-only on the buckets users may register as external libraries."""
+    if not buckets:
+        return
+    arns = [f"arn:aws:s3:::{b}" for b in buckets]
+    iam.Grant.add_to_principal(grantee=grantee, actions=EXTERNAL_BUCKET_ACTIONS, resource_arns=arns)
+    iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=EXTERNAL_OBJECT_ACTIONS,
+        resource_arns=[f"{arn}/*" for arn in arns],
+    )
+
+
 class Storage(Construct):
     def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
         super().__init__(scope, id)
