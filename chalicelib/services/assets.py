@@ -136,12 +136,7 @@ class AssetService:
         row = self._load_shared(auth, asset_id, download=True)
         if row["status"] == "pending":
             raise errors.NotFound("The original has not been uploaded yet")
-        store = (
-            self._store.for_bucket(row["source_bucket"])
-            if row.get("source_bucket")
-            else self._store
-        )
-        return store.presign_get(
+        return self._store.for_bucket(row.get("source_bucket")).presign_get(
             row["storage_key"],
             filename=row["original_file_name"],
             content_type=row["original_mime_type"],

@@ -244,9 +244,10 @@ class ObjectStore:
             for o in page.get("Contents", [])
         ]
 
-    def for_bucket(self, bucket: str) -> ObjectStore:
-        """The same client on another bucket (an external library's, read only)."""
-        return ObjectStore(self.s3, bucket)
+    def for_bucket(self, bucket: str | None) -> ObjectStore:
+        """The same client on another bucket (an external library's, read only); this store
+        for None (an asset whose original is in Skyroll's bucket)."""
+        return ObjectStore(self.s3, bucket) if bucket else self
 
     def list_page(self, prefix: str, token: str | None, max_keys: int) -> dict[str, Any]:
         """One page of a listing: ``{"objects": [...], "next_token": str | None}``."""

@@ -15,8 +15,7 @@ from chalicelib.workers.context import StageContext
 def source_store(store: ObjectStore, asset: dict[str, Any]) -> ObjectStore:
     """Where an asset's original is: Skyroll's bucket, or its external library's (read
     only: stages write what they make to Skyroll's bucket)."""
-    bucket = asset.get("source_bucket")
-    return store.for_bucket(bucket) if bucket else store
+    return store.for_bucket(asset.get("source_bucket"))
 
 
 @contextmanager
