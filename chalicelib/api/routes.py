@@ -14,6 +14,7 @@ from chalicelib.api import (
     assets,
     downloads,
     duplicates,
+    libraries,
     map,
     media,
     memories,
@@ -52,6 +53,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     stacks.bp,
     system_config.bp,
     activities.bp,
+    libraries.bp,
 )
 
 

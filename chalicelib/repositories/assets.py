@@ -59,7 +59,8 @@ class AssetRepository:
         return conn.execute(
             "SELECT id, checksum, status, storage_key, trashed_at IS NOT NULL AS is_trashed"
             " FROM assets"
-            " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
+            " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'"
+            " AND library_id IS NULL",
             (owner_id, checksums),
         ).fetchall()
 
@@ -87,7 +88,8 @@ class AssetRepository:
             " %(original_file_name)s, %(original_mime_type)s, %(checksum)s, %(file_size)s,"
             " %(storage_key)s, %(device_asset_id)s, %(device_id)s, %(file_created_at)s,"
             " %(file_modified_at)s, %(original_path)s)"
-            " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' DO NOTHING RETURNING id",
+            " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' AND library_id IS NULL"
+            " DO NOTHING RETURNING id",
             values,
         ).fetchone()
 
@@ -281,7 +283,8 @@ class AssetRepository:
     def owned_keys(self, owner_id: UUID, ids: list[UUID]) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, storage_key FROM assets WHERE owner_id = %s AND id = ANY(%s)",
+                "SELECT id, owner_id, storage_key, library_id FROM assets"
+                " WHERE owner_id = %s AND id = ANY(%s)",
                 (owner_id, ids),
             ).fetchall()
 
@@ -290,7 +293,8 @@ class AssetRepository:
     ) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, owner_id, storage_key FROM assets WHERE trashed_at IS NOT NULL"
+                "SELECT id, owner_id, storage_key, library_id FROM assets"
+                " WHERE trashed_at IS NOT NULL"
                 " AND trashed_at < %s AND (%s::uuid IS NULL OR owner_id = %s) LIMIT %s",
                 (before, owner_id, owner_id, limit),
             ).fetchall()

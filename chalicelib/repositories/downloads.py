@@ -86,7 +86,7 @@ class DownloadRepository:
         """The planned assets still there, in the planned order."""
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT a.id, a.storage_key, a.original_file_name, a.file_size,"
+                "SELECT a.id, a.storage_key, a.source_bucket, a.original_file_name, a.file_size,"
                 " coalesce(a.local_date_time, a.file_created_at) AS taken"
                 " FROM unnest(%s::uuid[]) WITH ORDINALITY AS i(id, n)"
                 " JOIN assets a ON a.id = i.id ORDER BY i.n",

@@ -26,7 +26,8 @@ class PipelineRepository:
         with self._pool.connection() as conn:
             return conn.execute(
                 "UPDATE assets SET status = 'processing', processing_started_at = now(),"
-                " updated_at = now() WHERE storage_key = %s AND (status = 'pending' OR"
+                " updated_at = now() WHERE storage_key = %s AND library_id IS NULL"
+                " AND (status = 'pending' OR"
                 " (status = 'processing' AND processing_started_at <"
                 "  now() - make_interval(secs => %s)"
                 "  AND NOT EXISTS (SELECT 1 FROM asset_stages st WHERE st.asset_id = assets.id"
@@ -63,7 +64,8 @@ class PipelineRepository:
     def status_of_key(self, storage_key: str) -> str | None:
         with self._pool.connection() as conn:
             row = conn.execute(
-                "SELECT status FROM assets WHERE storage_key = %s", (storage_key,)
+                "SELECT status FROM assets WHERE storage_key = %s AND library_id IS NULL",
+                (storage_key,),
             ).fetchone()
             return row["status"] if row else None
 

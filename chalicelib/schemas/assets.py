@@ -275,6 +275,11 @@ class AssetResponse(ResponseDto):
     stack: AssetStack | None = None
     tags: list[TagResponse] = Field(default_factory=list)
 
+    # An external library's asset (read in place from its owner's bucket; Skyroll never
+    # deletes the object); offline: the library's last scan did not find it.
+    library_id: UUID | None = None
+    is_offline: bool = False
+
 
 class FolderQuery(Dto):
     path: str = Field(min_length=1, max_length=4096)

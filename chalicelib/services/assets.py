@@ -84,6 +84,8 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
             TagResponse.model_validate({**tag, "name": tag["value"].rpartition("/")[2]})
             for tag in row.get("tags") or []
         ],
+        library_id=row.get("library_id"),
+        is_offline=bool(row.get("is_offline")),
     )
 
 
@@ -203,7 +205,7 @@ class AssetService:
         row = self._load_shared(auth, asset_id, download=True)
         if row["status"] == "pending":
             raise errors.NotFound("The original has not been uploaded yet")
-        return self._store.presign_get(
+        return self._store.for_bucket(row.get("source_bucket")).presign_get(
             row["storage_key"],
             filename=row["original_file_name"],
             content_type=row["original_mime_type"],
@@ -232,6 +234,11 @@ class AssetService:
         """Deletes every object of each asset, then its rows. Objects first: a crash in
         between leaves a row to retry, never an object nobody can find."""
         for row in rows:
+            if row["library_id"] is not None:
+                # An external library's original is the user's own object in their bucket:
+                # only what Skyroll made for it goes (a later scan finds the object again).
+                self._store.delete_prefix(keys.derived_prefix(row["owner_id"], row["id"]))
+                continue
             owner, _, _ = row["storage_key"].removeprefix(keys.ORIGINALS_PREFIX).partition("/")
             for prefix in keys.asset_prefixes(UUID(owner), row["id"]):
                 self._store.delete_prefix(prefix)

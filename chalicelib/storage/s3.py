@@ -242,3 +242,28 @@ class ObjectStore:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
             for o in page.get("Contents", [])
         ]
+
+    def objects(self, prefix: str) -> list[dict[str, Any]]:
+        """Every object under ``prefix`` as S3 lists it (Key, Size, ETag, LastModified)."""
+        paginator = self.s3.get_paginator("list_objects_v2")
+        return [
+            dict(o)
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+            for o in page.get("Contents", [])
+        ]
+
+    def for_bucket(self, bucket: str | None) -> ObjectStore:
+        """The same client on another bucket (an external library's, read only); this store
+        for None (an asset whose original is in Skyroll's bucket)."""
+        return ObjectStore(self.s3, bucket) if bucket else self
+
+    def list_page(self, prefix: str, token: str | None, max_keys: int) -> dict[str, Any]:
+        """One page of a listing: ``{"objects": [...], "next_token": str | None}``."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": max_keys}
+        if token:
+            kwargs["ContinuationToken"] = token
+        page = self.s3.list_objects_v2(**kwargs)
+        return {
+            "objects": [dict(o) for o in page.get("Contents", [])],
+            "next_token": page.get("NextContinuationToken") if page.get("IsTruncated") else None,
+        }

@@ -16,9 +16,11 @@ if TYPE_CHECKING:
     from chalicelib.repositories.downloads import DownloadRepository
     from chalicelib.repositories.duplicates import DuplicateRepository
     from chalicelib.repositories.embeddings import EmbeddingRepository
+    from chalicelib.repositories.libraries import LibraryRepository
     from chalicelib.repositories.media import MediaRepository
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
+    from chalicelib.services.libraries import LibraryService
     from chalicelib.services.people import PeopleRecognizer
     from chalicelib.services.system_config import SystemConfigReader
     from chalicelib.settings import Settings
@@ -83,3 +85,15 @@ class ArchiveContext(Protocol):
 
     @property
     def download_repo(self) -> DownloadRepository: ...
+
+
+class LibraryScanContext(Protocol):
+    @property
+    def library_service(self) -> LibraryService: ...
+
+
+class IngestContext(StageContext, Protocol):
+    """Ingest also claims external libraries' assets (read from their own bucket)."""
+
+    @property
+    def library_repo(self) -> LibraryRepository: ...
