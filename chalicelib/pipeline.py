@@ -144,6 +144,18 @@ STAGES: tuple[Stage, ...] = (
         reserved_concurrency=5,
         max_receive_count=3,
     ),
+    Stage(
+        # Bulk jobs (emptying the trash, restoring all of it, re-queuing a stage): one batch
+        # of at most 500 assets per message, each batch sending the next, so no invocation
+        # and no API request grows with the library (chalicelib/services/bulk_jobs.py).
+        name="bulk_jobs",
+        trigger=MANUAL,
+        handler="functions.bulk_jobs.handler:handler",
+        batch_size=1,
+        timeout_seconds=300,
+        memory_mb=512,
+        reserved_concurrency=2,
+    ),
 )
 
 

@@ -6,6 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import RequestContext, parse_uuid, redirect, respond, route
 from chalicelib.schemas import assets as s
+from chalicelib.schemas.bulk_jobs import BulkJobResponse
 
 bp = Blueprint(__name__)
 UP = "Uploads"
@@ -195,12 +196,15 @@ def download_original(ctx: RequestContext, asset_id: str) -> Response:
     bp,
     "POST",
     "/trash/restore",
-    summary="Restore trashed assets (all, or the ids given)",
+    summary="Restore the ids given (200), or everything in my trash (202: a bulk job)",
     tag="Trash",
     body=s.AssetIdsRequest,
     response=s.CountResponse,
+    other_bodies={202: ("restoring all: the bulk job doing it", BulkJobResponse)},
 )
-def restore_trash(ctx: RequestContext, body: s.AssetIdsRequest) -> s.CountResponse:
+def restore_trash(ctx: RequestContext, body: s.AssetIdsRequest) -> s.CountResponse | Response:
+    if body.ids is None:  # the whole trash grows with the library: a job does it
+        return respond(ctx.container.bulk_job_service.start(ctx.auth, "restore-trash", {}), 202)
     return ctx.container.asset_service.restore(ctx.auth, body)
 
 
@@ -208,9 +212,10 @@ def restore_trash(ctx: RequestContext, body: s.AssetIdsRequest) -> s.CountRespon
     bp,
     "POST",
     "/trash/empty",
-    summary="Delete everything in my trash for good",
+    summary="Delete everything in my trash for good (a bulk job: poll /api/bulk-jobs/{id})",
     tag="Trash",
-    response=s.CountResponse,
+    response=BulkJobResponse,
+    status=202,
 )
-def empty_trash(ctx: RequestContext) -> s.CountResponse:
-    return ctx.container.asset_service.empty_trash(ctx.auth)
+def empty_trash(ctx: RequestContext) -> BulkJobResponse:
+    return ctx.container.bulk_job_service.start(ctx.auth, "empty-trash", {})

@@ -11,6 +11,7 @@ from chalicelib.api import (
     admin,
     albums,
     assets,
+    bulk_jobs,
     downloads,
     duplicates,
     map,
@@ -46,6 +47,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     search.bp,
     duplicates.bp,
     people.bp,
+    bulk_jobs.bp,
 )
 
 

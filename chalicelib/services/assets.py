@@ -123,12 +123,19 @@ class AssetService:
     def restore(self, auth: AuthUser, dto: s.AssetIdsRequest) -> s.CountResponse:
         return s.CountResponse(count=self._assets.restore(auth.id, dto.ids))
 
-    def empty_trash(self, auth: AuthUser) -> s.CountResponse:
-        far_future = datetime.now(UTC) + timedelta(days=1)
-        total = 0
-        while rows := self._assets.trashed_before(auth.id, far_future):
-            total += self._purge(rows)
-        return s.CountResponse(count=total)
+    def count_trash(self, owner_id: UUID, before: datetime) -> int:
+        return self._assets.count_trashed(owner_id, before)
+
+    def purge_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
+        """One batch of the empty-trash job: up to ``limit`` of what the owner trashed before
+        ``before`` deleted for good; (how many, whether more may remain)."""
+        rows = self._assets.trashed_before(owner_id, before, limit)
+        return (self._purge(rows) if rows else 0), len(rows) == limit
+
+    def restore_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
+        """One batch of the restore-trash job; (how many, whether more may remain)."""
+        restored = self._assets.restore_trashed(owner_id, before, limit)
+        return restored, restored == limit
 
     def original_url(self, auth: AuthUser, asset_id: UUID) -> str:
         row = self._load_shared(auth, asset_id, download=True)

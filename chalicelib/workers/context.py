@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.media import MediaRepository
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
+    from chalicelib.services.bulk_jobs import BulkJobService
     from chalicelib.services.people import PeopleRecognizer
     from chalicelib.settings import Settings
     from chalicelib.storage.s3 import ObjectStore
@@ -77,3 +78,8 @@ class ArchiveContext(Protocol):
 
     @property
     def download_repo(self) -> DownloadRepository: ...
+
+
+class BulkJobContext(Protocol):
+    @property
+    def bulk_job_service(self) -> BulkJobService: ...
