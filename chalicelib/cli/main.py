@@ -5,7 +5,9 @@
     skyroll upload ~/Pictures -r --dry-run --json    # what would be sent, as JSON
     skyroll assets list --type VIDEO --json
     skyroll download 6f1c… -o ~/Downloads
-    skyroll admin requeue thumbnail --all            # re-run a pipeline stage (admins)
+    skyroll trash empty --wait                       # a job on the server; waits for it
+    skyroll jobs show JOB_ID                         # a job's progress
+    skyroll admin requeue thumbnail --all --wait     # re-run a pipeline stage (admins)
     skyroll admin jobs [--dlq STAGE | --redrive STAGE] # queues and dead letters (admins)
     skyroll logout
 
@@ -32,6 +34,7 @@ import httpx
 import typer
 from rich.console import Console
 
+from chalicelib.cli import bulk_jobs as _bulk_jobs_cli
 from chalicelib.cli import config
 from chalicelib.cli import ml as _ml_cli
 from chalicelib.cli.api import ApiError, Client, Transports
@@ -333,17 +336,16 @@ def admin_requeue(
     all_assets: Annotated[
         bool, typer.Option("--all", help="Every asset, redoing finished work (default: missing)")
     ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until the job is done")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
 ) -> None:
-    """Queue a stage again for the assets missing its output (or for all of them)."""
+    """Queue a stage again for the assets missing its output (or for all of them): a job on
+    the server, which prints its id (``skyroll jobs show ID``)."""
     mode = "all" if all_assets else "missing"
     with session(ctx) as client:
         path = f"/api/admin/stages/{quote(stage, safe='')}/requeue"
-        result = client.call("POST", path, {"mode": mode})
-    if as_json:
-        print_json(result)
-        return
-    typer.echo(f"Queued {result['queued']} asset(s) for {result['stage']} ({mode}).")
+        job = client.call("POST", path, {"mode": mode})
+        _bulk_jobs_cli.report(client, job, wait=wait, as_json=as_json, echo_json=print_json)
 
 
 @admin_app.command("run-job")
@@ -406,6 +408,8 @@ def admin_jobs(
 
 # skyroll people list|rename|merge (chalicelib/cli/ml.py)
 _ml_cli.register(app, session, handles_errors, print_json)
+# skyroll trash empty|restore, skyroll jobs show|list (chalicelib/cli/bulk_jobs.py)
+_bulk_jobs_cli.register(app, session, handles_errors, print_json)
 
 
 def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`

@@ -261,6 +261,24 @@ class AssetRepository:
                 (before, owner_id, owner_id, limit),
             ).fetchall()
 
+    def count_owned(self, owner_id: UUID) -> int:
+        with self._pool.connection() as conn:
+            return int(
+                one(
+                    conn.execute(
+                        "SELECT count(*) AS n FROM assets WHERE owner_id = %s", (owner_id,)
+                    ).fetchone()
+                )["n"]
+            )
+
+    def owned_batch(self, owner_id: UUID, limit: int) -> list[Row]:
+        """Any ``limit`` of the owner's assets, whatever their state (a deleted user's purge)."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT id, owner_id, storage_key FROM assets WHERE owner_id = %s LIMIT %s",
+                (owner_id, limit),
+            ).fetchall()
+
     def count_trashed(self, owner_id: UUID, before: datetime) -> int:
         with self._pool.connection() as conn:
             return int(

@@ -132,6 +132,15 @@ class AssetService:
         rows = self._assets.trashed_before(owner_id, before, limit)
         return (self._purge(rows) if rows else 0), len(rows) == limit
 
+    def count_owned(self, owner_id: UUID) -> int:
+        return self._assets.count_owned(owner_id)
+
+    def purge_owner_batch(self, owner_id: UUID, limit: int) -> tuple[int, bool]:
+        """One batch of the delete-user job: up to ``limit`` of the owner's assets, every
+        object then the rows; (how many, whether more may remain)."""
+        rows = self._assets.owned_batch(owner_id, limit)
+        return (self._purge(rows) if rows else 0), len(rows) == limit
+
     def restore_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
         """One batch of the restore-trash job; (how many, whether more may remain)."""
         restored = self._assets.restore_trashed(owner_id, before, limit)

@@ -154,9 +154,12 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
-def library_kinds(assets: AssetService, requeue: RequeueService) -> dict[str, JobKind]:
+def library_kinds(
+    assets: AssetService, requeue: RequeueService, user_deleted: Callable[[UUID], bool]
+) -> dict[str, JobKind]:
     """The kinds of bulk job there are. The trash jobs act on what was in the trash when the
-    job was asked for (trashed before ``created_at``), so they end however busy the user is."""
+    job was asked for (trashed before ``created_at``), so they end however busy the user is.
+    ``delete-user`` removes every asset of a user already (soft-)deleted, and only of one."""
 
     def no_params(params: dict[str, Any]) -> None:
         pass
@@ -180,8 +183,25 @@ def library_kinds(assets: AssetService, requeue: RequeueService) -> dict[str, Jo
         sent, last = requeue.requeue_page(job.params["stage"], job.params["mode"], after, limit)
         return Batch(sent, str(last) if last else None, last is None)
 
+    def check_deleted(params: dict[str, Any]) -> None:
+        if not user_deleted(UUID(params["userId"])):
+            raise errors.BadRequest("Only a deleted user's photos can be removed")
+
+    def owner_of(job: Job) -> UUID:
+        owner = UUID(job.params["userId"])
+        if not user_deleted(owner):  # checked at the start too: never a live user's photos
+            raise errors.BadRequest("Only a deleted user's photos can be removed")
+        return owner
+
+    def purge_user(job: Job, cursor: str | None, limit: int) -> Batch:
+        deleted, more = assets.purge_owner_batch(owner_of(job), limit)
+        return Batch(deleted, None, not more)
+
     return {
         "empty-trash": JobKind(False, no_params, trash_count, empty),
         "restore-trash": JobKind(False, no_params, trash_count, restore),
         "requeue": JobKind(True, check_requeue, lambda job: None, requeue_page),
+        "delete-user": JobKind(
+            True, check_deleted, lambda job: assets.count_owned(owner_of(job)), purge_user
+        ),
     }

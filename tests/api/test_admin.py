@@ -62,7 +62,9 @@ def test_admin_creates_updates_and_soft_deletes_a_user(
         None,
     )
     bob_token = api.login("bob@example.com", "bob-password")
-    assert api.call("DELETE", f"/api/admin/users/{bob}", token=admin_token).status_code == 204
+    deleted = api.call("DELETE", f"/api/admin/users/{bob}", token=admin_token)
+    assert deleted.status_code == 202, deleted.body
+    assert (deleted.json["kind"], deleted.json["params"]) == ("delete-user", {"userId": str(bob)})
     listed = api.call("GET", "/api/admin/users", token=admin_token).json
     assert [u["email"] for u in listed] == ["admin@example.com"]
     assert api.call("GET", "/api/users/me", token=bob_token).status_code == 401

@@ -26,7 +26,7 @@ def small_batches(h: Harness, size: int = 1, assets: AssetService | None = None)
     """The container's bulk job service with ``size``-asset batches (and maybe another asset
     service): a small library then takes several messages."""
     c = h.container
-    kinds = library_kinds(assets or c.asset_service, c.requeue_service)
+    kinds = library_kinds(assets or c.asset_service, c.requeue_service, c.users_repo.is_deleted)
     service = BulkJobService(BulkJobRepository(c.pool), c.queues, kinds, batch_size=size)
     c.__dict__["bulk_job_service"] = service
     return service
@@ -207,7 +207,7 @@ class RefusingQueue:
 
 def test_a_job_that_cannot_be_queued_is_a_503_and_marked_failed(harness: Harness) -> None:
     c = harness.container
-    kinds = library_kinds(c.asset_service, c.requeue_service)
+    kinds = library_kinds(c.asset_service, c.requeue_service, c.users_repo.is_deleted)
     repo = BulkJobRepository(c.pool)
     c.__dict__["bulk_job_service"] = BulkJobService(repo, RefusingQueue(), kinds)
     alice = harness.user("alice@example.com")
@@ -279,3 +279,45 @@ def test_requeue_job_sends_every_asset_once_across_batches(harness: Harness) -> 
         )
     assert sorted(m["assetId"] for m in got) == sorted(ids)
     assert {(m["stage"], m["force"]) for m in got} == {("duplicates", True)}
+
+
+def test_deleting_a_user_removes_their_photos_in_a_job(harness: Harness) -> None:
+    small_batches(harness, size=2)
+    alice, bob = harness.user("alice@example.com"), harness.user("bob@example.com")
+    admin = harness.login(*ADMIN)
+    alices = photos(harness, alice, 3)
+    trash(harness, alice, alices[:1])  # trashed or not, all of them go
+    (bobs,) = photos(harness, bob, 1, seed=5)
+    alice_id = harness.call("GET", "/api/users/me", token=alice).json["id"]
+
+    r = harness.call("DELETE", f"/api/admin/users/{alice_id}", token=admin)
+    assert r.json["params"] == {"userId": alice_id}
+    job = finish(harness, r, admin)
+    assert (job["kind"], job["status"], job["processed"], job["total"]) == (
+        "delete-user",
+        "succeeded",
+        3,
+        3,
+    )
+    with harness.container.pool.connection() as conn:
+        left = conn.execute(
+            "SELECT count(*) AS n FROM assets WHERE owner_id = %s", (alice_id,)
+        ).fetchone()
+    assert left["n"] == 0
+    assert all(keys_of(harness, a) == [] for a in alices)
+    assert keys_of(harness, bobs) and harness.asset(bob, bobs)["status"] == "ready"
+    # The job is the admins': the deleted user's neighbour cannot see it
+    assert harness.call("GET", f"/api/bulk-jobs/{job['id']}", token=bob).status_code == 404
+
+
+def test_the_delete_user_job_never_touches_a_live_user(harness: Harness) -> None:
+    service = small_batches(harness)
+    bob = harness.user("bob@example.com")
+    (bobs,) = photos(harness, bob, 1)
+    bob_id = harness.call("GET", "/api/users/me", token=bob).json["id"]
+    admin_auth = harness.container.auth_service.authenticate(
+        {"authorization": f"Bearer {harness.login(*ADMIN)}"}
+    )
+    with pytest.raises(Exception, match="Only a deleted user's photos can be removed"):
+        service.start(admin_auth, "delete-user", {"userId": bob_id})
+    assert keys_of(harness, bobs) and harness.asset(bob, bobs)["status"] == "ready"

@@ -8,8 +8,8 @@ from typing import Any
 
 from chalicelib.repositories.media import MediaRepository
 from chalicelib.services.media import RequeueService
-from tests.support.fakes import RecordingQueue
 from tests.support.bulk_jobs import finish
+from tests.support.fakes import RecordingQueue
 from tests.support.harness import Harness
 from tests.support.samples import jpeg, quadrants
 from tests.support.stages import bucket_keys, stage_row, upload_file
