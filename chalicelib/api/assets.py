@@ -166,14 +166,20 @@ def update_asset(ctx: RequestContext, asset_id: str, body: s.UpdateAssetRequest)
     bp,
     "DELETE",
     "/assets",
-    summary="Trash assets, or delete them for good with force",
+    summary="Trash assets, or delete them for good with force (over 100 ids: a bulk job, 202)",
     tag=TAG,
     body=s.DeleteAssetsRequest,
     status=204,
     responses={404: "not found (or not yours)"},
+    other_bodies={202: ("force, over 100 ids: the bulk job deleting them", BulkJobResponse)},
 )
-def delete_assets(ctx: RequestContext, body: s.DeleteAssetsRequest) -> None:
+def delete_assets(ctx: RequestContext, body: s.DeleteAssetsRequest) -> Response | None:
+    if body.needs_job:  # objects of many assets: more S3 calls than a request has time for
+        ids = [str(i) for i in dict.fromkeys(body.ids)]
+        job = ctx.container.bulk_job_service.start(ctx.auth, "delete-assets", {"ids": ids})
+        return respond(job, 202)
     ctx.container.asset_service.delete(ctx.auth, body)
+    return None
 
 
 @route(

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from chalicelib.schemas.base import Dto, ResponseDto
 
-Kind = Literal["empty-trash", "restore-trash", "requeue", "delete-user"]
+Kind = Literal["empty-trash", "restore-trash", "requeue", "delete-user", "delete-assets"]
 Status = Literal["queued", "running", "succeeded", "failed"]
 MAX_RECENT = 50
 

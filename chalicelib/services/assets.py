@@ -132,6 +132,16 @@ class AssetService:
         rows = self._assets.trashed_before(owner_id, before, limit)
         return (self._purge(rows) if rows else 0), len(rows) == limit
 
+    def check_owned(self, owner_id: UUID, ids: list[UUID]) -> None:
+        if len(self._assets.owned_keys(owner_id, ids)) != len(set(ids)):
+            raise errors.NotFound("One or more assets not found")
+
+    def purge_ids_batch(self, owner_id: UUID, ids: list[UUID]) -> int:
+        """One batch of the delete-assets job: these of the owner's assets (those still
+        there) deleted for good."""
+        rows = self._assets.owned_keys(owner_id, ids)
+        return self._purge(rows) if rows else 0
+
     def count_owned(self, owner_id: UUID) -> int:
         return self._assets.count_owned(owner_id)
 

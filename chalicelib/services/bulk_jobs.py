@@ -55,11 +55,11 @@ class Batch:
 
 @dataclass(frozen=True)
 class JobKind:
-    """One kind of job: who may start it, how to check its parameters before it starts, how
-    much work it has (None: unknown) and how to do one batch from a cursor."""
+    """One kind of job: who may start it, how to check its parameters (for the caller) before
+    it starts, how much work it has (None: unknown) and how to do one batch from a cursor."""
 
     admin: bool
-    check: Callable[[dict[str, Any]], None]
+    check: Callable[[UUID, dict[str, Any]], None]
     count: Callable[[Job], int | None]
     batch: Callable[[Job, str | None, int], Batch]
 
@@ -94,7 +94,7 @@ class BulkJobService:
         spec = self._kinds[kind]
         if spec.admin and not auth.is_admin:
             raise errors.Forbidden("Admin access required")
-        spec.check(params)
+        spec.check(auth.id, params)
         row = self._repo.create(auth.id, kind, params, is_admin=spec.admin)
         try:
             self._queue.send_bulk_job_step(row["id"], 0)
@@ -161,7 +161,7 @@ def library_kinds(
     job was asked for (trashed before ``created_at``), so they end however busy the user is.
     ``delete-user`` removes every asset of a user already (soft-)deleted, and only of one."""
 
-    def no_params(params: dict[str, Any]) -> None:
+    def no_params(caller: UUID, params: dict[str, Any]) -> None:
         pass
 
     def trash_count(job: Job) -> int:
@@ -175,7 +175,7 @@ def library_kinds(
         restored, more = assets.restore_trash_batch(job.owner_id, job.created_at, limit)
         return Batch(restored, None, not more)
 
-    def check_requeue(params: dict[str, Any]) -> None:
+    def check_requeue(caller: UUID, params: dict[str, Any]) -> None:
         requeue.check(params["stage"])
 
     def requeue_page(job: Job, cursor: str | None, limit: int) -> Batch:
@@ -183,7 +183,7 @@ def library_kinds(
         sent, last = requeue.requeue_page(job.params["stage"], job.params["mode"], after, limit)
         return Batch(sent, str(last) if last else None, last is None)
 
-    def check_deleted(params: dict[str, Any]) -> None:
+    def check_deleted(caller: UUID, params: dict[str, Any]) -> None:
         if not user_deleted(UUID(params["userId"])):
             raise errors.BadRequest("Only a deleted user's photos can be removed")
 
@@ -197,10 +197,20 @@ def library_kinds(
         deleted, more = assets.purge_owner_batch(owner_of(job), limit)
         return Batch(deleted, None, not more)
 
+    def check_ids(caller: UUID, params: dict[str, Any]) -> None:
+        assets.check_owned(caller, [UUID(i) for i in params["ids"]])
+
+    def purge_ids(job: Job, cursor: str | None, limit: int) -> Batch:
+        start = int(cursor or 0)
+        batch = [UUID(i) for i in job.params["ids"][start : start + limit]]
+        done = start + limit >= len(job.params["ids"])
+        return Batch(assets.purge_ids_batch(job.owner_id, batch), str(start + limit), done)
+
     return {
         "empty-trash": JobKind(False, no_params, trash_count, empty),
         "restore-trash": JobKind(False, no_params, trash_count, restore),
         "requeue": JobKind(True, check_requeue, lambda job: None, requeue_page),
+        "delete-assets": JobKind(False, check_ids, lambda job: len(job.params["ids"]), purge_ids),
         "delete-user": JobKind(
             True, check_deleted, lambda job: assets.count_owned(owner_of(job)), purge_user
         ),

@@ -1,11 +1,12 @@
 -- Bulk jobs: work that grows with a library (emptying the trash, restoring all of it,
--- re-queuing a stage for every asset, deleting a deleted user's photos) runs in the bulk_jobs worker, one bounded batch per
+-- re-queuing a stage for every asset, deleting a deleted user's photos, deleting many assets for good) runs in the bulk_jobs worker, one bounded batch per
 -- SQS message, instead of inside an API request. ``step`` is the number of the next batch:
 -- a message for another step is a duplicate (or early) and changes nothing.
 CREATE TABLE bulk_jobs (
     id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     owner_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    kind        text NOT NULL CHECK (kind IN ('empty-trash', 'restore-trash', 'requeue', 'delete-user')),
+    kind        text NOT NULL CHECK (kind IN ('empty-trash', 'restore-trash', 'requeue', 'delete-user',
+                                      'delete-assets')),
     -- Admin jobs are visible to every admin; the others only to their owner.
     is_admin    boolean NOT NULL DEFAULT false,
     params      jsonb NOT NULL DEFAULT '{}'::jsonb,

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
 from chalicelib.messaging import BulkJobMessage
 from chalicelib.repositories.bulk_jobs import BulkJobRepository
+from chalicelib.schemas.assets import PURGE_IN_REQUEST_MAX
 from chalicelib.services.assets import AssetService
 from chalicelib.services.bulk_jobs import BulkJobService, EarlyBatch, library_kinds
 from chalicelib.storage.s3 import ObjectStore
@@ -321,3 +322,55 @@ def test_the_delete_user_job_never_touches_a_live_user(harness: Harness) -> None
     with pytest.raises(Exception, match="Only a deleted user's photos can be removed"):
         service.start(admin_auth, "delete-user", {"userId": bob_id})
     assert keys_of(harness, bobs) and harness.asset(bob, bobs)["status"] == "ready"
+
+
+def insert_assets(h: Harness, owner: str, n: int) -> list[str]:
+    """``n`` ready assets straight into the database, each with one object under derived/
+    (S3 announces only users/ to ingest)."""
+    ids = [str(uuid4()) for _ in range(n)]
+    with h.container.pool.connection() as conn:
+        for asset_id in ids:
+            conn.execute(
+                "INSERT INTO assets (id, owner_id, status, original_file_name,"
+                " original_mime_type, checksum, file_size, storage_key, file_created_at,"
+                " file_modified_at) VALUES (%s, %s, 'ready', 'a.jpg', 'image/jpeg', %s, 1, %s,"
+                " now(), now())",
+                (asset_id, owner, asset_id.encode(), f"users/{owner}/{asset_id}/original.jpg"),
+            )
+    s3, bucket = h.container.s3, h.container.settings.bucket
+    for asset_id in ids:
+        s3.put_object(Bucket=bucket, Key=f"derived/{owner}/{asset_id}/thumbnail.webp", Body=b"w")
+    return ids
+
+
+def test_deleting_over_a_hundred_for_good_is_a_job(harness: Harness) -> None:
+    small_batches(harness, size=50)
+    alice, bob = harness.user("alice@example.com"), harness.user("bob@example.com")
+    alice_id = harness.call("GET", "/api/users/me", token=alice).json["id"]
+    ids = insert_assets(harness, alice_id, PURGE_IN_REQUEST_MAX + 1)
+    # One id that is not hers: nothing starts, nothing is deleted
+    (bobs,) = photos(harness, bob, 1)
+    r = harness.call("DELETE", "/api/assets", {"ids": [*ids, bobs], "force": True}, token=alice)
+    assert (r.status_code, r.json["message"]) == (404, "One or more assets not found")
+    assert harness.call("GET", "/api/bulk-jobs", token=alice).json == []
+    # Hers only: a job, done in three batches of at most 50
+    r = harness.call("DELETE", "/api/assets", {"ids": ids, "force": True}, token=alice)
+    assert r.json["params"] == {"ids": ids}
+    job = finish(harness, r, alice)
+    assert (job["kind"], job["status"], job["processed"], job["total"]) == (
+        "delete-assets",
+        "succeeded",
+        101,
+        101,
+    )
+    assert job_row(harness, job["id"])["step"] == 3
+    with harness.container.pool.connection() as conn:
+        left = conn.execute(
+            "SELECT count(*) AS n FROM assets WHERE owner_id = %s", (alice_id,)
+        ).fetchone()
+    assert left["n"] == 0
+    assert harness.container.store.keys(f"derived/{alice_id}/") == []
+    assert keys_of(harness, bobs)
+    # Trashing many stays in the request (one UPDATE)
+    more = insert_assets(harness, alice_id, PURGE_IN_REQUEST_MAX + 1)
+    assert harness.call("DELETE", "/api/assets", {"ids": more}, token=alice).status_code == 204
