@@ -27,8 +27,9 @@ def _signup(api: Api, code: str, email: str) -> object:
 
 
 def test_admin_creates_updates_and_soft_deletes_a_user(
-    api: Api, admin_token: str, settings
+    api: Api, admin_token: str, settings, aws_container: Container
 ) -> None:
+    # aws_container (moto): deleting a user queues the bulk job that removes their photos.
     r = api.call(
         "POST",
         "/api/admin/users",
