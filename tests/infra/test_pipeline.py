@@ -219,9 +219,11 @@ def test_bulk_jobs_worker_may_send_to_every_stage_queue(dev):
     role = function.role.node.find_child("DefaultPolicy").node.default_child
     policy = dev.json["Resources"][dev.stack.get_logical_id(role)]["Properties"]["PolicyDocument"]
     may_send = {
-        s["Resource"]["Fn::GetAtt"][0]
+        resource["Fn::GetAtt"][0]
         for s in policy["Statement"]
-        if "sqs:SendMessage" in s["Action"] and isinstance(s["Resource"], dict)
+        if "sqs:SendMessage" in s["Action"]
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        if isinstance(resource, dict) and "Fn::GetAtt" in resource
     }
     queues = {dev.logical_id(r.queue) for r in dev.stack.pipeline.stages.values()}
     assert queues <= may_send
