@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.services.assets import AssetService
     from chalicelib.services.auth import AuthService
     from chalicelib.services.backups import BackupService
+    from chalicelib.services.bulk_jobs import BulkJobService
     from chalicelib.services.downloads import DownloadService
     from chalicelib.services.duplicates import DuplicateService
     from chalicelib.services.libraries import LibraryService
@@ -328,6 +329,15 @@ class Container:
 
         return RequeueService(self.media_repo, self.stage_queue)
 
+    @cached_property
+    def bulk_job_service(self) -> BulkJobService:
+        """Bulk jobs: started by the API, run batch by batch by the bulk_jobs worker."""
+        from chalicelib.repositories.bulk_jobs import BulkJobRepository
+        from chalicelib.services.bulk_jobs import BulkJobService, library_kinds
+
+        kinds = library_kinds(self.asset_service, self.requeue_service, self.users_repo.is_deleted)
+        return BulkJobService(BulkJobRepository(self.pool), self.queues, kinds)
+
     # --- the library: access, albums, partners, shared links, timeline ------------------
     @cached_property
     def access_service(self) -> AccessService:
@@ -427,8 +437,7 @@ class Container:
         from chalicelib.repositories.statistics import StatsRepository
         from chalicelib.services.queues import QueueService
 
-        # Re-runs through the media service's requeue (one implementation of "missing"/"all").
-        return QueueService(self.queues, StatsRepository(self.pool), self.requeue_service.requeue)
+        return QueueService(self.queues, StatsRepository(self.pool))
 
     @cached_property
     def statistics_service(self) -> StatisticsService:

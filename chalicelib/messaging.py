@@ -2,10 +2,11 @@
 
 A stage's queue carries one ``StageMessage`` per asset (``{"assetId", "stage", "force"}``);
 the archive stage's carries one ``ArchiveMessage`` per zip part, the library_scan stage's one
-``LibraryScanMessage`` per page of a listing. ``StageQueue`` sends them
+``LibraryScanMessage`` per page of a listing, the bulk_jobs queue one ``BulkJobMessage`` per
+batch of a bulk job (``JobQueue``). ``StageQueue`` sends them
 (ten to a SendMessageBatch call: a call costs a worker as much CPU as a model spends on a
 small image); ``QueueAdmin`` is what the jobs admin reads and moves (depths, dead letters).
-``SqsQueues`` is both, over SQS; unit tests use in-memory fakes. Queue names come from
+``SqsQueues`` is all three, over SQS; unit tests use in-memory fakes. Queue names come from
 Settings, stages from the pipeline declaration.
 """
 
@@ -24,6 +25,7 @@ from pydantic.alias_generators import to_camel
 from chalicelib import pipeline
 
 SQS_BATCH = 10  # SendMessageBatch's limit
+BULK_JOBS_STAGE = "bulk_jobs"
 
 
 class StageMessage(BaseModel):
@@ -57,6 +59,16 @@ class LibraryScanMessage(BaseModel):
 
 class LibraryScanQueue(Protocol):
     def send_library_scan(self, message: LibraryScanMessage) -> None: ...
+
+
+class BulkJobMessage(BaseModel):
+    """The next batch of a bulk job for the bulk_jobs worker: ``step`` numbers the batch, so
+    a copy of a message already counted is recognised and dropped."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    job_id: UUID
+    step: int
 
 
 def body(stage: str, asset_id: UUID, *, force: bool = False) -> str:
@@ -98,6 +110,12 @@ class StageQueue(Protocol):
 
     def send_archive_parts(self, archive_id: UUID, part_numbers: Sequence[int]) -> None:
         """One message per zip part to the archive stage's queue; raises if any did not go."""
+        ...
+
+
+class JobQueue(Protocol):
+    def send_bulk_job_step(self, job_id: UUID, step: int) -> None:
+        """The message that runs batch ``step`` of a bulk job; raises if it did not go."""
         ...
 
 
@@ -181,6 +199,13 @@ class SqsQueues:
     def send_library_scan(self, message: LibraryScanMessage) -> None:
         self._sqs.send_message(
             QueueUrl=self.url("library_scan"),
+            MessageBody=json.dumps(message.model_dump(mode="json", by_alias=True)),
+        )
+
+    def send_bulk_job_step(self, job_id: UUID, step: int) -> None:
+        message = BulkJobMessage(job_id=job_id, step=step)
+        self._sqs.send_message(
+            QueueUrl=self.url(BULK_JOBS_STAGE),
             MessageBody=json.dumps(message.model_dump(mode="json", by_alias=True)),
         )
 

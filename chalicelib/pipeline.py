@@ -156,6 +156,18 @@ STAGES: tuple[Stage, ...] = (
         reserved_concurrency=2,
         max_receive_count=5,
     ),
+    Stage(
+        # Bulk jobs (emptying the trash, restoring all of it, re-queuing a stage): one batch
+        # of at most 500 assets per message, each batch sending the next, so no invocation
+        # and no API request grows with the library (chalicelib/services/bulk_jobs.py).
+        name="bulk_jobs",
+        trigger=MANUAL,
+        handler="functions.bulk_jobs.handler:handler",
+        batch_size=1,
+        timeout_seconds=300,
+        memory_mb=512,
+        reserved_concurrency=2,
+    ),
 )
 
 

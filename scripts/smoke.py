@@ -300,7 +300,7 @@ class Smoke:
             actions.append(
                 (
                     "user",
-                    lambda: self.call("DELETE", f"/admin/users/{user_id}", expect=204, auth=admin),
+                    lambda: self.call("DELETE", f"/admin/users/{user_id}", expect=202, auth=admin),
                 )
             )
         if not actions:

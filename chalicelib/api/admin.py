@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.http import RequestContext, parse_uuid, redirect, route
 from chalicelib.schemas import accounts as s
 from chalicelib.schemas import backups as b
+from chalicelib.schemas.bulk_jobs import BulkJobResponse
 
 bp = Blueprint(__name__)
 TAG = "Admin"
@@ -61,13 +62,17 @@ def update_user(
     bp,
     "DELETE",
     "/admin/users/{user_id}",
-    summary="Soft-delete a user (data purged by a job)",
+    summary="Soft-delete a user; a bulk job removes their photos (poll /api/bulk-jobs/{id})",
     tag=TAG,
     auth="admin",
-    status=204,
+    response=BulkJobResponse,
+    status=202,
+    responses={400: "your own account", 404: "no such user"},
 )
-def delete_user(ctx: RequestContext, user_id: str) -> None:
-    ctx.container.user_service.delete_user(ctx.auth, parse_uuid(user_id))
+def delete_user(ctx: RequestContext, user_id: str) -> BulkJobResponse:
+    target = parse_uuid(user_id)
+    ctx.container.user_service.delete_user(ctx.auth, target)
+    return ctx.container.bulk_job_service.start(ctx.auth, "delete-user", {"userId": str(target)})
 
 
 @route(

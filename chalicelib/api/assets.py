@@ -6,6 +6,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import RequestContext, parse_uuid, redirect, respond, route
 from chalicelib.schemas import assets as s
+from chalicelib.schemas.bulk_jobs import BulkJobResponse
 
 bp = Blueprint(__name__)
 UP = "Uploads"
@@ -204,14 +205,20 @@ def update_assets(ctx: RequestContext, body: s.BulkUpdateAssetsRequest) -> None:
     bp,
     "DELETE",
     "/assets",
-    summary="Trash assets, or delete them for good with force",
+    summary="Trash assets, or delete them for good with force (over 100 ids: a bulk job, 202)",
     tag=TAG,
     body=s.DeleteAssetsRequest,
     status=204,
     responses={404: "not found (or not yours)"},
+    other_bodies={202: ("force, over 100 ids: the bulk job deleting them", BulkJobResponse)},
 )
-def delete_assets(ctx: RequestContext, body: s.DeleteAssetsRequest) -> None:
+def delete_assets(ctx: RequestContext, body: s.DeleteAssetsRequest) -> Response | None:
+    if body.needs_job:  # objects of many assets: more S3 calls than a request has time for
+        ids = [str(i) for i in dict.fromkeys(body.ids)]
+        job = ctx.container.bulk_job_service.start(ctx.auth, "delete-assets", {"ids": ids})
+        return respond(job, 202)
     ctx.container.asset_service.delete(ctx.auth, body)
+    return None
 
 
 @route(
@@ -234,12 +241,15 @@ def download_original(ctx: RequestContext, asset_id: str) -> Response:
     bp,
     "POST",
     "/trash/restore",
-    summary="Restore trashed assets (all, or the ids given)",
+    summary="Restore the ids given (200), or everything in my trash (202: a bulk job)",
     tag="Trash",
     body=s.AssetIdsRequest,
     response=s.CountResponse,
+    other_bodies={202: ("restoring all: the bulk job doing it", BulkJobResponse)},
 )
-def restore_trash(ctx: RequestContext, body: s.AssetIdsRequest) -> s.CountResponse:
+def restore_trash(ctx: RequestContext, body: s.AssetIdsRequest) -> s.CountResponse | Response:
+    if body.ids is None:  # the whole trash grows with the library: a job does it
+        return respond(ctx.container.bulk_job_service.start(ctx.auth, "restore-trash", {}), 202)
     return ctx.container.asset_service.restore(ctx.auth, body)
 
 
@@ -247,9 +257,10 @@ def restore_trash(ctx: RequestContext, body: s.AssetIdsRequest) -> s.CountRespon
     bp,
     "POST",
     "/trash/empty",
-    summary="Delete everything in my trash for good",
+    summary="Delete everything in my trash for good (a bulk job: poll /api/bulk-jobs/{id})",
     tag="Trash",
-    response=s.CountResponse,
+    response=BulkJobResponse,
+    status=202,
 )
-def empty_trash(ctx: RequestContext) -> s.CountResponse:
-    return ctx.container.asset_service.empty_trash(ctx.auth)
+def empty_trash(ctx: RequestContext) -> BulkJobResponse:
+    return ctx.container.bulk_job_service.start(ctx.auth, "empty-trash", {})

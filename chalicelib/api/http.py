@@ -44,6 +44,8 @@ class RouteSpec:
     many: bool = False
     # Extra documented responses, e.g. {302: "redirect to a presigned GET"}.
     responses: dict[int, str] = field(default_factory=dict)
+    # Successful answers with another body, e.g. {202: ("a bulk job started", BulkJobResponse)}.
+    other_bodies: dict[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
 
 
 ROUTES: list[RouteSpec] = []
@@ -232,6 +234,7 @@ def route(
     status: int = 200,
     responses: dict[int, str] | None = None,
     many: bool = False,
+    other_bodies: dict[int, tuple[str, type[BaseModel]]] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Registers ``fn(ctx, *path_params, body=..., query=...)`` on ``bp`` under ``/api``."""
 
@@ -249,6 +252,7 @@ def route(
                 status,
                 many,
                 responses or {},
+                other_bodies or {},
             )
         )
 

@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import RequestContext, parse_uuid, redirect, route
 from chalicelib.schemas import media as s
+from chalicelib.schemas.bulk_jobs import BulkJobResponse
 
 bp = Blueprint(__name__)
 TAG = "Assets"
@@ -49,15 +50,17 @@ def playback(ctx: RequestContext, asset_id: str) -> Response:
     bp,
     "POST",
     "/admin/stages/{stage}/requeue",
-    summary="Re-queue a pipeline stage",
+    summary="Re-queue a pipeline stage (a bulk job: poll /api/bulk-jobs/{id})",
     tag="Admin",
     auth="admin",
     body=s.RequeueRequest,
-    response=s.RequeueResponse,
+    response=BulkJobResponse,
+    status=202,
     responses={400: "the stage starts from S3 uploads", 404: "no such stage"},
 )
-def requeue(ctx: RequestContext, stage: str, body: s.RequeueRequest) -> s.RequeueResponse:
-    return ctx.container.requeue_service.requeue(stage, body.mode)
+def requeue(ctx: RequestContext, stage: str, body: s.RequeueRequest) -> BulkJobResponse:
+    params = {"stage": stage, "mode": body.mode}
+    return ctx.container.bulk_job_service.start(ctx.auth, "requeue", params)
 
 
 @route(

@@ -68,6 +68,11 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         responses["403"] = {"description": "not an admin", **error}
     for code, text in spec.responses.items():
         responses[str(code)] = {"description": text, **({} if code == 302 else error)}
+    for code, (text, model) in spec.other_bodies.items():
+        responses[str(code)] = {
+            "description": text,
+            "content": {"application/json": {"schema": _ref(model)}},
+        }
     op["responses"] = dict(sorted(responses.items()))
     return op
 
@@ -77,6 +82,7 @@ def build_spec(routes: Sequence[RouteSpec]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for spec in routes:
         models.update(m for m in (spec.body, spec.response) if m is not None)
+        models.update(model for _, model in spec.other_bodies.values())
         paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec)
     ordered = sorted(models, key=lambda m: m.__name__)
     _, schemas = models_json_schema(

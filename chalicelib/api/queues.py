@@ -6,6 +6,7 @@ from chalice import Blueprint
 
 from chalicelib.api.http import RequestContext, route
 from chalicelib.schemas import queues as s
+from chalicelib.schemas.bulk_jobs import BulkJobResponse
 
 bp = Blueprint(__name__)
 TAG = "Jobs"
@@ -59,13 +60,14 @@ def redrive_dlq(ctx: RequestContext, stage: str) -> s.RedriveResponse:
     bp,
     "POST",
     "/jobs/{stage}/run",
-    summary="Re-run a stage for assets missing it, or all",
+    summary="Re-run a stage for assets missing it, or all (a bulk job: see /api/bulk-jobs/{id})",
     tag=TAG,
     auth="admin",
     body=s.JobRunRequest,
-    response=s.JobQueuedResponse,
+    response=BulkJobResponse,
+    status=202,
     responses={404: "no such stage", 400: "stage not re-runnable per asset"},
 )
-def run_stage(ctx: RequestContext, stage: str, body: s.JobRunRequest) -> s.JobQueuedResponse:
-    result = ctx.container.queue_service.run(stage, body.mode)
-    return s.JobQueuedResponse(queued=result.queued)
+def run_stage(ctx: RequestContext, stage: str, body: s.JobRunRequest) -> BulkJobResponse:
+    params = {"stage": stage, "mode": body.mode}
+    return ctx.container.bulk_job_service.start(ctx.auth, "requeue", params)

@@ -12,6 +12,7 @@ from chalicelib.api import (
     admin,
     albums,
     assets,
+    bulk_jobs,
     downloads,
     duplicates,
     libraries,
@@ -54,6 +55,7 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     system_config.bp,
     activities.bp,
     libraries.bp,
+    bulk_jobs.bp,
 )
 
 

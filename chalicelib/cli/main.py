@@ -5,7 +5,9 @@
     skyroll upload ~/Pictures -r --dry-run --json    # what would be sent, as JSON
     skyroll assets list --type VIDEO --json
     skyroll download 6f1c… -o ~/Downloads
-    skyroll admin requeue thumbnail --all            # re-run a pipeline stage (admins)
+    skyroll trash empty --wait                       # a job on the server; waits for it
+    skyroll jobs show JOB_ID                         # a job's progress
+    skyroll admin requeue thumbnail --all --wait     # re-run a pipeline stage (admins)
     skyroll admin jobs [--dlq STAGE | --redrive STAGE] # queues and dead letters (admins)
     skyroll admin config set image.thumbnail.size=300  # server settings (admins)
     skyroll admin backup create|list|download        # database exports (admins)
@@ -37,6 +39,7 @@ import typer
 from rich.console import Console
 
 from chalicelib.cli import backups as _backups_cli
+from chalicelib.cli import bulk_jobs as _bulk_jobs_cli
 from chalicelib.cli import config
 from chalicelib.cli import libraries as _libraries_cli
 from chalicelib.cli import ml as _ml_cli
@@ -340,17 +343,16 @@ def admin_requeue(
     all_assets: Annotated[
         bool, typer.Option("--all", help="Every asset, redoing finished work (default: missing)")
     ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait until the job is done")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON")] = False,
 ) -> None:
-    """Queue a stage again for the assets missing its output (or for all of them)."""
+    """Queue a stage again for the assets missing its output (or for all of them): a job on
+    the server, which prints its id (``skyroll jobs show ID``)."""
     mode = "all" if all_assets else "missing"
     with session(ctx) as client:
         path = f"/api/admin/stages/{quote(stage, safe='')}/requeue"
-        result = client.call("POST", path, {"mode": mode})
-    if as_json:
-        print_json(result)
-        return
-    typer.echo(f"Queued {result['queued']} asset(s) for {result['stage']} ({mode}).")
+        job = client.call("POST", path, {"mode": mode})
+        _bulk_jobs_cli.report(client, job, wait=wait, as_json=as_json, echo_json=print_json)
 
 
 @admin_app.command("run-job")
@@ -419,6 +421,8 @@ _config_cli.register(admin_app, session, handles_errors, print_json)
 _backups_cli.register(admin_app, session, handles_errors, print_json, err)
 # skyroll library add|list|scan|approve (chalicelib/cli/libraries.py)
 _libraries_cli.register(app, session, handles_errors, print_json)
+# skyroll trash empty|restore, skyroll jobs show|list (chalicelib/cli/bulk_jobs.py)
+_bulk_jobs_cli.register(app, session, handles_errors, print_json)
 
 
 def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`

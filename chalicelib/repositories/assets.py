@@ -299,6 +299,47 @@ class AssetRepository:
                 (before, owner_id, owner_id, limit),
             ).fetchall()
 
+    def count_owned(self, owner_id: UUID) -> int:
+        with self._pool.connection() as conn:
+            return int(
+                one(
+                    conn.execute(
+                        "SELECT count(*) AS n FROM assets WHERE owner_id = %s", (owner_id,)
+                    ).fetchone()
+                )["n"]
+            )
+
+    def owned_batch(self, owner_id: UUID, limit: int) -> list[Row]:
+        """Any ``limit`` of the owner's assets, whatever their state (a deleted user's purge)."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT id, owner_id, storage_key, library_id FROM assets"
+                " WHERE owner_id = %s LIMIT %s",
+                (owner_id, limit),
+            ).fetchall()
+
+    def count_trashed(self, owner_id: UUID, before: datetime) -> int:
+        with self._pool.connection() as conn:
+            return int(
+                one(
+                    conn.execute(
+                        "SELECT count(*) AS n FROM assets WHERE owner_id = %s"
+                        " AND trashed_at IS NOT NULL AND trashed_at < %s",
+                        (owner_id, before),
+                    ).fetchone()
+                )["n"]
+            )
+
+    def restore_trashed(self, owner_id: UUID, before: datetime, limit: int) -> int:
+        """Restores up to ``limit`` of what the owner trashed before ``before``."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "UPDATE assets SET trashed_at = NULL, updated_at = now() WHERE id IN"
+                " (SELECT id FROM assets WHERE owner_id = %s AND trashed_at IS NOT NULL"
+                "  AND trashed_at < %s LIMIT %s)",
+                (owner_id, before, limit),
+            ).rowcount
+
     def delete(self, ids: list[UUID]) -> int:
         with self._pool.connection() as conn:
             return conn.execute("DELETE FROM assets WHERE id = ANY(%s)", (ids,)).rowcount

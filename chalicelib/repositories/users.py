@@ -111,6 +111,13 @@ class UserRepository:
             conn.execute("DELETE FROM api_keys WHERE user_id = %s", (user_id,))
             return cur.rowcount == 1
 
+    def is_deleted(self, user_id: UUID) -> bool:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT deleted_at IS NOT NULL AS deleted FROM users WHERE id = %s", (user_id,)
+            ).fetchone()
+        return bool(row and row["deleted"])
+
     def any_admin(self) -> bool:
         with self._pool.connection() as conn:
             return bool(

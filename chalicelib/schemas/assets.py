@@ -338,9 +338,17 @@ class BulkUpdateAssetsRequest(UpdateAssetRequest):
     ids: list[UUID] = Field(min_length=1, max_length=1000)
 
 
+# Deleting for good costs a few S3 calls per asset: more than this many is a bulk job (202).
+PURGE_IN_REQUEST_MAX = 100
+
+
 class DeleteAssetsRequest(Dto):
     ids: list[UUID] = Field(min_length=1, max_length=1000)
     force: bool = False
+
+    @property
+    def needs_job(self) -> bool:
+        return self.force and len(set(self.ids)) > PURGE_IN_REQUEST_MAX
 
 
 class AssetIdsRequest(Dto):

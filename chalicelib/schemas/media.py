@@ -21,12 +21,6 @@ class RequeueRequest(Dto):
     mode: Literal["missing", "all"]
 
 
-class RequeueResponse(ResponseDto):
-    stage: str
-    mode: Literal["missing", "all"]
-    queued: int
-
-
 # The timeline asks for one month's visible thumbnails at a time; a month is chunked
 # client-side, so 500 bounds the work of one call without costing round trips.
 MAX_SIGNED_IDS = 500

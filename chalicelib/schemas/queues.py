@@ -47,9 +47,5 @@ class JobRunRequest(Dto):
     mode: Literal["missing", "all"] = "missing"
 
 
-class JobQueuedResponse(ResponseDto):
-    queued: int
-
-
 class RedriveResponse(ResponseDto):
     moved: int

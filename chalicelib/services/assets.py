@@ -194,12 +194,38 @@ class AssetService:
         ids = self._assets.with_motion_parts(auth.id, dto.ids) if dto.ids else None
         return s.CountResponse(count=self._assets.restore(auth.id, ids))
 
-    def empty_trash(self, auth: AuthUser) -> s.CountResponse:
-        far_future = datetime.now(UTC) + timedelta(days=1)
-        total = 0
-        while rows := self._assets.trashed_before(auth.id, far_future):
-            total += self._purge(rows)
-        return s.CountResponse(count=total)
+    def count_trash(self, owner_id: UUID, before: datetime) -> int:
+        return self._assets.count_trashed(owner_id, before)
+
+    def purge_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
+        """One batch of the empty-trash job: up to ``limit`` of what the owner trashed before
+        ``before`` deleted for good; (how many, whether more may remain)."""
+        rows = self._assets.trashed_before(owner_id, before, limit)
+        return (self._purge(rows) if rows else 0), len(rows) == limit
+
+    def check_owned(self, owner_id: UUID, ids: list[UUID]) -> None:
+        if len(self._assets.owned_keys(owner_id, ids)) != len(set(ids)):
+            raise errors.NotFound("One or more assets not found")
+
+    def purge_ids_batch(self, owner_id: UUID, ids: list[UUID]) -> int:
+        """One batch of the delete-assets job: these of the owner's assets (those still
+        there) deleted for good."""
+        rows = self._assets.owned_keys(owner_id, ids)
+        return self._purge(rows) if rows else 0
+
+    def count_owned(self, owner_id: UUID) -> int:
+        return self._assets.count_owned(owner_id)
+
+    def purge_owner_batch(self, owner_id: UUID, limit: int) -> tuple[int, bool]:
+        """One batch of the delete-user job: up to ``limit`` of the owner's assets, every
+        object then the rows; (how many, whether more may remain)."""
+        rows = self._assets.owned_batch(owner_id, limit)
+        return (self._purge(rows) if rows else 0), len(rows) == limit
+
+    def restore_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
+        """One batch of the restore-trash job; (how many, whether more may remain)."""
+        restored = self._assets.restore_trashed(owner_id, before, limit)
+        return restored, restored == limit
 
     def original_url(self, auth: AuthUser, asset_id: UUID) -> str:
         row = self._load_shared(auth, asset_id, download=True)

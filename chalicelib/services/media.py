@@ -8,7 +8,7 @@ A ``None`` is a 404 whether the asset is missing or someone else's: ids do not l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -169,32 +169,34 @@ class MediaService:
 
 
 class RequeueService:
-    """``POST /api/admin/stages/{stage}/requeue``: the stage again, for the assets missing
-    its output ("missing") or for every asset ("all", forced past the done check)."""
+    """The stage again, for the assets missing its output ("missing") or for every asset
+    ("all", forced past the done check): one keyset page at a time, each page a batch of the
+    ``requeue`` bulk job (``POST /api/admin/stages/{stage}/requeue``, ``/api/jobs/{stage}/run``)."""
 
-    def __init__(self, media: MediaRepository, queue: StageQueue, *, page_size: int = 500) -> None:
+    def __init__(self, media: MediaRepository, queue: StageQueue) -> None:
         self._media = media
         self._queue = queue
-        self._page_size = page_size
 
-    def requeue(self, stage_name: str, mode: str) -> s.RequeueResponse:
+    @staticmethod
+    def check(stage_name: str) -> None:
+        """Refuses, before any job starts, a stage that cannot be re-queued per asset."""
+        _requeueable(stage_name)
+
+    def requeue_page(
+        self, stage_name: str, mode: str, after: UUID | None, limit: int
+    ) -> tuple[int, UUID | None]:
+        """Sends one page of the stage's assets after ``after`` (in id order): (how many were
+        sent, the last id, None once the page was the last). Raises when SQS refuses; a page
+        sent twice is harmless (the stages are idempotent)."""
         stage = _requeueable(stage_name)
         types = list(stage.asset_types or ("IMAGE", "VIDEO"))
-        queued = 0
-        for page in self._pages(stage.name, types, missing=mode == "missing"):
-            # Raises when SQS refuses: the admin sees a 500 and re-runs; duplicates are harmless.
+        page = self._media.requeue_page(
+            stage.name, types, missing=mode == "missing", after=after or FIRST_ID, limit=limit
+        )
+        if page:
             self._queue.send(stage.name, page, force=mode == "all")
-            queued += len(page)
-        logger.info("stage re-queued", extra={"stage": stage.name, "mode": mode, "queued": queued})
-        return s.RequeueResponse(stage=stage.name, mode=mode, queued=queued)
-
-    def _pages(self, stage: str, types: list[str], *, missing: bool) -> Iterable[list[UUID]]:
-        after = FIRST_ID
-        while page := self._media.requeue_page(
-            stage, types, missing=missing, after=after, limit=self._page_size
-        ):
-            yield page
-            after = page[-1]
+        logger.info("stage page re-queued", extra={"stage": stage.name, "queued": len(page)})
+        return len(page), (page[-1] if len(page) == limit else None)
 
 
 def _requeueable(name: str) -> pipeline.Stage:

@@ -1,5 +1,5 @@
 """Jobs admin: the pipeline's queues seen from SQS (depths, dead letters), peeking and
-redriving dead letters, re-running a stage (through the media RequeueService).
+redriving dead letters. Re-running a stage is a bulk job (services/bulk_jobs.py).
 
 Stages come from the pipeline declaration; the queues behind them are a ``QueueAdmin``
 (chalicelib.messaging).
@@ -8,7 +8,6 @@ Stages come from the pipeline declaration; the queues behind them are a ``QueueA
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
@@ -19,12 +18,9 @@ from chalicelib.messaging import QueueAdmin
 from chalicelib.observability import logger
 from chalicelib.repositories.statistics import StatsRepository
 from chalicelib.schemas import queues as s
-from chalicelib.schemas.media import RequeueResponse
 from chalicelib.storage import keys
 
 REDRIVE_MAX = 1000  # per call: the API answers within API Gateway's 29 s
-# (stage, mode) -> what the media RequeueService queued: one implementation of the re-run.
-Requeue = Callable[[str, str], RequeueResponse]
 
 
 def ids_in(body: str) -> tuple[UUID | None, UUID | None]:
@@ -56,10 +52,9 @@ def ids_in(body: str) -> tuple[UUID | None, UUID | None]:
 
 
 class QueueService:
-    def __init__(self, queues: QueueAdmin, stats: StatsRepository, requeue: Requeue) -> None:
+    def __init__(self, queues: QueueAdmin, stats: StatsRepository) -> None:
         self._queues = queues
         self._stats = stats
-        self._requeue = requeue
 
     def status(self) -> list[s.JobStatusResponse]:
         counts = self._stats.stage_counts()
@@ -111,12 +106,6 @@ class QueueService:
                 break
         logger.info("dead letters redriven", extra={"stage": stage.name, "moved": moved})
         return s.RedriveResponse(moved=moved)
-
-    def run(self, stage_name: str, mode: str) -> RequeueResponse:
-        stage = _stage(stage_name)
-        if stage.trigger == pipeline.MANUAL:
-            raise errors.BadRequest(f"The {stage.name} stage runs on request, not per asset")
-        return self._requeue(stage.name, mode)
 
 
 def _stage(name: str) -> pipeline.Stage:

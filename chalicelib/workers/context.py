@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.media import MediaRepository
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
+    from chalicelib.services.bulk_jobs import BulkJobService
     from chalicelib.services.libraries import LibraryService
     from chalicelib.services.people import PeopleRecognizer
     from chalicelib.services.system_config import SystemConfigReader
@@ -97,3 +98,8 @@ class IngestContext(StageContext, Protocol):
 
     @property
     def library_repo(self) -> LibraryRepository: ...
+
+
+class BulkJobContext(Protocol):
+    @property
+    def bulk_job_service(self) -> BulkJobService: ...

@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from chalicelib.messaging import BULK_JOBS_STAGE
 from chalicelib.settings import Settings
 
 from . import nag
@@ -149,6 +150,10 @@ class SkyrollStack(Stack):
         for queue in self.pipeline.queues:
             queue.grant_send_messages(self.api.role)
             queue.grant_send_messages(self.schedules.function)
+        # The bulk_jobs worker re-queues stages for every asset and queues its own next batch.
+        bulk_jobs = self.pipeline.stages[BULK_JOBS_STAGE].function
+        for queue in self.pipeline.queues:
+            queue.grant_send_messages(bulk_jobs)
         # /api/jobs shows each DLQ's depth, peeks at its messages (receive with visibility
         # 0) and redrives them (send to the stage's queue, then delete from the DLQ).
         self.api.role.add_to_principal_policy(

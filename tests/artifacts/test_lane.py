@@ -13,12 +13,13 @@ import re
 import uuid
 
 import boto3
+import httpx
 import psycopg
 import pytest
 
 from layers.build import UNZIPPED_LIMIT_BYTES, unzipped_size
 from scripts.smoke import Smoke
-from tests.artifacts.conftest import Lane
+from tests.artifacts.conftest import REGION, Lane
 from tests.support.samples import photo
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,9 @@ def test_every_function_starts_from_its_artifact_alone(lane: Lane):
     # Then each handler imports (a ModuleNotFoundError here is a broken deployment)
     failed = {name: r.get("error", "")[-1500:] for name, r in started.items() if not r["ready"]}
     assert not failed, "\n\n".join(f"{name}:\n{error}" for name, error in failed.items())
-    assert {"api", "skyroll-dev-migrate", "skyroll-dev-jobs"} <= set(started)
+    assert {"api", "skyroll-dev-migrate", "skyroll-dev-jobs", "skyroll-dev-bulk_jobs"} <= set(
+        started
+    )
     assert {f"skyroll-dev-{s}" for s in ("ingest", "thumbnail", "faces", "smart_search")} <= set(
         started
     )
@@ -160,6 +163,50 @@ def test_library_scan_runs_in_its_function_and_ingest_reads_the_users_bucket(lan
         ).fetchone()
     assert row == ("ready", hashlib.sha256(data).digest(), bucket)
     assert s3.get_object(Bucket=bucket, Key="p/one.jpg")["Body"].read() == data
+
+
+def test_emptying_the_trash_runs_in_the_bulk_jobs_function(lane: Lane):
+    # Given a trashed photo of the admin's: its row and an object under its prefix (derived/,
+    # which S3 does not announce to ingest)
+    asset_id = uuid.uuid4()
+    with psycopg.connect(lane.dsn) as conn:
+        row = conn.execute("SELECT id FROM users WHERE email = 'admin@skyroll.local'").fetchone()
+        assert row is not None
+        owner = row[0]
+        conn.execute(
+            "INSERT INTO assets (id, owner_id, status, original_file_name, original_mime_type,"
+            " checksum, file_size, storage_key, file_created_at, file_modified_at, trashed_at)"
+            " VALUES (%s, %s, 'ready', 'a.jpg', 'image/jpeg', %s, 3, %s, now(), now(),"
+            " now() - interval '1 minute')",
+            (asset_id, owner, b"x" * 32, f"users/{owner}/{asset_id}/original.jpg"),
+        )
+    s3 = boto3.client("s3", region_name=REGION, endpoint_url=lane.moto)
+    bucket = lane.settings().bucket
+    s3.put_object(Bucket=bucket, Key=f"derived/{owner}/{asset_id}/thumbnail.webp", Body=b"w")
+    gateway, runner = lane.gateway(), lane.runner()
+    try:
+        api = httpx.Client(base_url=gateway.url, timeout=60)
+        login = {"email": "admin@skyroll.local", "password": _admin_password(lane)}
+        token = api.post("/api/auth/login", json=login).json()["accessToken"]
+        auth = {"Authorization": f"Bearer {token}"}
+        # When the API artifact is asked to empty the trash: a job, nothing deleted yet
+        started = api.post("/api/trash/empty", headers=auth)
+        assert started.status_code == 202, started.text
+        assert s3.list_objects_v2(Bucket=bucket, Prefix=f"derived/{owner}/")["KeyCount"] == 1
+        # And the bulk_jobs function from its artifact takes the job's messages
+        handled = 0
+        while batch := runner.run_once("bulk_jobs", wait_seconds=1).size:
+            handled += batch
+        job = api.get(f"/api/bulk-jobs/{started.json()['id']}", headers=auth).json()
+    finally:
+        gateway.close()
+    # Then the job is done, the row and the object are gone
+    assert handled == 1
+    assert (job["status"], job["processed"], job["total"]) == ("succeeded", 1, 1), job
+    with psycopg.connect(lane.dsn) as conn:
+        assert conn.execute("SELECT 1 FROM assets WHERE id = %s", (asset_id,)).fetchone() is None
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=f"derived/{owner}/")["KeyCount"] == 0
+    assert "skyroll-dev-bulk_jobs" in lane.hosts
 
 
 def test_no_function_wrote_into_its_code(lane: Lane):

@@ -211,3 +211,21 @@ def test_visibility_below_six_times_timeout_is_refused(tmp_path):
             names=NAMES,
             stages=(bad,),
         )
+
+
+def test_bulk_jobs_worker_may_send_to_every_stage_queue(dev):
+    # It re-queues any stage for every asset, and sends its own next batch.
+    function = dev.stack.pipeline.stages["bulk_jobs"].function
+    role = function.role.node.find_child("DefaultPolicy").node.default_child
+    policy = dev.json["Resources"][dev.stack.get_logical_id(role)]["Properties"]["PolicyDocument"]
+    may_send = {
+        resource["Fn::GetAtt"][0]
+        for s in policy["Statement"]
+        if "sqs:SendMessage" in s["Action"]
+        for resource in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        if isinstance(resource, dict) and "Fn::GetAtt" in resource
+    }
+    queues = {dev.logical_id(r.queue) for r in dev.stack.pipeline.stages.values()}
+    assert queues <= may_send
+    # Not the dead-letter queues: only the API redrives those.
+    assert not {dev.logical_id(r.dlq) for r in dev.stack.pipeline.stages.values()} & may_send

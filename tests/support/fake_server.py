@@ -87,6 +87,9 @@ class FakeSkyroll:
         self.transport = httpx.MockTransport(self.handle)
         self.bulk_route = True  # False: an older server without POST /api/assets/bulk-uploads
         self.refuse: dict[str, tuple[int, str]] = {}  # filename → (status, message)
+        # Bulk jobs: each GET of a job shows its next state, the last one sticks.
+        self.jobs: dict[str, list[dict[str, Any]]] = {}
+        self.job_error: str | None = None  # set: jobs end failed with this error
 
     # -- test helpers ----------------------------------------------------------------
     def inject(
@@ -175,6 +178,21 @@ class FakeSkyroll:
         }
         if (method, path) in routes:
             return routes[(method, path)]()
+        if (method, path) == ("POST", "/api/trash/empty"):
+            return self.start_job("empty-trash", {})
+        if (method, path) == ("POST", "/api/trash/restore") and body.get("ids") is None:
+            return self.start_job("restore-trash", {})
+        if (
+            method == "POST"
+            and parts[:3] == ["api", "admin", "stages"]
+            and parts[4:] == ["requeue"]
+        ):
+            return self.start_job("requeue", {"stage": parts[3], **body})
+        if (method, parts[:2]) == ("GET", ["api", "bulk-jobs"]) and len(parts) == 3:
+            states = self.jobs.get(parts[2])
+            if not states:
+                return error(404, "Job not found")
+            return httpx.Response(200, json=states.pop(0) if len(states) > 1 else states[0])
         if parts[:3] == ["api", "assets", "uploads"] and len(parts) >= 4:
             return self.upload_route(method, parts[3], parts[4:], body)
         if parts[:2] == ["api", "assets"] and len(parts) == 3 and method == "GET":
@@ -187,6 +205,22 @@ class FakeSkyroll:
             key = self.key_for(asset["id"], asset["originalFileName"])
             return httpx.Response(302, headers={"Location": f"{S3}/{key}?X-Amz-Signature=get"})
         return error(404, f"no route {method} {path}")
+
+    def start_job(self, kind: str, params: dict[str, Any]) -> httpx.Response:
+        job = {
+            "id": str(uuid.uuid4()),
+            "kind": kind,
+            "status": "queued",
+            "params": params,
+            "processed": 0,
+            "total": None,
+            "error": None,
+        }
+        end = {**job, "processed": 3, "total": 3}
+        end |= {"status": "failed", "error": self.job_error} if self.job_error else {}
+        end |= {} if self.job_error else {"status": "succeeded"}
+        self.jobs[job["id"]] = [{**job, "status": "running", "total": 3, "processed": 1}, end]
+        return httpx.Response(202, json=job)
 
     def authorized(self, request: httpx.Request) -> bool:
         auth = request.headers.get("authorization", "")

@@ -140,7 +140,7 @@ class FakeStats:
 
 
 def queue_service(admin: FakeAdmin) -> QueueService:
-    return QueueService(admin, FakeStats(), lambda stage, mode: None)  # type: ignore[arg-type]
+    return QueueService(admin, FakeStats())  # type: ignore[arg-type]
 
 
 def test_redrive_moves_batches_until_the_dead_letters_are_gone() -> None:

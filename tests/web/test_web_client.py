@@ -270,3 +270,27 @@ def test_album_shared_by_password_link_opens_for_a_visitor(
         assert v.evaluate("localStorage.getItem('skyroll.token')") is None
     finally:
         visitor.close()
+
+
+def test_empty_trash_waits_for_its_job_then_refreshes(
+    page: Any, stack: Stack, state: dict[str, Any]
+) -> None:
+    # Last in the module: it deletes the clip for good.
+    api = page_api(page, stack)
+    clip = state["ids"]["clip"]
+    page.goto(f"{stack.web_url}/")
+    page.locator(f"[data-asset-id='{clip}'] button.open").click()
+    page.keyboard.press("Delete")
+    wait_for("trashed", lambda: api.get(f"/api/assets/{clip}")["isTrashed"], 10)
+    page.keyboard.press("Escape")
+    go(page, "Trash", "/trash")
+    timeline_total(page, 1)
+    # The server answers 202 with a job; the page polls it, then says how many went.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Empty trash").click()
+    page.get_by_role("status").get_by_text("Deleted 1").wait_for()
+    timeline_total(page, 0)
+    (job, *_) = api.get("/api/bulk-jobs")
+    assert (job["kind"], job["status"], job["processed"]) == ("empty-trash", "succeeded", 1)
+    assert clip not in [a["id"] for a in api.get("/api/assets", size=100)["items"]]
+    assert api.get("/api/assets", isTrashed="true")["items"] == []

@@ -7,6 +7,7 @@ import uuid
 
 from chalicelib import pipeline
 from chalicelib.services.queues import ids_in
+from tests.support.bulk_jobs import finish
 from tests.support.organize import Harness, add, photo
 
 
@@ -73,11 +74,12 @@ def test_run_a_stage_again_and_refusals(harness: Harness) -> None:
     admin = _admin(harness)
 
     r = harness.call("POST", "/api/jobs/thumbnail/run", {"mode": "all"}, admin)
-    assert r.status_code == 200, r.body
-    assert r.json == {"queued": 2}
+    job = finish(harness, r, admin)
+    assert (job["kind"], job["status"], job["processed"]) == ("requeue", "succeeded", 2)
+    assert job["params"] == {"stage": "thumbnail", "mode": "all"}
     assert _jobs(harness, admin)["thumbnail"]["queued"] == 2
     missing = harness.call("POST", "/api/jobs/thumbnail/run", {"mode": "missing"}, admin)
-    assert missing.json == {"queued": 0}
+    assert finish(harness, missing, admin)["processed"] == 0
 
     refused = harness.call("POST", "/api/jobs/archive/run", {"mode": "all"}, admin)
     assert refused.status_code == 400
@@ -92,6 +94,7 @@ def test_run_a_stage_again_and_refusals(harness: Harness) -> None:
         ("GET", "/api/jobs"),
         ("GET", "/api/jobs/thumbnail/dlq"),
         ("POST", "/api/jobs/thumbnail/dlq/redrive"),
+        ("POST", "/api/jobs/thumbnail/run"),
     ):
         assert harness.call(method, path, token=alice).status_code == 403
         assert harness.call(method, path).status_code == 401

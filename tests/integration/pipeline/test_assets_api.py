@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
+from tests.support.bulk_jobs import finish
 from tests.support.harness import Harness
 from tests.support.samples import camera_exif, photo
 
@@ -87,7 +88,13 @@ def test_trash_restore_and_delete_for_good(harness: Harness) -> None:
     assert not [k for k in everything() if old in k]  # original + derivatives gone
     assert [k for k in store.keys("derived/") if new in k]
     harness.call("DELETE", "/api/assets", {"ids": [new]}, token=token)
-    assert harness.call("POST", "/api/trash/empty", token=token).json == {"count": 1}
+    job = finish(harness, harness.call("POST", "/api/trash/empty", token=token), token)
+    assert (job["kind"], job["status"], job["processed"], job["total"]) == (
+        "empty-trash",
+        "succeeded",
+        1,
+        1,
+    )
     assert everything() == []
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.repositories.media import MediaRepository
 from chalicelib.services.media import RequeueService
+from tests.support.bulk_jobs import finish
 from tests.support.fakes import RecordingQueue
 from tests.support.harness import Harness
 from tests.support.samples import jpeg, quadrants
@@ -15,8 +16,14 @@ from tests.support.stages import bucket_keys, stage_row, upload_file
 
 
 def requeue(h: Harness, stage: str, mode: str) -> Any:
+    """The re-queue job, run by the bulk_jobs worker: what it shows when done (or the refusal)."""
     admin = h.login("admin@example.com", "admin-password-1")
-    return h.call("POST", f"/api/admin/stages/{stage}/requeue", {"mode": mode}, token=admin)
+    r = h.call("POST", f"/api/admin/stages/{stage}/requeue", {"mode": mode}, token=admin)
+    if r.status_code != 202:
+        return r
+    job = finish(h, r, admin)
+    assert job["status"] == "succeeded", job
+    return job
 
 
 def run_stage(h: Harness, stage: str) -> int:
@@ -54,20 +61,20 @@ def test_missing_then_all_counts_and_idempotent_reruns(
     assert len(files_before) == 7  # 3 x (preview, thumbnail) + encoded
 
     # Everything is done: nothing is missing.
-    r = requeue(harness, "thumbnail", "missing")
-    assert (r.status_code, r.json) == (200, {"stage": "thumbnail", "mode": "missing", "queued": 0})
+    job = requeue(harness, "thumbnail", "missing")
+    assert (job["params"], job["processed"]) == ({"stage": "thumbnail", "mode": "missing"}, 0)
     assert harness.drain() == 0
 
     # One asset's thumbnail stage failed earlier: "missing" picks exactly that one.
     harness.container.pipeline_repo.set_stage(images[1], "thumbnail", "failed", "was broken")
-    assert requeue(harness, "thumbnail", "missing").json["queued"] == 1
+    assert requeue(harness, "thumbnail", "missing")["processed"] == 1
     assert run_stage(harness, "thumbnail") == 1
     harness.drain()
     assert stage_row(harness, images[1], "thumbnail")["status"] == "done"
 
     # "all" re-runs every asset, even finished ones; transcode covers videos only.
-    assert requeue(harness, "thumbnail", "all").json["queued"] == 3
-    assert requeue(harness, "transcode", "all").json["queued"] == 1
+    assert requeue(harness, "thumbnail", "all")["processed"] == 3
+    assert requeue(harness, "transcode", "all")["processed"] == 1
     assert run_stage(harness, "thumbnail") == 3
     assert run_stage(harness, "transcode") == 1
     harness.drain()
@@ -87,7 +94,7 @@ def test_missing_includes_skipped_videos(
 
     # Transcoding is switched on: the videos skipped before are what "missing" finds.
     configure(transcode_policy="required")
-    assert requeue(harness, "transcode", "missing").json["queued"] == 1
+    assert requeue(harness, "transcode", "missing")["processed"] == 1
     harness.drain()
     assert stage_row(harness, video, "transcode")["status"] == "done"
     assert any(k.endswith(f"{video}/encoded.mp4") for k in bucket_keys(harness))
@@ -115,8 +122,10 @@ def test_pages_cover_every_asset_once(harness: Harness) -> None:
     harness.drain(stages=("ingest",))
     queue = RecordingQueue()
     sent = queue.sent
-    service = RequeueService(MediaRepository(harness.container.pool), queue, page_size=2)
-    assert service.requeue("thumbnail", "all").queued == 3
+    service = RequeueService(MediaRepository(harness.container.pool), queue)
+    first = service.requeue_page("thumbnail", "all", None, 2)
+    assert first[0] == 2 and first[1] is not None
+    assert service.requeue_page("thumbnail", "all", first[1], 2) == (1, None)
     ids = [i for _, page, _ in sent for i in page]
     assert [len(page) for _, page, _ in sent] == [2, 1]
     assert ids == sorted(ids) and len(set(ids)) == 3

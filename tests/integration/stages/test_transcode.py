@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chalicelib.media.metadata import read_video_metadata
+from tests.support.bulk_jobs import finish
 from tests.support.harness import Harness
 from tests.support.stages import bucket_keys, files, object_bytes, stage_row, upload_file
 
@@ -118,7 +119,7 @@ def test_forced_rerun_after_a_policy_change_removes_the_stale_encode(
     configure(transcode_policy="required")
     admin = harness.login("admin@example.com", "admin-password-1")
     r = harness.call("POST", "/api/admin/stages/transcode/requeue", {"mode": "all"}, token=admin)
-    assert r.json["queued"] == 1
+    assert finish(harness, r, admin)["processed"] == 1
     harness.drain()
 
     assert "encoded" not in files(harness, asset_id)

@@ -1,5 +1,6 @@
 /** Bulk actions on a selection (the selection bar and the keyboard use these). */
 import { api } from './api/client';
+import { waitForJob, type BulkJob } from './jobs';
 
 export async function setFlags(ids: string[], changes: { isFavorite?: boolean; isArchived?: boolean }) {
 	// No bulk update route: one PUT each, a few at a time.
@@ -14,7 +15,12 @@ export async function setFlags(ids: string[], changes: { isFavorite?: boolean; i
 }
 
 export async function trash(ids: string[], force = false) {
-	await api('delete', '/api/assets', { body: { ids, force } });
+	// Deleting many for good is a bulk job on the server (202, else 204): wait for it, so the
+	// caller refreshes once they are gone.
+	const job = (await api('delete', '/api/assets', { body: { ids, force } })) as BulkJob | undefined;
+	if (!job?.id) return;
+	const done = await waitForJob(job);
+	if (done.status === 'failed') throw new Error(done.error ?? 'Deleting failed');
 }
 
 export async function restore(ids: string[]) {
