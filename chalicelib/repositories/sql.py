@@ -15,10 +15,16 @@ _STAGES = (
     " ORDER BY s.stage), '[]'::jsonb) FROM asset_stages s WHERE s.asset_id = a.id) AS stages"
 )
 # An asset row as the API maps it: the asset, its trash flag, its EXIF as one JSON object
-# and its stages.
+# and its stages (one asset's detail).
 ASSET_SELECT = (
     "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
     f" {_STAGES} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
+)
+# The same row for lists (AssetSummary): without the stages, a correlated subquery per row
+# that a page of a thousand assets would pay a thousand times.
+ASSET_LIST_SELECT = (
+    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif"
+    " FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
 )
 
 # The tag and every tag below it, for one owner (parameters: tag_id, owner).

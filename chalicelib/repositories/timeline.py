@@ -79,14 +79,29 @@ class TimelineRepository:
         with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
 
-    def bucket(self, scope: TimelineScope, start: datetime, end: datetime) -> list[Row]:
+    def bucket(
+        self,
+        scope: TimelineScope,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        after: tuple[datetime, UUID] | None = None,
+    ) -> list[Row]:
+        """One page of a bucket, newest first; ``after`` (a row's local time and id) starts
+        it after that row, through the (owner, local time, id) index."""
         where, params = _where(scope)
+        params.update(start=start, end=end, limit=limit)
+        if after is not None:
+            where += (
+                f" AND ({LOCAL} < %(after_t)s OR ({LOCAL} = %(after_t)s AND a.id > %(after_id)s))"
+            )
+            params.update(after_t=after[0], after_id=after[1])
         sql = (
             f"SELECT a.id, a.owner_id, a.type, a.thumbhash, a.width, a.height,"
             f" a.duration_seconds, a.is_favorite, a.is_archived,"
             f" a.trashed_at IS NOT NULL AS is_trashed, {LOCAL} AS local_date_time"
             f" FROM assets a WHERE {where} AND {LOCAL} >= %(start)s AND {LOCAL} < %(end)s"
-            f" ORDER BY {LOCAL} DESC, a.id"
+            f" ORDER BY {LOCAL} DESC, a.id LIMIT %(limit)s"
         )
         with self._pool.connection() as conn:
-            return conn.execute(sql, {**params, "start": start, "end": end}).fetchall()
+            return conn.execute(sql, params).fetchall()

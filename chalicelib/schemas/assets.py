@@ -211,7 +211,9 @@ class AssetStage(ResponseDto):
     updated_at: datetime
 
 
-class AssetResponse(ResponseDto):
+class AssetSummary(ResponseDto):
+    """An asset as lists return it: everything but its pipeline stages (GET /assets/{id})."""
+
     id: UUID
     owner_id: UUID
     type: Literal["IMAGE", "VIDEO"]
@@ -235,12 +237,24 @@ class AssetResponse(ResponseDto):
     created_at: datetime
     updated_at: datetime
     exif_info: ExifInfo | None
+
+
+class AssetResponse(AssetSummary):
+    """One asset, with each pipeline stage's state."""
+
     stages: list[AssetStage] = Field(default_factory=list)
 
 
 class AssetListQuery(Dto):
     page: Page = 1
     size: int = Field(default=100, ge=1, le=1000)
+    cursor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="nextCursor of the previous page: keyset paging, as fast deep in the"
+        " library as on page 1 (page is then ignored). page alone still works, at the cost"
+        " of an offset that grows with it.",
+    )
     type: Literal["IMAGE", "VIDEO"] | None = None
     is_favorite: bool | None = None
     is_archived: bool | None = None
@@ -253,8 +267,10 @@ class AssetListQuery(Dto):
 
 
 class AssetPage(ResponseDto):
-    items: list[AssetResponse]
+    items: list[AssetSummary]
     next_page: int | None
+    # Where the next page starts (pass it as cursor); null on the last page.
+    next_cursor: str | None = None
 
 
 class UpdateAssetRequest(Dto):

@@ -14,7 +14,7 @@ from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas import albums as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import AccessService, Perm, Principal
-from chalicelib.services.assets import to_response
+from chalicelib.services.assets import to_summary
 from chalicelib.services.auth import AuthUser
 
 
@@ -31,7 +31,7 @@ def to_album(row: dict[str, Any], assets: list[dict[str, Any]] | None = None) ->
         shared=bool(members) or row["has_shared_link"],
         has_shared_link=row["has_shared_link"],
         asset_count=row["asset_count"],
-        assets=[to_response(a) for a in assets or []],
+        assets=[to_summary(a) for a in assets or []],
         start_date=row["start_date"],
         end_date=row["end_date"],
         created_at=row["created_at"],
@@ -71,7 +71,8 @@ class AlbumService:
     def get(self, who: Principal, album_id: UUID, *, with_assets: bool = True) -> s.AlbumResponse:
         self._access.require(who, Perm.ALBUM_READ, album_id)
         row = self._load(album_id)
-        return to_album(row, self._albums.assets(album_id) if with_assets else None)
+        assets = self._albums.assets(album_id, s.ALBUM_ASSETS_MAX) if with_assets else None
+        return to_album(row, assets)
 
     def update(self, auth: AuthUser, album_id: UUID, dto: s.UpdateAlbumRequest) -> s.AlbumResponse:
         self._access.require(auth, Perm.ALBUM_UPDATE, album_id)

@@ -55,7 +55,12 @@ class TimelineService:
 
     def bucket(self, auth: AuthUser, query: s.TimeBucketQuery) -> list[s.TimelineAsset]:
         start, end = bucket_range(query.time_bucket, query.size)
-        rows = self._timeline.bucket(self._scope(auth, query), start, end)
+        after = (
+            (query.after_local_date_time.replace(tzinfo=None), query.after_id)
+            if query.after_local_date_time is not None and query.after_id is not None
+            else None
+        )
+        rows = self._timeline.bucket(self._scope(auth, query), start, end, query.limit, after)
         return [
             s.TimelineAsset(
                 id=r["id"],
