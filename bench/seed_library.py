@@ -134,7 +134,7 @@ def _faces(conn: Any, p: dict[str, Any]) -> None:
     )
     # No list route reads the faces' vector index, and building it over random vectors
     # costs more than the rest of the library: the seeded database goes without it.
-    conn.execute("DROP INDEX asset_faces_hnsw")
+    conn.execute("DROP INDEX IF EXISTS asset_faces_hnsw")
     conn.execute(
         "INSERT INTO asset_faces (asset_id, owner_id, person_id, image_width, image_height,"
         " x1, y1, x2, y2, landmarks, score, model_id, embedding, thumbnail_key)"
