@@ -54,13 +54,17 @@ class MapRepository:
             cell_h=(params["north"] - params["south"]) / grid or 1.0,
         )
         with self._pool.connection() as conn:
-            rows = conn.execute(
-                f"SELECT id, lat, lon, city, state, country, 1 AS count FROM ({_MARKER}"
-                f" WHERE {where}) m ORDER BY taken DESC, id LIMIT %(most)s + 1",
+            # Counting stops at most + 1 rows, unsorted: a big library is not sorted twice.
+            found = conn.execute(
+                f"SELECT count(*) AS n FROM ({_MARKER} WHERE {where} LIMIT %(most)s + 1) m",
                 params,
-            ).fetchall()
-            if len(rows) <= most:
-                return rows
+            ).fetchone()
+            if found is not None and found["n"] <= most:
+                return conn.execute(
+                    f"SELECT id, lat, lon, city, state, country, 1 AS count FROM ({_MARKER}"
+                    f" WHERE {where}) m ORDER BY taken DESC, id",
+                    params,
+                ).fetchall()
             return conn.execute(
                 "SELECT (array_agg(id ORDER BY taken DESC, id))[1] AS id, avg(lat) AS lat,"
                 " avg(lon) AS lon, (array_agg(city ORDER BY taken DESC, id))[1] AS city,"

@@ -65,12 +65,37 @@ def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
     return " AND ".join(where), params
 
 
+def _months_where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
+    """``_where`` over timeline_months (counts per owner, month and flag), for the scopes
+    it can answer: owners without an album or a person."""
+    where = ["m.owner_id = ANY(%(owners)s)", "(m.owner_id = %(me)s OR NOT m.is_archived)"]
+    params: dict[str, Any] = {"me": scope.me, "owners": list(scope.owners)}
+    where.append("m.is_trashed AND m.owner_id = %(me)s" if scope.is_trashed else "NOT m.is_trashed")
+    if scope.is_archived is not None:
+        where.append("m.is_archived = %(archived)s")
+        params["archived"] = scope.is_archived
+    if scope.is_favorite is not None:
+        where.append("m.is_favorite = %(favorite)s")
+        params["favorite"] = scope.is_favorite
+    return " AND ".join(where), params
+
+
 class TimelineRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def buckets(self, scope: TimelineScope, unit: str) -> list[Row]:
         assert unit in ("month", "day")
+        if unit == "month" and scope.album_id is None and scope.person_id is None:
+            # The counters the assets' triggers keep (0011): a row per month and flag set.
+            where, params = _months_where(scope)
+            with self._pool.connection() as conn:
+                return conn.execute(
+                    "SELECT m.month AS time_bucket, sum(m.count)::bigint AS count"
+                    f" FROM timeline_months m WHERE {where} GROUP BY 1"
+                    " HAVING sum(m.count) > 0 ORDER BY 1 DESC",
+                    params,
+                ).fetchall()
         where, params = _where(scope)
         sql = (
             f"SELECT date_trunc('{unit}', {LOCAL}) AS time_bucket, count(*) AS count"

@@ -1,5 +1,6 @@
-"""The per-user counters (user_asset_stats) follow every change to assets in the same
-transaction, whichever statement makes it, and equal a count over the rows."""
+"""The per-user counters (user_asset_stats) and the timeline's month counts
+(timeline_months) follow every change to assets in the same transaction, whichever
+statement makes it, and equal a count over the rows."""
 
 from __future__ import annotations
 
@@ -53,6 +54,24 @@ def _counters(conn: Any, owner: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return dict(kept or {}), dict(conn.execute(COUNTED, (owner,)).fetchone())
 
 
+MONTHS_KEPT = (
+    "SELECT month, is_archived, is_favorite, is_trashed, count FROM timeline_months"
+    " WHERE owner_id = %s AND count <> 0 ORDER BY 1, 2, 3, 4"
+)
+MONTHS_COUNTED = (
+    "SELECT date_trunc('month', coalesce(local_date_time, file_created_at) AT TIME ZONE 'UTC')"
+    " AS month, is_archived, is_favorite, trashed_at IS NOT NULL AS is_trashed, count(*)"
+    " FROM assets WHERE owner_id = %s AND status = 'ready' GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+)
+
+
+def _months(conn: Any, owner: str) -> tuple[list[Any], list[Any]]:
+    return (
+        [tuple(r.values()) for r in conn.execute(MONTHS_KEPT, (owner,)).fetchall()],
+        [tuple(r.values()) for r in conn.execute(MONTHS_COUNTED, (owner,)).fetchall()],
+    )
+
+
 def test_counters_follow_inserts_updates_and_deletes(
     api: Api, container: Container, admin_token: str
 ) -> None:
@@ -70,6 +89,11 @@ def test_counters_follow_inserts_updates_and_deletes(
             ("UPDATE assets SET status = 'failed' WHERE id = ANY(%s)", ids[10:12]),
             ("UPDATE assets SET status = 'processing' WHERE id = ANY(%s)", ids[12:15]),
             ("UPDATE assets SET thumbhash = 'x' WHERE id = ANY(%s)", ids),  # counts nothing
+            (
+                "UPDATE assets SET local_date_time = now() - interval '400 days'"
+                " WHERE id = ANY(%s)",
+                ids[20:30],
+            ),
             ("DELETE FROM assets WHERE id = ANY(%s)", ids[2:6] + ids[11:13]),
             ("UPDATE assets SET trashed_at = NULL WHERE id = ANY(%s)", ids),
         ]
@@ -77,6 +101,8 @@ def test_counters_follow_inserts_updates_and_deletes(
             conn.execute(sql, (chosen,))
             kept, counted = _counters(conn, alice)
             assert kept == counted, sql
+            months_kept, months_counted = _months(conn, alice)
+            assert months_kept == months_counted and months_kept, sql
         assert _counters(conn, bob)[0]["images"] == 3  # another owner's counters untouched
         conn.commit()
     # The routes read the counters.

@@ -1,5 +1,6 @@
 -- Per-user asset counters, so usage, statistics, the upload quota check and smart search's
--- small-library test read one row instead of summing over every asset a user has.
+-- small-library test read one row instead of summing over every asset a user has; and
+-- per-month counts for the timeline.
 -- Statement triggers on assets keep them in the same transaction as the change (insert,
 -- status change, trash, favourite, archive, delete), whichever code path makes it; a
 -- statement that changes none of the counted columns writes nothing.
@@ -83,6 +84,61 @@ DO $$
 BEGIN
     EXECUTE format('INSERT INTO user_asset_stats %s',
                    asset_stats_select('SELECT 1 AS sign, * FROM assets'));
+END
+$$;
+
+-- The timeline's months, counted the same way: ready assets per owner, month (of the local
+-- wall-clock time, as the timeline groups them) and the flags the timeline filters by, so
+-- the month list reads a few hundred rows instead of grouping the whole library. Rows that
+-- fall to 0 stay (the query skips them).
+CREATE TABLE timeline_months (
+    owner_id     uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    month        timestamp NOT NULL,
+    is_archived  boolean NOT NULL,
+    is_favorite  boolean NOT NULL,
+    is_trashed   boolean NOT NULL,
+    count        bigint NOT NULL,
+    PRIMARY KEY (owner_id, month, is_archived, is_favorite, is_trashed)
+);
+
+CREATE FUNCTION timeline_months_select(source text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+SELECT format(
+    'SELECT owner_id, date_trunc(''month'','
+    ' coalesce(local_date_time, file_created_at) AT TIME ZONE ''UTC'') AS month,'
+    ' is_archived, is_favorite, trashed_at IS NOT NULL AS is_trashed, sum(sign) AS count'
+    ' FROM (%s) changed WHERE status = ''ready'' GROUP BY 1, 2, 3, 4, 5', source)
+$$;
+
+CREATE FUNCTION timeline_months_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    source text := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
+        WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
+        ELSE 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1 AS sign, * FROM old_rows'
+    END;
+BEGIN
+    EXECUTE format(
+        'INSERT INTO timeline_months AS t (owner_id, month, is_archived, is_favorite,'
+        ' is_trashed, count) SELECT * FROM (%s) d WHERE count <> 0 ORDER BY 1, 2, 3, 4, 5'
+        ' ON CONFLICT (owner_id, month, is_archived, is_favorite, is_trashed)'
+        ' DO UPDATE SET count = t.count + EXCLUDED.count',
+        timeline_months_select(source));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER assets_months_insert AFTER INSERT ON assets
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION timeline_months_apply();
+CREATE TRIGGER assets_months_update AFTER UPDATE ON assets
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION timeline_months_apply();
+CREATE TRIGGER assets_months_delete AFTER DELETE ON assets
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION timeline_months_apply();
+
+DO $$
+BEGIN
+    EXECUTE format('INSERT INTO timeline_months %s',
+                   timeline_months_select('SELECT 1 AS sign, * FROM assets'));
 END
 $$;
 
