@@ -181,8 +181,10 @@ class AssetRepository:
         where = ["a.owner_id = %(owner)s"]
         params: dict[str, Any] = {"owner": owner_id, "limit": limit, "offset": offset, **filters}
         if after is not None:
-            where.append(f"({SORT_KEY} < %(after_key)s OR ({SORT_KEY} = %(after_key)s"
-                         " AND a.id > %(after_id)s))")  # fmt: skip
+            # "<=" first: a bound the index scan starts from (an OR alone is a filter, and
+            # the scan would walk every row before the cursor).
+            where.append(f"{SORT_KEY} <= %(after_key)s AND ({SORT_KEY} < %(after_key)s"
+                         " OR a.id > %(after_id)s)")  # fmt: skip
             params.update(after_key=after[0], after_id=after[1])
         if filters.get("type"):
             where.append("a.type = %(type)s")

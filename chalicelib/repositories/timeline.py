@@ -117,8 +117,9 @@ class TimelineRepository:
         where, params = _where(scope)
         params.update(start=start, end=end, limit=limit)
         if after is not None:
+            # "<=" first: a bound the index scan starts from, not a filter over the month.
             where += (
-                f" AND ({LOCAL} < %(after_t)s OR ({LOCAL} = %(after_t)s AND a.id > %(after_id)s))"
+                f" AND {LOCAL} <= %(after_t)s AND ({LOCAL} < %(after_t)s OR a.id > %(after_id)s)"
             )
             params.update(after_t=after[0], after_id=after[1])
         sql = (
