@@ -110,7 +110,7 @@ def bucket_after(client: Any, headers: dict[str, str], lib: dict[str, Any]) -> s
     base = f"/api/timeline/bucket?timeBucket={lib['huge_month']}T00:00:00.000Z"
     first = json.loads(call(client, headers, "GET", base, None).body)
     last = first[-1]
-    return f"{base}&afterLocalDateTime={last['localDateTime']}&afterId={last['id']}"
+    return f"{base}&afterLocalDateTime={last['localDateTime']}Z&afterId={last['id']}"
 
 
 def album_bucket(client: Any, headers: dict[str, str], lib: dict[str, Any]) -> str:

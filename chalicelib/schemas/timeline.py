@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, field_validator, model_validator
 
-from chalicelib.schemas.base import Dto, FieldError, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, FieldError, ResponseDto
 
 # A bucket's assets come in pages of at most this many (a month can hold tens of thousands).
 TIMELINE_PAGE_MAX = 1000
@@ -45,7 +45,12 @@ class TimeBucketQuery(TimeBucketsQuery):
         description="Assets per page. A page this long may have more after it: ask again"
         " with the last asset's localDateTime and id as afterLocalDateTime and afterId.",
     )
-    after_local_date_time: datetime | None = None
+    # Aware, as every date the API takes: the asset's localDateTime (a wall-clock time, which
+    # the timeline labels UTC) with a "Z".
+    after_local_date_time: DbDateTime | None = Field(
+        default=None,
+        description="the last asset's localDateTime with a Z, e.g. 2024-05-03T10:00:00Z",
+    )
     after_id: UUID | None = None
 
     @model_validator(mode="after")

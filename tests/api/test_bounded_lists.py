@@ -100,9 +100,8 @@ def test_every_list_route_is_bounded_on_a_big_library(
     assert huge["count"] > 1000 and huge["count"] == max(b["count"] for b in buckets)
     got: list[dict[str, Any]] = []
     while True:
-        after = (
-            f"&afterLocalDateTime={got[-1]['localDateTime']}&afterId={got[-1]['id']}" if got else ""
-        )
+        last = got[-1] if got else None
+        after = f"&afterLocalDateTime={last['localDateTime']}Z&afterId={last['id']}" if last else ""
         page = _get(api, token, f"/api/timeline/bucket?timeBucket={huge['timeBucket']}{after}")
         assert len(page) <= 1000
         got += page
@@ -177,6 +176,8 @@ def test_every_list_route_is_bounded_on_a_big_library(
         ("/api/assets?cursor=not-a-cursor", "cursor"),
         ("/api/assets?cursor=" + "MjAyNA", "cursor"),
         (f"/api/timeline/bucket?timeBucket=2024-01-01&afterId={ZERO}", "afterLocalDateTime"),
+        (f"/api/timeline/bucket?timeBucket=2024-01-01&afterId={ZERO}"
+         "&afterLocalDateTime=2024-01-05T10:00:00", "afterLocalDateTime"),
         ("/api/timeline/bucket?timeBucket=2024-01-01&limit=1001", "limit"),
         ("/api/map/markers?west=10&east=5", "east"),
         ("/api/map/markers?north=91", "north"),
