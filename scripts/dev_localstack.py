@@ -9,72 +9,24 @@ with S3 signature validation on, so presigned PUTs are checked as AWS checks the
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-import httpx
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-PYTHON = REPO_ROOT / ".skyroll" / "localstack-venv" / "bin" / "python"
-START_TIMEOUT_S = 180
-
-
-def _port() -> int:
-    configured = os.environ.get("SKYROLL_LOCALSTACK_PORT")
-    if configured:
-        return int(configured)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(state: Path) -> tuple[subprocess.Popen, str]:
-    port = _port()
-    state.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "GATEWAY_LISTEN": f"127.0.0.1:{port}",
-        "SERVICES": "s3,sqs,sns",
-        "S3_SKIP_SIGNATURE_VALIDATION": "0",
-        "LOCALSTACK_VOLUME_DIR": str(state / "vol"),
-        "FILESYSTEM_ROOT": str(state / "fs"),
-    }
-    log = (state / "localstack.log").open("wb")
-    # cwd: not the repo root, whose localstack/ folder would shadow the package.
-    proc = subprocess.Popen(
-        [str(PYTHON), "-m", "localstack.runtime.main"],
-        cwd=state,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"LocalStack exited; see {state / 'localstack.log'}")
-        try:
-            health = httpx.get(f"{endpoint}/_localstack/health", timeout=2).json()
-            if health.get("services", {}).get("s3") in ("available", "running"):
-                return proc, endpoint
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise SystemExit(f"LocalStack not ready in {START_TIMEOUT_S} s; see {state}/localstack.log")
+from chalicelib.local.localstack import REPO_ROOT, LocalStackError, installed_python, start
 
 
 def main() -> int:
-    if not PYTHON.exists():
+    python = installed_python()
+    if python is None:
         print("LocalStack is not installed: run `make localstack-venv` (Python 3.13)")
         return 2
     state = REPO_ROOT / ".skyroll" / "localstack-dev"
-    proc, endpoint = start(state)
+    configured = os.environ.get("SKYROLL_LOCALSTACK_PORT")
+    try:
+        stack = start(python, state, int(configured) if configured else None)
+    except LocalStackError as e:
+        raise SystemExit(str(e)) from None
+    endpoint = stack.endpoint
     print(f"LocalStack on {endpoint} (signatures enforced); logs in {state}", flush=True)
     env = {
         **os.environ,
@@ -89,11 +41,7 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stack.stop()
 
 
 if __name__ == "__main__":

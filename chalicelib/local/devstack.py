@@ -48,7 +48,7 @@ def _web_built() -> bool:
     return (BUILD_DIR / "index.html").is_file()
 
 
-def _wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
+def _wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -61,7 +61,7 @@ def _wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def _stop(proc: subprocess.Popen | None, timeout: float = 10.0) -> None:
+def _stop(proc: subprocess.Popen[bytes] | None, timeout: float = 10.0) -> None:
     if proc is None or proc.poll() is not None:
         return
     proc.send_signal(signal.SIGINT)
@@ -86,7 +86,7 @@ class DevStack:
         self.state = Path(settings.state_dir)
         self.postgres: LocalPostgres | None = None
         self.moto: MotoServer | None = None
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[subprocess.Popen[bytes]] = []
         self.child_env: dict[str, str] = {}
 
     def start(self) -> None:

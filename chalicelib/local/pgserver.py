@@ -49,11 +49,14 @@ def _system_user() -> str | None:
 
 def _run(
     args: list[str], user: str | None, *, check: bool = True, **kwargs: object
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     if user:
         # subprocess's user= alone keeps root's gid 0 and groups: drop them too.
         kwargs.update(group=pwd.getpwnam(user).pw_gid, extra_groups=[])
-    return subprocess.run(args, check=check, capture_output=True, text=True, user=user, **kwargs)  # type: ignore[call-overload]
+    result: subprocess.CompletedProcess[str] = subprocess.run(  # type: ignore[call-overload]
+        args, check=check, capture_output=True, text=True, user=user, **kwargs
+    )
+    return result
 
 
 def _chown(path: Path, user: str) -> None:

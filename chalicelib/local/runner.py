@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.observability import logger
 from chalicelib.pipeline import STAGES, Stage
@@ -44,10 +44,10 @@ def import_handler(stage: Stage) -> Handler:
     module_name, _, attribute = stage.handler.partition(":")
     if not module_name or not attribute:
         raise ValueError(f"stage {stage.name}: handler must be 'module:function'")
-    handler = getattr(importlib.import_module(module_name), attribute)
+    handler: object = getattr(importlib.import_module(module_name), attribute)
     if not callable(handler):
         raise TypeError(f"stage {stage.name}: {stage.handler} is not callable")
-    return handler
+    return cast(Handler, handler)
 
 
 @dataclass

@@ -77,9 +77,17 @@ _FILENAME = re.compile(
 )
 
 
+# Google Pixel names files after the UTC moment (PXL_20221215_011015207 is 01:10:15 UTC),
+# not the phone's wall clock as other cameras do.
+_UTC_NAME_PREFIXES = ("pxl_",)
+
+
 def from_filename(name: str | None) -> CaptureTime | None:
-    """A wall-clock date-time in the file name (no offset: the name does not say where)."""
-    m = _FILENAME.search(name or "")
+    """A date-time in the file name: a wall clock (no offset: the name does not say where),
+    or, for the phones that name files in UTC, an instant whose local clock the GPS zone
+    can give."""
+    base = (name or "").rsplit("/", 1)[-1]
+    m = _FILENAME.search(base)
     if not m:
         return None
     try:
@@ -87,6 +95,10 @@ def from_filename(name: str | None) -> CaptureTime | None:
         local = datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
+    if base.lower().startswith(_UTC_NAME_PREFIXES):
+        return CaptureTime(
+            instant=local.replace(tzinfo=UTC), local=local, offset=None, source="filename"
+        )
     return CaptureTime(instant=local, local=local, offset=None, source="filename")
 
 

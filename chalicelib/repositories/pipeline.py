@@ -135,12 +135,13 @@ class PipelineRepository:
     def _set_stage(
         conn: Connection, asset_id: UUID, stage: str, status: str, error: str | None
     ) -> None:
+        bump = _starts(stage, status)
         conn.execute(
             "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
-            " VALUES (%s, %s, %s, %s, 1) ON CONFLICT (asset_id, stage) DO UPDATE SET"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (asset_id, stage) DO UPDATE SET"
             " status = EXCLUDED.status, error = EXCLUDED.error,"
-            " attempts = asset_stages.attempts + 1, updated_at = now()",
-            (asset_id, stage, status, error),
+            " attempts = asset_stages.attempts + %s, updated_at = now()",
+            (asset_id, stage, status, error, 0 if status == "queued" else 1, bump),
         )
 
     def set_stage(self, asset_id: UUID, stage: str, status: str, error: str | None = None) -> None:
@@ -179,11 +180,17 @@ class PipelineRepository:
                 "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
                 # Joined to assets: one deleted since the batch began is skipped, not a
                 # foreign-key error that would send the whole batch back.
-                " SELECT a.id, %s, %s, NULL, 1 FROM unnest(%s::uuid[]) AS t(id)"
+                " SELECT a.id, %s, %s, NULL, %s FROM unnest(%s::uuid[]) AS t(id)"
                 " JOIN assets a ON a.id = t.id ORDER BY a.id"
                 " ON CONFLICT (asset_id, stage) DO UPDATE SET status = EXCLUDED.status,"
-                " error = NULL, attempts = asset_stages.attempts + 1, updated_at = now()",
-                (stage, status, sorted(asset_ids)),
+                " error = NULL, attempts = asset_stages.attempts + %s, updated_at = now()",
+                (
+                    stage,
+                    status,
+                    0 if status == "queued" else 1,
+                    sorted(asset_ids),
+                    _starts(stage, status),
+                ),
             )
 
     def complete_stage(self, asset_id: UUID, stage: str, next_stages: list[str]) -> None:
@@ -205,11 +212,10 @@ class PipelineRepository:
             if queued:
                 conn.execute(
                     "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
-                    " SELECT t.a, t.s, 'queued', NULL, 1 FROM unnest(%s::uuid[], %s::text[])"
+                    " SELECT t.a, t.s, 'queued', NULL, 0 FROM unnest(%s::uuid[], %s::text[])"
                     " AS t(a, s) JOIN assets x ON x.id = t.a"  # deleted meanwhile: skipped
                     " ORDER BY t.a, t.s ON CONFLICT (asset_id, stage) DO UPDATE SET"
-                    " status = EXCLUDED.status, error = NULL,"
-                    " attempts = asset_stages.attempts + 1, updated_at = now()",
+                    " status = EXCLUDED.status, error = NULL, updated_at = now()",
                     ([a for a, _ in queued], [name for _, name in queued]),
                 )
             conn.execute(
@@ -246,3 +252,9 @@ class PipelineRepository:
                 "SELECT * FROM asset_stages WHERE asset_id = %s", (asset_id,)
             ).fetchall()
         return {r["stage"]: r for r in rows}
+
+
+def _starts(stage: str, status: str) -> int:
+    """1 when this state change is a new start of the stage (``attempts`` counts starts):
+    a stage is started when marked running; ingest, never marked running, at each outcome."""
+    return 1 if status == "running" or (stage == "ingest" and status != "queued") else 0

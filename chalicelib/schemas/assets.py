@@ -201,8 +201,8 @@ class ExifInfo(ResponseDto):
 
 
 class AssetStage(ResponseDto):
-    """One pipeline stage of an asset: its state, how often it was queued or started
-    (a retry adds one), and the last failure reason."""
+    """One pipeline stage of an asset: its state, how often it was started (each retry
+    adds one; 0 while it waits in the queue), and the last failure reason."""
 
     stage: str
     status: Literal["queued", "running", "done", "failed", "skipped"]

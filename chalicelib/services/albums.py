@@ -19,6 +19,8 @@ from chalicelib.services.auth import AuthUser
 
 
 def to_album(row: dict[str, Any], assets: list[dict[str, Any]] | None = None) -> s.AlbumResponse:
+    """The album, with its assets as lists show them: summaries, which carry no pipeline
+    stages, so a member or a link visitor sees nothing of the owner's pipeline messages."""
     members = row["album_users"]
     return s.AlbumResponse(
         id=row["id"],

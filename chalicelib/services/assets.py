@@ -68,6 +68,12 @@ def to_summary(row: dict[str, Any]) -> s.AssetSummary:
     )
 
 
+def for_viewer(asset: s.AssetResponse, viewer: UUID | None) -> s.AssetResponse:
+    """What ``viewer`` may see of an asset: the pipeline's stages and their errors are the
+    owner's business (storage and database messages), not a partner's or album member's."""
+    return asset if asset.owner_id == viewer else asset.model_copy(update={"stages": []})
+
+
 def encode_cursor(sort_key: datetime, asset_id: UUID) -> str:
     """Where a page ended: the last asset's sort time and id (the list's order), opaque to
     clients so the order can change without breaking them."""
@@ -118,7 +124,7 @@ class AssetService:
         )
 
     def get(self, auth: AuthUser, asset_id: UUID) -> s.AssetResponse:
-        return to_response(self._load_shared(auth, asset_id, download=False))
+        return for_viewer(to_response(self._load_shared(auth, asset_id, download=False)), auth.id)
 
     def update(self, auth: AuthUser, asset_id: UUID, dto: s.UpdateAssetRequest) -> s.AssetResponse:
         self._load(auth, asset_id)

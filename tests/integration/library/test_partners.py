@@ -91,3 +91,23 @@ def test_partner_and_album_member_read_asset_json_and_original(world: World) -> 
     r = w.call("DELETE", "/api/assets", {"ids": [p1], "force": True}, "dave")
     assert r.status_code == 404
     assert w.ok("GET", f"/api/assets/{p1}", who="alice")["isTrashed"] is False
+
+
+def test_pipeline_stages_and_their_errors_are_the_owners_alone(world: World) -> None:
+    w, p1 = world, world.assets["p1"]
+    with w.h.container.pool.connection() as conn:  # a storage error the owner should see
+        conn.execute(
+            "UPDATE asset_stages SET error = 'will retry after S3 503 at internal-host'"
+            " WHERE asset_id = %s AND stage = 'thumbnail'",
+            (p1,),
+        )
+    mine = {s["stage"]: s for s in w.ok("GET", f"/api/assets/{p1}", who="alice")["stages"]}
+    assert mine["thumbnail"]["error"] == "will retry after S3 503 at internal-host"
+    # dave (partner) and carol (album viewer) see the photo, not its pipeline's messages.
+    assert w.ok("GET", f"/api/assets/{p1}", who="dave")["stages"] == []
+    assert w.ok("GET", f"/api/assets/{p1}", who="carol")["stages"] == []
+    # An album lists summaries, which carry no stages for anyone (the owner reads them on
+    # the asset itself).
+    for who in ("carol", "alice"):
+        album = w.ok("GET", f"/api/albums/{w.album}", who=who)
+        assert len(album["assets"]) == 2 and all("stages" not in a for a in album["assets"])

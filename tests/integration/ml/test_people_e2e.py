@@ -10,15 +10,23 @@ import pytest
 from tests.support.harness import Harness
 from tests.support.ml import jpeg_bytes, upload_all
 
-# Its tests share a library built once per module (and some build on earlier ones):
-# one worker runs them all, in order (`make test` distributes whole files: --dist loadfile).
+# Two libraries are built once per module: Ada's, which the checks only read (so they pass in
+# any order), and Bob's, which one test edits step by step (each step builds on the last).
+
+
+def build_library(h: Harness, email: str, portraits: dict[str, bytes], photos: dict[str, bytes]):
+    token = h.user(email)
+    return h, token, upload_all(h, token, {**portraits, "chelsea": photos["chelsea"]})
 
 
 @pytest.fixture(scope="module")
 def library(module_harness: Harness, portraits: dict[str, bytes], photos: dict[str, bytes]):
-    token = module_harness.user("ada@example.com")
-    ids = upload_all(module_harness, token, {**portraits, "chelsea": photos["chelsea"]})
-    return module_harness, token, ids
+    return build_library(module_harness, "ada@example.com", portraits, photos)
+
+
+@pytest.fixture(scope="module")
+def edited_library(module_harness: Harness, portraits: dict[str, bytes], photos: dict[str, bytes]):
+    return build_library(module_harness, "bob@example.com", portraits, photos)
 
 
 def faces(h: Harness, token: str, asset_id: str) -> list[dict]:
@@ -98,8 +106,9 @@ def test_only_a_persons_picture_gets_a_crop(library) -> None:
     assert not any(f in k for k in stored for f in set(keys) - pictures)
 
 
-def test_a_new_picture_is_cropped_by_the_faces_stage(library) -> None:
-    h, token, ids = library
+def step_a_new_picture_is_cropped_by_the_faces_stage(
+    h: Harness, token: str, ids: dict[str, str]
+) -> None:
     person = faces(h, token, ids["person_a_1"])[0]["personId"]
     current = h.call("GET", f"/api/people/{person}", token=token).json["featureFaceAssetId"]
     other = ids["person_a_2"] if current == ids["person_a_1"] else ids["person_a_1"]
@@ -150,8 +159,9 @@ def test_a_null_name_or_hidden_flag_is_a_400_not_a_500(library) -> None:
         assert r.status_code == 400 and field in r.json["message"], r.json
 
 
-def test_a_hidden_person_leaves_the_list_but_is_counted(library) -> None:
-    h, token, ids = library
+def step_a_hidden_person_leaves_the_list_but_is_counted(
+    h: Harness, token: str, ids: dict[str, str]
+) -> None:
     a = faces(h, token, ids["person_a_1"])[0]["personId"]
     b = faces(h, token, ids["person_b_1"])[0]["personId"]
     r = h.call("PUT", f"/api/people/{b}", {"isHidden": True}, token=token)
@@ -167,8 +177,9 @@ def test_a_hidden_person_leaves_the_list_but_is_counted(library) -> None:
     assert r.status_code == 200 and len(people(h, token)) == 2
 
 
-def test_rename_reassign_and_merge_keep_counts_right(library) -> None:
-    h, token, ids = library
+def step_rename_reassign_and_merge_keep_counts_right(
+    h: Harness, token: str, ids: dict[str, str]
+) -> None:
     a = faces(h, token, ids["person_a_1"])[0]["personId"]
     b = faces(h, token, ids["person_b_1"])[0]["personId"]
 
@@ -207,9 +218,10 @@ def test_rename_reassign_and_merge_keep_counts_right(library) -> None:
     assert r.status_code == 200 and len(r.json["items"]) == 5
 
 
-def test_a_resized_copy_joins_the_existing_person(library, portraits) -> None:
-    """Runs after the merge: person a's faces now belong to the merged person."""
-    h, token, ids = library
+def step_a_resized_copy_joins_the_existing_person(
+    h: Harness, token: str, ids: dict[str, str], portraits
+) -> None:
+    """After the merge: person a's faces now belong to the merged person."""
     merged = faces(h, token, ids["person_a_1"])[0]["personId"]
     from io import BytesIO
 
@@ -221,7 +233,9 @@ def test_a_resized_copy_joins_the_existing_person(library, portraits) -> None:
     assert [p["faceCount"] for p in people(h, token)] == [6]
 
 
-def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypatch) -> None:
+def step_cli_people_and_search_against_the_real_api(
+    h: Harness, token: str, ids: dict[str, str], tmp_path, monkeypatch
+) -> None:
     """`skyroll people list|rename|merge` and `skyroll search` through the real routes
     (httpx requests handed to chalice's in-process client)."""
     import json
@@ -230,8 +244,6 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
 
     from chalicelib.cli.api import Transports
     from chalicelib.cli.main import Runtime, app
-
-    h, token, ids = library
 
     def bridge(request: httpx.Request) -> httpx.Response:
         r = h.client.http.request(
@@ -254,7 +266,7 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
         "--server",
         "http://testserver",
         "--email",
-        "ada@example.com",
+        "bob@example.com",
         "--password",
         "password-123",
     )
@@ -282,11 +294,12 @@ def test_cli_people_and_search_against_the_real_api(library, tmp_path, monkeypat
     assert "Ada" in table.output and str(person["faceCount"]) in table.output
 
 
-def test_a_person_the_recluster_job_makes_gets_its_crop(library) -> None:
-    """Last: it adds a person. The job's people may have their picture on any asset; it asks
+def step_a_person_the_recluster_job_makes_gets_its_crop(
+    h: Harness, token: str, ids: dict[str, str]
+) -> None:
+    """It adds a person. The job's people may have their picture on any asset; it asks
     the faces stage to crop them."""
 
-    h, token, ids = library
     (face,) = faces(h, token, ids["impostor_2"])
     assert face["personId"] is None
     with h.container.pool.connection() as conn:  # as a re-cluster with looser settings would
@@ -303,36 +316,51 @@ def test_a_person_the_recluster_job_makes_gets_its_crop(library) -> None:
     assert h.container.people_service.recluster_all()["cropsRequested"] == 0
 
 
-def test_moving_a_persons_picture_face_gives_it_another(library) -> None:
-    """After the recluster test: Ada (the merged person) and the job's person. Ada's picture
-    face goes to the other person: Ada gets another of her faces as picture, cropped by the
-    faces stage; her old picture is now the other person's face, never Ada's thumbnail."""
-    h, token, ids = library
+def step_moving_a_persons_picture_face_gives_it_another(
+    h: Harness, token: str, ids: dict[str, str]
+) -> None:
+    """After the re-cluster step: Bob's merged person and the job's person. The merged
+    person's picture face goes to the other person: it gets another of its faces as picture,
+    cropped by the faces stage; its old picture is now the other person's face, never its
+    thumbnail."""
     listed = people(h, token)
-    ada, other = (p["id"] for p in listed)
-    picture_asset = h.call("GET", f"/api/people/{ada}", token=token).json["featureFaceAssetId"]
+    merged, other = (p["id"] for p in listed)
+    picture_asset = h.call("GET", f"/api/people/{merged}", token=token).json["featureFaceAssetId"]
     (face,) = faces(h, token, picture_asset)
-    with h.container.pool.connection() as conn:  # only her picture has a crop (as usual)
+    with h.container.pool.connection() as conn:  # only its picture has a crop (as usual)
         conn.execute(
             "UPDATE asset_faces SET thumbnail_key = NULL WHERE person_id = %s AND id <> %s",
-            (ada, face["id"]),
+            (merged, face["id"]),
         )
     r = h.call("PUT", f"/api/faces/{face['id']}", {"personId": other}, token=token)
     assert r.status_code == 200 and r.json["personId"] == other
 
-    now = h.call("GET", f"/api/people/{ada}", token=token).json
+    now = h.call("GET", f"/api/people/{merged}", token=token).json
     assert now["featureFaceAssetId"] not in (None, picture_asset)
-    assert faces(h, token, now["featureFaceAssetId"])[0]["personId"] == ada
+    assert faces(h, token, now["featureFaceAssetId"])[0]["personId"] == merged
     assert (
         h.call("GET", f"/api/people/{other}", token=token).json["featureFaceAssetId"]
         == (ids["impostor_2"])
     )  # it had a picture: kept
     counts = {p["id"]: p["faceCount"] for p in people(h, token)}
-    assert counts == {ada: 5, other: 2}
-    r = h.call("GET", f"/api/people/{ada}/thumbnail", token=token)
+    assert counts == {merged: 5, other: 2}
+    r = h.call("GET", f"/api/people/{merged}/thumbnail", token=token)
     assert r.status_code == 404  # the new picture is not cropped yet
     assert h.drain(("faces",)) == 1  # the reassign asked for that one crop
-    r = h.call("GET", f"/api/people/{ada}/thumbnail", token=token)
+    r = h.call("GET", f"/api/people/{merged}/thumbnail", token=token)
     assert r.status_code == 302, r.body
     (new_face,) = faces(h, token, now["featureFaceAssetId"])
     assert f"/faces/{new_face['id']}.jpeg" in r.headers["Location"]
+
+
+def test_editing_people_step_by_step(edited_library, portraits, tmp_path, monkeypatch) -> None:
+    """Bob's library through a session of edits, in order: each step starts where the last
+    one left it (the merge makes one person, the re-cluster adds one, and so on)."""
+    h, token, ids = edited_library
+    step_a_new_picture_is_cropped_by_the_faces_stage(h, token, ids)
+    step_a_hidden_person_leaves_the_list_but_is_counted(h, token, ids)
+    step_rename_reassign_and_merge_keep_counts_right(h, token, ids)
+    step_a_resized_copy_joins_the_existing_person(h, token, ids, portraits)
+    step_cli_people_and_search_against_the_real_api(h, token, ids, tmp_path, monkeypatch)
+    step_a_person_the_recluster_job_makes_gets_its_crop(h, token, ids)
+    step_moving_a_persons_picture_face_gives_it_another(h, token, ids)

@@ -13,9 +13,6 @@ from chalicelib.repositories.people import FaceRepository
 from chalicelib.services.people import PeopleRecognizer
 from tests.integration.ml import rows
 
-# Its tests share a library built once per module (and some build on earlier ones):
-# one worker runs them all, in order.
-
 
 @pytest.fixture
 def setup(container):

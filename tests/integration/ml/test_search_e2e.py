@@ -8,9 +8,6 @@ import pytest
 from tests.support.harness import Harness
 from tests.support.ml import upload_all
 
-# Its tests share a library built once per module (and some build on earlier ones):
-# one worker runs them all, in order.
-
 
 @pytest.fixture(scope="module")
 def library(

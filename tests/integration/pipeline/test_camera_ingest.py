@@ -122,4 +122,4 @@ def test_a_stage_that_will_be_retried_shows_why_on_the_asset(harness: Harness) -
     assert a["status"] == "processing" and a["failureReason"] is None
     assert thumb["status"] == "running"
     assert thumb["error"].startswith("will retry after ")
-    assert thumb["attempts"] == 2  # queued, then started once
+    assert thumb["attempts"] == 1  # started once

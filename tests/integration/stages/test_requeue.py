@@ -71,7 +71,7 @@ def test_missing_then_all_counts_and_idempotent_reruns(
     assert run_stage(harness, "thumbnail") == 3
     assert run_stage(harness, "transcode") == 1
     harness.drain()
-    assert stage_row(harness, video, "transcode")["attempts"] == 3  # queued, run, re-run
+    assert stage_row(harness, video, "transcode")["attempts"] == 2  # run, re-run
 
     # Same rows, same keys, same objects: nothing duplicated.
     assert all_files(harness) == files_before

@@ -51,8 +51,8 @@ def test_web_playable_mp4_is_not_transcoded_under_required(
     assert stage_row(harness, asset_id, "transcode") == {
         "status": "done",
         "error": None,
-        "attempts": 2,
-    }  # queued by ingest, then run
+        "attempts": 1,
+    }  # queued by ingest, then run once
     assert "encoded" not in files(harness, asset_id)
     assert not any(k.endswith("encoded.mp4") for k in bucket_keys(harness))
 

@@ -331,6 +331,27 @@ def test_date_in_the_file_name_beats_the_file_time() -> None:
     )
 
 
+def test_a_pixel_file_name_is_utc_and_its_gps_zone_gives_the_local_clock() -> None:
+    meta = read_metadata(sample("portrait_6.jpg"))
+    # PXL_ names carry the UTC moment: 01:10:15 UTC is 17:10:15 the day before in California.
+    taken = decide(meta.taken, 37.42, -122.08, "PXL_20221215_011015207.jpg", FILE_TIME)
+    assert (taken.source, taken.local.isoformat(), taken.offset) == (
+        "filename",
+        "2022-12-14T17:10:15",
+        "-08:00",
+    )
+    assert timeline_fields(taken)[0].isoformat() == "2022-12-15T01:10:15+00:00"
+    # Without a position the instant is still exact, shown in UTC (like a file time).
+    bare = decide(meta.taken, None, None, "PXL_20221215_011015207.jpg", FILE_TIME)
+    assert timeline_fields(bare) == (
+        datetime(2022, 12, 15, 1, 10, 15, tzinfo=UTC),
+        datetime(2022, 12, 15, 1, 10, 15, tzinfo=UTC),
+    )
+    # Other phones name files after their own wall clock: no zone is assumed.
+    other = decide(meta.taken, None, None, "IMG_20221215_011015.jpg", FILE_TIME)
+    assert other.instant.tzinfo is None
+
+
 # --- RAW: the preview when pixels fail, one clear failure when nothing is left ----------
 
 
