@@ -225,11 +225,13 @@ class Client:
         return result
 
     def iter_assets(self, params: Mapping[str, Any]) -> Iterator[JSON]:
-        page: int | None = int(params.get("page", 1))
-        while page is not None:
-            result = self.list_assets({**params, "page": page})
+        """Every page from ``params``' page on, following nextCursor (keyset paging: the
+        last page costs what the first does)."""
+        result = self.list_assets(params)
+        yield from result["items"]
+        while cursor := result.get("nextCursor"):
+            result = self.list_assets({**params, "cursor": cursor})
             yield from result["items"]
-            page = result.get("nextPage")
 
     def get_asset(self, asset_id: str) -> JSON:
         result: dict[str, Any] = self.call("GET", f"/api/assets/{asset_id}")

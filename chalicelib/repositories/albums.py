@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Pool, one
-from chalicelib.repositories.sql import ASSET_SELECT, Row
+from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row
 
 _USER_JSON = "jsonb_build_object('id', {t}.id, 'name', {t}.name, 'email', {t}.email)"
 # One row per album with what its JSON needs: owner, members, counts, date range.
@@ -90,13 +90,14 @@ class AlbumRepository:
             conn.execute("DELETE FROM albums WHERE id = %s", (album_id,))
 
     # --- assets -------------------------------------------------------------------------
-    def assets(self, album_id: UUID) -> list[Row]:
+    def assets(self, album_id: UUID, limit: int | None = None) -> list[Row]:
+        """The album's assets, newest first; the first ``limit`` when given."""
         with self._pool.connection() as conn:
             return conn.execute(
-                f"{ASSET_SELECT} JOIN album_assets aa ON aa.asset_id = a.id"
+                f"{ASSET_LIST_SELECT} JOIN album_assets aa ON aa.asset_id = a.id"
                 " WHERE aa.album_id = %s AND a.trashed_at IS NULL"
-                " ORDER BY coalesce(a.local_date_time, a.file_created_at) DESC, a.id",
-                (album_id,),
+                " ORDER BY coalesce(a.local_date_time, a.file_created_at) DESC, a.id LIMIT %s",
+                (album_id, limit),
             ).fetchall()
 
     def asset_ids(self, album_id: UUID, ids: list[UUID]) -> set[UUID]:

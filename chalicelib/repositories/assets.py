@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Connection, Pool, one
-from chalicelib.repositories.sql import ASSET_SELECT, TAG_FILTER_SQL, Row
+from chalicelib.repositories.sql import ASSET_LIST_SELECT, ASSET_SELECT, TAG_FILTER_SQL, Row
 
 EXIF_COLUMNS = (
     "make",
@@ -42,6 +42,22 @@ EXIF_COLUMNS = (
 
 # The folder of a client path (what the index on it holds): "/a/b/c.jpg" -> "/a/b".
 _FOLDER = "regexp_replace(a.original_path, '/[^/]*$', '')"
+# The list's order: capture time (file time when unknown), newest first, id to break ties.
+SORT_KEY = "coalesce(a.taken_at, a.file_created_at)"
+LIST_WITH_SORT_KEY = ASSET_LIST_SELECT.replace(
+    "SELECT a.*,", f"SELECT a.*, {SORT_KEY} AS sort_key,", 1
+)
+STATISTICS = (
+    "images",
+    "videos",
+    "total",
+    "favorites",
+    "archived",
+    "trashed",
+    "failed",
+    "pending",
+    "usage_bytes",
+)
 
 
 class AssetRepository:
@@ -71,9 +87,11 @@ class AssetRepository:
 
     @staticmethod
     def usage_bytes(conn: Connection, owner_id: UUID) -> int:
+        """Bytes the quota counts, from the counter the assets' triggers keep
+        (user_asset_stats): one row, however large the library."""
         row = conn.execute(
-            "SELECT coalesce(sum(file_size), 0)::bigint AS used FROM assets"
-            " WHERE owner_id = %s AND status <> 'failed'",
+            "SELECT coalesce(sum(bytes_photos + bytes_videos), 0)::bigint AS used"
+            " FROM user_asset_stats WHERE owner_id = %s",
             (owner_id,),
         ).fetchone()
         return int(one(row)["used"])
@@ -155,11 +173,25 @@ class AssetRepository:
             ).fetchone()
 
     def list_page(
-        self, owner_id: UUID, filters: dict[str, Any], limit: int, offset: int
+        self,
+        owner_id: UUID,
+        filters: dict[str, Any],
+        limit: int,
+        offset: int,
+        after: tuple[datetime, UUID] | None = None,
     ) -> list[Row]:
+        """A page newest first, each row with its ``sort_key``. ``after`` (the last row's
+        sort key and id) starts the page there through the (owner, time, id) index:
+        keyset paging, as fast on page 1,000 as on page 1."""
         # Motion parts of Live Photos stay out of lists (reachable by id), as in Immich.
         where = ["a.owner_id = %(owner)s", "a.visibility = 'timeline'"]
         params: dict[str, Any] = {"owner": owner_id, "limit": limit, "offset": offset, **filters}
+        if after is not None:
+            # "<=" first: a bound the index scan starts from (an OR alone is a filter, and
+            # the scan would walk every row before the cursor).
+            where.append(f"{SORT_KEY} <= %(after_key)s AND ({SORT_KEY} < %(after_key)s"
+                         " OR a.id > %(after_id)s)")  # fmt: skip
+            params.update(after_key=after[0], after_id=after[1])
         if filters.get("type"):
             where.append("a.type = %(type)s")
         if filters.get("status"):
@@ -178,32 +210,22 @@ class AssetRepository:
         if filters.get("tag_id"):
             where.append(TAG_FILTER_SQL)
         sql = (
-            f"{ASSET_SELECT} WHERE {' AND '.join(where)}"
-            " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
-            " LIMIT %(limit)s OFFSET %(offset)s"
+            f"{LIST_WITH_SORT_KEY} WHERE {' AND '.join(where)}"
+            f" ORDER BY {SORT_KEY} DESC, a.id LIMIT %(limit)s OFFSET %(offset)s"
         )
         with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
 
     def statistics(self, owner_id: UUID) -> Row:
+        """The owner's counters (user_asset_stats, kept by triggers on assets): one row."""
         with self._pool.connection() as conn:
-            return one(
-                conn.execute(
-                    "SELECT count(*) FILTER (WHERE type = 'IMAGE' AND live) AS images,"
-                    " count(*) FILTER (WHERE type = 'VIDEO' AND live) AS videos,"
-                    " count(*) FILTER (WHERE live) AS total,"
-                    " count(*) FILTER (WHERE is_favorite AND live) AS favorites,"
-                    " count(*) FILTER (WHERE is_archived AND live) AS archived,"
-                    " count(*) FILTER (WHERE trashed_at IS NOT NULL) AS trashed,"
-                    " count(*) FILTER (WHERE status = 'failed') AS failed,"
-                    " count(*) FILTER (WHERE status IN ('pending', 'processing')) AS pending,"
-                    " coalesce(sum(file_size) FILTER (WHERE status <> 'failed'), 0)::bigint"
-                    "   AS usage_bytes"
-                    " FROM (SELECT *, trashed_at IS NULL AND status = 'ready' AS live FROM assets"
-                    "       WHERE owner_id = %s) x",
-                    (owner_id,),
-                ).fetchone()
-            )
+            row = conn.execute(
+                "SELECT images, videos, images + videos AS total, favorites, archived,"
+                " trashed, failed, pending, bytes_photos + bytes_videos AS usage_bytes"
+                " FROM user_asset_stats WHERE owner_id = %s",
+                (owner_id,),
+            ).fetchone()
+        return row or dict.fromkeys(STATISTICS, 0)
 
     # --- user changes ---------------------------------------------------------------
     def update_flags(self, owner_id: UUID, asset_id: UUID, changes: dict[str, Any]) -> bool:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from chalicelib.db.pool import Pool
-from chalicelib.repositories.sql import ASSET_SELECT, Row, asset_filters, halfvec
+from chalicelib.db.pool import Connection, Pool
+from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, asset_filters, halfvec
 
 # Embedding tables by dimension (a pgvector column has one dimension): see 0004_ml.sql.
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
@@ -24,6 +24,15 @@ def embedding_table(dimension: int) -> str:
         return EMBEDDING_TABLES[dimension]
     except KeyError:
         raise ValueError(f"no embedding table for dimension {dimension}") from None
+
+
+def library_size(conn: Connection, owner_id: UUID) -> int:
+    """The owner's live assets (ready, not trashed; archived included), an upper bound of
+    any search's candidates."""
+    row = conn.execute(
+        "SELECT images + videos AS n FROM user_asset_stats WHERE owner_id = %s", (owner_id,)
+    ).fetchone()
+    return int(row["n"]) if row else 0
 
 
 class EmbeddingRepository:
@@ -70,10 +79,11 @@ class EmbeddingRepository:
         offset: int,
         ef_search: int,
     ) -> list[Row]:
-        """Asset rows (``_SELECT`` shape) plus ``score`` (cosine similarity), best first.
+        """Asset rows (``ASSET_LIST_SELECT`` shape) plus ``score`` (cosine similarity), best first.
 
-        Up to ``EXACT_SEARCH_MAX_ROWS`` candidate assets (the caller's, after the filters) the
-        search is exact: the index is shared by every user, and a filtered walk of it misses
+        Up to ``EXACT_SEARCH_MAX_ROWS`` assets in the caller's library (live ones, from the
+        counter the assets' triggers keep: no count per query) the search is exact: the
+        index is shared by every user, and a filtered walk of it misses
         neighbours when the caller owns a small share of it. Above, HNSW with pgvector's
         iterative scan: when the owner/trash/model filters drop rows the index keeps walking
         instead of returning fewer than ``limit`` (pgvector >= 0.8). ``relaxed_order`` is
@@ -82,7 +92,6 @@ class EmbeddingRepository:
         table = embedding_table(len(vector))
         where: list[str] = []
         asset_filters(filters, where)
-        candidates = f"SELECT 1 FROM assets a WHERE {' AND '.join(where)} LIMIT %(cap)s"
         params = {
             **filters,
             "model": model_id,
@@ -90,11 +99,9 @@ class EmbeddingRepository:
             "window": limit + offset,
             "offset": offset,
             "limit": limit,
-            "cap": EXACT_SEARCH_MAX_ROWS + 1,
         }
         with self._pool.connection() as conn:
-            found = conn.execute(f"SELECT count(*) AS n FROM ({candidates}) c", params).fetchall()
-            exact = found[0]["n"] <= EXACT_SEARCH_MAX_ROWS
+            exact = library_size(conn, filters["owner"]) <= EXACT_SEARCH_MAX_ROWS
             if not exact:
                 conn.execute(
                     "SELECT set_config('hnsw.ef_search', %s, true)",
@@ -111,7 +118,7 @@ class EmbeddingRepository:
                 f" WHERE s.model_id = %(model)s AND {' AND '.join(where)}"
                 f" ORDER BY {distance} LIMIT %(window)s)"
                 f" SELECT x.*, 1 - h.distance AS score FROM hits h"
-                f" JOIN ({ASSET_SELECT}) x ON x.id = h.asset_id"
+                f" JOIN ({ASSET_LIST_SELECT}) x ON x.id = h.asset_id"
                 " ORDER BY h.distance, h.asset_id OFFSET %(offset)s LIMIT %(limit)s"
             )
             return conn.execute(sql, params).fetchall()

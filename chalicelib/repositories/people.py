@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Connection, Pool, one
-from chalicelib.repositories.sql import ASSET_SELECT, Row, halfvec
+from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, halfvec
 
 
 class FaceRepository:
@@ -196,15 +196,35 @@ class FaceRepository:
         " FROM people p LEFT JOIN asset_faces fa ON fa.id = p.feature_face_id"
     )
 
-    def people(self, owner_id: UUID) -> list[Row]:
-        """Everyone with a face, hidden people too (the service counts and filters them)."""
+    def people(
+        self, owner_id: UUID, with_hidden: bool, limit: int, offset: int
+    ) -> tuple[list[Row], int, int]:
+        """One page of everyone with a face (hidden people only ``with_hidden``), and how
+        many people there are and how many of them are hidden. Faces are counted in one
+        pass over the owner's faces, not once per person."""
+        sql = (
+            "WITH counted AS (SELECT f.person_id, count(*) AS face_count FROM asset_faces f"
+            " JOIN assets a ON a.id = f.asset_id WHERE f.owner_id = %(owner)s"
+            " AND f.person_id IS NOT NULL AND a.trashed_at IS NULL GROUP BY f.person_id),"
+            " listed AS (SELECT p.*, c.face_count, fa.asset_id AS feature_asset_id,"
+            " fa.thumbnail_key, count(*) OVER () AS total,"
+            " count(*) FILTER (WHERE p.is_hidden) OVER () AS hidden"
+            " FROM people p JOIN counted c ON c.person_id = p.id"
+            " LEFT JOIN asset_faces fa ON fa.id = p.feature_face_id WHERE p.owner_id = %(owner)s)"
+            " SELECT * FROM listed WHERE %(with_hidden)s OR NOT is_hidden"
+            # Named first (Immich), then the biggest clusters.
+            " ORDER BY (name = ''), is_hidden, face_count DESC, created_at, id"
+            " LIMIT %(limit)s OFFSET %(offset)s"
+        )
+        params = {"owner": owner_id, "with_hidden": with_hidden, "limit": limit, "offset": offset}
         with self._pool.connection() as conn:
-            return conn.execute(
-                f"SELECT * FROM ({self._PERSON} WHERE p.owner_id = %s) x WHERE face_count > 0"
-                # Named first (Immich), then the biggest clusters.
-                " ORDER BY (name = '') , is_hidden, face_count DESC, created_at, id",
-                (owner_id,),
-            ).fetchall()
+            rows = conn.execute(sql, params).fetchall()
+            if not rows and offset:  # past the end: the totals still come from the first row
+                head = conn.execute(sql, {**params, "limit": 1, "offset": 0}).fetchall()
+            else:
+                head = rows
+        total, hidden = (head[0]["total"], head[0]["hidden"]) if head else (0, 0)
+        return rows, total, hidden
 
     def person(self, owner_id: UUID, person_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
@@ -252,7 +272,7 @@ class FaceRepository:
     def person_assets(self, owner_id: UUID, person_id: UUID, limit: int, offset: int) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                f"{ASSET_SELECT} WHERE a.owner_id = %s AND a.trashed_at IS NULL AND EXISTS"
+                f"{ASSET_LIST_SELECT} WHERE a.owner_id = %s AND a.trashed_at IS NULL AND EXISTS"
                 " (SELECT 1 FROM asset_faces f WHERE f.asset_id = a.id AND f.person_id = %s)"
                 " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id LIMIT %s OFFSET %s",
                 (owner_id, person_id, limit, offset),

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib.db.pool import Pool
-from chalicelib.repositories.sql import ASSET_SELECT, Row, asset_filters
+from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, asset_filters
 
 
 class MetadataSearchRepository:
@@ -36,7 +36,7 @@ class MetadataSearchRepository:
             where.append("e.description ILIKE '%%' || %(description_like)s || '%%'")
             filters = {**filters, "description_like": _escape_like(filters["description"])}
         sql = (
-            f"{ASSET_SELECT} WHERE {' AND '.join(where)}"
+            f"{ASSET_LIST_SELECT} WHERE {' AND '.join(where)}"
             " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
             " LIMIT %(limit)s OFFSET %(offset)s"
         )

@@ -28,7 +28,7 @@ _TAGS = (
     " JOIN tags t ON t.id = ta.tag_id WHERE ta.asset_id = a.id) AS tags"
 )
 # An asset row as the API maps it: the asset, its trash flag, its EXIF as one JSON object,
-# its stages, its stack and its tags.
+# its stages, its stack and its tags (one asset's detail).
 ASSET_SELECT = (
     "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
     f" {_STAGES}, {_STACK}, {_TAGS} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
@@ -44,6 +44,13 @@ LISTED = (
 # The trash shows every trashed asset, stacked or not; motion parts follow their still.
 LISTED_IN_TRASH = "a.visibility = 'timeline'"
 
+# The same row for lists (AssetSummary): without the stages and tags, correlated subqueries
+# per row that a page of a thousand assets would pay a thousand times (the stack's lookup
+# finds nothing for an unstacked asset).
+ASSET_LIST_SELECT = (
+    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
+    f" {_STACK} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
+)
 
 # The tag and every tag below it, for one owner (parameters: tag_id, owner).
 TAG_SUBTREE = (

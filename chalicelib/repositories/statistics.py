@@ -12,32 +12,30 @@ class StatsRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
+    # From the counters the assets' triggers keep (user_asset_stats): a row per user,
+    # whatever the size of their library. Usage counts what the quota counts: every
+    # original not failed, trash included.
     _USAGE = (
-        "count(a.id) FILTER (WHERE a.type = 'IMAGE' AND a.status IN ('ready', 'processing'))"
-        " AS photos,"
-        " count(a.id) FILTER (WHERE a.type = 'VIDEO' AND a.status IN ('ready', 'processing'))"
-        " AS videos,"
-        # Usage counts what the quota counts: every original not failed (trash included).
-        " coalesce(sum(a.file_size) FILTER (WHERE a.status <> 'failed'), 0)::bigint AS usage,"
-        " coalesce(sum(a.file_size) FILTER (WHERE a.status <> 'failed' AND a.type = 'IMAGE'),"
-        " 0)::bigint AS usage_photos,"
-        " coalesce(sum(a.file_size) FILTER (WHERE a.status <> 'failed' AND a.type = 'VIDEO'),"
-        " 0)::bigint AS usage_videos"
+        "coalesce(c.photos_kept, 0) AS photos, coalesce(c.videos_kept, 0) AS videos,"
+        " coalesce(c.bytes_photos + c.bytes_videos, 0) AS usage,"
+        " coalesce(c.bytes_photos, 0) AS usage_photos, coalesce(c.bytes_videos, 0) AS usage_videos"
     )
 
     def usage_by_user(self) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
                 "SELECT u.id AS user_id, u.name AS user_name, u.quota_size_in_bytes,"
-                f" {self._USAGE} FROM users u LEFT JOIN assets a ON a.owner_id = u.id"
-                " WHERE u.deleted_at IS NULL GROUP BY u.id ORDER BY u.created_at, u.id"
+                f" {self._USAGE} FROM users u LEFT JOIN user_asset_stats c ON c.owner_id = u.id"
+                " WHERE u.deleted_at IS NULL ORDER BY u.created_at, u.id"
             ).fetchall()
 
     def usage_of(self, owner_id: UUID) -> Row:
         with self._pool.connection() as conn:
             return one(
                 conn.execute(
-                    f"SELECT {self._USAGE} FROM assets a WHERE a.owner_id = %s", (owner_id,)
+                    f"SELECT {self._USAGE} FROM (SELECT %s::uuid AS owner_id) o"
+                    " LEFT JOIN user_asset_stats c ON c.owner_id = o.owner_id",
+                    (owner_id,),
                 ).fetchone()
             )
 

@@ -67,12 +67,37 @@ def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
     return " AND ".join(where), params
 
 
+def _months_where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
+    """``_where`` over timeline_months (counts per owner, month and flag), for the scopes
+    it can answer: owners without an album or a person."""
+    where = ["m.owner_id = ANY(%(owners)s)", "(m.owner_id = %(me)s OR NOT m.is_archived)"]
+    params: dict[str, Any] = {"me": scope.me, "owners": list(scope.owners)}
+    where.append("m.is_trashed AND m.owner_id = %(me)s" if scope.is_trashed else "NOT m.is_trashed")
+    if scope.is_archived is not None:
+        where.append("m.is_archived = %(archived)s")
+        params["archived"] = scope.is_archived
+    if scope.is_favorite is not None:
+        where.append("m.is_favorite = %(favorite)s")
+        params["favorite"] = scope.is_favorite
+    return " AND ".join(where), params
+
+
 class TimelineRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
     def buckets(self, scope: TimelineScope, unit: str) -> list[Row]:
         assert unit in ("month", "day")
+        if unit == "month" and scope.album_id is None and scope.person_id is None:
+            # The counters the assets' triggers keep (0011): a row per month and flag set.
+            where, params = _months_where(scope)
+            with self._pool.connection() as conn:
+                return conn.execute(
+                    "SELECT m.month AS time_bucket, sum(m.count)::bigint AS count"
+                    f" FROM timeline_months m WHERE {where} GROUP BY 1"
+                    " HAVING sum(m.count) > 0 ORDER BY 1 DESC",
+                    params,
+                ).fetchall()
         where, params = _where(scope)
         sql = (
             f"SELECT date_trunc('{unit}', {LOCAL}) AS time_bucket, count(*) AS count"
@@ -81,8 +106,24 @@ class TimelineRepository:
         with self._pool.connection() as conn:
             return conn.execute(sql, params).fetchall()
 
-    def bucket(self, scope: TimelineScope, start: datetime, end: datetime) -> list[Row]:
+    def bucket(
+        self,
+        scope: TimelineScope,
+        start: datetime,
+        end: datetime,
+        limit: int,
+        after: tuple[datetime, UUID] | None = None,
+    ) -> list[Row]:
+        """One page of a bucket, newest first; ``after`` (a row's local time and id) starts
+        it after that row, through the (owner, local time, id) index."""
         where, params = _where(scope)
+        params.update(start=start, end=end, limit=limit)
+        if after is not None:
+            # "<=" first: a bound the index scan starts from, not a filter over the month.
+            where += (
+                f" AND {LOCAL} <= %(after_t)s AND ({LOCAL} < %(after_t)s OR a.id > %(after_id)s)"
+            )
+            params.update(after_t=after[0], after_id=after[1])
         sql = (
             f"SELECT a.id, a.owner_id, a.type, a.thumbhash, a.width, a.height,"
             f" a.duration_seconds, a.is_favorite, a.is_archived,"
@@ -90,7 +131,7 @@ class TimelineRepository:
             " a.live_photo_video_id, a.stack_id, (SELECT count(*) FROM assets m"
             "  WHERE m.stack_id = a.stack_id AND m.trashed_at IS NULL) AS stack_count"
             f" FROM assets a WHERE {where} AND {LOCAL} >= %(start)s AND {LOCAL} < %(end)s"
-            f" ORDER BY {LOCAL} DESC, a.id"
+            f" ORDER BY {LOCAL} DESC, a.id LIMIT %(limit)s"
         )
         with self._pool.connection() as conn:
-            return conn.execute(sql, {**params, "start": start, "end": end}).fetchall()
+            return conn.execute(sql, params).fetchall()

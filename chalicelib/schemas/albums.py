@@ -9,10 +9,15 @@ from uuid import UUID
 from pydantic import Field
 
 from chalicelib.schemas.accounts import UserSummary
-from chalicelib.schemas.assets import AssetResponse
+from chalicelib.schemas.assets import AssetSummary
 from chalicelib.schemas.base import Dto, ResponseDto
 
 Role = Literal["editor", "viewer"]
+
+
+# GET /albums/{id} embeds at most this many assets: an album of 50,000 photos would not fit
+# in a Lambda response.
+ALBUM_ASSETS_MAX = 1000
 
 
 class AlbumUserItem(Dto):
@@ -71,7 +76,10 @@ class AlbumResponse(ResponseDto):
     shared: bool
     has_shared_link: bool
     asset_count: int
-    assets: list[AssetResponse]
+    assets: list[AssetSummary] = Field(
+        description=f"The newest {ALBUM_ASSETS_MAX:,} at most (assetCount says how many there"
+        " are): page through the rest with /timeline/bucket or /search/metadata and albumId."
+    )
     start_date: datetime | None
     end_date: datetime | None
     created_at: datetime

@@ -237,7 +237,10 @@ class AssetStack(ResponseDto):
     asset_count: int
 
 
-class AssetResponse(ResponseDto):
+class AssetSummary(ResponseDto):
+    """An asset as lists return it: everything but its pipeline stages and tags
+    (GET /assets/{id} has those)."""
+
     id: UUID
     owner_id: UUID
     type: Literal["IMAGE", "VIDEO"]
@@ -262,7 +265,6 @@ class AssetResponse(ResponseDto):
     updated_at: datetime
     exif_info: ExifInfo | None
     original_path: str | None = Field(default=None, description="The file's path on the client.")
-    stages: list[AssetStage] = Field(default_factory=list)
     live_photo_video_id: UUID | None = Field(
         default=None,
         description="The motion part of a Live Photo or motion photo: a video asset, played"
@@ -273,12 +275,17 @@ class AssetResponse(ResponseDto):
         description="'hidden': a motion part, kept out of the timeline and lists",
     )
     stack: AssetStack | None = None
-    tags: list[TagResponse] = Field(default_factory=list)
-
     # An external library's asset (read in place from its owner's bucket; Skyroll never
     # deletes the object); offline: the library's last scan did not find it.
     library_id: UUID | None = None
     is_offline: bool = False
+
+
+class AssetResponse(AssetSummary):
+    """One asset, with each pipeline stage's state and its tags."""
+
+    stages: list[AssetStage] = Field(default_factory=list)
+    tags: list[TagResponse] = Field(default_factory=list)
 
 
 class FolderQuery(Dto):
@@ -288,6 +295,13 @@ class FolderQuery(Dto):
 class AssetListQuery(Dto):
     page: Page = 1
     size: int = Field(default=100, ge=1, le=1000)
+    cursor: str | None = Field(
+        default=None,
+        max_length=200,
+        description="nextCursor of the previous page: keyset paging, as fast deep in the"
+        " library as on page 1 (page is then ignored). page alone still works, at the cost"
+        " of an offset that grows with it.",
+    )
     type: Literal["IMAGE", "VIDEO"] | None = None
     is_favorite: bool | None = None
     is_archived: bool | None = None
@@ -300,8 +314,10 @@ class AssetListQuery(Dto):
 
 
 class AssetPage(ResponseDto):
-    items: list[AssetResponse]
+    items: list[AssetSummary]
     next_page: int | None
+    # Where the next page starts (pass it as cursor); null on the last page.
+    next_cursor: str | None = None
 
 
 class UpdateAssetRequest(Dto):

@@ -12,6 +12,8 @@ from chalicelib.schemas.base import Dto, NotNullBool, Page, ResponseDto
 
 class PeopleQuery(Dto):
     with_hidden: bool = False
+    page: Page = 1
+    size: int = Field(default=500, ge=1, le=1000)
 
 
 class PageQuery(Dto):
@@ -34,6 +36,7 @@ class PeopleResponse(ResponseDto):
     total: int
     hidden: int
     people: list[PersonResponse]
+    has_next_page: bool = False
 
 
 class PersonUpdateRequest(Dto):

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, field_validator
 
-from chalicelib.schemas.assets import AssetResponse
+from chalicelib.schemas.assets import AssetSummary
 from chalicelib.schemas.base import DbDateTime, Dto, Page, ResponseDto
 
 
@@ -52,7 +52,7 @@ class MetadataSearchRequest(SearchFilters):
     country: str | None = Field(default=None, max_length=200)
 
 
-class SearchAssetResponse(AssetResponse):
+class SearchAssetResponse(AssetSummary):
     # Cosine similarity to the query (smart search only).
     score: float | None = None
 

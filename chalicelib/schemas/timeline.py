@@ -6,9 +6,12 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from chalicelib.schemas.base import Dto, ResponseDto
+from chalicelib.schemas.base import DbDateTime, Dto, FieldError, ResponseDto
+
+# A bucket's assets come in pages of at most this many (a month can hold tens of thousands).
+TIMELINE_PAGE_MAX = 1000
 
 
 class TimeBucketsQuery(Dto):
@@ -34,6 +37,29 @@ class TimeBucketQuery(TimeBucketsQuery):
     def _date_part(cls, value: object) -> object:
         # Immich sends the bucket as an ISO datetime; only its date matters.
         return value[:10] if isinstance(value, str) else value
+
+    limit: int = Field(
+        default=TIMELINE_PAGE_MAX,
+        ge=1,
+        le=TIMELINE_PAGE_MAX,
+        description="Assets per page. A page this long may have more after it: ask again"
+        " with the last asset's localDateTime and id as afterLocalDateTime and afterId.",
+    )
+    # Aware, as every date the API takes: the asset's localDateTime (a wall-clock time, which
+    # the timeline labels UTC) with a "Z".
+    after_local_date_time: DbDateTime | None = Field(
+        default=None,
+        description="the last asset's localDateTime with a Z, e.g. 2024-05-03T10:00:00Z",
+    )
+    after_id: UUID | None = None
+
+    @model_validator(mode="after")
+    def _after_together(self) -> TimeBucketQuery:
+        # One position in the bucket's order (time, then id): half of it is not a position.
+        if (self.after_local_date_time is None) != (self.after_id is None):
+            missing = "afterId" if self.after_id is None else "afterLocalDateTime"
+            raise FieldError(missing, "afterLocalDateTime and afterId go together")
+        return self
 
 
 class TimeBucketResponse(ResponseDto):

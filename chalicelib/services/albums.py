@@ -14,16 +14,13 @@ from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas import albums as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import AccessService, Perm, Principal
-from chalicelib.services.assets import for_viewer, to_response
+from chalicelib.services.assets import to_summary
 from chalicelib.services.auth import AuthUser
 
 
-def to_album(
-    row: dict[str, Any],
-    assets: list[dict[str, Any]] | None = None,
-    viewer: UUID | None = None,
-) -> s.AlbumResponse:
-    """The album as ``viewer`` sees it (None: a link visitor, who is nobody's owner)."""
+def to_album(row: dict[str, Any], assets: list[dict[str, Any]] | None = None) -> s.AlbumResponse:
+    """The album, with its assets as lists show them: summaries, which carry no pipeline
+    stages, so a member or a link visitor sees nothing of the owner's pipeline messages."""
     members = row["album_users"]
     return s.AlbumResponse(
         id=row["id"],
@@ -36,7 +33,7 @@ def to_album(
         shared=bool(members) or row["has_shared_link"],
         has_shared_link=row["has_shared_link"],
         asset_count=row["asset_count"],
-        assets=[for_viewer(to_response(a), viewer) for a in assets or []],
+        assets=[to_summary(a) for a in assets or []],
         start_date=row["start_date"],
         end_date=row["end_date"],
         created_at=row["created_at"],
@@ -76,8 +73,8 @@ class AlbumService:
     def get(self, who: Principal, album_id: UUID, *, with_assets: bool = True) -> s.AlbumResponse:
         self._access.require(who, Perm.ALBUM_READ, album_id)
         row = self._load(album_id)
-        viewer = who.id if isinstance(who, AuthUser) else None
-        return to_album(row, self._albums.assets(album_id) if with_assets else None, viewer)
+        assets = self._albums.assets(album_id, s.ALBUM_ASSETS_MAX) if with_assets else None
+        return to_album(row, assets)
 
     def update(self, auth: AuthUser, album_id: UUID, dto: s.UpdateAlbumRequest) -> s.AlbumResponse:
         self._access.require(auth, Perm.ALBUM_UPDATE, album_id)

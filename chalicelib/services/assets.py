@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -46,8 +47,21 @@ def _capture_fields(when: datetime | None) -> dict[str, Any]:
 
 
 def to_response(row: dict[str, Any]) -> s.AssetResponse:
-    exif = row.get("exif")
+    """One asset's detail (a row of ASSET_SELECT, stages and tags included)."""
     return s.AssetResponse(
+        **dict(to_summary(row)),
+        stages=[s.AssetStage.model_validate(stage) for stage in row.get("stages") or []],
+        tags=[
+            TagResponse.model_validate({**tag, "name": tag["value"].rpartition("/")[2]})
+            for tag in row.get("tags") or []
+        ],
+    )
+
+
+def to_summary(row: dict[str, Any]) -> s.AssetSummary:
+    """An asset as lists show it (a row of ASSET_LIST_SELECT)."""
+    exif = row.get("exif")
+    return s.AssetSummary(
         id=row["id"],
         owner_id=row["owner_id"],
         type=row["type"],
@@ -76,14 +90,9 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
         if exif
         else None,
         original_path=row.get("original_path"),
-        stages=[s.AssetStage.model_validate(stage) for stage in row.get("stages") or []],
         live_photo_video_id=row.get("live_photo_video_id"),
         visibility=_visibility(row),
         stack=s.AssetStack.model_validate(row["stack"]) if row.get("stack") else None,
-        tags=[
-            TagResponse.model_validate({**tag, "name": tag["value"].rpartition("/")[2]})
-            for tag in row.get("tags") or []
-        ],
         library_id=row.get("library_id"),
         is_offline=bool(row.get("is_offline")),
     )
@@ -99,6 +108,28 @@ def _visibility(row: dict[str, Any]) -> str:
     if row.get("visibility") == "hidden":
         return "hidden"
     return "archive" if row["is_archived"] else "timeline"
+
+
+def encode_cursor(sort_key: datetime, asset_id: UUID) -> str:
+    """Where a page ended: the last asset's sort time and id (the list's order), opaque to
+    clients so the order can change without breaking them."""
+    raw = f"{sort_key.isoformat()}|{asset_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, asset_id = raw.split("|")
+        sort_key = datetime.fromisoformat(when)
+        if sort_key.tzinfo is None:
+            raise ValueError("naive time")
+        return sort_key, UUID(asset_id)
+    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise errors.BadRequest(
+            "cursor is not one this API returned",
+            details=[{"field": "cursor", "message": "pass nextCursor from the previous page"}],
+        ) from exc
 
 
 class AssetService:
@@ -119,13 +150,16 @@ class AssetService:
         self._access = access
 
     def list_page(self, auth: AuthUser, query: s.AssetListQuery) -> s.AssetPage:
-        filters = query.model_dump(exclude={"page", "size"}, exclude_none=True)
-        rows = self._assets.list_page(
-            auth.id, filters, query.size + 1, (query.page - 1) * query.size
-        )
+        filters = query.model_dump(exclude={"page", "size", "cursor"}, exclude_none=True)
+        after = decode_cursor(query.cursor) if query.cursor else None
+        offset = 0 if after else (query.page - 1) * query.size
+        rows = self._assets.list_page(auth.id, filters, query.size + 1, offset, after)
+        more = len(rows) > query.size
+        items = rows[: query.size]
         return s.AssetPage(
-            items=[to_response(r) for r in rows[: query.size]],
-            next_page=query.page + 1 if len(rows) > query.size else None,
+            items=[to_summary(r) for r in items],
+            next_page=(None if after else query.page + 1) if more else None,
+            next_cursor=encode_cursor(items[-1]["sort_key"], items[-1]["id"]) if more else None,
         )
 
     def get(self, auth: AuthUser, asset_id: UUID) -> s.AssetResponse:

@@ -1,4 +1,5 @@
-"""Map markers: the caller's assets that have a GPS position, with their place names."""
+"""Map markers: the caller's assets that have a GPS position, with their place names; a
+bounded number whatever the library's size (grouped into a grid when there are many)."""
 
 from __future__ import annotations
 
@@ -12,5 +13,7 @@ class MapService:
         self._markers = markers
 
     def markers(self, auth: AuthUser, query: s.MapMarkerQuery) -> list[s.MapMarkerResponse]:
-        rows = self._markers.markers(auth.id, query.model_dump(exclude_none=True))
+        rows = self._markers.markers(
+            auth.id, query.model_dump(exclude_none=True), s.MAP_MARKERS_MAX, s.MAP_GRID
+        )
         return [s.MapMarkerResponse.model_validate(r) for r in rows]

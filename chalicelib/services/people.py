@@ -15,7 +15,7 @@ from chalicelib.repositories.people import FaceRepository
 from chalicelib.schemas import people as s
 from chalicelib.schemas.assets import AssetPage
 from chalicelib.schemas.base import BulkIdResponse
-from chalicelib.services.assets import to_response
+from chalicelib.services.assets import to_summary
 from chalicelib.services.auth import AuthUser
 from chalicelib.storage.s3 import ObjectStore
 
@@ -145,13 +145,16 @@ class PeopleService:
         return totals
 
     def list_for(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
-        rows = self._faces.people(auth.id)
         # As Immich: total and hidden count everyone; the list leaves hidden people out
-        # unless asked for them.
+        # unless asked for them, and comes in pages.
+        rows, total, hidden = self._faces.people(
+            auth.id, query.with_hidden, query.size + 1, (query.page - 1) * query.size
+        )
         return s.PeopleResponse(
-            total=len(rows),
-            hidden=sum(1 for r in rows if r["is_hidden"]),
-            people=[person_response(r) for r in rows if query.with_hidden or not r["is_hidden"]],
+            total=total,
+            hidden=hidden,
+            people=[person_response(r) for r in rows[: query.size]],
+            has_next_page=len(rows) > query.size,
         )
 
     def get(self, auth: AuthUser, person_id: UUID) -> s.PersonResponse:
@@ -204,7 +207,7 @@ class PeopleService:
             auth.id, person_id, query.size + 1, (query.page - 1) * query.size
         )
         return AssetPage(
-            items=[to_response(r) for r in rows[: query.size]],
+            items=[to_summary(r) for r in rows[: query.size]],
             next_page=query.page + 1 if len(rows) > query.size else None,
         )
 

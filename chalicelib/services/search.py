@@ -16,7 +16,7 @@ from chalicelib.messaging import StageQueue
 from chalicelib.repositories.embeddings import EmbeddingRepository
 from chalicelib.repositories.search import MetadataSearchRepository
 from chalicelib.schemas import search as s
-from chalicelib.services.assets import to_response
+from chalicelib.services.assets import to_summary
 from chalicelib.services.auth import AuthUser
 from chalicelib.settings import Settings
 
@@ -123,7 +123,7 @@ class SearchService:
 
 
 def hit(row: dict[str, Any], score: float | None) -> s.SearchAssetResponse:
-    asset = to_response(row)
+    asset = to_summary(row)
     return s.SearchAssetResponse(**dict(asset), score=score)
 
 

@@ -7,7 +7,7 @@ from the same WHERE clause as the bucket's assets, so they always agree.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from chalicelib import errors
@@ -55,7 +55,12 @@ class TimelineService:
 
     def bucket(self, auth: AuthUser, query: s.TimeBucketQuery) -> list[s.TimelineAsset]:
         start, end = bucket_range(query.time_bucket, query.size)
-        rows = self._timeline.bucket(self._scope(auth, query), start, end)
+        after = (
+            (query.after_local_date_time.astimezone(UTC).replace(tzinfo=None), query.after_id)
+            if query.after_local_date_time is not None and query.after_id is not None
+            else None
+        )
+        rows = self._timeline.bucket(self._scope(auth, query), start, end, query.limit, after)
         return [
             s.TimelineAsset(
                 id=r["id"],

@@ -411,9 +411,18 @@ class FakeSkyroll:
         items = [
             a for a in self.assets.values() if not q.get("type") or a.get("type") == q.get("type")
         ]
-        chunk = items[(page - 1) * size : page * size]
-        more = page * size < len(items)
-        return httpx.Response(200, json={"items": chunk, "nextPage": page + 1 if more else None})
+        # The fake's cursor is the offset where the next page starts (opaque to the CLI).
+        start = int(q["cursor"]) if "cursor" in q else (page - 1) * size
+        chunk = items[start : start + size]
+        more = start + size < len(items)
+        return httpx.Response(
+            200,
+            json={
+                "items": chunk,
+                "nextPage": page + 1 if more and "cursor" not in q else None,
+                "nextCursor": str(start + size) if more else None,
+            },
+        )
 
     def smart_search(self, body: dict[str, Any]) -> httpx.Response:
         words = body["query"].lower().split()

@@ -16,7 +16,7 @@ def test_assets_list_json_prints_the_api_json(logged_in: Cli, fake: FakeSkyroll)
     result = logged_in("assets", "list", "--json")
 
     assert result.exit_code == 0, result.output
-    assert out_json(result) == {"items": [a, b], "nextPage": None}
+    assert out_json(result) == {"items": [a, b], "nextPage": None, "nextCursor": None}
 
 
 def test_assets_list_sends_filters_and_pages(logged_in: Cli, fake: FakeSkyroll) -> None:
@@ -49,7 +49,8 @@ def test_assets_list_sends_filters_and_pages(logged_in: Cli, fake: FakeSkyroll) 
     assert out_json(page)["nextPage"] == 2 and len(out_json(page)["items"]) == 2
     names = [a["originalFileName"] for a in out_json(every)["items"]]
     assert names == [f"{i}.jpg" for i in range(5)]
-    assert [r.url.params["page"] for r in lists[1:]] == ["1", "2", "3"]
+    # --all follows nextCursor (keyset paging) after the first page.
+    assert [r.url.params.get("cursor") for r in lists[1:]] == [None, "2", "4"]
 
 
 def test_assets_list_table_shows_names_status_and_failure_reasons(
