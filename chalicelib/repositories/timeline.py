@@ -91,11 +91,21 @@ class TimelineRepository:
         if unit == "month" and scope.album_id is None and scope.person_id is None:
             # The counters the assets' triggers keep (0011): a row per month and flag set.
             where, params = _months_where(scope)
+            counted = f"SELECT m.month AS time_bucket, m.count FROM timeline_months m WHERE {where}"
+            if not scope.is_trashed:
+                # Stacked assets behind a shown primary are counted there, not shown: few
+                # rows (the stack index), subtracted from their months.
+                hidden, hidden_params = _where(scope)
+                hidden = hidden.replace(LISTED, f"a.stack_id IS NOT NULL AND NOT ({LISTED})")
+                counted += (
+                    f" UNION ALL SELECT date_trunc('month', {LOCAL}), -1 FROM assets a"
+                    f" WHERE a.visibility = 'timeline' AND {hidden}"
+                )
+                params = {**hidden_params, **params}
             with self._pool.connection() as conn:
                 return conn.execute(
-                    "SELECT m.month AS time_bucket, sum(m.count)::bigint AS count"
-                    f" FROM timeline_months m WHERE {where} GROUP BY 1"
-                    " HAVING sum(m.count) > 0 ORDER BY 1 DESC",
+                    "SELECT time_bucket, sum(count)::bigint AS count"
+                    f" FROM ({counted}) c GROUP BY 1 HAVING sum(count) > 0 ORDER BY 1 DESC",
                     params,
                 ).fetchall()
         where, params = _where(scope)
