@@ -36,6 +36,42 @@ ACCESS_LOG_FORMAT = json.dumps(
 )
 
 
+# What API Gateway answers itself, before the function runs, in the API's one error shape
+# ({statusCode, error, message}; chalicelib/api/http.py). Unknown routes are a 404 (API
+# Gateway's own answer is a 403 "Missing Authentication Token"); the DEFAULT_ entries cover
+# every response type not listed.
+GATEWAY_ERRORS: dict[str, tuple[int, str, str | None]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "Not Found", "Not found"),
+    "RESOURCE_NOT_FOUND": (404, "Not Found", "Not found"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported Media Type", None),
+    "REQUEST_TOO_LARGE": (413, "Payload Too Large", None),
+    "THROTTLED": (429, "Too Many Requests", None),
+    "QUOTA_EXCEEDED": (429, "Too Many Requests", None),
+    "ACCESS_DENIED": (403, "Forbidden", None),
+    "WAF_FILTERED": (403, "Forbidden", None),
+    "INTEGRATION_TIMEOUT": (504, "Gateway Timeout", None),
+    "INTEGRATION_FAILURE": (502, "Bad Gateway", None),
+    "DEFAULT_4XX": (400, "Bad Request", None),
+    "DEFAULT_5XX": (500, "Internal Server Error", None),
+}
+
+
+def gateway_responses() -> dict[str, dict[str, object]]:
+    """SAM ``GatewayResponses``: each a JSON body in the error shape, with a fixed status so
+    the body's ``statusCode`` is the one sent. A ``None`` message is API Gateway's own
+    (``$context.error.messageString`` is already a quoted JSON string)."""
+    responses: dict[str, dict[str, object]] = {}
+    for kind, (status, error, message) in GATEWAY_ERRORS.items():
+        text = json.dumps(message) if message else "$context.error.messageString"
+        body = f'{{"statusCode": {status}, "error": {json.dumps(error)}, "message": {text}}}'
+        responses[kind] = {
+            "StatusCode": status,
+            "ResponseTemplates": {"application/json": body},
+            "ResponseParameters": {"Headers": {"Content-Type": "'application/json'"}},
+        }
+    return responses
+
+
 class Api(Construct):
     def __init__(
         self,
@@ -93,6 +129,7 @@ class Api(Construct):
             "AccessLogSetting",
             {"DestinationArn": self.access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT},
         )
+        rest_api.add_property_override("GatewayResponses", gateway_responses())
         # The function's own log group, with retention (Lambda would make one that never
         # expires); the CloudWatch role for access logs is per account (account.py).
         self.function_logs = logs.LogGroup(
