@@ -10,7 +10,6 @@ is the same on every machine and CI cannot flake on a new example.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,16 +22,20 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from chalicelib.local.pgserver import LocalPostgres
 from chalicelib.settings import REPO_ROOT
-from tests.support.live import Live, live_api
+from tests.support.live import Live
 
 SCHEMA = schemathesis.openapi.from_path(str(REPO_ROOT / "docs" / "openapi.json"))
 # Methods no route has are probed too (each must be the JSON 405). TRACE and QUERY never
 # reach the app locally: Python's http.server under chalice's local server answers them
 # itself with an HTML 501, and API Gateway has no such methods.
 SCHEMA.config.phases.coverage.unexpected_methods = {
-    "get", "put", "post", "delete", "options", "patch"
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "patch",
 }
 CHECKS = [
     not_a_server_error,
@@ -46,21 +49,17 @@ SESSION_ENDING = {("POST", "/api/auth/logout")}
 
 
 @pytest.fixture(scope="module")
-def live(
-    postgres: LocalPostgres, moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Live]:
-    with live_api(postgres, moto_endpoint, tmp_path_factory.mktemp("fuzz")) as stack:
-        admin = stack.session("admin@example.com")
-        import httpx
-
-        r = httpx.post(
-            f"{stack.url}/api/admin/users",
-            json={"email": USER, "password": "fuzz-password-1", "name": "Fuzz"},
-            headers={"Authorization": f"Bearer {admin}"},
-        )
-        assert r.status_code == 201, r.text
-        stack.tokens = {"user": stack.session(USER), "admin": admin}
-        yield stack
+def fuzz(live: Live) -> Live:
+    """A real user (and the first admin) with sessions on the live API."""
+    admin = live.session("admin@example.com")
+    r = httpx.post(
+        f"{live.url}/api/admin/users",
+        json={"email": USER, "password": "fuzz-password-1", "name": "Fuzz"},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+    assert r.status_code == 201, r.text
+    live.tokens.update(user=live.session(USER), admin=admin)
+    return live
 
 
 def _token(live: Live, case: Any) -> str:
@@ -80,7 +79,7 @@ def _token(live: Live, case: Any) -> str:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_operation(case: Any, live: Live) -> None:
-    headers = {"Authorization": f"Bearer {_token(live, case)}"}
-    response = case.call(base_url=live.url, headers=headers, allow_redirects=False)
+def test_operation(case: Any, fuzz: Live) -> None:
+    headers = {"Authorization": f"Bearer {_token(fuzz, case)}"}
+    response = case.call(base_url=fuzz.url, headers=headers, allow_redirects=False)
     case.validate_response(response, checks=CHECKS, headers=headers)

@@ -16,11 +16,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
-from chalice.config import Config
-from chalice.local import LocalDevServer
 
 from app import app
 from chalicelib.container import Container, use_container
+from chalicelib.local.api_server import server as api_server
 from chalicelib.local.aws import bootstrap
 from chalicelib.local.pgserver import LocalPostgres
 from chalicelib.repositories.users import CredentialRepository
@@ -72,9 +71,9 @@ def live_api(postgres: LocalPostgres, moto_endpoint: str, state_dir: Path) -> It
     bootstrap(settings, container.s3, container.sqs, container.sns)
     use_container(container)
     ensure_first_admin(container)
-    # The plain app, not create_local_server's (which swaps the app's class for the whole
-    # process); requests are sent one at a time, so the shared current_request is safe.
-    server = LocalDevServer(app, Config.create(), "127.0.0.1", free_port())
+    # The app's class stays as is (other tests in this process use it through chalice's
+    # test client); requests are sent one at a time, so the shared current_request is safe.
+    server = api_server(app, "127.0.0.1", free_port(), threaded_requests=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
