@@ -9,9 +9,9 @@ is the same on every machine and CI cannot flake on a new example.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
