@@ -10,7 +10,8 @@ SkyrollError
 ├── Gone                410  existed but expired, revoked or used up
 ├── PayloadTooLarge     413  over quota or over a size limit
 ├── UnsupportedMediaType 415 a body that is not JSON where JSON is expected
-└── TooManyRequests     429  slowed down (repeated failed logins)
+├── TooManyRequests     429  slowed down (repeated failed logins)
+└── ServiceUnavailable  503  the database dropped the connection or cannot be reached; retry
 """
 
 from __future__ import annotations
@@ -83,3 +84,8 @@ class UnsupportedMediaType(SkyrollError):
 class TooManyRequests(SkyrollError):
     status_code = 429
     error = "Too Many Requests"
+
+
+class ServiceUnavailable(SkyrollError):
+    status_code = 503
+    error = "Service Unavailable"

@@ -69,6 +69,8 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         responses["404"] = {"description": "not found, or not visible to the caller", **error}
     if spec.auth == "admin":
         responses["403"] = {"description": "not an admin", **error}
+    if spec.auth != "public":
+        responses["503"] = {"description": "the database is unavailable; retry", **error}
     for code, text in spec.responses.items():
         responses[str(code)] = {"description": text, **({} if code == 302 else error)}
     op["responses"] = dict(sorted(responses.items()))
