@@ -55,9 +55,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    from app import app
+    # The app as `chalice local` loads it: by chalice's loader, from the project directory.
+    from chalice.cli.factory import CLIFactory
 
-    server(app, args.host, args.port).serve_forever()
+    from chalicelib.settings import REPO_ROOT
+
+    config = CLIFactory(str(REPO_ROOT)).create_config_obj(chalice_stage_name="local")
+    server(config.chalice_app, args.host, args.port).serve_forever()
 
 
 if __name__ == "__main__":
