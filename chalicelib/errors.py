@@ -11,7 +11,8 @@ SkyrollError
 ├── PayloadTooLarge     413  over quota or over a size limit
 ├── UnsupportedMediaType 415 a body that is not JSON where JSON is expected
 ├── TooManyRequests     429  slowed down (repeated failed logins)
-└── ServiceUnavailable  503  a dependency refused for now (a job that could not be queued)
+└── ServiceUnavailable  503  a dependency refused for now (the database dropped or cannot
+                             be reached, a job could not be queued); retry
 """
 
 from __future__ import annotations

@@ -120,6 +120,21 @@ def chalice_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
     return mapped
 
 
+DATABASE_UNAVAILABLE = errors.ServiceUnavailable(
+    "The database is unavailable; retry the request", headers={"Retry-After": "1"}
+)
+
+
+def _database_outage(exc: BaseException) -> bool:
+    """A connection the database dropped mid-request (a restart, a failover, a terminated
+    backend), or none to be had in time: the transaction in progress was rolled back and
+    the pool checks connections before handing them out, so the caller is told to retry
+    rather than given a 500."""
+    import psycopg  # the driver is loaded by then; importing it here keeps app imports light
+
+    return isinstance(exc, psycopg.OperationalError)
+
+
 def validation_error(exc: ValidationError) -> errors.BadRequest:
     details = []
     for err in exc.errors():
@@ -277,7 +292,10 @@ def route(
                 return _serialise(fn(ctx, **path_params, **kwargs), status)
             except errors.SkyrollError as exc:
                 return error_response(exc)
-            except Exception:
+            except Exception as exc:
+                if _database_outage(exc):
+                    logger.warning("database unavailable", extra={"path": path, "method": method})
+                    return error_response(DATABASE_UNAVAILABLE)
                 logger.exception("unhandled error", extra={"path": path, "method": method})
                 return error_response(errors.SkyrollError("Internal server error"))
 

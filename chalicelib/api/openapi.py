@@ -64,8 +64,13 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
     if spec.auth != "public":
         op["security"] = [{"bearer": []}, {"apiKey": []}]
         responses["401"] = {"description": "missing or invalid credentials", **error}
+    if params and params[0]["in"] == "path":
+        # A path that names a row: no such row (or one the caller may not see) is a 404.
+        responses["404"] = {"description": "not found, or not visible to the caller", **error}
     if spec.auth == "admin":
         responses["403"] = {"description": "not an admin", **error}
+    if spec.auth != "public":
+        responses["503"] = {"description": "the database is unavailable; retry", **error}
     for code, text in spec.responses.items():
         responses[str(code)] = {"description": text, **({} if code == 302 else error)}
     for code, (text, model) in spec.other_bodies.items():

@@ -109,6 +109,7 @@ def person_thumbnail(ctx: RequestContext, person_id: str) -> Response:
     query=s.FacesQuery,
     response=s.FaceResponse,
     many=True,
+    responses=NOT_FOUND,
 )
 def list_faces(ctx: RequestContext, query: s.FacesQuery) -> list[s.FaceResponse]:
     return ctx.container.people_service.faces(ctx.auth, query)

@@ -1,8 +1,9 @@
 """``make dev``: the whole stack on this machine, no Docker.
 
 PostgreSQL + pgvector (embedded), moto (S3/SQS/SNS), bootstrap + migrations + first admin,
-the API under ``chalice local``, the event-source runner, and the web client (when built)
-on its own port with ``/api/*`` forwarded to the API. Ctrl-C stops all of it.
+the API under chalice's local server (``chalicelib.local.api_server``), the event-source
+runner, and the web client (when built) on its own port with ``/api/*`` forwarded to the
+API. Ctrl-C stops all of it.
 
 Local state is reset on every start: moto keeps objects in memory, so keeping the database
 would leave rows pointing at objects that no longer exist. (With SKYROLL_DATABASE_URL set to
@@ -139,19 +140,8 @@ class DevStack:
         port = self.settings.local_api_port
         log = (self.state / "api.log").open("ab")
         proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "--project-dir",
-                str(REPO_ROOT),
-                "local",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--stage",
-                "local",
-                "--no-autoreload",
-            ],
+            # chalice's local server, with unknown paths in the API's error shape.
+            [sys.executable, "-m", "chalicelib.local.api_server", "--port", str(port)],
             cwd=REPO_ROOT,
             env=env,
             stdin=subprocess.DEVNULL,

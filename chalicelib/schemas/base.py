@@ -100,6 +100,15 @@ def _check_value(value: Any, multiline: bool) -> None:
 # defer_build: a model's validator is built when first used, not when its module is
 # imported; the API's cold start imports every DTO to register routes, but a request
 # uses a few.
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """A field that may be omitted but not be null (``NotNullBool``) keeps None as its Python
+    default ("unchanged"); its JSON schema must not offer null as the default."""
+    for prop in schema.get("properties", {}).values():
+        nullable = not isinstance(prop, dict) or prop.get("type") in (None, "null")
+        if not nullable and "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class Dto(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -107,6 +116,7 @@ class Dto(BaseModel):
         extra="forbid",
         str_strip_whitespace=True,
         defer_build=True,
+        json_schema_extra=_no_null_defaults,
     )
     # Text fields where a line break or tab means something (descriptions).
     multiline_fields: ClassVar[frozenset[str]] = frozenset()

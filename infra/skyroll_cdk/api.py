@@ -36,6 +36,44 @@ ACCESS_LOG_FORMAT = json.dumps(
 )
 
 
+# What API Gateway answers itself, before the function runs, in the API's one error shape
+# ({statusCode, error, message}; chalicelib/api/http.py). An unknown path is a 404 (the
+# gateway's own answer is a 403 "Missing Authentication Token"; with an Authorization header
+# that is not SigV4, it is a 403 that echoes the header back: no route here uses IAM
+# signatures, so those mean an unknown path too). Messages are fixed, never the gateway's,
+# so nothing from the request is echoed. DEFAULT_4XX / DEFAULT_5XX cover the other types.
+GATEWAY_ERRORS: dict[str, tuple[int, str, str]] = {
+    "MISSING_AUTHENTICATION_TOKEN": (404, "Not Found", "Not found"),
+    "INVALID_SIGNATURE": (404, "Not Found", "Not found"),
+    "EXPIRED_TOKEN": (404, "Not Found", "Not found"),
+    "RESOURCE_NOT_FOUND": (404, "Not Found", "Not found"),
+    "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported Media Type", "Unsupported media type"),
+    "REQUEST_TOO_LARGE": (413, "Payload Too Large", "Request is too large"),
+    "THROTTLED": (429, "Too Many Requests", "Too many requests; retry later"),
+    "QUOTA_EXCEEDED": (429, "Too Many Requests", "Too many requests; retry later"),
+    "ACCESS_DENIED": (403, "Forbidden", "Forbidden"),
+    "WAF_FILTERED": (403, "Forbidden", "Forbidden"),
+    "INTEGRATION_TIMEOUT": (504, "Gateway Timeout", "The request took too long; retry"),
+    "INTEGRATION_FAILURE": (502, "Bad Gateway", "The API failed to answer; retry"),
+    "DEFAULT_4XX": (400, "Bad Request", "Bad request"),
+    "DEFAULT_5XX": (500, "Internal Server Error", "Internal server error"),
+}
+
+
+def gateway_responses() -> dict[str, dict[str, object]]:
+    """SAM ``GatewayResponses``: each a JSON body in the error shape, with a fixed status so
+    the body's ``statusCode`` is the one sent."""
+    responses: dict[str, dict[str, object]] = {}
+    for kind, (status, error, message) in GATEWAY_ERRORS.items():
+        body = {"statusCode": status, "error": error, "message": message}
+        responses[kind] = {
+            "StatusCode": str(status),
+            "ResponseTemplates": {"application/json": json.dumps(body)},
+            "ResponseParameters": {"Headers": {"Content-Type": "'application/json'"}},
+        }
+    return responses
+
+
 class Api(Construct):
     def __init__(
         self,
@@ -93,6 +131,7 @@ class Api(Construct):
             "AccessLogSetting",
             {"DestinationArn": self.access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT},
         )
+        rest_api.add_property_override("GatewayResponses", gateway_responses())
         # The function's own log group, with retention (Lambda would make one that never
         # expires); the CloudWatch role for access logs is per account (account.py).
         self.function_logs = logs.LogGroup(

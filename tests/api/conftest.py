@@ -9,8 +9,10 @@ from chalice.test import Client
 
 from app import app
 from chalicelib.container import Container
+from chalicelib.local.pgserver import LocalPostgres
 from chalicelib.services.bootstrap import ensure_first_admin
 from tests.support.api import Api
+from tests.support.live import Live, live_api
 
 
 @pytest.fixture
@@ -35,3 +37,12 @@ def user_token(api: Api, admin_token: str) -> str:
     )
     assert r.status_code == 201, r.body
     return api.login("alice@example.com", "alice-password")
+
+
+@pytest.fixture(scope="module")
+def live(
+    postgres: LocalPostgres, moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
+    """The app served over HTTP on this module's own database, bucket and queues."""
+    with live_api(postgres, moto_endpoint, tmp_path_factory.mktemp("live")) as stack:
+        yield stack

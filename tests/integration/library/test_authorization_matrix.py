@@ -1,0 +1,370 @@
+"""The authorization matrix: every route of the route table that names something by id,
+against every kind of caller, with the expected answer written per cell in ``MATRIX``.
+
+A route added to the table without its row fails ``test_every_id_route_has_a_row``; a
+row for a route that no longer exists fails too. Cells run against the real stack (the
+family library of tests.support.library: PostgreSQL, moto, the pipeline), and every
+refusal must be the one error shape and carry nothing of the target (no id, name, email,
+checksum or file name in the body).
+
+Callers: ``owner`` (alice; the first admin on admin routes), ``stranger`` (eve),
+``anon`` (no credentials), ``revoked`` (an API key of alice's, deleted), ``logout`` (a
+session of alice's, logged out), ``visitor`` (the visitor token of a link to alice's
+album), ``partner`` (dave, who sees alice's library), ``viewer`` (carol) and ``editor``
+(bob) of that album, ``admin`` (the first admin).
+
+A cell is the status expected. Rows run in table order, callers in ``CALLERS`` order
+(owner last), so what an allowed call changes comes after every refusal of that row; rows
+that remove something come last, the album itself at the very end.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import app  # noqa: F401 - fills ROUTES
+from chalicelib.api.http import ROUTES
+from chalicelib.repositories.users import CredentialRepository
+from chalicelib.services import secrets
+from tests.support.harness import b64sha
+from tests.support.library import World
+
+CALLERS = (
+    "anon",
+    "revoked",
+    "logout",
+    "visitor",
+    "stranger",
+    "partner",
+    "viewer",
+    "editor",
+    "admin",
+    "owner",
+)
+# Callers that must never see anything of alice's on a user route.
+NEVER = ("anon", "revoked", "logout", "visitor")
+
+
+@dataclass(frozen=True)
+class Row:
+    target: dict[str, str]  # path parameter -> the fixture it names
+    expect: dict[str, int]  # caller -> status
+    body: Any = None
+    query: str = ""
+
+
+def cells(
+    owner: int,
+    *,
+    stranger: int = 404,
+    partner: int | None = None,
+    viewer: int | None = None,
+    editor: int | None = None,
+    admin: int | None = None,
+    visitor: int = 401,
+) -> dict[str, int]:
+    """A row's cells: the credentials that are no credentials are 401; the others default
+    to what a stranger gets."""
+    return {
+        "anon": 401,
+        "revoked": 401,
+        "logout": 401,
+        "visitor": visitor,
+        "stranger": stranger,
+        "partner": stranger if partner is None else partner,
+        "viewer": stranger if viewer is None else viewer,
+        "editor": stranger if editor is None else editor,
+        "admin": stranger if admin is None else admin,
+        "owner": owner,
+    }
+
+
+def admin_only(ok: int) -> dict[str, int]:
+    return cells(ok, stranger=403, admin=ok)
+
+
+def visitor_only(ok: int) -> dict[str, int]:
+    # Visitor routes take no user credentials: a user's token alone is no link.
+    return {caller: 401 for caller in CALLERS} | {"visitor": ok}
+
+
+ALBUM = {"album_id": "album"}
+ASSET = {"asset_id": "p1"}
+UPLOAD = {"upload_id": "upload"}
+LINK = {"link_id": "link"}
+TAG = {"tag_id": "tag"}
+MISSING = "nothing"  # a well-formed id of nothing: 404 for everyone who may ask
+
+MATRIX: dict[tuple[str, str], Row] = {
+    # ---- reads and updates --------------------------------------------------------
+    ("GET", "/api/assets/{asset_id}"): Row(ASSET, cells(200, partner=200, viewer=200, editor=200)),
+    ("PUT", "/api/assets/{asset_id}"): Row(ASSET, cells(200), {"isFavorite": True}),
+    ("GET", "/api/assets/{asset_id}/original"): Row(
+        ASSET, cells(302, partner=302, viewer=302, editor=302)
+    ),
+    ("GET", "/api/assets/{asset_id}/thumbnail"): Row(
+        ASSET, cells(302, partner=302, viewer=302, editor=302)
+    ),
+    ("GET", "/api/assets/{asset_id}/playback"): Row(
+        ASSET, cells(404, partner=404, viewer=404, editor=404)
+    ),
+    ("GET", "/api/shared-links/me/assets/{asset_id}"): Row(ASSET, visitor_only(200)),
+    ("GET", "/api/shared-links/me/assets/{asset_id}/thumbnail"): Row(ASSET, visitor_only(302)),
+    ("GET", "/api/shared-links/me/assets/{asset_id}/original"): Row(ASSET, visitor_only(302)),
+    ("GET", "/api/shared-links/me/assets/{asset_id}/playback"): Row(ASSET, visitor_only(404)),
+    ("GET", "/api/albums/{album_id}"): Row(ALBUM, cells(200, viewer=200, editor=200)),
+    # Editors update the album (services/access.py); viewers only read.
+    ("PATCH", "/api/albums/{album_id}"): Row(
+        ALBUM, cells(200, viewer=403, editor=200), {"description": "the trip"}
+    ),
+    ("PUT", "/api/albums/{album_id}"): Row(
+        ALBUM, cells(200, viewer=403, editor=200), {"albumName": "Trip"}
+    ),
+    ("PUT", "/api/albums/{album_id}/assets"): Row(
+        ALBUM, cells(200, viewer=403, editor=200), {"ids": ["p3"]}
+    ),
+    ("PUT", "/api/albums/{album_id}/users"): Row(
+        ALBUM,
+        cells(200, viewer=403, editor=403),
+        {"albumUsers": [{"userId": "zed", "role": "viewer"}]},
+    ),
+    ("PUT", "/api/albums/{album_id}/user/{user_id}"): Row(
+        {**ALBUM, "user_id": "zed"}, cells(204, viewer=403, editor=403), {"role": "editor"}
+    ),
+    ("GET", "/api/assets/uploads/{upload_id}/parts"): Row(UPLOAD, cells(200)),
+    ("POST", "/api/assets/uploads/{upload_id}/parts"): Row(
+        UPLOAD, cells(200), {"parts": [{"partNumber": 1, "checksum": "part"}]}
+    ),
+    ("POST", "/api/assets/uploads/{upload_id}/complete"): Row(UPLOAD, cells(400), {}),
+    ("GET", "/api/download/archive/{archive_id}"): Row({"archive_id": "archive"}, cells(200)),
+    ("POST", "/api/duplicates/{duplicate_id}/resolve"): Row(
+        {"duplicate_id": MISSING}, cells(404), {"keepAssetIds": []}
+    ),
+    ("GET", "/api/memories/{memory_id}"): Row({"memory_id": MISSING}, cells(404)),
+    ("PUT", "/api/memories/{memory_id}"): Row(
+        {"memory_id": MISSING}, cells(404), {"isSaved": True}
+    ),
+    ("GET", "/api/people/{person_id}"): Row({"person_id": MISSING}, cells(404)),
+    ("PUT", "/api/people/{person_id}"): Row({"person_id": MISSING}, cells(404), {"name": "Ada"}),
+    ("POST", "/api/people/{person_id}/merge"): Row(
+        {"person_id": MISSING}, cells(404), {"ids": [MISSING]}
+    ),
+    ("GET", "/api/people/{person_id}/assets"): Row({"person_id": MISSING}, cells(404)),
+    ("GET", "/api/people/{person_id}/thumbnail"): Row({"person_id": MISSING}, cells(404)),
+    ("PUT", "/api/faces/{face_id}"): Row({"face_id": MISSING}, cells(404), {"personId": MISSING}),
+    ("GET", "/api/shared-links/{link_id}"): Row(LINK, cells(200)),
+    ("PATCH", "/api/shared-links/{link_id}"): Row(LINK, cells(200), {"description": "ours"}),
+    ("PUT", "/api/shared-links/{link_id}/assets"): Row(LINK, cells(400), {"assetIds": ["p3"]}),
+    ("DELETE", "/api/shared-links/{link_id}/assets"): Row(LINK, cells(400), {"assetIds": ["p3"]}),
+    ("GET", "/api/tags/{tag_id}"): Row(TAG, cells(200)),
+    ("PUT", "/api/tags/{tag_id}"): Row(TAG, cells(200), {"color": "#112233"}),
+    ("PUT", "/api/tags/{tag_id}/assets"): Row(TAG, cells(200), {"ids": ["p1"]}),
+    ("DELETE", "/api/tags/{tag_id}/assets"): Row(TAG, cells(200), {"ids": ["p1"]}),
+    ("POST", "/api/partners/{user_id}"): Row(
+        {"user_id": "zed"}, cells(201, stranger=201, admin=201)
+    ),
+    # Whether alice's library shows in my timeline: only dave, whom she shares it with.
+    ("PUT", "/api/partners/{user_id}"): Row(
+        {"user_id": "alice"}, cells(404, partner=200), {"inTimeline": True}
+    ),
+    # ---- admin ----------------------------------------------------------------------
+    ("PUT", "/api/admin/users/{user_id}"): Row({"user_id": "zed"}, admin_only(200), {"name": "Z"}),
+    ("POST", "/api/admin/jobs/{name}/run"): Row({"name": "purge-trash"}, admin_only(200)),
+    ("POST", "/api/admin/stages/{stage}/requeue"): Row(
+        {"stage": "thumbnail"}, admin_only(200), {"mode": "missing"}
+    ),
+    ("GET", "/api/jobs/{stage}/dlq"): Row({"stage": "thumbnail"}, admin_only(200)),
+    ("POST", "/api/jobs/{stage}/dlq/redrive"): Row({"stage": "thumbnail"}, admin_only(200)),
+    ("POST", "/api/jobs/{stage}/run"): Row({"stage": "thumbnail"}, admin_only(200), {}),
+    # ---- removals (last: each takes away something an earlier row used) ---------------
+    ("DELETE", "/api/memories/{memory_id}"): Row({"memory_id": MISSING}, cells(404)),
+    ("DELETE", "/api/tags/{tag_id}"): Row(TAG, cells(204)),
+    ("DELETE", "/api/shared-links/{link_id}"): Row({"link_id": "link2"}, cells(204)),
+    ("DELETE", "/api/assets/uploads/{upload_id}"): Row(UPLOAD, cells(204)),
+    ("DELETE", "/api/api-keys/{key_id}"): Row({"key_id": "key"}, cells(204)),
+    ("DELETE", "/api/admin/invitations/{invitation_id}"): Row(
+        {"invitation_id": "invitation"}, admin_only(204)
+    ),
+    ("DELETE", "/api/partners/{user_id}"): Row({"user_id": "dave"}, cells(204)),
+    ("DELETE", "/api/albums/{album_id}/assets"): Row(
+        ALBUM, cells(200, viewer=403, editor=200), {"ids": ["p3"]}
+    ),
+    ("DELETE", "/api/albums/{album_id}/user/{user_id}"): Row(
+        {**ALBUM, "user_id": "zed"}, cells(204, viewer=403, editor=403)
+    ),
+    # The admin cell removed zed: the owner cell (the admin again) finds nobody.
+    ("DELETE", "/api/admin/users/{user_id}"): Row(
+        {"user_id": "zed"}, cells(404, stranger=403, admin=204)
+    ),
+    ("DELETE", "/api/albums/{album_id}"): Row(ALBUM, cells(204, viewer=403, editor=403)),
+}
+
+ERROR_KEYS = {"statusCode", "error", "message", "details"}
+_PARAM = re.compile(r"{(\w+)}")
+
+
+def _id_routes() -> set[tuple[str, str]]:
+    return {(r.method, r.path) for r in ROUTES if _PARAM.search(r.path)}
+
+
+def test_every_id_route_has_a_row() -> None:
+    routes = _id_routes()
+    assert routes - MATRIX.keys() == set(), "id-taking routes without a row in MATRIX"
+    assert MATRIX.keys() - routes == set(), "rows for routes that no longer exist"
+    for key, row in MATRIX.items():
+        assert set(row.target) == set(_PARAM.findall(key[1])), key
+        assert tuple(row.expect) == CALLERS, key
+
+
+def test_no_row_lets_a_non_credential_in() -> None:
+    """The table itself: whatever a row says, these callers are refused on user routes."""
+    for (_, path), row in MATRIX.items():
+        if path.startswith("/api/shared-links/me/"):
+            continue
+        for caller in NEVER:
+            assert row.expect[caller] == 401, (path, caller)
+        assert row.expect["stranger"] in (401, 403, 404) or path.startswith("/api/partners/")
+
+
+@dataclass
+class Cast:
+    """The world plus what the matrix targets and the callers' credentials."""
+
+    w: World
+    names: dict[str, str]  # fixture name -> id
+    headers: dict[str, dict[str, str]]  # caller -> request headers
+    secrets: list[str]  # strings no refusal may contain
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.names.get(value, value)
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+
+def _session(w: World, email: str) -> str:
+    c = w.h.container
+    with c.pool.connection() as conn:
+        row = conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()
+    token = secrets.new_token()
+    from datetime import UTC, datetime, timedelta
+
+    CredentialRepository(c.pool).create_session(
+        row["id"], secrets.token_hash(token), datetime.now(UTC) + timedelta(hours=1)
+    )
+    return token
+
+
+def _cast(w: World) -> Cast:
+    w.add_user("zed")
+    admin = _session(w, "admin@example.com")
+    w.tokens["admin"] = admin
+    key = w.ok("POST", "/api/api-keys", {"name": "laptop"}, "alice", status=201)
+    revoked = w.ok("POST", "/api/api-keys", {"name": "old"}, "alice", status=201)
+    w.ok("DELETE", f"/api/api-keys/{revoked['apiKey']['id']}", who="alice", status=204)
+    w.tokens["gone"] = _session(w, "alice@example.com")
+    w.ok("POST", "/api/auth/logout", who="gone", status=204)
+    link = w.ok("POST", "/api/shared-links", {"type": "ALBUM", "albumId": w.album}, "alice", 201)
+    link2 = w.ok("POST", "/api/shared-links", {"type": "ALBUM", "albumId": w.album}, "alice", 201)
+    visitor = w.ok("GET", f"/api/shared-links/me?key={link['key']}")
+    tag = w.ok("POST", "/api/tags", {"name": "Trip"}, "alice", status=201)
+    size = 7 * 1024 * 1024  # over the tests' multipart threshold (6 MiB)
+    ticket = w.ok(
+        "POST",
+        "/api/assets/uploads",
+        {
+            "filename": "big.jpg",
+            "size": size,
+            "checksum": b64sha(b"big"),
+            "contentType": "image/jpeg",
+            "fileCreatedAt": "2024-01-01T00:00:00Z",
+            "fileModifiedAt": "2024-01-01T00:00:00Z",
+        },
+        "alice",
+        status=201,
+    )
+    archive = w.ok("POST", "/api/download/archive", {"assetIds": [w.assets["p1"]]}, "alice", 202)
+    invitation = w.ok("POST", "/api/admin/invitations", {"maxUses": 1}, "admin", status=201)
+    names = {
+        **w.assets,
+        "album": w.album,
+        "zed": w.ids["zed"],
+        "dave": w.ids["dave"],
+        "alice": w.ids["alice"],
+        "key": key["apiKey"]["id"],
+        "link": link["id"],
+        "link2": link2["id"],
+        "tag": tag["id"],
+        "upload": ticket["uploadId"],
+        "archive": archive["id"],
+        "invitation": invitation["invitation"]["id"],
+        MISSING: str(uuid.uuid4()),
+        "part": b64sha(b"part one"),
+        "purge-trash": "purge-trash",
+    }
+
+    def bearer(who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {w.tokens[who]}"}
+
+    headers = {
+        "anon": {},
+        "revoked": {"x-api-key": revoked["secret"]},
+        "logout": bearer("gone"),
+        "visitor": {"x-shared-link-token": visitor["token"]},
+        "stranger": bearer("eve"),
+        "partner": bearer("dave"),
+        "viewer": bearer("carol"),
+        "editor": bearer("bob"),
+        "admin": bearer("admin"),
+        "owner": bearer("alice"),
+    }
+    # What a refusal must never carry: alice's ids, names, email and file names.
+    leaks = [w.ids["alice"], "alice@example.com", "Trip", "p1.jpg", "big.jpg", *w.assets.values()]
+    return Cast(w, names, headers, leaks)
+
+
+def _send(cast: Cast, method: str, path: str, row: Row, caller: str) -> Any:
+    url = _PARAM.sub(lambda m: cast.resolve(row.target[m.group(1)]), path) + row.query
+    hdrs = {"Content-Type": "application/json", **cast.headers[caller]}
+    if caller == "owner" and path.startswith(("/api/admin/", "/api/jobs/")):
+        hdrs = {**hdrs, **cast.headers["admin"]}
+    body = json.dumps(cast.resolve(row.body)) if row.body is not None else b""
+    r = cast.w.h.client.http.request(method, url, headers=hdrs, body=body)
+    r.json = json.loads(r.body) if r.body else None
+    return r
+
+
+def _problem(cast: Cast, key: tuple[str, str], caller: str, r: Any, expected: int) -> str | None:
+    where = f"{key[0]} {key[1]} as {caller}"
+    if r.status_code != expected:
+        return f"{where}: {r.status_code} (expected {expected}) {r.body[:200]!r}"
+    if expected < 400:
+        return None
+    body = r.json if isinstance(r.json, dict) else {}
+    if not (set(body) <= ERROR_KEYS and body.get("statusCode") == expected):
+        return f"{where}: not the error shape: {r.body[:200]!r}"
+    text = r.body.decode() if isinstance(r.body, bytes) else str(r.body)
+    leaked = [s for s in cast.secrets if s and s in text]
+    return f"{where}: the refusal carries {leaked}" if leaked else None
+
+
+def test_the_matrix(world: World) -> None:
+    cast = _cast(world)
+    before = world.ok("GET", f"/api/albums/{world.album}", who="alice")
+    problems: list[str] = []
+    for key, row in MATRIX.items():
+        for caller in CALLERS:
+            r = _send(cast, *key, row, caller)
+            problem = _problem(cast, key, caller, r, row.expect[caller])
+            if problem:
+                problems.append(problem)
+    assert problems == [], "\n".join(problems)
+    # Every refusal wrote nothing: what alice shared is alice's, as the owner left it.
+    assert before["ownerId"] == world.ids["alice"]
