@@ -54,8 +54,7 @@ def redact(value: Any) -> Any:
         return _IN_TEXT.sub(lambda m: f"{m.group(1)}{REDACTED}", value)
     if isinstance(value, dict):
         return {
-            k: REDACTED if str(k).lower() in _SECRET_FIELDS else redact(v)
-            for k, v in value.items()
+            k: REDACTED if str(k).lower() in _SECRET_FIELDS else redact(v) for k, v in value.items()
         }
     if isinstance(value, list | tuple):
         return type(value)(redact(v) for v in value)

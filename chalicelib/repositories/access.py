@@ -22,7 +22,9 @@ class AccessRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    def _select(self, sql: str, params: tuple[Any, ...], column: str = "id") -> set[UUID]:
+    def _select(
+        self, sql: str, params: tuple[Any, ...] | dict[str, Any], column: str = "id"
+    ) -> set[UUID]:
         with self._pool.connection() as conn:
             return _ids(conn.execute(sql, params).fetchall(), column)
 
