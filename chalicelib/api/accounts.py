@@ -40,7 +40,10 @@ def logout(ctx: RequestContext) -> None:
     tag=TAG,
     body=s.ChangePasswordRequest,
     status=204,
-    responses={400: "current password incorrect", 429: "too many wrong passwords"},
+    responses={
+        400: "invalid input, or the current password is incorrect",
+        429: "too many wrong passwords (Retry-After)",
+    },
 )
 def change_password(ctx: RequestContext, body: s.ChangePasswordRequest) -> None:
     ctx.container.auth_service.change_password(ctx.auth, body, ctx.client)

@@ -88,12 +88,16 @@ class ThrottleRepository:
                         (b.scope, b.key_hash),
                     )
 
-    def purge(self, older_than_seconds: int) -> int:
+    def sweep(self, window_seconds: int, limit: int = 50) -> int:
+        """Deletes up to ``limit`` buckets untouched for ``window_seconds`` and not waiting:
+        called before each claim, so the table holds only recent buckets, without a job."""
         with self._pool.connection() as conn:
             return conn.execute(
-                "DELETE FROM auth_throttle WHERE updated_at < now() - make_interval(secs => %s)"
-                " AND blocked_until < now()",
-                (older_than_seconds,),
+                "DELETE FROM auth_throttle WHERE (scope, key_hash) IN ("
+                " SELECT scope, key_hash FROM auth_throttle"
+                " WHERE updated_at < now() - make_interval(secs => %s) AND blocked_until < now()"
+                " ORDER BY updated_at LIMIT %s FOR UPDATE SKIP LOCKED)",
+                (window_seconds, limit),
             ).rowcount
 
 

@@ -71,6 +71,7 @@ class Throttle:
 
     def claim(self, buckets: list[Bucket], what: str = "attempts") -> None:
         """Counts an attempt, or raises 429 with Retry-After when one is not allowed yet."""
+        self._repo.sweep(max(b.window for b in buckets))
         wait = self._repo.claim(buckets)
         if wait > 0:
             raise errors.TooManyRequests(

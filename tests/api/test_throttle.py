@@ -105,6 +105,29 @@ def test_throttled_attempts_cost_no_password_hash(
     assert calls == [1, 1, 1]
 
 
+def test_stale_buckets_are_swept_and_keys_are_stored_hashed(
+    api: Api, container: Container, settings: Settings
+) -> None:
+    service = _auth(container, settings, throttle_free_attempts=3)
+    with container.pool.connection() as conn:
+        conn.execute(
+            "INSERT INTO auth_throttle (scope, key_hash, failures, blocked_until, updated_at)"
+            " VALUES ('login:pair', 'old', 9, now() - interval '3 days',"
+            " now() - interval '3 days')"
+        )
+    assert _try(service, "someone@example.com", "wrong", "10.0.0.9")[0] == 401
+    with container.pool.connection() as conn:
+        rows = conn.execute("SELECT scope, key_hash, failures FROM auth_throttle").fetchall()
+    assert sorted((r["scope"], r["failures"]) for r in rows) == [
+        ("login:client", 1),
+        ("login:pair", 1),
+        ("login:subject", 1),
+    ]
+    stored = b"".join(bytes(r["key_hash"]) for r in rows)
+    assert b"someone" not in stored and b"10.0.0.9" not in stored
+    assert {len(bytes(r["key_hash"])) for r in rows} == {32}
+
+
 def test_the_same_answers_over_http_for_known_and_unknown_emails(api: Api) -> None:
     answers = {}
     for email in (ADMIN, "ghost@example.com"):
