@@ -67,7 +67,7 @@ class ThrottleRepository:
                     "   ELSE least(%(cap)s, %(base)s * power(2, least(failures - %(free)s,"
                     "   30))) END)"
                     " WHERE scope = %(scope)s AND key_hash = %(key)s",
-                    {**_params(b)},
+                    _params(b),
                 )
             return 0
 
@@ -82,10 +82,13 @@ class ThrottleRepository:
                         (b.scope, b.key_hash),
                     )
                 else:
+                    # Below the free attempts again: a delay this attempt set is lifted.
                     conn.execute(
-                        "UPDATE auth_throttle SET failures = greatest(failures - 1, 0)"
-                        " WHERE scope = %s AND key_hash = %s",
-                        (b.scope, b.key_hash),
+                        "UPDATE auth_throttle SET failures = greatest(failures - 1, 0),"
+                        " blocked_until = CASE WHEN failures - 1 < %(free)s"
+                        "   THEN least(blocked_until, clock_timestamp()) ELSE blocked_until END"
+                        " WHERE scope = %(scope)s AND key_hash = %(key)s",
+                        _params(b),
                     )
 
     def sweep(self, window_seconds: int, limit: int = 50) -> int:
