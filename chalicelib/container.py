@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from chalicelib.services.statistics import StatisticsService
     from chalicelib.services.system_config import SystemConfigReader, SystemConfigService
     from chalicelib.services.tags import TagService
+    from chalicelib.services.throttle import Throttle
     from chalicelib.services.timeline import TimelineService
     from chalicelib.services.uploads import UploadService
     from chalicelib.services.users import UserService
@@ -274,7 +275,16 @@ class Container:
         from chalicelib.repositories.users import CredentialRepository
         from chalicelib.services.auth import AuthService
 
-        return AuthService(self.users_repo, CredentialRepository(self.pool), self.settings)
+        return AuthService(
+            self.users_repo, CredentialRepository(self.pool), self.settings, self.throttle
+        )
+
+    @cached_property
+    def throttle(self) -> Throttle:
+        from chalicelib.repositories.throttle import ThrottleRepository
+        from chalicelib.services.throttle import Throttle
+
+        return Throttle(ThrottleRepository(self.pool), self.settings)
 
     @cached_property
     def user_service(self) -> UserService:
@@ -344,7 +354,7 @@ class Container:
         from chalicelib.repositories.access import AccessRepository
         from chalicelib.services.access import AccessService
 
-        return AccessService(AccessRepository(self.pool))
+        return AccessService(AccessRepository(self.pool), self.throttle)
 
     @cached_property
     def album_service(self) -> AlbumService:
@@ -428,7 +438,12 @@ class Container:
             return [r["id"] for r in self.album_repo.assets(album_id)]
 
         return DownloadService(
-            self.download_repo, self.store, self.stage_queue, allowed, album_assets
+            self.download_repo,
+            self.store,
+            self.stage_queue,
+            allowed,
+            album_assets,
+            min_part_size=self.settings.min_archive_part_bytes,
         )
 
     # --- jobs admin, statistics, housekeeping ---------------------------------------------

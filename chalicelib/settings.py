@@ -32,8 +32,14 @@ class Settings(BaseSettings):
 
     public_url: str = "http://127.0.0.1:8000"
     session_ttl_hours: int = Field(default=24 * 30, ge=1)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    # Password guesses (services/throttle.py, docs/security.md): free attempts per account
+    # and client, then a delay doubling from base to max; the account alone (guesses from
+    # many clients) waits at most account_max, so its real owner is never locked out.
+    throttle_free_attempts: int = Field(default=5, ge=1)
+    throttle_base_delay_seconds: int = Field(default=1, ge=1)
+    throttle_max_delay_seconds: int = Field(default=15 * 60, ge=1)
+    throttle_account_max_delay_seconds: int = Field(default=30, ge=1)
+    throttle_window_seconds: int = Field(default=24 * 3600, ge=60)
 
     admin_email: str = "admin@skyroll.local"
     admin_password: SecretStr | None = None
@@ -46,6 +52,11 @@ class Settings(BaseSettings):
     # Larger files get a 413 at ticket time. infra sets it to what the stages' /tmp holds.
     max_upload_bytes: int = Field(default=50 * 1024**3, ge=1)
     pending_upload_ttl_hours: int = Field(default=24, ge=1)
+    # Uploads announced but not finished, per user: a ticket costs a row (and a multipart
+    # upload) until it expires, so there is a ceiling even without a quota.
+    max_pending_uploads: int = Field(default=1000, ge=1)
+    # Zip downloads: a requested part size below this is raised to it (docs/security.md).
+    min_archive_part_bytes: int = Field(default=64 * 1024**2, ge=1)
     trash_retention_days: int = Field(default=30, ge=1)
     # Bootstrap defaults of settings an admin may change at run time (/api/system-config):
     # a new user's quota and an invitation's expiry and uses when none is given (None: none).

@@ -47,8 +47,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         admin_email="admin@example.com",
         admin_password="admin-password-1",
-        login_max_failures=3,
-        login_lockout_seconds=60,
+        throttle_free_attempts=3,
+        throttle_base_delay_seconds=60,
         state_dir=tmp_path,
         public_url="http://testserver",
     )

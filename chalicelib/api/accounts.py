@@ -21,10 +21,10 @@ TAG = "Authentication"
     body=s.LoginRequest,
     response=s.LoginResponse,
     status=201,
-    responses={401: "wrong email or password", 429: "too many failed logins"},
+    responses={401: "wrong email or password", 429: "too many failed logins (Retry-After)"},
 )
 def login(ctx: RequestContext, body: s.LoginRequest) -> s.LoginResponse:
-    return ctx.container.auth_service.login(body)
+    return ctx.container.auth_service.login(body, ctx.client)
 
 
 @route(bp, "POST", "/auth/logout", summary="End this session", tag=TAG, status=204)
@@ -36,13 +36,17 @@ def logout(ctx: RequestContext) -> None:
     bp,
     "POST",
     "/auth/change-password",
-    summary="Change my password (ends other sessions)",
+    summary="Change my password (ends other sessions, revokes API keys)",
     tag=TAG,
     body=s.ChangePasswordRequest,
     status=204,
+    responses={
+        400: "invalid input, or the current password is incorrect",
+        429: "too many wrong passwords (Retry-After)",
+    },
 )
 def change_password(ctx: RequestContext, body: s.ChangePasswordRequest) -> None:
-    ctx.container.auth_service.change_password(ctx.auth, body)
+    ctx.container.auth_service.change_password(ctx.auth, body, ctx.client)
 
 
 @route(

@@ -37,7 +37,11 @@ def bulk_upload_check(
     body=s.CreateUploadRequest,
     response=s.CreateUploadResponse,
     status=201,
-    responses={200: "duplicate: the asset already exists", 413: "over quota or size limit"},
+    responses={
+        200: "duplicate: the asset already exists",
+        409: "too many uploads waiting for their bytes",
+        413: "over quota or size limit",
+    },
 )
 def create_upload(ctx: RequestContext, body: s.CreateUploadRequest) -> Response:
     result = ctx.container.upload_service.create(ctx.auth, body)

@@ -65,6 +65,14 @@ class RequestContext:
     request: Request
 
     @property
+    def client(self) -> str | None:
+        """The caller's address as API Gateway saw the connection (``identity.sourceIp``),
+        not ``X-Forwarded-For``, which the caller writes and could vary per guess."""
+        identity = (self.request.context or {}).get("identity") or {}
+        ip = identity.get("sourceIp")
+        return str(ip) if ip else None
+
+    @property
     def auth(self) -> AuthUser:
         if self.principal is None:  # a public route asked for a caller it does not have
             raise errors.Unauthorized("Authentication required")

@@ -27,6 +27,16 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+# The shared-link visitor routes are public at the HTTP layer and authenticate by these
+# headers (api/shared_links.py: ``visitor``), which keep the secrets out of URLs.
+VISITOR_PREFIX = "/api/shared-links/me"
+VISITOR_HEADERS = {
+    "x-shared-link-key": "the link's key (the last part of its URL)",
+    "x-shared-link-password": "the link's password, when it has one",
+    "x-shared-link-token": "a visitor token from GET /api/shared-links/me, instead of both",
+}
+
+
 def _operation(spec: RouteSpec) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": spec.summary,
@@ -44,6 +54,12 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
             params.append(
                 {"name": name, "in": "query", "required": name in required, "schema": prop}
             )
+    if spec.path.startswith(VISITOR_PREFIX):
+        params.extend(
+            {"name": name, "in": "header", "required": False, "description": text}
+            | {"schema": {"type": "string", "maxLength": 1024}}
+            for name, text in VISITOR_HEADERS.items()
+        )
     if params:
         op["parameters"] = params
     if spec.body is not None:

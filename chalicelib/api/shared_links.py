@@ -22,15 +22,19 @@ VISITOR = {
 }
 
 
-def visitor(ctx: RequestContext, query: s.VisitorQuery) -> Visitor:
-    headers: dict[str, str] = dict(ctx.request.headers or {})
-    password = (
-        query.password.get_secret_value()
-        if query.password
-        else headers.get("x-shared-link-password")
+def visitor(ctx: RequestContext, query: s.VisitorMediaQuery | None = None) -> Visitor:
+    """The link's secrets come in headers (``x-shared-link-key``, ``x-shared-link-password``,
+    ``x-shared-link-token``), which access logs do not record. Only the media redirects also
+    take ``?token=``: an ``<img>``, ``<video>`` or download link cannot send a header, and the
+    token is short-lived, read-only and never the key or the password."""
+    headers = {k.lower(): v for k, v in (ctx.request.headers or {}).items()}
+    token = headers.get("x-shared-link-token") or (query.token if query else None)
+    return ctx.container.access_service.visitor(
+        key=headers.get("x-shared-link-key"),
+        token=token,
+        password=headers.get("x-shared-link-password"),
+        client=ctx.client,
     )
-    token = query.token or headers.get("x-shared-link-token")
-    return ctx.container.access_service.visitor(key=query.key, token=token, password=password)
 
 
 # --- the owner ----------------------------------------------------------------------------
@@ -72,10 +76,10 @@ def list_links(ctx: RequestContext) -> list[s.SharedLinkResponse]:
     auth="public",
     query=s.VisitorQuery,
     response=s.SharedLinkMeResponse,
-    responses=VISITOR,
+    responses={429: "too many wrong passwords (Retry-After)", **VISITOR},
 )
 def visitor_me(ctx: RequestContext, query: s.VisitorQuery) -> s.SharedLinkMeResponse:
-    return ctx.container.shared_link_service.me(visitor(ctx, query))
+    return ctx.container.shared_link_service.me(visitor(ctx))
 
 
 @route(
@@ -92,9 +96,7 @@ def visitor_me(ctx: RequestContext, query: s.VisitorQuery) -> s.SharedLinkMeResp
 def visitor_asset(
     ctx: RequestContext, asset_id: str, query: s.VisitorQuery
 ) -> s.SharedAssetResponse:
-    return ctx.container.shared_link_service.visitor_asset(
-        visitor(ctx, query), parse_uuid(asset_id)
-    )
+    return ctx.container.shared_link_service.visitor_asset(visitor(ctx), parse_uuid(asset_id))
 
 
 @route(
@@ -124,11 +126,11 @@ def visitor_thumbnail(
     summary="Visitor: play a video (302)",
     tag=TAG,
     auth="public",
-    query=s.VisitorQuery,
+    query=s.VisitorMediaQuery,
     status=302,
     responses=VISITOR,
 )
-def visitor_playback(ctx: RequestContext, asset_id: str, query: s.VisitorQuery) -> Response:
+def visitor_playback(ctx: RequestContext, asset_id: str, query: s.VisitorMediaQuery) -> Response:
     url = ctx.container.media_service.playback_url(visitor(ctx, query), parse_uuid(asset_id))
     return redirect(url)
 
@@ -140,11 +142,11 @@ def visitor_playback(ctx: RequestContext, asset_id: str, query: s.VisitorQuery) 
     summary="Visitor: download the original (302) if the link allows",
     tag=TAG,
     auth="public",
-    query=s.VisitorQuery,
+    query=s.VisitorMediaQuery,
     status=302,
     responses={403: "downloads are off for this link", **VISITOR},
 )
-def visitor_original(ctx: RequestContext, asset_id: str, query: s.VisitorQuery) -> Response:
+def visitor_original(ctx: RequestContext, asset_id: str, query: s.VisitorMediaQuery) -> Response:
     return redirect(
         ctx.container.shared_link_service.original_url(visitor(ctx, query), parse_uuid(asset_id))
     )
@@ -162,7 +164,9 @@ def visitor_original(ctx: RequestContext, asset_id: str, query: s.VisitorQuery) 
     response=asset_s.CreateUploadResponse,
     status=201,
     responses={
-        200: "duplicate: already in the owner's library (added to the album)",
+        200: "duplicate: already in the album",
+        409: "already in the owner's library outside the album (not added), or too many "
+        "uploads waiting for their bytes",
         403: "uploads are off for this link",
         **VISITOR,
     },
@@ -170,7 +174,7 @@ def visitor_original(ctx: RequestContext, asset_id: str, query: s.VisitorQuery) 
 def visitor_upload(
     ctx: RequestContext, query: s.VisitorQuery, body: asset_s.CreateUploadRequest
 ) -> Response:
-    result = ctx.container.shared_link_service.upload(visitor(ctx, query), body)
+    result = ctx.container.shared_link_service.upload(visitor(ctx), body)
     return respond(result, 200 if result.status == "duplicate" else 201)
 
 

@@ -22,7 +22,9 @@ class AccessRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    def _select(self, sql: str, params: tuple[Any, ...], column: str = "id") -> set[UUID]:
+    def _select(
+        self, sql: str, params: tuple[Any, ...] | dict[str, Any], column: str = "id"
+    ) -> set[UUID]:
         with self._pool.connection() as conn:
             return _ids(conn.execute(sql, params).fetchall(), column)
 
@@ -32,22 +34,19 @@ class AccessRepository:
             "SELECT id FROM assets WHERE owner_id = %s AND id = ANY(%s)", (user_id, ids)
         )
 
-    def asset_partner(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
+    def asset_readable(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
+        """Own assets (trash included), and untrashed ones of a partner who shares with the
+        user or in an album the user owns or is a member of (any role)."""
         return self._select(
-            "SELECT a.id FROM assets a JOIN partners p ON p.shared_by_id = a.owner_id"
-            " WHERE p.shared_with_id = %s AND a.id = ANY(%s) AND a.trashed_at IS NULL",
-            (user_id, ids),
-        )
-
-    def asset_album(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
-        """Assets in an album the user owns or is a member of (any role)."""
-        return self._select(
-            "SELECT DISTINCT aa.asset_id AS id FROM album_assets aa"
-            " JOIN albums al ON al.id = aa.album_id JOIN assets a ON a.id = aa.asset_id"
-            " WHERE aa.asset_id = ANY(%s) AND a.trashed_at IS NULL AND (al.owner_id = %s"
-            "  OR EXISTS (SELECT 1 FROM album_users au WHERE au.album_id = al.id"
-            "             AND au.user_id = %s))",
-            (ids, user_id, user_id),
+            "SELECT a.id FROM assets a WHERE a.id = ANY(%(ids)s) AND (a.owner_id = %(u)s"
+            " OR (a.trashed_at IS NULL AND ("
+            "  EXISTS (SELECT 1 FROM partners p WHERE p.shared_by_id = a.owner_id"
+            "          AND p.shared_with_id = %(u)s)"
+            "  OR EXISTS (SELECT 1 FROM album_assets aa JOIN albums al ON al.id = aa.album_id"
+            "             WHERE aa.asset_id = a.id AND (al.owner_id = %(u)s"
+            "             OR EXISTS (SELECT 1 FROM album_users au WHERE au.album_id = al.id"
+            "                        AND au.user_id = %(u)s))))))",
+            {"ids": ids, "u": user_id},
         )
 
     def asset_link(self, link_id: UUID, ids: list[UUID]) -> set[UUID]:
@@ -67,17 +66,13 @@ class AccessRepository:
             return conn.execute(f"{ASSET_SELECT} WHERE a.id = %s", (asset_id,)).fetchone()
 
     # --- albums -----------------------------------------------------------------------
-    def album_owner(self, user_id: UUID, ids: list[UUID]) -> set[UUID]:
+    def album_allowed(self, user_id: UUID, ids: list[UUID], roles: tuple[str, ...]) -> set[UUID]:
+        """Albums the user owns, or is a member of in one of ``roles`` (none: owner only)."""
         return self._select(
-            "SELECT id FROM albums WHERE owner_id = %s AND id = ANY(%s)", (user_id, ids)
-        )
-
-    def album_member(self, user_id: UUID, ids: list[UUID], roles: tuple[str, ...]) -> set[UUID]:
-        return self._select(
-            "SELECT album_id FROM album_users WHERE user_id = %s AND album_id = ANY(%s)"
-            " AND role = ANY(%s)",
-            (user_id, ids, list(roles)),
-            column="album_id",
+            "SELECT al.id FROM albums al WHERE al.id = ANY(%(ids)s) AND (al.owner_id = %(u)s"
+            " OR EXISTS (SELECT 1 FROM album_users au WHERE au.album_id = al.id"
+            "            AND au.user_id = %(u)s AND au.role = ANY(%(roles)s)))",
+            {"ids": ids, "u": user_id, "roles": list(roles)},
         )
 
     # --- shared-link visitors ---------------------------------------------------------

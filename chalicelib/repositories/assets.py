@@ -97,6 +97,14 @@ class AssetRepository:
         return int(one(row)["used"])
 
     @staticmethod
+    def pending_count(conn: Connection, owner_id: UUID) -> int:
+        row = conn.execute(
+            "SELECT count(*) AS n FROM assets WHERE owner_id = %s AND status = 'pending'",
+            (owner_id,),
+        ).fetchone()
+        return int(one(row)["n"])
+
+    @staticmethod
     def insert_pending(conn: Connection, values: dict[str, Any]) -> Row | None:
         """None when the user already has these bytes (the unique index decides, not a read)."""
         return conn.execute(

@@ -26,9 +26,8 @@ class UserRepository:
     def get_for_login(self, email: str) -> Row | None:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, password_hash, locked_until, locked_until > now() AS locked,"
-                " ceil(extract(epoch FROM locked_until - now()))::int AS retry_after"
-                " FROM users WHERE lower(email) = lower(%s) AND deleted_at IS NULL",
+                "SELECT id, password_hash FROM users"
+                " WHERE lower(email) = lower(%s) AND deleted_at IS NULL",
                 (email,),
             ).fetchone()
 
@@ -38,25 +37,6 @@ class UserRepository:
                 "SELECT password_hash FROM users WHERE id = %s", (user_id,)
             ).fetchone()
             return row["password_hash"] if row else None
-
-    def record_failed_login(self, user_id: UUID, max_failures: int, lockout_seconds: int) -> None:
-        # One statement: concurrent failures cannot both slip under the limit.
-        with self._pool.connection() as conn:
-            conn.execute(
-                "UPDATE users SET"
-                " locked_until = CASE WHEN failed_logins + 1 >= %(max)s"
-                "   THEN now() + make_interval(secs => %(secs)s) ELSE locked_until END,"
-                " failed_logins = CASE WHEN failed_logins + 1 >= %(max)s THEN 0"
-                "   ELSE failed_logins + 1 END"
-                " WHERE id = %(id)s",
-                {"id": user_id, "max": max_failures, "secs": lockout_seconds},
-            )
-
-    def reset_failed_logins(self, user_id: UUID) -> None:
-        with self._pool.connection() as conn:
-            conn.execute(
-                "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = %s", (user_id,)
-            )
 
     def create(
         self,
@@ -162,6 +142,10 @@ class CredentialRepository:
                 "DELETE FROM sessions WHERE user_id = %s AND token_hash IS DISTINCT FROM %s",
                 (user_id, keep_hash),
             )
+
+    def delete_api_keys(self, user_id: UUID) -> int:
+        with self._pool.connection() as conn:
+            return conn.execute("DELETE FROM api_keys WHERE user_id = %s", (user_id,)).rowcount
 
     def user_for_api_key(self, key_hash: bytes) -> Row | None:
         with self._pool.connection() as conn:

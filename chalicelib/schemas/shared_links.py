@@ -89,17 +89,24 @@ class SharedLinkMeResponse(ResponseDto):
     show_metadata: bool
     assets: list[SharedAssetResponse]
     token: str = Field(
-        description="send as ?token= (or x-shared-link-token) instead of key "
-        "and password until tokenExpiresAt"
+        description="send as the x-shared-link-token header instead of key and password "
+        "until tokenExpiresAt (media redirects also take ?token=)"
     )
     token_expires_at: datetime
 
 
 class VisitorQuery(Dto):
-    key: str | None = Field(default=None, max_length=200)
+    """No fields: the key, password and token come as headers, and a ``?key=`` or
+    ``?password=`` is refused (400) rather than read, so no secret is taught to live in URLs
+    (and access logs)."""
+
+
+class VisitorMediaQuery(Dto):
+    """The media redirects, which ``<img>``/``<video>``/download links reach without
+    headers: only the short-lived visitor token may ride in the URL."""
+
     token: str | None = Field(default=None, max_length=200)
-    password: SecretStr | None = Field(default=None, max_length=1024)
 
 
-class VisitorThumbnailQuery(VisitorQuery):
+class VisitorThumbnailQuery(VisitorMediaQuery):
     size: Literal["thumbnail", "preview"] = "thumbnail"

@@ -10,6 +10,12 @@ Paths to an asset, as in Immich's access repository:
 - shared-link visitor: read the link's assets (or its album's); download only if the link
   has ``allowDownload``.
 
+Re-sharing: only an asset's owner may put it in an album (create with ``assetIds``, add) or
+in a shared link (create, add). Partners and album members read and download, nothing more
+(unlike Immich, which lets partners re-share): a share can then never outlive the grant it
+came through, because revoking a partnership or leaving an album removes the only path to
+the asset and nothing was copied out of it. docs/security.md has this as a table.
+
 Album permissions: read and download for owner and members (and the album's link visitor,
 download only if allowed); update and add/remove assets for owner and editors (add also for
 a link visitor with ``allowUpload``); share and delete for the owner alone.
@@ -31,6 +37,7 @@ from chalicelib import errors
 from chalicelib.repositories.access import AccessRepository
 from chalicelib.services import secrets
 from chalicelib.services.auth import AuthUser
+from chalicelib.services.throttle import Throttle
 
 VISITOR_TOKEN_TTL = timedelta(hours=1)
 
@@ -87,8 +94,9 @@ _MEMBER_ROLES: dict[Perm, tuple[str, ...]] = {
 
 
 class AccessService:
-    def __init__(self, repo: AccessRepository) -> None:
+    def __init__(self, repo: AccessRepository, throttle: Throttle) -> None:
         self._repo = repo
+        self._throttle = throttle
 
     # --- the questions -----------------------------------------------------------------
     def check(self, who: Principal, perm: Perm, ids: Iterable[UUID]) -> set[UUID]:
@@ -131,19 +139,12 @@ class AccessService:
         return self.allowed(who, Perm.ASSET_DOWNLOAD, asset_id)
 
     def _user(self, user_id: UUID, perm: Perm, ids: set[UUID]) -> set[UUID]:
-        repo = self._repo
+        # One query per check, whatever the number of ids (bulk routes stay bounded).
+        if perm == Perm.ASSET_SHARE:
+            return self._repo.asset_owner(user_id, list(ids))
         if perm in ASSET_PERMS:
-            allowed = repo.asset_owner(user_id, list(ids))
-            if rest := ids - allowed:
-                allowed |= repo.asset_partner(user_id, list(rest))
-            if perm != Perm.ASSET_SHARE and (rest := ids - allowed):
-                allowed |= repo.asset_album(user_id, list(rest))
-            return allowed
-        allowed = repo.album_owner(user_id, list(ids))
-        roles = _MEMBER_ROLES.get(perm)
-        if roles and (rest := ids - allowed):
-            allowed |= repo.album_member(user_id, list(rest), roles)
-        return allowed
+            return self._repo.asset_readable(user_id, list(ids))
+        return self._repo.album_allowed(user_id, list(ids), _MEMBER_ROLES.get(perm, ()))
 
     def _visitor(self, visitor: Visitor, perm: Perm, ids: set[UUID]) -> set[UUID]:
         if perm == Perm.ASSET_READ or (perm == Perm.ASSET_DOWNLOAD and visitor.allow_download):
@@ -158,10 +159,19 @@ class AccessService:
         return set()
 
     # --- who is the visitor? -------------------------------------------------------------
-    def visitor(self, *, key: str | None, token: str | None, password: str | None) -> Visitor:
+    def visitor(
+        self,
+        *,
+        key: str | None,
+        token: str | None,
+        password: str | None,
+        client: str | None = None,
+    ) -> Visitor:
         """Resolves a shared-link visitor from the link key (+ password) or a visitor token.
 
         401: no / unknown key or token, password missing or wrong. 410: the link expired.
+        429: too many wrong passwords for this link (services/throttle.py), answered before
+        the password is hashed.
         """
         if token:
             row = self._repo.link_by_token_hash(secrets.token_hash(token))
@@ -179,8 +189,11 @@ class AccessService:
         if row["password_hash"]:
             if not password:
                 raise errors.Unauthorized("This shared link needs a password")
+            buckets = self._throttle.buckets("link", str(visitor.link_id), client)
+            self._throttle.claim(buckets, "wrong passwords")
             if not secrets.verify_password(row["password_hash"], password):
                 raise errors.Unauthorized("Incorrect shared link password")
+            self._throttle.succeeded(buckets)
         return visitor
 
     def issue_token(self, visitor: Visitor) -> tuple[str, datetime]:

@@ -111,7 +111,7 @@ class AlbumService:
             elif asset_id in present or asset_id in shareable:
                 results.append(BulkIdResponse(id=asset_id, success=False, error="duplicate"))
             else:
-                # Not yours (or your partner's) to share - or no such asset: not told apart.
+                # Not yours to share (partners, members only read), or no such asset: alike.
                 results.append(BulkIdResponse(id=asset_id, success=False, error="no_permission"))
         return results
 

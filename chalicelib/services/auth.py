@@ -18,6 +18,7 @@ from chalicelib.schemas.accounts import (
     LoginResponse,
 )
 from chalicelib.services import secrets
+from chalicelib.services.throttle import Throttle
 from chalicelib.settings import Settings
 
 API_KEY_PREFIX = "sky_"
@@ -47,31 +48,31 @@ class AuthUser:
 
 class AuthService:
     def __init__(
-        self, users: UserRepository, credentials: CredentialRepository, settings: Settings
+        self,
+        users: UserRepository,
+        credentials: CredentialRepository,
+        settings: Settings,
+        throttle: Throttle,
     ) -> None:
         self._users = users
         self._credentials = credentials
         self._settings = settings
+        self._throttle = throttle
 
-    def login(self, dto: LoginRequest) -> LoginResponse:
+    def login(self, dto: LoginRequest, client: str | None = None) -> LoginResponse:
+        """Unknown email and wrong password answer alike (401), and throttle alike (429):
+        the buckets are keyed by the email as typed, whether or not it has an account."""
+        buckets = self._throttle.buckets("login", dto.email, client)
+        self._throttle.claim(buckets, "failed logins")
         row = self._users.get_for_login(dto.email)
         password = dto.password.get_secret_value()
         if row is None:
             secrets.burn_password_check(password)
             raise errors.Unauthorized("Incorrect email or password")
-        if row["locked"]:
-            retry = max(1, row["retry_after"] or 1)
-            raise errors.TooManyRequests(
-                f"Too many failed logins; try again in {retry} seconds",
-                headers={"Retry-After": str(retry)},
-            )
         if not secrets.verify_password(row["password_hash"], password):
-            self._users.record_failed_login(
-                row["id"], self._settings.login_max_failures, self._settings.login_lockout_seconds
-            )
             logger.info("failed login", extra={"user_id": str(row["id"])})
             raise errors.Unauthorized("Incorrect email or password")
-        self._users.reset_failed_logins(row["id"])
+        self._throttle.succeeded(buckets)
         token = secrets.new_token()
         expires = datetime.now(UTC) + timedelta(hours=self._settings.session_ttl_hours)
         self._credentials.create_session(row["id"], secrets.token_hash(token), expires)
@@ -86,18 +87,25 @@ class AuthService:
             raise errors.BadRequest("Logout ends a session; API keys are revoked instead")
         self._credentials.delete_session(auth.session_hash)
 
-    def change_password(self, auth: AuthUser, dto: ChangePasswordRequest) -> None:
+    def change_password(
+        self, auth: AuthUser, dto: ChangePasswordRequest, client: str | None = None
+    ) -> None:
+        """Ends every other session and revokes every API key: a changed password should
+        lock out whoever knew the old one, and an API key made with it is theirs too."""
+        buckets = self._throttle.buckets("password", str(auth.id), client)
+        self._throttle.claim(buckets, "wrong passwords")
         current = self._users.get_password_hash(auth.id)
         if current is None or not secrets.verify_password(current, dto.password.get_secret_value()):
             raise errors.BadRequest(
                 "Current password is incorrect",
                 details=[{"field": "password", "message": "incorrect"}],
             )
+        self._throttle.succeeded(buckets)
         self._users.set_password(
             auth.id, secrets.hash_password(dto.new_password.get_secret_value())
         )
-        # Other sessions end: a changed password should lock out whoever knew the old one.
         self._credentials.delete_other_sessions(auth.id, auth.session_hash)
+        self._credentials.delete_api_keys(auth.id)
 
     def authenticate(self, headers: dict[str, str]) -> AuthUser:
         lower = {k.lower(): v for k, v in headers.items()}

@@ -62,7 +62,10 @@ class DownloadService:
         queue: StageQueue,
         allowed: Allowed,
         album_assets: AlbumAssets,
+        *,
+        min_part_size: int = 64 * 1024**2,
     ) -> None:
+        self._min_part_size = min_part_size
         self._downloads = downloads
         self._store = store
         self._queue = queue
@@ -80,12 +83,15 @@ class DownloadService:
         if not assets:
             raise errors.BadRequest("Nothing to download: no uploaded originals")
         archive_id = uuid.uuid4()
-        parts = plan(assets, dto.archive_size)
+        # A floor on the part size: ``archiveSize: 1`` would otherwise make one zip, one
+        # message and one Lambda run per asset. The response says the size used.
+        archive_size = max(dto.archive_size, self._min_part_size)
+        parts = plan(assets, archive_size)
         archive = {
             "id": archive_id,
             "owner_id": owner_id,
             "shared_link_id": auth.link_id if isinstance(auth, Visitor) else None,
-            "archive_size": dto.archive_size,
+            "archive_size": archive_size,
             "asset_count": len(assets),
             "total_size": sum(a["file_size"] for a in assets),
             "expires_at": datetime.now(UTC) + ARCHIVE_TTL,

@@ -3,12 +3,13 @@ visitor's side (the link's assets, originals when the link allows downloads, and
 into the album when it allows uploads). Visitors' thumbnails, previews and playback are
 served by services/media.py, whose access seam is AccessService.media_seam.
 
-Visitor authentication (``AccessService.visitor``): the link key from the URL, plus the
-password (``x-shared-link-password`` header or ``?password=``) when the link has one.
+Visitor authentication (``AccessService.visitor``): the link key (``x-shared-link-key``),
+plus the password (``x-shared-link-password``) when the link has one, both as headers.
 ``GET /api/shared-links/me`` exchanges them for a one-hour visitor token that every other
-visitor route accepts as ``?token=`` or ``x-shared-link-token`` (so ``<img>`` tags work
-without repeating the password). Expired link: 410; unknown key/token, missing or wrong
-password: 401; a link without allowDownload asking for an original: 403.
+visitor route accepts as ``x-shared-link-token``; the media redirects also take ``?token=``
+(so ``<img>`` tags work without a header or the password). Expired link: 410; unknown
+key/token, missing or wrong password: 401; a link without allowDownload asking for an
+original: 403.
 """
 
 from __future__ import annotations
@@ -221,6 +222,15 @@ class SharedLinkService:
         if owner is None:
             raise errors.NotFound("Album not found")
         result = self._uploads.create(AuthUser.from_row(owner), dto)
+        if result.status == "duplicate" and not self._albums.asset_ids(
+            visitor.album_id, [result.asset_id]
+        ):
+            # The owner has these bytes outside the album: knowing a checksum must not put a
+            # private photo in the album (where the visitor could read it), nor name its id.
+            raise errors.Conflict(
+                "This file is already in the owner's library, outside this album; "
+                "ask the owner to add it"
+            )
         self._albums.add_assets(visitor.album_id, [result.asset_id], None)
         return result
 
@@ -233,7 +243,8 @@ class SharedLinkService:
         return row
 
     def _require_shareable(self, auth: AuthUser, ids: list[UUID]) -> None:
-        missing = [i for i in ids if i not in self._access.check(auth, Perm.ASSET_SHARE, ids)]
+        shareable = self._access.check(auth, Perm.ASSET_SHARE, ids)
+        missing = [i for i in ids if i not in shareable]
         if missing:
             raise errors.BadRequest(
                 "Assets not found or not yours to share",

@@ -143,6 +143,9 @@ class UploadService:
                 else 0
             )
             first: dict[bytes, UUID] = {}
+            room = self._settings.max_pending_uploads - (
+                self._assets.pending_count(conn, auth.id) if plans else 0
+            )
             for plan in plans:
                 if plan.checksum in known:
                     row, missing = known[plan.checksum]
@@ -156,7 +159,10 @@ class UploadService:
                     again.append((plan.index, first[plan.checksum]))
                 elif (refused := self._over_quota(auth, used, plan.dto.size)) is not None:
                     out[plan.index] = refused
+                elif room <= 0:
+                    out[plan.index] = self._too_many_pending()
                 else:
+                    room -= 1
                     used += plan.dto.size
                     created.append((plan, self._insert(conn, auth, plan, expires)))
                     first[plan.checksum] = plan.asset_id
@@ -217,6 +223,13 @@ class UploadService:
         if self._config is None:
             return ceiling
         return min(ceiling, self._config.get().upload.max_file_size_in_bytes)
+
+    def _too_many_pending(self) -> errors.SkyrollError:
+        limit = self._settings.max_pending_uploads
+        return errors.Conflict(
+            f"You have {limit} uploads waiting for their bytes: finish or cancel some first "
+            f"(unfinished ones expire after {self._settings.pending_upload_ttl_hours} hours)"
+        )
 
     @staticmethod
     def _over_quota(auth: AuthUser, used: int, size: int) -> errors.SkyrollError | None:

@@ -253,6 +253,8 @@ def test_album_shared_by_password_link_opens_for_a_visitor(
     try:
         v = visitor.new_page()
         v.set_default_timeout(20_000)
+        api_urls: list[str] = []
+        v.on("request", lambda req: api_urls.append(req.url) if "/api/" in req.url else None)
         v.goto(f"{stack.web_url}/share/{key}")
         v.get_by_text("This link is protected").wait_for()
         v.get_by_label("Password").fill("wrong")
@@ -268,6 +270,10 @@ def test_album_shared_by_password_link_opens_for_a_visitor(
         )
         v.locator("[data-testid=grid] img.loaded").nth(1).wait_for()
         assert v.evaluate("localStorage.getItem('skyroll.token')") is None
+        # The key and the password went as headers: no API URL carries them (the
+        # thumbnails carry the short-lived visitor token, the one thing <img> can send).
+        assert any("/api/shared-links/me" in u for u in api_urls), api_urls
+        assert not [u for u in api_urls if key in u or "sesame-open" in u or "wrong" in u]
     finally:
         visitor.close()
 

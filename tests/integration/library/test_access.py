@@ -29,7 +29,8 @@ def test_asset_and_album_permissions_per_role(world: World) -> None:
         "alice": ({"p1", "p2", "p3"}, {"p1", "p2", "p3"}, {"p1", "p2", "p3"}),
         "bob": ({"p1", "p2", "b1"}, {"p1", "p2", "b1"}, {"b1"}),
         "carol": ({"p1", "p2", "c1"}, {"p1", "p2", "c1"}, {"c1"}),
-        "dave": ({"p1", "p2", "p3", "d1"}, {"p1", "p2", "p3", "d1"}, {"p1", "p2", "p3", "d1"}),
+        # A partner reads and downloads, and shares only what is his own.
+        "dave": ({"p1", "p2", "p3", "d1"}, {"p1", "p2", "p3", "d1"}, {"d1"}),
         "eve": ({"e1"}, {"e1"}, {"e1"}),
     }
     for name, (read, download, share) in expected_assets.items():
@@ -66,7 +67,7 @@ def test_visitor_permissions_follow_the_link_flags(world: World) -> None:
         "alice",
         status=201,
     )
-    visitor = access.visitor(key=link["key"], token=None, password=None)
+    visitor = access.visitor(key=link["key"], token=None, password=None, client=None)
     assert isinstance(visitor, Visitor) and visitor.album_id == UUID(w.album)
     assets = [UUID(i) for i in w.assets.values()]
     assert _names(w, access.check(visitor, Perm.ASSET_READ, assets)) == {"p1", "p2"}
@@ -82,7 +83,7 @@ def test_visitor_permissions_follow_the_link_flags(world: World) -> None:
         {"allowDownload": True, "allowUpload": True},
         "alice",
     )
-    visitor = access.visitor(key=link["key"], token=None, password=None)
+    visitor = access.visitor(key=link["key"], token=None, password=None, client=None)
     assert _names(w, access.check(visitor, Perm.ASSET_DOWNLOAD, assets)) == {"p1", "p2"}
     assert {p for p in album_perms if access.check(visitor, p, [UUID(w.album)])} == {
         Perm.ALBUM_READ,

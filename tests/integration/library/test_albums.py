@@ -87,16 +87,17 @@ def test_editor_adds_own_assets_viewer_and_others_cannot(world: World) -> None:
     assert b1 in [x["id"] for x in album["assets"]] and album["assetCount"] == 3
 
 
-def test_partner_can_put_partners_assets_in_own_album(world: World) -> None:
+def test_partner_cannot_put_partners_assets_in_own_album(world: World) -> None:
     w = world
     mine = w.ok(
         "POST",
         "/api/albums",
-        {"albumName": "Dave's picks", "assetIds": [w.assets["p3"], w.assets["e1"]]},
+        {"albumName": "Dave's picks", "assetIds": [w.assets["p3"], w.assets["e1"], w.assets["d1"]]},
         "dave",
         status=201,
     )
-    assert [x["id"] for x in mine["assets"]] == [w.assets["p3"]]  # eve's was not his to share
+    # Only his own: alice's (a partner reads, never re-shares) and eve's are left out.
+    assert [x["id"] for x in mine["assets"]] == [w.assets["d1"]]
 
 
 def test_remove_assets_and_cover_follow(world: World) -> None:

@@ -34,6 +34,9 @@ def _fetch_zips(h: Harness, token: str, archive_id: str) -> tuple[dict, dict[str
 
 
 def test_a_selection_becomes_zip_parts_of_exactly_those_originals(harness: Harness) -> None:
+    # Parts are planned from a few small photos here; the floor on the part size is tested
+    # on its own (test_a_tiny_part_size_is_raised_to_the_floor).
+    harness.container.settings.min_archive_part_bytes = 1
     alice = harness.user("alice@example.com")
     # Zips follow capture time: a, b, c.
     files = {
@@ -71,6 +74,19 @@ def test_a_selection_becomes_zip_parts_of_exactly_those_originals(harness: Harne
     assert sorted(entries.values()) == sorted(sha256(files[n]) for n in chosen)
     assert set(entries) == {"IMG_0001.jpg", "IMG_0001 (1).jpg", "c.jpg"}
     assert sha256(files["d"]) not in entries.values()
+
+
+def test_a_tiny_part_size_is_raised_to_the_floor(harness: Harness) -> None:
+    """``archiveSize: 1`` would be one zip, one message and one Lambda run per asset."""
+    alice = harness.user("alice@example.com")
+    ids = [add(harness, alice, f"{n}.jpg", photo(i)) for i, n in enumerate("abc", 1)]
+    harness.drain(("ingest",))
+    r = harness.call("POST", "/api/download/archive", {"assetIds": ids, "archiveSize": 1}, alice)
+    assert r.status_code == 202, r.body
+    floor = harness.container.settings.min_archive_part_bytes
+    assert floor == 64 * 1024**2
+    assert r.json["archiveSize"] == floor
+    assert [(p["partNumber"], p["assetCount"]) for p in r.json["parts"]] == [(1, 3)]
 
 
 def test_only_what_the_caller_may_download(harness: Harness) -> None:

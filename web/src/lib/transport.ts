@@ -57,9 +57,9 @@ export function visitorTransport(token: string): UploadTransport {
 		async tickets(uploads: NewUpload[]) {
 			return Promise.all(
 				uploads.map(async ({ id, ...dto }) => {
-					const response = await fetch(buildUrl('/api/shared-links/me/uploads', {}, { token }), {
+					const response = await fetch(buildUrl('/api/shared-links/me/uploads', {}, {}), {
 						method: 'POST',
-						headers: { 'Content-Type': 'application/json' },
+						headers: { 'Content-Type': 'application/json', 'x-shared-link-token': token },
 						body: JSON.stringify(dto)
 					});
 					const data = await response.json();
