@@ -194,7 +194,7 @@ def visitor_upload(
 def visitor_archive(
     ctx: RequestContext, query: s.VisitorQuery, body: download_s.DownloadArchiveRequest
 ) -> download_s.DownloadArchiveResponse:
-    return ctx.container.download_service.create(visitor(ctx, query), body)
+    return ctx.container.download_service.create(visitor(ctx), body)
 
 
 @route(
@@ -211,7 +211,7 @@ def visitor_archive(
 def visitor_archive_status(
     ctx: RequestContext, archive_id: str, query: s.VisitorQuery
 ) -> download_s.DownloadArchiveResponse:
-    return ctx.container.download_service.get(visitor(ctx, query), parse_uuid(archive_id))
+    return ctx.container.download_service.get(visitor(ctx), parse_uuid(archive_id))
 
 
 # --- the owner, one link ------------------------------------------------------------------
