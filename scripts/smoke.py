@@ -262,7 +262,11 @@ class Smoke:
         )
         self.made["link_id"] = link["id"]
         seen = self.call(
-            "GET", "/shared-links/me", expect=200, auth=None, params={"key": link["key"]}
+            "GET",
+            "/shared-links/me",
+            expect=200,
+            auth=None,
+            headers={"x-shared-link-key": link["key"]},  # never in the URL (access logs)
         )
         if sorted(a["id"] for a in seen["assets"]) != sorted(ids):
             raise SmokeFailure(f"the visitor saw {len(seen['assets'])} of {len(ids)} assets")
