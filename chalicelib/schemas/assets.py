@@ -76,6 +76,31 @@ class CreateUploadRequest(Dto):
         return value
 
 
+MAX_SIDECAR_BYTES = 1 << 20  # chalicelib/media/sidecar.py refuses larger ones again
+
+
+class SidecarUploadRequest(Dto):
+    """An XMP sidecar for an asset: S3 takes exactly these bytes (length, SHA-256, type)."""
+
+    size: int = Field(ge=1, le=MAX_SIDECAR_BYTES)
+    checksum: Checksum
+    content_type: Literal["application/xml", "application/rdf+xml", "text/xml"] = "application/xml"
+
+
+class SidecarUploadResponse(ResponseDto):
+    method: Literal["PUT"] = "PUT"
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+class AssetSidecar(ResponseDto):
+    """The asset's XMP sidecar: applied over the file's metadata, or ignored with a reason."""
+
+    status: Literal["applied", "ignored"]
+    reason: str | None = None
+
+
 class PartUrl(ResponseDto):
     part_number: int
     url: str
@@ -188,6 +213,7 @@ class ExifInfo(ResponseDto):
     city: str | None = None
     state: str | None = None
     country: str | None = None
+    rating: int | None = Field(default=None, description="0-5 stars, from an XMP sidecar")
     date_source: DateSource | None = Field(
         default=None,
         description="Where the capture time came from (docs/media.md). 'file time' means the"
@@ -254,6 +280,9 @@ class AssetResponse(ResponseDto):
         description="'hidden': a motion part, kept out of the timeline and lists",
     )
     stack: AssetStack | None = None
+    sidecar: AssetSidecar | None = Field(
+        default=None, description="The XMP sidecar's outcome; null when the asset has none"
+    )
 
 
 class AssetListQuery(Dto):

@@ -59,6 +59,9 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
         live_photo_video_id=row.get("live_photo_video_id"),
         visibility=_visibility(row),
         stack=s.AssetStack.model_validate(row["stack"]) if row.get("stack") else None,
+        sidecar=s.AssetSidecar(status=row["sidecar_status"], reason=row.get("sidecar_reason"))
+        if row.get("sidecar_status")
+        else None,
     )
 
 

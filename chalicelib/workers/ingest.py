@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib import messaging, pipeline
 from chalicelib.observability import logger, metrics
@@ -19,20 +19,26 @@ from chalicelib.storage import keys
 from chalicelib.workers.events import S3Object, s3_objects
 from chalicelib.workers.ingest_metadata import describe
 from chalicelib.workers.pairing import PairingContext, pair, read_pairing
+from chalicelib.workers.sidecar import SidecarContext, apply_stored_sidecar, on_sidecar_object
 
 STAGE = "ingest"
+
+
+class IngestContext(PairingContext, SidecarContext, Protocol):
+    """What ingest needs: the stages', pairing's and sidecars' parts of the container."""
 
 
 class Rejected(Exception):
     """The object is not the upload that was announced; it is removed, the asset fails."""
 
 
-def handle(body: str, container: PairingContext) -> None:
+def handle(body: str, container: IngestContext) -> None:
     for obj in s3_objects(body):
-        ingest_object(obj, container)
+        if not on_sidecar_object(obj, container):  # an .xmp sidecar next to an original
+            ingest_object(obj, container)
 
 
-def ingest_object(obj: S3Object, c: PairingContext) -> None:
+def ingest_object(obj: S3Object, c: IngestContext) -> None:
     if keys.parse_original(obj.key) is None:
         return  # not an original (the notification filter should not even send these)
     if obj.bucket != c.settings.bucket:
@@ -61,7 +67,7 @@ def ingest_object(obj: S3Object, c: PairingContext) -> None:
         logger.remove_keys(["asset_id"])
 
 
-def _unclaimed(obj: S3Object, c: PairingContext) -> None:
+def _unclaimed(obj: S3Object, c: IngestContext) -> None:
     status = c.pipeline_repo.status_of_key(obj.key)
     if status is None:
         # Nobody announced this upload: report it for the cleanup job, never keep it silently.
@@ -71,7 +77,7 @@ def _unclaimed(obj: S3Object, c: PairingContext) -> None:
         logger.info("duplicate event ignored", extra={"key": obj.key, "status": status})
 
 
-def _ingest(asset: dict[str, Any], c: PairingContext) -> None:
+def _ingest(asset: dict[str, Any], c: IngestContext) -> None:
     from botocore.exceptions import FlexibleChecksumError
 
     from chalicelib.media.errors import MediaError
@@ -107,12 +113,16 @@ def _ingest(asset: dict[str, Any], c: PairingContext) -> None:
         c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
         for stage in following:
             c.stage_queue.send(stage, [asset["id"]])
+        # After the save: a sidecar whose own event came before it is found here.
+        apply_stored_sidecar(
+            {**asset, "latitude": exif["latitude"], "longitude": exif["longitude"]}, c
+        )
         # After the save: the other half, ingested at the same moment, then sees this one.
         pair(asset, facts, found, c)
     metrics.add_metric(name="AssetIngested", unit="Count", value=1)
 
 
-def _download(c: PairingContext, key: str, path: Path) -> bytes:
+def _download(c: IngestContext, key: str, path: Path) -> bytes:
     """Streams the object to /tmp, hashing on the way (multipart objects have no whole-object
     SHA-256 in S3, so we always compute it ourselves)."""
     sha = hashlib.sha256()
