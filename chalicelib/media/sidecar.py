@@ -65,10 +65,10 @@ def sidecar_values(data: bytes) -> SidecarValues:
 
 def _check_envelope(data: bytes) -> None:
     """Refuses what no XMP writer produces before exiv2's parser sees it."""
-    if not data.strip():
-        raise SidecarIgnored("the sidecar is empty")
     if len(data) > MAX_SIDECAR_BYTES:
         raise SidecarIgnored(f"the sidecar is larger than {MAX_SIDECAR_BYTES} bytes")
+    if not data.strip():
+        raise SidecarIgnored("the sidecar is empty")
     try:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             text = data.decode("utf-16")
