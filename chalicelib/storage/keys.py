@@ -5,8 +5,9 @@ users/{user_id}/{asset_id}/sidecar.xmp  (the photo's XMP sidecar, docs/media.md)
 derived/{user_id}/{asset_id}/thumbnail.webp | preview.jpeg | encoded.mp4 | faces/{id}.jpeg
 downloads/...  (zip archives, services/downloads.py)
 
-Only originals live under ``users/``: S3 tells ingest about new objects there and nowhere
-else, so writing a thumbnail raises no event (as Immich keeps thumbs/ apart from library/).
+Only originals and their sidecars live under ``users/``: S3 tells ingest about new objects
+there and nowhere else, so writing a thumbnail raises no event (as Immich keeps thumbs/
+apart from library/).
 """
 
 from __future__ import annotations
