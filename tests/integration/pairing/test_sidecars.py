@@ -170,3 +170,45 @@ def test_only_the_owner_can_attach_a_sidecar(harness: Harness) -> None:
     assert missing.status_code == 404, missing.body
     harness.drain()
     assert harness.asset(alice, asset_id)["sidecar"] is None
+
+
+PLACED = b"""<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
+ xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about=""
+ xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:lr="http://ns.adobe.com/lightroom/1.0/"
+ exif:GPSLatitude="48,51.4933N" exif:GPSLongitude="2,17.7633E" xmp:Rating="5"
+ xmp:CreateDate="2019-04-01T09:00:00">
+ <lr:hierarchicalSubject><rdf:Bag><rdf:li>Travel|Paris</rdf:li></rdf:Bag>
+ </lr:hierarchicalSubject></rdf:Description></rdf:RDF></x:xmpmeta>"""
+
+
+def test_sidecar_position_and_keywords_and_a_date_set_by_hand_is_kept(harness: Harness) -> None:
+    token = harness.user("xmp7@example.com")
+    asset_id = str(harness.upload(token, "IMG_7.jpg", PHOTO)["assetId"])
+    harness.drain()
+    r = harness.call(
+        "PUT",
+        f"/api/assets/{asset_id}",
+        {"dateTimeOriginal": "2001-02-03T04:05:06+01:00"},
+        token=token,
+    )
+    assert r.status_code == 200, r.body
+    by_hand = r.json["localDateTime"]
+    _put_sidecar(harness, token, asset_id, PLACED)
+    harness.drain()
+    a = harness.asset(token, asset_id)
+    exif = a["exifInfo"]
+    assert a["sidecar"] == {"status": "applied", "reason": None}
+    assert (exif["latitude"], exif["longitude"], exif["rating"]) == (48.8582217, 2.296055, 5)
+    assert exif["country"] == "France" and exif["city"]
+    assert exif["dateSource"] == "user"  # the user's date, newer than the sidecar
+    assert a["localDateTime"] == by_hand and by_hand.startswith("2001-02-03")
+    assert _tags_of(harness, asset_id) == ["Travel/Paris"]
+    with harness.container.pool.connection() as conn:
+        owner = a["ownerId"]
+        parents = conn.execute(
+            "SELECT c.value, p.value AS parent FROM tags c JOIN tags p ON p.id = c.parent_id"
+            " WHERE c.owner_id = %s",
+            (owner,),
+        ).fetchall()
+    assert [(r["value"], r["parent"]) for r in parents] == [("Travel/Paris", "Travel")]
