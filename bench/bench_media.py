@@ -116,6 +116,81 @@ def heic_floor(data: bytes) -> None:
     preview.thumbnail_image(333, height=250).webpsave_buffer(Q=80, keep=KEEP)
 
 
+def heic_previous(data: bytes) -> None:
+    """The HEIC path before the fast one: the decoded pixels copied through numpy into
+    libvips, the ICC transform over all twelve million, then the shrink."""
+    from chalicelib.media.decode import orient, to_srgb8
+    from chalicelib.media.probe import probe_image
+    from chalicelib.media.sniff import sniff
+    from chalicelib.media.thumbnails import PREVIEW, box_for, thumbnails_from_image
+
+    header = probe_image(data, sniff(data))
+    width, height = header.width, header.height
+    if header.orientation >= 5:
+        width, height = height, width
+    box = box_for(PREVIEW, width, height)
+    stored = (box.width, box.height) if header.orientation < 5 else (box.height, box.width)
+    heif = pillow_heif.open_heif(data, convert_hdr_to_8bit=True)
+    image = pyvips.Image.new_from_array(np.asarray(heif), interpretation="srgb")
+    icc = heif.info.get("icc_profile")
+    if icc:
+        image = image.copy()
+        image.set_type(pyvips.GValue.blob_type, "icc-profile-data", icc)
+        image = image.icc_transform("srgb", embedded=True, input_profile="srgb")
+    image = image.thumbnail_image(stored[0], height=stored[1], size="down")
+    thumbnails_from_image(to_srgb8(orient(image, header.orientation)).copy_memory())
+
+
+def wall_ms(fn: Callable[[bytes], None], data: bytes, rounds: int = 7) -> float:
+    fn(data)
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn(data)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def heic_wall_section(jpegs: list[bytes]) -> list[str]:
+    """HEIC against JPEG in wall time with every core available (libvips concurrency and
+    libheif's decode threads = cores), as a Lambda with 2 vCPUs runs it."""
+    cores = len(os.sched_getaffinity(0))
+    iphone = (CAMERA / "iphone11pro-irot.heic").read_bytes()
+    pyvips.concurrency_set(cores)
+    threads = pillow_heif.options.DECODE_THREADS
+    pillow_heif.options.DECODE_THREADS = max(cores, threads)
+    try:
+        jpeg = statistics.median(wall_ms(ours, data) for data in jpegs)
+        before, fast = wall_ms(heic_previous, iphone), wall_ms(ours, iphone)
+    finally:
+        pyvips.concurrency_set(1)
+        pillow_heif.options.DECODE_THREADS = threads
+    load = os.getloadavg()[0]
+    return [
+        "",
+        f"Wall time on {cores} cores (libvips concurrency {cores}, libheif decode threads"
+        f" {max(cores, threads)}), median of 7; the real iPhone 11 Pro HEIC of"
+        " `tests/fixtures/camera` (3024×4032, Display P3 ICC profile); load average"
+        f" {load:.1f} (shared machine):",
+        "",
+        "| pipeline | ms/image (wall) | × the JPEG |",
+        "|---|---:|---:|",
+        f"| 12 MP JPEG, ours (median over the {len(jpegs)} JPEGs) | {jpeg:.0f} | 1.00 |",
+        f"| 12 MP HEIC, previous path (numpy copy, ICC on the full image, then shrink) |"
+        f" {before:.0f} | {before / jpeg:.2f} |",
+        f"| 12 MP HEIC, ours (no copy, shrink, then ICC) | {fast:.0f} | {fast / jpeg:.2f} |",
+        "",
+        f"- HEIC vs JPEG: **{fast / jpeg:.2f}x** (target ≤ 2x: "
+        f"{'met' if fast <= 2 * jpeg else 'NOT met'}); the fast path is"
+        f" {before / fast:.2f}x the previous one.",
+        "- What remains is libde265's HEVC decode of every tile: HEVC has no reduced-"
+        "resolution decode (a JPEG decodes at 1/2 scale in its DCT for a 1440 px preview), so a"
+        " preview needs every pixel decoded. The iPhone's embedded HEIF thumbnail is too small"
+        " for even our 250 px thumbnail on the photos that carry one (this fixture carries"
+        " none), so it cannot replace the decode.",
+    ]
+
+
 # --- measuring ---------------------------------------------------------------------------
 
 
@@ -181,6 +256,13 @@ def image_section() -> list[str]:
         f"{1000 / heic_rates['ours']:.0f} |",
         f"| floor (pillow-heif decode + resize + two encodes) | {heic_rates['floor']:.1f} | "
         f"{1000 / heic_rates['floor']:.0f} |",
+        *heic_wall_section(jpegs),
+        f"- The CPU floor, from the per-core tables above: a HEIC costs"
+        f" {rates['ours'] / heic_rates['ours']:.1f}x a JPEG's CPU; split perfectly over"
+        f" {len(os.sched_getaffinity(0))} cores it would still take"
+        f" {rates['ours'] / heic_rates['ours'] / len(os.sched_getaffinity(0)):.1f}x a JPEG's"
+        " single-core time, so ≤ 2x is out of reach with libde265 here whatever the"
+        " threading; the wall ratio above also carries the machine's load.",
     ]
 
 

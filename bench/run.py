@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 # Minutes each, with hundreds of thousands of rows: only when the group is named.
-GROUPS = {"scale": ("bench_search_users",)}
+GROUPS = {"scale": ("bench_search_users", "bench_ingest", "bench_people_scale")}
 
 
 def pick(scripts: list[Path], selected: list[str]) -> list[Path]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.downloads import DownloadRepository
     from chalicelib.repositories.duplicates import DuplicateRepository
     from chalicelib.repositories.embeddings import EmbeddingRepository
+    from chalicelib.repositories.libraries import LibraryRepository
     from chalicelib.repositories.media import MediaRepository
     from chalicelib.repositories.pairing import PairingRepository
     from chalicelib.repositories.partners import PartnerRepository
@@ -36,11 +37,14 @@ if TYPE_CHECKING:
     from chalicelib.repositories.sidecars import SidecarRepository
     from chalicelib.repositories.users import UserRepository
     from chalicelib.services.access import AccessService
+    from chalicelib.services.activities import ActivityService
     from chalicelib.services.albums import AlbumService
     from chalicelib.services.assets import AssetService
     from chalicelib.services.auth import AuthService
+    from chalicelib.services.backups import BackupService
     from chalicelib.services.downloads import DownloadService
     from chalicelib.services.duplicates import DuplicateService
+    from chalicelib.services.libraries import LibraryService
     from chalicelib.services.maintenance import PipelineMaintenance
     from chalicelib.services.map import MapService
     from chalicelib.services.media import MediaService, RequeueService
@@ -52,6 +56,7 @@ if TYPE_CHECKING:
     from chalicelib.services.shared_links import SharedLinkService
     from chalicelib.services.stacks import StackService
     from chalicelib.services.statistics import StatisticsService
+    from chalicelib.services.system_config import SystemConfigReader, SystemConfigService
     from chalicelib.services.tags import TagService
     from chalicelib.services.timeline import TimelineService
     from chalicelib.services.uploads import UploadService
@@ -141,14 +146,41 @@ class Container:
     def stage_queue(self) -> SqsQueues:
         return self.queues
 
-    # --- models (loaded once per process: chalicelib.ml.loader) -----------------------
+    # --- server settings an admin changes at run time (services/system_config.py) ---------
     @cached_property
+    def system_config(self) -> SystemConfigReader:
+        """The one reader every worker and service asks: the stored settings over the
+        environment's (``self.settings``, read on each call: tests replace it)."""
+        from chalicelib.repositories.system_config import SystemConfigRepository
+        from chalicelib.services.system_config import SystemConfigReader
+
+        return SystemConfigReader(
+            SystemConfigRepository(self.pool).overrides,
+            lambda: self.settings,
+            self.settings.system_config_ttl_seconds,
+        )
+
+    @cached_property
+    def system_config_service(self) -> SystemConfigService:
+        from chalicelib.repositories.system_config import SystemConfigRepository
+        from chalicelib.services.system_config import SystemConfigService
+
+        return SystemConfigService(
+            SystemConfigRepository(self.pool), self.system_config, lambda: self.settings
+        )
+
+    # --- models (loaded once per process: chalicelib.ml.loader) -----------------------
+    @property
     def image_encoder(self) -> ImageTextEncoder:
+        """The search model the server settings name (``machineLearning.clip.modelName``);
+        a part passed to the constructor wins."""
         from chalicelib.ml.loader import load_encoder
 
+        if "image_encoder" in self.__dict__:
+            return self.__dict__["image_encoder"]  # type: ignore[no-any-return]
         st = self.settings
         return load_encoder(
-            st.image_encoder,
+            self.system_config.get().machine_learning.clip.model_name,
             st.models_dir,
             st.clip_model_uri,
             st.ml_threads,
@@ -256,7 +288,11 @@ class Container:
         from chalicelib.services.users import UserService
 
         return UserService(
-            self.pool, self.users_repo, InvitationRepository(self.pool), self.settings.public_url
+            self.pool,
+            self.users_repo,
+            InvitationRepository(self.pool),
+            self.settings.public_url,
+            config=self.system_config,
         )
 
     # --- assets and their media ---------------------------------------------------------
@@ -264,13 +300,21 @@ class Container:
     def upload_service(self) -> UploadService:
         from chalicelib.services.uploads import UploadService
 
-        return UploadService(self.pool, self.asset_repo, self.store, self.settings)
+        return UploadService(
+            self.pool, self.asset_repo, self.store, self.settings, config=self.system_config
+        )
 
     @cached_property
     def asset_service(self) -> AssetService:
         from chalicelib.services.assets import AssetService
 
-        return AssetService(self.asset_repo, self.store, self.settings, self.access_service)
+        return AssetService(
+            self.asset_repo,
+            self.store,
+            self.settings,
+            self.access_service,
+            config=self.system_config,
+        )
 
     @cached_property
     def media_service(self) -> MediaService:
@@ -304,6 +348,13 @@ class Container:
         from chalicelib.services.albums import AlbumService
 
         return AlbumService(self.album_repo, self.users_repo, self.access_service)
+
+    @cached_property
+    def activity_service(self) -> ActivityService:
+        from chalicelib.repositories.activities import ActivityRepository
+        from chalicelib.services.activities import ActivityService
+
+        return ActivityService(ActivityRepository(self.pool), self.album_repo, self.access_service)
 
     @cached_property
     def partner_service(self) -> PartnerService:
@@ -361,16 +412,15 @@ class Container:
     def download_service(self) -> DownloadService:
         """Access as for single downloads (owner, partner, album member: services/access.py);
         album downloads through the albums repository."""
-        from chalicelib.services.access import Perm
-        from chalicelib.services.auth import AuthUser
+        from chalicelib.services.access import Perm, Principal
         from chalicelib.services.downloads import DownloadService
 
         access = self.access_service
 
-        def allowed(auth: AuthUser, ids: list[UUID]) -> set[UUID]:
+        def allowed(auth: Principal, ids: list[UUID]) -> set[UUID]:
             return access.check(auth, Perm.ASSET_DOWNLOAD, ids)
 
-        def album_assets(auth: AuthUser, album_id: UUID) -> list[UUID]:
+        def album_assets(auth: Principal, album_id: UUID) -> list[UUID]:
             access.require(auth, Perm.ALBUM_DOWNLOAD, album_id)
             return [r["id"] for r in self.album_repo.assets(album_id)]
 
@@ -426,22 +476,31 @@ class Container:
             ef_search=self.settings.search_ef_search,
         )
 
-    @cached_property
+    @property
     def reembedding(self) -> Reembedding:
+        """Built per use: the model it keeps is the one the server settings name now."""
         from chalicelib.services.search import Reembedding, configured_model_id
 
+        model = self.system_config.get().machine_learning.clip.model_name
         return Reembedding(
-            self.embedding_repo, self.stage_queue, configured_model_id(self.settings)
+            self.embedding_repo,
+            self.stage_queue,
+            configured_model_id(self.settings.model_copy(update={"image_encoder": model})),
         )
 
     @cached_property
     def people_recognizer(self) -> PeopleRecognizer:
         from chalicelib.services.people import PeopleRecognizer
 
+        def limits() -> tuple[float, int]:
+            faces = self.system_config.get().machine_learning.facial_recognition
+            return faces.max_distance, faces.min_faces
+
         return PeopleRecognizer(
             self.face_repo,
             max_distance=self.settings.people_max_distance,
             min_faces=self.settings.people_min_faces,
+            limits=limits,
         )
 
     @cached_property
@@ -455,6 +514,33 @@ class Container:
         from chalicelib.services.duplicates import DuplicateService
 
         return DuplicateService(self.duplicate_repo, self.asset_repo)
+
+    # --- external libraries --------------------------------------------------------------
+    @cached_property
+    def library_repo(self) -> LibraryRepository:
+        from chalicelib.repositories.libraries import LibraryRepository
+
+        return LibraryRepository(self.pool)
+
+    @cached_property
+    def library_service(self) -> LibraryService:
+        from chalicelib.services.libraries import LibraryService
+
+        return LibraryService(self.library_repo, self.store, self.queues, self.stage_queue)
+
+    # --- operations: database backups --------------------------------------------------
+    @cached_property
+    def backup_service(self) -> BackupService:
+        from chalicelib.db.dump import PgTools
+        from chalicelib.services.backups import BackupService
+
+        return BackupService(
+            self.settings,
+            self.store,
+            PgTools(self.settings.pg_bin_dir),
+            lambda: self.dsn,
+            lambda: self.lambda_client,
+        )
 
     def close(self) -> None:
         if "pool" in self.__dict__:

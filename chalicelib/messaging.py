@@ -1,7 +1,8 @@
 """Stage messages: their shape, and the ports everything that touches a stage queue uses.
 
 A stage's queue carries one ``StageMessage`` per asset (``{"assetId", "stage", "force"}``);
-the archive stage's carries one ``ArchiveMessage`` per zip part. ``StageQueue`` sends them
+the archive stage's carries one ``ArchiveMessage`` per zip part, the library_scan stage's one
+``LibraryScanMessage`` per page of a listing. ``StageQueue`` sends them
 (ten to a SendMessageBatch call: a call costs a worker as much CPU as a model spends on a
 small image); ``QueueAdmin`` is what the jobs admin reads and moves (depths, dead letters).
 ``SqsQueues`` is both, over SQS; unit tests use in-memory fakes. Queue names come from
@@ -41,6 +42,21 @@ class ArchiveMessage(BaseModel):
 
     archive_id: UUID
     part_number: int
+
+
+class LibraryScanMessage(BaseModel):
+    """One page of an external library's listing: the scan it belongs to and the S3
+    continuation token of the page (None: the first)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+    library_id: UUID
+    scan_id: UUID
+    token: str | None = None
+
+
+class LibraryScanQueue(Protocol):
+    def send_library_scan(self, message: LibraryScanMessage) -> None: ...
 
 
 def body(stage: str, asset_id: UUID, *, force: bool = False) -> str:
@@ -161,6 +177,12 @@ class SqsQueues:
                 QueueUrl=self.url("archive"),
                 MessageBody=json.dumps(message.model_dump(mode="json", by_alias=True)),
             )
+
+    def send_library_scan(self, message: LibraryScanMessage) -> None:
+        self._sqs.send_message(
+            QueueUrl=self.url("library_scan"),
+            MessageBody=json.dumps(message.model_dump(mode="json", by_alias=True)),
+        )
 
     def _send_batch(self, url: str, bodies: list[str], delay: int) -> dict[int, Any]:
         entries: list[dict[str, Any]] = [

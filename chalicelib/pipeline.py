@@ -144,6 +144,18 @@ STAGES: tuple[Stage, ...] = (
         reserved_concurrency=5,
         max_receive_count=3,
     ),
+    Stage(
+        # External libraries: one page of a bucket listing per message (the next page's
+        # message is sent by the worker), sent by POST /api/libraries/{id}/scan.
+        name="library_scan",
+        trigger=MANUAL,
+        handler="functions.library_scan.handler:handler",
+        batch_size=1,
+        timeout_seconds=300,
+        memory_mb=1024,
+        reserved_concurrency=2,
+        max_receive_count=5,
+    ),
 )
 
 

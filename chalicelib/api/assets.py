@@ -181,6 +181,45 @@ def update_asset(ctx: RequestContext, asset_id: str, body: s.UpdateAssetRequest)
 
 @route(
     bp,
+    "GET",
+    "/view/folder/unique-paths",
+    summary="The folders my uploads came from (the client paths the uploads gave)",
+    tag="View",
+)
+def folder_paths(ctx: RequestContext) -> list[str]:
+    return ctx.container.asset_service.folders(ctx.auth)
+
+
+@route(
+    bp,
+    "GET",
+    "/view/folder",
+    summary="My assets uploaded from one folder, by path",
+    tag="View",
+    query=s.FolderQuery,
+    response=s.AssetResponse,
+    many=True,
+)
+def folder_assets(ctx: RequestContext, query: s.FolderQuery) -> list[s.AssetResponse]:
+    return ctx.container.asset_service.folder(ctx.auth, query)
+
+
+@route(
+    bp,
+    "PUT",
+    "/assets",
+    summary="The same changes (favorite, archive, description, date, location) for many assets",
+    tag=TAG,
+    body=s.BulkUpdateAssetsRequest,
+    status=204,
+    responses={404: "one of them not found (or not yours): nothing changed"},
+)
+def update_assets(ctx: RequestContext, body: s.BulkUpdateAssetsRequest) -> None:
+    ctx.container.asset_service.update_many(ctx.auth, body)
+
+
+@route(
+    bp,
     "DELETE",
     "/assets",
     summary="Trash assets, or delete them for good with force",

@@ -8,11 +8,13 @@ from chalice import Blueprint
 
 from chalicelib.api import (
     accounts,
+    activities,
     admin,
     albums,
     assets,
     downloads,
     duplicates,
+    libraries,
     map,
     media,
     memories,
@@ -24,6 +26,7 @@ from chalicelib.api import (
     shared_links,
     stacks,
     statistics,
+    system_config,
     tags,
     timeline,
 )
@@ -48,6 +51,9 @@ BLUEPRINTS: tuple[Blueprint, ...] = (
     duplicates.bp,
     people.bp,
     stacks.bp,
+    system_config.bp,
+    activities.bp,
+    libraries.bp,
 )
 
 

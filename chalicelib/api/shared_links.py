@@ -8,6 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http import RequestContext, parse_uuid, redirect, respond, route
 from chalicelib.schemas import assets as asset_s
+from chalicelib.schemas import downloads as download_s
 from chalicelib.schemas import shared_links as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import Visitor
@@ -171,6 +172,42 @@ def visitor_upload(
 ) -> Response:
     result = ctx.container.shared_link_service.upload(visitor(ctx, query), body)
     return respond(result, 200 if result.status == "duplicate" else 201)
+
+
+@route(
+    bp,
+    "POST",
+    "/shared-links/me/download/archive",
+    summary="Visitor: start a zip of the link's assets (or its album) if the link allows",
+    tag=TAG,
+    auth="public",
+    query=s.VisitorQuery,
+    body=download_s.DownloadArchiveRequest,
+    response=download_s.DownloadArchiveResponse,
+    status=202,
+    responses={403: "downloads are off for this link", **VISITOR},
+)
+def visitor_archive(
+    ctx: RequestContext, query: s.VisitorQuery, body: download_s.DownloadArchiveRequest
+) -> download_s.DownloadArchiveResponse:
+    return ctx.container.download_service.create(visitor(ctx, query), body)
+
+
+@route(
+    bp,
+    "GET",
+    "/shared-links/me/download/archive/{archive_id}",
+    summary="Visitor: a zip's progress and, once built, its parts' presigned URLs",
+    tag=TAG,
+    auth="public",
+    query=s.VisitorQuery,
+    response=download_s.DownloadArchiveResponse,
+    responses=VISITOR,
+)
+def visitor_archive_status(
+    ctx: RequestContext, archive_id: str, query: s.VisitorQuery
+) -> download_s.DownloadArchiveResponse:
+    return ctx.container.download_service.get(visitor(ctx, query), parse_uuid(archive_id))
 
 
 # --- the owner, one link ------------------------------------------------------------------

@@ -419,6 +419,8 @@ class Uploader:
             "fileModifiedAt": iso_time(f.mtime_ns),
             "deviceAssetId": f"{f.path.name}-{f.size}",
             "deviceId": DEVICE_ID,
+            # Where it came from: the server's folder view browses these folders.
+            "originalPath": f.path.resolve().as_posix(),
         }
 
     def _on_bytes(self, key: str) -> Callable[[int], None]:

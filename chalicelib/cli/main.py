@@ -7,6 +7,10 @@
     skyroll download 6f1c… -o ~/Downloads
     skyroll admin requeue thumbnail --all            # re-run a pipeline stage (admins)
     skyroll admin jobs [--dlq STAGE | --redrive STAGE] # queues and dead letters (admins)
+    skyroll admin config set image.thumbnail.size=300  # server settings (admins)
+    skyroll admin backup create|list|download        # database exports (admins)
+    skyroll admin restore FILE --database-url DSN    # pg_restore a downloaded backup
+    skyroll library add NAME --bucket B [--prefix P] # your own bucket, read in place
     skyroll logout
 
 Config and the multipart resume journal live in ``$SKYROLL_CONFIG_DIR`` (default
@@ -32,8 +36,11 @@ import httpx
 import typer
 from rich.console import Console
 
+from chalicelib.cli import backups as _backups_cli
 from chalicelib.cli import config
+from chalicelib.cli import libraries as _libraries_cli
 from chalicelib.cli import ml as _ml_cli
+from chalicelib.cli import system_config as _config_cli
 from chalicelib.cli.api import ApiError, Client, Transports
 from chalicelib.cli.download import DownloadError, download
 from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader
@@ -406,6 +413,12 @@ def admin_jobs(
 
 # skyroll people list|rename|merge (chalicelib/cli/ml.py)
 _ml_cli.register(app, session, handles_errors, print_json)
+# skyroll admin config get|set|history (chalicelib/cli/system_config.py)
+_config_cli.register(admin_app, session, handles_errors, print_json)
+# skyroll admin backup create|list|download, skyroll admin restore (chalicelib/cli/backups.py)
+_backups_cli.register(admin_app, session, handles_errors, print_json, err)
+# skyroll library add|list|scan|approve (chalicelib/cli/libraries.py)
+_libraries_cli.register(app, session, handles_errors, print_json)
 
 
 def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`

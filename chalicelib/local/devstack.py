@@ -115,7 +115,7 @@ class DevStack:
     def _prepare(self, dsn: str, endpoint: str) -> str | None:
         from chalicelib.container import Container
         from chalicelib.db import migrate
-        from chalicelib.local.aws import bootstrap
+        from chalicelib.local.aws import bootstrap, ensure_bucket
         from chalicelib.services.bootstrap import ensure_first_admin
 
         container = Container(
@@ -127,6 +127,8 @@ class DevStack:
             bootstrap(
                 container.settings, container.s3, container.sqs, container.sns, cors_origins=origins
             )
+            # A second bucket standing in for a user's own, to register as an external library.
+            ensure_bucket(container.s3, self.settings.local_library_bucket, origins)
             for name in migrate.apply(dsn):
                 print(f"  migrated {name}")
             return ensure_first_admin(container)
@@ -213,6 +215,10 @@ class DevStack:
             print(f"  admin login: {s.admin_email} / {generated}   (generated; shown once)")
         else:
             print(f"  admin login: {s.admin_email} / (SKYROLL_ADMIN_PASSWORD)")
+        print(
+            f"  external library bucket: s3://{s.local_library_bucket} (moto on"
+            f" :{s.local_moto_port}; `skyroll library add NAME --bucket {s.local_library_bucket}`)"
+        )
         print(f"  logs: {self.state}/api.log, workers.log, moto.log    Ctrl-C stops everything")
         sys.stdout.flush()
 

@@ -9,14 +9,23 @@ invalid response, the whole batch stays. Nothing is retried here: failed message
 visible again after the queue's visibility timeout, and the queue's RedrivePolicy moves a
 message to its DLQ once it has been received ``maxReceiveCount`` times, as in AWS.
 
-Differences from Lambda, on purpose: a stage runs one batch at a time (no scaling out), and
-a handler that overruns its Lambda timeout is logged, not killed (threads can't be).
+A stage runs on ``workers`` threads (``SKYROLL_LOCAL_WORKERS``; by default one per usable
+core, never more than the stage's reserved concurrency), each polling and invoking on its
+own, as Lambda scales a queue's pollers out. They share one process, so the handlers share
+the container (pool, clients, loaded models); libvips and onnxruntime release the GIL.
+SQS's visibility timeout keeps two workers from holding the same message at once.
+
+Differences from Lambda, on purpose: the workers are threads of one process, not isolated
+instances, and a handler that overruns its Lambda timeout is logged, not killed (threads
+can't be).
 """
 
 from __future__ import annotations
 
 import base64
 import importlib
+import math
+import os
 import signal
 import threading
 import time
@@ -36,6 +45,7 @@ Resolver = Callable[[Stage], Handler]
 SQS_MAX_MESSAGES = 10  # per ReceiveMessage call
 SQS_MAX_WAIT_SECONDS = 20
 DEFAULT_POLL_WAIT_SECONDS = 1  # short long-polls: stop() returns within about this long
+STACK_POLL_WAIT_SECONDS = 5  # `make dev`'s runner process
 _ACCOUNT = "123456789012"
 
 
@@ -89,6 +99,10 @@ class BatchResult:
     # Set when the whole batch failed (the handler raised or answered nonsense).
     error: str | None = None
     duration_ms: float = 0.0
+    # CPU time of the invoking thread during the handler call (what a Lambda bills as
+    # compute, minus threads it starts), and how long the records had waited in the queue.
+    cpu_ms: float = 0.0
+    queue_wait_ms: float = 0.0
 
     @property
     def size(self) -> int:
@@ -156,6 +170,21 @@ def failed_ids(response: Any, batch_ids: list[str]) -> tuple[list[str], str | No
     return kept, None
 
 
+def queue_wait_ms(messages: list[dict[str, Any]], now_ms: float) -> float:
+    """Total time the records spent in the queue before this invoke (SentTimestamp to now)."""
+    sent = [int(m.get("Attributes", {}).get("SentTimestamp", now_ms)) for m in messages]
+    return float(sum(max(0.0, now_ms - t) for t in sent))
+
+
+def default_workers(stage: Stage, configured: int) -> int:
+    """Threads for a stage: ``configured`` (0 = one per usable core), capped by the stage's
+    reserved concurrency as Lambda caps its scaling."""
+    wanted = configured or len(os.sched_getaffinity(0))
+    if stage.reserved_concurrency:
+        wanted = min(wanted, stage.reserved_concurrency)
+    return max(1, wanted)
+
+
 def _latest_receipt_per_message(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # A window longer than the visibility timeout can receive a message twice: keep one record
     # per message, with the newest receipt handle (the one SQS honours for deletion).
@@ -171,7 +200,7 @@ class _Queue:
 
 
 class EventSourceRunner:
-    """``start()`` one thread per stage, ``stop()`` joins them; ``run_once`` for tests.
+    """``start()`` the stages' worker threads, ``stop()`` joins them; ``run_once`` for tests.
 
     The boto3 SQS client is shared by the threads (low-level clients are thread-safe); each
     thread holds one of its pooled connections during a long poll.
@@ -185,14 +214,20 @@ class EventSourceRunner:
         resolve: Resolver = import_handler,
         *,
         poll_wait_seconds: int = DEFAULT_POLL_WAIT_SECONDS,
+        workers: int = 1,
     ) -> None:
         self.stages = {stage.name: stage for stage in stages}
         self.sqs = sqs
         self.settings = settings
         self.resolve = resolve
         self.poll_wait_seconds = max(0, min(SQS_MAX_WAIT_SECONDS, poll_wait_seconds))
+        self.workers = max(0, workers)
         self._queues: dict[str, _Queue] = {}
         self._handlers: dict[str, Handler] = {}
+        # A stage's first batch runs alone: its cold start (imports, the container's lazily
+        # built pool and models) happens once, not once per worker at the same moment.
+        self._cold = {name: threading.Lock() for name in self.stages}
+        self._warm: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -202,13 +237,18 @@ class EventSourceRunner:
         if self._threads:
             return
         self._stopping.clear()
-        for name in self.stages:
-            thread = threading.Thread(
-                target=self._poll_forever, args=(name,), name=f"runner-{name}", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
-        logger.info("event-source runner started", stages=list(self.stages))
+        counts = {name: default_workers(s, self.workers) for name, s in self.stages.items()}
+        for name, count in counts.items():
+            for index in range(count):
+                thread = threading.Thread(
+                    target=self._poll_forever,
+                    args=(name,),
+                    name=f"runner-{name}-{index}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
+        logger.info("event-source runner started", stages=list(self.stages), workers=counts)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask every thread to finish its current batch, then join them."""
@@ -263,10 +303,11 @@ class EventSourceRunner:
             if remaining <= 0:
                 break
             want = min(SQS_MAX_MESSAGES, stage.batch_size - len(messages))
-            more = self._receive(queue, want, int(remaining))
-            messages.extend(more)
-            if not more and int(remaining) == 0:
-                time.sleep(min(remaining, 0.1))  # short polls return at once: don't spin
+            # A long poll answers as soon as anything arrives; short polls (a tenth of a
+            # second apart) cost a request each and kept the emulator busy while a window
+            # stayed open. Whole seconds only: a quiet queue can close the window up to a
+            # second late.
+            messages.extend(self._receive(queue, want, math.ceil(remaining)))
         return _latest_receipt_per_message(messages)
 
     def _receive(self, queue: _Queue, count: int, wait: int) -> list[dict[str, Any]]:
@@ -289,14 +330,16 @@ class EventSourceRunner:
             timeout_seconds=stage.timeout_seconds,
             region=region,
         )
-        started = time.monotonic()
+        waited = queue_wait_ms(messages, time.time() * 1000)
+        started, cpu_started = time.monotonic(), time.thread_time()
         try:
-            response = self._handler(stage)(event, context)
+            response = self._call(stage, event, context)
             failed, error = failed_ids(response, ids)
         except Exception as exc:
             logger.exception("handler raised: the whole batch stays", stage=stage.name)
             failed, error = list(ids), f"{type(exc).__name__}: {exc}"
         duration_ms = (time.monotonic() - started) * 1000
+        cpu_ms = (time.thread_time() - cpu_started) * 1000
         deleted = self._delete(queue, [m for m in messages if m["MessageId"] not in failed])
         if duration_ms > stage.timeout_seconds * 1000:
             logger.warning(
@@ -312,10 +355,19 @@ class EventSourceRunner:
             failures=len(failed),
             deleted=len(deleted),
             ms=round(duration_ms, 1),
+            cpu_ms=round(cpu_ms, 1),
+            queue_wait_ms=round(waited, 1),
             error=error,
         )
         return BatchResult(
-            stage.name, tuple(ids), tuple(deleted), tuple(failed), error, duration_ms
+            stage.name,
+            tuple(ids),
+            tuple(deleted),
+            tuple(failed),
+            error,
+            duration_ms,
+            cpu_ms,
+            waited,
         )
 
     def _delete(self, queue: _Queue, messages: list[dict[str, Any]]) -> list[str]:
@@ -354,6 +406,14 @@ class EventSourceRunner:
                 self._queues[stage.name] = _Queue(url, str(arn["Attributes"]["QueueArn"]))
             return self._queues[stage.name]
 
+    def _call(self, stage: Stage, event: dict[str, Any], context: FakeLambdaContext) -> Any:
+        if stage.name in self._warm:
+            return self._handler(stage)(event, context)
+        with self._cold[stage.name]:
+            response = self._handler(stage)(event, context)
+            self._warm.add(stage.name)
+            return response
+
     def _handler(self, stage: Stage) -> Handler:
         # Resolved on first use, like a Lambda cold start: an import error fails that stage's
         # batches (and so reaches its DLQ), not the whole local stack.
@@ -369,7 +429,16 @@ def main() -> None:
     from chalicelib.container import get_container
 
     container = get_container()
-    runner = EventSourceRunner(STAGES, container.sqs, container.settings)
+    settings = container.settings
+    runner = EventSourceRunner(
+        STAGES,
+        container.sqs,
+        settings,
+        # Idle pollers cost a request each per wait (every stage, every worker): fewer and
+        # longer polls, at the price of a stop() that takes up to this long.
+        poll_wait_seconds=STACK_POLL_WAIT_SECONDS,
+        workers=settings.local_workers,
+    )
     done = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:

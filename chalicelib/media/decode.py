@@ -39,10 +39,7 @@ def decode(
 
     try:
         if media_type.family is Family.HEIF:
-            stored_box = box if header.orientation < 5 else Box(box.height, box.width)
-            image = _heif(source).thumbnail_image(
-                stored_box.width, height=stored_box.height, size="down"
-            )
+            image = _heif(source, box if header.orientation < 5 else Box(box.height, box.width))
             image = orient(image, header.orientation)
         elif media_type.family is Family.RAW:
             image = _raw(source, media_type, box)
@@ -130,8 +127,10 @@ def shrink_factor(width: int, height: int, box: Box) -> int:
     return 1
 
 
-def _heif(source: MediaSource) -> pyvips.Image:
-    import numpy as np
+def _heif(source: MediaSource, stored_box: Box) -> pyvips.Image:
+    """HEVC HEIF decoded by libheif (its grid tiles on ``DECODE_THREADS`` threads), shrunk to
+    the box, then turned into sRGB: the colour transform runs on the preview's pixels, not
+    on all twelve million."""
     import pillow_heif
     import pyvips
 
@@ -139,18 +138,32 @@ def _heif(source: MediaSource) -> pyvips.Image:
         heif = pillow_heif.open_heif(
             source if isinstance(source, bytes) else str(source), convert_hdr_to_8bit=True
         )
-        pixels = np.asarray(heif)  # decodes; libheif applies irot/imir here
+        image = _heif_pixels(heif)  # decodes; libheif applies irot/imir here
     except (ValueError, RuntimeError, OSError) as exc:
         raise CorruptMedia(
             f"the HEIF file is corrupt or truncated and cannot be read ({exc})"
         ) from exc
-    image = pyvips.Image.new_from_array(pixels, interpretation="srgb")
+    image = image.thumbnail_image(stored_box.width, height=stored_box.height, size="down")
     icc = heif.info.get("icc_profile")
     if icc:
-        image = image.copy()
+        image = image.copy_memory()
         image.set_type(pyvips.GValue.blob_type, "icc-profile-data", icc)
         image = image.icc_transform("srgb", embedded=True, input_profile="srgb")
     return image
+
+
+def _heif_pixels(heif: object) -> pyvips.Image:
+    """The decoded pixels as a libvips image, without copying them when rows are packed."""
+    import numpy as np
+    import pyvips
+
+    width, height = heif.size  # type: ignore[attr-defined]
+    bands = len(heif.mode)  # type: ignore[attr-defined]  # "RGB" or "RGBA"
+    if heif.stride == width * bands:  # type: ignore[attr-defined]
+        # pyvips keeps a reference to the buffer for as long as the image lives.
+        pixels = pyvips.Image.new_from_memory(heif.data, width, height, bands, "uchar")  # type: ignore[attr-defined]
+        return pixels.copy(interpretation="srgb")
+    return pyvips.Image.new_from_array(np.asarray(heif), interpretation="srgb")
 
 
 # A RAW file holds at least this many bytes per sensor pixel, even with lossy compression

@@ -159,7 +159,9 @@ class YuNetSFace:
         """1x3x112x112 RGB 0-255: the graph normalises itself."""
         return np.asarray(crop, dtype=np.float32).transpose(2, 0, 1)[None]
 
-    def detect(self, image: ImageLike, min_size: float | None = None) -> list[Detection]:
+    def detect(
+        self, image: ImageLike, min_size: float | None = None, min_score: float | None = None
+    ) -> list[Detection]:
         image = to_pil_rgb(image)
         buffer = getattr(self._buffers, "detector", None)
         if buffer is None:  # room for the largest tensor; smaller ones use its front
@@ -171,7 +173,8 @@ class YuNetSFace:
         )
         t = self.thresholds
         min_size = t.min_size if min_size is None else min_size
-        boxes, points, scores = decode(outputs, (tensor.shape[3], tensor.shape[2]), t.min_score)
+        min_score = t.min_score if min_score is None else min_score
+        boxes, points, scores = decode(outputs, (tensor.shape[3], tensor.shape[2]), min_score)
         found = []
         # Faces cut by the frame get boxes reaching past it: clip to the picture (crops and
         # the API's box fields need real pixels); landmarks stay as predicted.

@@ -97,9 +97,11 @@ class FaceAnalyzer(Protocol):
     @property
     def dimension(self) -> int: ...
 
-    def detect(self, image: ImageLike, min_size: float | None = None) -> list[Detection]:
-        """Faces above the score threshold and ``min_size`` pixels of ``image`` (default: the
-        analyzer's own size threshold), best first."""
+    def detect(
+        self, image: ImageLike, min_size: float | None = None, min_score: float | None = None
+    ) -> list[Detection]:
+        """Faces above ``min_score`` and ``min_size`` pixels of ``image`` (defaults: the
+        analyzer's own thresholds), best first."""
         ...
 
     def describe(self, image: ImageLike, detections: Sequence[Detection]) -> list[Face]:

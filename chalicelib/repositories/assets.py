@@ -41,6 +41,10 @@ EXIF_COLUMNS = (
 )
 
 
+# The folder of a client path (what the index on it holds): "/a/b/c.jpg" -> "/a/b".
+_FOLDER = "regexp_replace(a.original_path, '/[^/]*$', '')"
+
+
 class AssetRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
@@ -56,7 +60,8 @@ class AssetRepository:
         return conn.execute(
             "SELECT id, checksum, status, storage_key, trashed_at IS NOT NULL AS is_trashed"
             " FROM assets"
-            " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'",
+            " WHERE owner_id = %s AND checksum = ANY(%s) AND status <> 'failed'"
+            " AND library_id IS NULL",
             (owner_id, checksums),
         ).fetchall()
 
@@ -80,10 +85,12 @@ class AssetRepository:
         return conn.execute(
             "INSERT INTO assets (id, owner_id, type, original_file_name, original_mime_type,"
             " checksum, file_size, storage_key, device_asset_id, device_id, file_created_at,"
-            " file_modified_at) VALUES (%(id)s, %(owner_id)s, %(type)s, %(original_file_name)s,"
-            " %(original_mime_type)s, %(checksum)s, %(file_size)s, %(storage_key)s,"
-            " %(device_asset_id)s, %(device_id)s, %(file_created_at)s, %(file_modified_at)s)"
-            " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' DO NOTHING RETURNING id",
+            " file_modified_at, original_path) VALUES (%(id)s, %(owner_id)s, %(type)s,"
+            " %(original_file_name)s, %(original_mime_type)s, %(checksum)s, %(file_size)s,"
+            " %(storage_key)s, %(device_asset_id)s, %(device_id)s, %(file_created_at)s,"
+            " %(file_modified_at)s, %(original_path)s)"
+            " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' AND library_id IS NULL"
+            " DO NOTHING RETURNING id",
             values,
         ).fetchone()
 
@@ -203,13 +210,31 @@ class AssetRepository:
     def update_flags(self, owner_id: UUID, asset_id: UUID, changes: dict[str, Any]) -> bool:
         sets = [f"{c} = %({c})s" for c in ("is_favorite", "is_archived") if c in changes]
         if "taken_at" in changes:
-            sets += ["taken_at = %(taken_at)s", "local_date_time = %(taken_at)s"]
+            sets += ["taken_at = %(taken_at)s", "local_date_time = %(local_date_time)s"]
         sql = (
             f"UPDATE assets SET {', '.join(sets + ['updated_at = now()'])}"
             " WHERE id = %(id)s AND owner_id = %(owner)s"
         )
         with self._pool.connection() as conn:
             return conn.execute(sql, {**changes, "id": asset_id, "owner": owner_id}).rowcount == 1
+
+    # --- folder view: the folders of the client paths uploads gave ------------------------
+    def folders(self, owner_id: UUID) -> list[str]:
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT DISTINCT {_FOLDER} AS folder FROM assets a WHERE a.owner_id = %s"
+                " AND a.original_path IS NOT NULL AND a.trashed_at IS NULL ORDER BY 1",
+                (owner_id,),
+            ).fetchall()
+        return [r["folder"] for r in rows]
+
+    def in_folder(self, owner_id: UUID, folder: str) -> list[Row]:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                f"{ASSET_SELECT} WHERE a.owner_id = %s AND a.original_path IS NOT NULL"
+                f" AND {_FOLDER} = %s AND a.trashed_at IS NULL ORDER BY a.original_path, a.id",
+                (owner_id, folder),
+            ).fetchall()
 
     def upsert_exif(
         self, asset_id: UUID, values: dict[str, Any], conn: Connection | None = None
@@ -259,7 +284,8 @@ class AssetRepository:
     def owned_keys(self, owner_id: UUID, ids: list[UUID]) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, storage_key FROM assets WHERE owner_id = %s AND id = ANY(%s)",
+                "SELECT id, owner_id, storage_key, library_id FROM assets"
+                " WHERE owner_id = %s AND id = ANY(%s)",
                 (owner_id, ids),
             ).fetchall()
 
@@ -268,7 +294,8 @@ class AssetRepository:
     ) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, owner_id, storage_key FROM assets WHERE trashed_at IS NOT NULL"
+                "SELECT id, owner_id, storage_key, library_id FROM assets"
+                " WHERE trashed_at IS NOT NULL"
                 " AND trashed_at < %s AND (%s::uuid IS NULL OR owner_id = %s) LIMIT %s",
                 (before, owner_id, owner_id, limit),
             ).fetchall()

@@ -38,9 +38,10 @@ class DownloadRepository:
         with self._pool.connection() as conn:
             conn.execute(
                 "INSERT INTO download_archives (id, owner_id, archive_size, asset_count,"
-                " total_size, expires_at) VALUES (%(id)s, %(owner_id)s, %(archive_size)s,"
-                " %(asset_count)s, %(total_size)s, %(expires_at)s)",
-                archive,
+                " total_size, expires_at, shared_link_id) VALUES (%(id)s, %(owner_id)s,"
+                " %(archive_size)s, %(asset_count)s, %(total_size)s, %(expires_at)s,"
+                " %(shared_link_id)s)",
+                {"shared_link_id": None, **archive},
             )
             for part in parts:
                 conn.execute(
@@ -55,6 +56,13 @@ class DownloadRepository:
             return conn.execute(
                 "SELECT * FROM download_archives WHERE id = %s AND owner_id = %s",
                 (archive_id, owner_id),
+            ).fetchone()
+
+    def get_for_link(self, link_id: UUID, archive_id: UUID) -> Row | None:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT * FROM download_archives WHERE id = %s AND shared_link_id = %s",
+                (archive_id, link_id),
             ).fetchone()
 
     def parts(self, archive_id: UUID) -> list[Row]:
@@ -78,7 +86,7 @@ class DownloadRepository:
         """The planned assets still there, in the planned order."""
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT a.id, a.storage_key, a.original_file_name, a.file_size,"
+                "SELECT a.id, a.storage_key, a.source_bucket, a.original_file_name, a.file_size,"
                 " coalesce(a.local_date_time, a.file_created_at) AS taken"
                 " FROM unnest(%s::uuid[]) WITH ORDINALITY AS i(id, n)"
                 " JOIN assets a ON a.id = i.id ORDER BY i.n",

@@ -84,8 +84,8 @@ class PairingRepository:
                 " %(original_file_name)s, 'video/mp4', %(checksum)s, %(file_size)s,"
                 " %(storage_key)s, %(file_created_at)s, %(file_modified_at)s, 'hidden',"
                 " %(device_id)s)"
-                " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' DO NOTHING"
-                " RETURNING id, storage_key, status",
+                " ON CONFLICT (owner_id, checksum) WHERE status <> 'failed' AND library_id IS NULL"
+                " DO NOTHING RETURNING id, storage_key, status",
                 {**values, "owner_id": still["owner_id"], "device_id": still.get("device_id")},
             ).fetchone()
             if row is None:

@@ -26,7 +26,8 @@ class PipelineRepository:
         with self._pool.connection() as conn:
             return conn.execute(
                 "UPDATE assets SET status = 'processing', processing_started_at = now(),"
-                " updated_at = now() WHERE storage_key = %s AND (status = 'pending' OR"
+                " updated_at = now() WHERE storage_key = %s AND library_id IS NULL"
+                " AND (status = 'pending' OR"
                 " (status = 'processing' AND processing_started_at <"
                 "  now() - make_interval(secs => %s)"
                 "  AND NOT EXISTS (SELECT 1 FROM asset_stages st WHERE st.asset_id = assets.id"
@@ -63,7 +64,8 @@ class PipelineRepository:
     def status_of_key(self, storage_key: str) -> str | None:
         with self._pool.connection() as conn:
             row = conn.execute(
-                "SELECT status FROM assets WHERE storage_key = %s", (storage_key,)
+                "SELECT status FROM assets WHERE storage_key = %s AND library_id IS NULL",
+                (storage_key,),
             ).fetchone()
             return row["status"] if row else None
 
@@ -228,9 +230,18 @@ class PipelineRepository:
 
     def save_files(
         self, asset_id: UUID, files: list[dict[str, Any]], thumbhash: str | None = None
-    ) -> None:
+    ) -> list[str]:
+        """Upserts the files; answers the keys they replaced (another format, another name),
+        which nothing points at any more."""
+        replaced: list[str] = []
         with self._pool.connection() as conn:
             for f in files:
+                old = conn.execute(
+                    "SELECT storage_key FROM asset_files WHERE asset_id = %s AND kind = %s",
+                    (asset_id, f["kind"]),
+                ).fetchone()
+                if old is not None and old["storage_key"] != f["storage_key"]:
+                    replaced.append(old["storage_key"])
                 conn.execute(
                     "INSERT INTO asset_files (asset_id, kind, storage_key, mime_type, width,"
                     " height, byte_size) VALUES (%(asset_id)s, %(kind)s, %(storage_key)s,"
@@ -245,6 +256,7 @@ class PipelineRepository:
                 conn.execute(
                     "UPDATE assets SET thumbhash = %s WHERE id = %s", (thumbhash, asset_id)
                 )
+        return replaced
 
     def stages(self, asset_id: UUID) -> dict[str, Row]:
         with self._pool.connection() as conn:

@@ -14,17 +14,24 @@ _STAGES = (
     " 'attempts', s.attempts, 'error', s.error, 'updated_at', s.updated_at)"
     " ORDER BY s.stage), '[]'::jsonb) FROM asset_stages s WHERE s.asset_id = a.id) AS stages"
 )
-# An asset row as the API maps it: the asset, its trash flag, its EXIF as one JSON object
-# and its stages.
 # The stack the asset is in, with how many assets it holds (Immich's AssetStackResponseDto).
 _STACK = (
     "(SELECT jsonb_build_object('id', st.id, 'primary_asset_id', st.primary_asset_id,"
     " 'asset_count', (SELECT count(*) FROM assets m WHERE m.stack_id = st.id"
     " AND m.trashed_at IS NULL)) FROM stacks st WHERE st.id = a.stack_id) AS stack"
 )
+# The asset's tags (its owner's), by value.
+_TAGS = (
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'parent_id', t.parent_id,"
+    " 'value', t.value, 'color', t.color, 'created_at', t.created_at, 'updated_at',"
+    " t.updated_at) ORDER BY t.value), '[]'::jsonb) FROM tag_assets ta"
+    " JOIN tags t ON t.id = ta.tag_id WHERE ta.asset_id = a.id) AS tags"
+)
+# An asset row as the API maps it: the asset, its trash flag, its EXIF as one JSON object,
+# its stages, its stack and its tags.
 ASSET_SELECT = (
     "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
-    f" {_STAGES}, {_STACK} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
+    f" {_STAGES}, {_STACK}, {_TAGS} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
 )
 # What the timeline leaves out: Live Photos' motion parts, and stacked assets other than
 # their stack's primary (all stay reachable by id, as in Immich). A stack whose primary is
@@ -87,4 +94,14 @@ def asset_filters(filters: dict[str, Any], where: list[str]) -> None:
         where.append(
             "(SELECT count(DISTINCT f.person_id) FROM asset_faces f WHERE f.asset_id = a.id"
             " AND f.person_id = ANY(%(person_ids)s)) = cardinality(%(person_ids)s::uuid[])"
+        )
+    if filters.get("tag_ids"):
+        # Every tag asked for, itself or a tag below it, is on the asset (Immich's tagIds).
+        where.append(
+            "(SELECT count(DISTINCT sub.root) FROM tag_assets ta JOIN (WITH RECURSIVE"
+            " sub(root, id) AS (SELECT id, id FROM tags WHERE id = ANY(%(tag_ids)s)"
+            " AND owner_id = %(owner)s UNION ALL SELECT sub.root, t.id FROM tags t"
+            " JOIN sub ON t.parent_id = sub.id) SELECT root, id FROM sub) sub"
+            " ON sub.id = ta.tag_id WHERE ta.asset_id = a.id)"
+            " = cardinality(%(tag_ids)s::uuid[])"
         )

@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from chalicelib.schemas.base import DbDateTime, Dto, FieldError, NotNullBool, Page, ResponseDto
+from chalicelib.schemas.tags import TagResponse
 
 
 def decode_checksum(value: str) -> bytes:
@@ -67,6 +68,12 @@ class CreateUploadRequest(Dto):
     file_modified_at: DbDateTime
     device_asset_id: str | None = Field(default=None, max_length=512)
     device_id: str | None = Field(default=None, max_length=512)
+    original_path: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="The file's path on the client (/home/me/Pictures/2020/a.jpg): the folder"
+        " view browses its folders. Backslashes become slashes.",
+    )
 
     @field_validator("filename")
     @classmethod
@@ -74,6 +81,16 @@ class CreateUploadRequest(Dto):
         if "/" in value or "\\" in value or value in {".", ".."} or "\x00" in value:
             raise ValueError("filename must be a plain file name without path parts")
         return value
+
+    @field_validator("original_path")
+    @classmethod
+    def _client_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        path = value.replace("\\", "/")
+        if not path.strip("/") or path.endswith("/"):
+            raise ValueError("must be a file's path, ending with its name")
+        return path
 
 
 MAX_SIDECAR_BYTES = 1 << 20  # chalicelib/media/sidecar.py refuses larger ones again
@@ -219,10 +236,11 @@ class ExifInfo(ResponseDto):
         description="Where the capture time came from (docs/media.md). 'file time' means the"
         " file carried none and the client's file time stands in.",
     )
-    time_zone_source: Literal["tag", "gps"] | None = Field(
+    time_zone_source: Literal["tag", "gps", "user"] | None = Field(
         default=None,
-        description="Where timeZone came from: stored with the time (tag) or the time zone at"
-        " the GPS position (gps); null when unknown.",
+        description="Where timeZone came from: stored with the time (tag), the time zone at"
+        " the GPS position (gps), or the offset of a date the owner set (user); null when"
+        " unknown.",
     )
 
 
@@ -269,6 +287,7 @@ class AssetResponse(ResponseDto):
     created_at: datetime
     updated_at: datetime
     exif_info: ExifInfo | None
+    original_path: str | None = Field(default=None, description="The file's path on the client.")
     stages: list[AssetStage] = Field(default_factory=list)
     live_photo_video_id: UUID | None = Field(
         default=None,
@@ -280,9 +299,19 @@ class AssetResponse(ResponseDto):
         description="'hidden': a motion part, kept out of the timeline and lists",
     )
     stack: AssetStack | None = None
+    tags: list[TagResponse] = Field(default_factory=list)
+
+    # An external library's asset (read in place from its owner's bucket; Skyroll never
+    # deletes the object); offline: the library's last scan did not find it.
+    library_id: UUID | None = None
+    is_offline: bool = False
     sidecar: AssetSidecar | None = Field(
         default=None, description="The XMP sidecar's outcome; null when the asset has none"
     )
+
+
+class FolderQuery(Dto):
+    path: str = Field(min_length=1, max_length=4096)
 
 
 class AssetListQuery(Dto):
@@ -310,7 +339,11 @@ class UpdateAssetRequest(Dto):
     is_favorite: NotNullBool = None
     is_archived: NotNullBool = None
     description: str | None = Field(default=None, max_length=10_000)
-    date_time_original: DbDateTime | None = None
+    date_time_original: DbDateTime | None = Field(
+        default=None,
+        description="With its offset (2019-07-24T11:25:40+02:00): the offset becomes the"
+        " asset's timeZone, the wall clock its localDateTime (the timeline's day).",
+    )
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
 
@@ -325,6 +358,13 @@ class UpdateAssetRequest(Dto):
             null = "latitude" if self.latitude is None else "longitude"
             raise FieldError(null, "latitude and longitude are both set or both null")
         return self
+
+
+class BulkUpdateAssetsRequest(UpdateAssetRequest):
+    """The same changes for many assets at once (Immich's AssetBulkUpdateDto); all of them
+    the caller's, or nothing changes."""
+
+    ids: list[UUID] = Field(min_length=1, max_length=1000)
 
 
 class DeleteAssetsRequest(Dto):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from chalicelib.schemas.assets import AssetResponse
 from chalicelib.schemas.base import DbDateTime, Dto, Page, ResponseDto
@@ -22,6 +22,13 @@ class SearchFilters(Dto):
     # Assets showing every one of these people.
     person_ids: list[UUID] | None = Field(default=None, max_length=20)
     album_id: UUID | None = None
+    # Assets with every one of these tags (or a tag below it).
+    tag_ids: list[UUID] | None = Field(default=None, max_length=20)
+
+    @field_validator("tag_ids")
+    @classmethod
+    def _distinct(cls, value: list[UUID] | None) -> list[UUID] | None:
+        return list(dict.fromkeys(value)) if value else value
 
 
 class SmartSearchRequest(SearchFilters):

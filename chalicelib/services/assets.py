@@ -10,8 +10,10 @@ from chalicelib import errors
 from chalicelib.observability import logger
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
+from chalicelib.schemas.tags import TagResponse
 from chalicelib.services.access import AccessService
 from chalicelib.services.auth import AuthUser
+from chalicelib.services.system_config import SystemConfigReader
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.storage.s3 import ObjectStore
@@ -23,6 +25,24 @@ def format_duration(seconds: float | None) -> str | None:
     hours, rest = divmod(float(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{int(hours)}:{int(minutes):02d}:{secs:09.6f}"
+
+
+_UNSET = object()
+
+
+def _capture_fields(when: datetime | None) -> dict[str, Any]:
+    """A capture time the owner set: the instant for ordering, the wall clock where it was
+    taken (labelled UTC, as ingest stores it) for the timeline's day, and its offset."""
+    if when is None:  # cleared: the file time orders the asset again
+        return {"taken_at": None, "local_date_time": None, "time_zone": None}
+    offset = when.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    hours, mins = divmod(abs(minutes), 60)
+    return {
+        "taken_at": when.astimezone(UTC),
+        "local_date_time": when.replace(tzinfo=UTC),
+        "time_zone": f"{'-' if minutes < 0 else '+'}{hours:02d}:{mins:02d}",
+    }
 
 
 def to_response(row: dict[str, Any]) -> s.AssetResponse:
@@ -55,10 +75,17 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
         )
         if exif
         else None,
+        original_path=row.get("original_path"),
         stages=[s.AssetStage.model_validate(stage) for stage in row.get("stages") or []],
         live_photo_video_id=row.get("live_photo_video_id"),
         visibility=_visibility(row),
         stack=s.AssetStack.model_validate(row["stack"]) if row.get("stack") else None,
+        tags=[
+            TagResponse.model_validate({**tag, "name": tag["value"].rpartition("/")[2]})
+            for tag in row.get("tags") or []
+        ],
+        library_id=row.get("library_id"),
+        is_offline=bool(row.get("is_offline")),
         sidecar=s.AssetSidecar(status=row["sidecar_status"], reason=row.get("sidecar_reason"))
         if row.get("sidecar_status")
         else None,
@@ -84,10 +111,13 @@ class AssetService:
         store: ObjectStore,
         settings: Settings,
         access: AccessService,
+        config: SystemConfigReader | None = None,
     ) -> None:
         self._assets = assets
         self._store = store
         self._settings = settings
+        # trash.days, as the admin set it (services/system_config.py).
+        self._config = config
         # services/access.py: partners, album members may read (and download) what they see.
         self._access = access
 
@@ -106,28 +136,51 @@ class AssetService:
 
     def update(self, auth: AuthUser, asset_id: UUID, dto: s.UpdateAssetRequest) -> s.AssetResponse:
         self._load(auth, asset_id)
+        self._apply(auth, [asset_id], dto)
+        return self.get(auth, asset_id)
+
+    # --- folder view (the client paths uploads gave) -------------------------------------
+    def folders(self, auth: AuthUser) -> list[str]:
+        return self._assets.folders(auth.id)
+
+    def folder(self, auth: AuthUser, query: s.FolderQuery) -> list[s.AssetResponse]:
+        folder = query.path.replace("\\", "/").rstrip("/")
+        return [to_response(r) for r in self._assets.in_folder(auth.id, folder)]
+
+    def update_many(self, auth: AuthUser, dto: s.BulkUpdateAssetsRequest) -> None:
+        """``update`` for many assets: every id must be the caller's (404 otherwise, before
+        anything changes)."""
+        ids = list(dict.fromkeys(dto.ids))
+        if len(self._assets.owned_keys(auth.id, ids)) != len(ids):
+            raise errors.NotFound("One or more assets not found")
+        self._apply(auth, ids, dto)
+
+    def _apply(self, auth: AuthUser, ids: list[UUID], dto: s.UpdateAssetRequest) -> None:
         # The DTO has refused every bad input already (the position pair included), so
         # nothing below fails half-way on the caller's account.
-        changes = dto.model_dump(exclude_unset=True)
+        changes = dto.model_dump(exclude_unset=True, exclude={"ids"})
         flags = {k: v for k, v in changes.items() if k in ("is_favorite", "is_archived")}
-        if "date_time_original" in changes:
-            flags["taken_at"] = changes["date_time_original"]
         exif = {
             k: v
             for k, v in changes.items()
             if k in ("description", "date_time_original", "latitude", "longitude")
         }
-        if flags:
-            self._assets.update_flags(auth.id, asset_id, flags)
-        if "date_time_original" in exif:
-            exif["date_source"] = "user"
+        if (when := changes.get("date_time_original", _UNSET)) is not _UNSET:
+            flags.update(_capture_fields(when))
+            exif.update(
+                date_source="user" if when is not None else None,
+                time_zone=flags.pop("time_zone"),
+                time_zone_source="user" if when is not None else None,
+            )
         if "latitude" in exif and "longitude" in exif:
             from chalicelib.media.geocode import place_fields
 
             exif.update(place_fields(exif["latitude"], exif["longitude"]))
-        if exif:
-            self._assets.upsert_exif(asset_id, exif)
-        return self.get(auth, asset_id)
+        for asset_id in ids:
+            if flags:
+                self._assets.update_flags(auth.id, asset_id, flags)
+            if exif:
+                self._assets.upsert_exif(asset_id, exif)
 
     def delete(self, auth: AuthUser, dto: s.DeleteAssetsRequest) -> None:
         owned = self._assets.owned_keys(auth.id, dto.ids)
@@ -155,7 +208,7 @@ class AssetService:
         row = self._load_shared(auth, asset_id, download=True)
         if row["status"] == "pending":
             raise errors.NotFound("The original has not been uploaded yet")
-        return self._store.presign_get(
+        return self._store.for_bucket(row.get("source_bucket")).presign_get(
             row["storage_key"],
             filename=row["original_file_name"],
             content_type=row["original_mime_type"],
@@ -169,7 +222,12 @@ class AssetService:
     def purge_trash(self) -> int:
         """The purge-trash job: deletes for good what has been in the trash longer than the
         retention period."""
-        cutoff = datetime.now(UTC) - timedelta(days=self._settings.trash_retention_days)
+        days = (
+            self._config.get().trash.days
+            if self._config is not None
+            else self._settings.trash_retention_days
+        )
+        cutoff = datetime.now(UTC) - timedelta(days=days)
         total = 0
         while rows := self._assets.trashed_before(None, cutoff):
             total += self._purge(rows)
@@ -179,6 +237,11 @@ class AssetService:
         """Deletes every object of each asset, then its rows. Objects first: a crash in
         between leaves a row to retry, never an object nobody can find."""
         for row in rows:
+            if row["library_id"] is not None:
+                # An external library's original is the user's own object in their bucket:
+                # only what Skyroll made for it goes (a later scan finds the object again).
+                self._store.delete_prefix(keys.derived_prefix(row["owner_id"], row["id"]))
+                continue
             owner, _, _ = row["storage_key"].removeprefix(keys.ORIGINALS_PREFIX).partition("/")
             for prefix in keys.asset_prefixes(UUID(owner), row["id"]):
                 self._store.delete_prefix(prefix)

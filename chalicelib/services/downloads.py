@@ -18,7 +18,7 @@ from chalicelib import errors
 from chalicelib.messaging import StageQueue
 from chalicelib.repositories.downloads import DownloadRepository
 from chalicelib.schemas import downloads as s
-from chalicelib.services.auth import AuthUser
+from chalicelib.services.access import Principal, Visitor
 from chalicelib.storage.s3 import ObjectStore
 
 STAGE = "archive"
@@ -26,9 +26,9 @@ ARCHIVE_TTL = timedelta(hours=24)
 URL_TTL_SECONDS = 3600  # the URL only has to be valid when the GET starts
 
 # (caller, asset ids) → the ids the caller may download.
-Allowed = Callable[[AuthUser, list[UUID]], set[UUID]]
+Allowed = Callable[[Principal, list[UUID]], set[UUID]]
 # (caller, album id) → the album's asset ids, after checking the caller may download it.
-AlbumAssets = Callable[[AuthUser, UUID], list[UUID]]
+AlbumAssets = Callable[[Principal, UUID], list[UUID]]
 
 
 def archive_prefix(owner_id: UUID, archive_id: UUID) -> str:
@@ -69,7 +69,12 @@ class DownloadService:
         self._allowed = allowed
         self._album_assets = album_assets
 
-    def create(self, auth: AuthUser, dto: s.DownloadArchiveRequest) -> s.DownloadArchiveResponse:
+    def create(self, auth: Principal, dto: s.DownloadArchiveRequest) -> s.DownloadArchiveResponse:
+        """A user's zip, or a shared-link visitor's (the link's assets, when the link allows
+        downloads; it belongs to the link and lives with its owner's downloads)."""
+        if isinstance(auth, Visitor) and not auth.allow_download:
+            raise errors.Forbidden("Downloads are off for this shared link")
+        owner_id = auth.owner_id if isinstance(auth, Visitor) else auth.id
         ids = self._requested(auth, dto)
         assets = self._downloads.downloadable(ids)
         if not assets:
@@ -78,7 +83,8 @@ class DownloadService:
         parts = plan(assets, dto.archive_size)
         archive = {
             "id": archive_id,
-            "owner_id": auth.id,
+            "owner_id": owner_id,
+            "shared_link_id": auth.link_id if isinstance(auth, Visitor) else None,
             "archive_size": dto.archive_size,
             "asset_count": len(assets),
             "total_size": sum(a["file_size"] for a in assets),
@@ -90,7 +96,7 @@ class DownloadService:
                 "part_number": n,
                 "asset_ids": [a["id"] for a in p],
                 "planned_size": sum(a["file_size"] for a in p),
-                "storage_key": part_key(auth.id, archive_id, n),
+                "storage_key": part_key(owner_id, archive_id, n),
             }
             for n, p in enumerate(parts, start=1)
         ]
@@ -98,8 +104,12 @@ class DownloadService:
         self._queue.send_archive_parts(archive_id, [row["part_number"] for row in rows])
         return self.get(auth, archive_id)
 
-    def get(self, auth: AuthUser, archive_id: UUID) -> s.DownloadArchiveResponse:
-        archive = self._downloads.get(auth.id, archive_id)
+    def get(self, auth: Principal, archive_id: UUID) -> s.DownloadArchiveResponse:
+        archive = (
+            self._downloads.get_for_link(auth.link_id, archive_id)
+            if isinstance(auth, Visitor)
+            else self._downloads.get(auth.id, archive_id)
+        )
         if archive is None:
             raise errors.NotFound("Download not found")
         rows = self._downloads.parts(archive_id)
@@ -147,7 +157,7 @@ class DownloadService:
                 removed += 1
         return {"expired": removed}
 
-    def _requested(self, auth: AuthUser, dto: s.DownloadArchiveRequest) -> list[UUID]:
+    def _requested(self, auth: Principal, dto: s.DownloadArchiveRequest) -> list[UUID]:
         if dto.album_id is not None:
             return self._album_assets(auth, dto.album_id)
         ids = list(dict.fromkeys(dto.asset_ids or []))

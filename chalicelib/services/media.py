@@ -100,7 +100,7 @@ class MediaService:
             return self._presign(encoded)
         if not self._original_plays(asset):
             raise errors.NotFound("The video is not web-playable and has no transcode yet")
-        return self._store.presign_get(
+        return self._store.for_bucket(asset.get("source_bucket")).presign_get(
             asset["storage_key"],
             expires_in=URL_TTL_SECONDS,
             content_type=asset["original_mime_type"],

@@ -3,7 +3,7 @@ with people and faces through the API."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -32,35 +32,43 @@ class PeopleRecognizer:
     3. else the face waits, unassigned, for more faces (or the re-cluster job).
     """
 
-    def __init__(self, faces: FaceRepository, *, max_distance: float, min_faces: int) -> None:
+    def __init__(
+        self,
+        faces: FaceRepository,
+        *,
+        max_distance: float,
+        min_faces: int,
+        limits: Callable[[], tuple[float, int]] | None = None,
+    ) -> None:
         self._faces = faces
-        self._max_distance = max_distance
-        self._min_faces = min_faces
+        # (max_distance, min_faces), asked once per call: the server settings may change.
+        self._limits = limits or (lambda: (max_distance, min_faces))
 
     def recognize(self, owner_id: UUID, face_ids: Sequence[UUID]) -> dict[str, int]:
         counts = {"joined": 0, "created": 0, "waiting": 0}
+        max_distance, min_faces = self._limits()
         with self._faces.locked(owner_id) as conn:
             for face_id in face_ids:
-                counts[self._one(conn, owner_id, face_id)] += 1
+                counts[self._one(conn, owner_id, face_id, max_distance, min_faces)] += 1
         return counts
 
-    def _one(self, conn: Connection, owner_id: UUID, face_id: UUID) -> str:
+    def _one(
+        self, conn: Connection, owner_id: UUID, face_id: UUID, max_distance: float, min_faces: int
+    ) -> str:
         repo = self._faces
         if repo.face_person(conn, face_id) is not None:
             return "joined"
         embedding = repo.embedding(conn, face_id)
         if embedding is None:
             return "waiting"  # deleted meanwhile
-        best = repo.nearest(
-            conn, owner_id, face_id, embedding, self._max_distance, 1, assigned=True
-        )
+        best = repo.nearest(conn, owner_id, face_id, embedding, max_distance, 1, assigned=True)
         if best:
             repo.assign(conn, [face_id], best[0]["person_id"])
             return "joined"
         lonely = repo.nearest(
-            conn, owner_id, face_id, embedding, self._max_distance, NEIGHBOURS, assigned=False
+            conn, owner_id, face_id, embedding, max_distance, NEIGHBOURS, assigned=False
         )
-        if len(lonely) + 1 < self._min_faces:
+        if len(lonely) + 1 < min_faces:
             return "waiting"
         person = repo.create_person(conn, owner_id, face_id)
         repo.assign(conn, [face_id, *(f["id"] for f in lonely)], person)

@@ -201,7 +201,7 @@ class SharedLinkService:
         row = self._visible(visitor, asset_id)
         if row["status"] == "pending":
             raise errors.NotFound("The original has not been uploaded yet")
-        return self._store.presign_get(
+        return self._store.for_bucket(row.get("source_bucket")).presign_get(
             row["storage_key"],
             filename=row["original_file_name"],
             content_type=row["original_mime_type"],

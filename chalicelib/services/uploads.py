@@ -16,6 +16,7 @@ from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
 from chalicelib.services.auth import AuthUser
 from chalicelib.services.media_types import ACCEPTED, classify
+from chalicelib.services.system_config import SystemConfigReader
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.storage.s3 import ObjectStore
@@ -42,12 +43,19 @@ class _Plan:
 
 class UploadService:
     def __init__(
-        self, pool: Pool, assets: AssetRepository, store: ObjectStore, settings: Settings
+        self,
+        pool: Pool,
+        assets: AssetRepository,
+        store: ObjectStore,
+        settings: Settings,
+        config: SystemConfigReader | None = None,
     ) -> None:
         self._pool = pool
         self._assets = assets
         self._store = store
         self._settings = settings
+        # The admin's upload limit (upload.maxFileSizeInBytes), at most the environment's.
+        self._config = config
 
     def expire_pending(self) -> int:
         """The expire-pending-uploads job: uploads announced but never finished lose their
@@ -167,10 +175,10 @@ class UploadService:
                     {"field": "contentType", "message": "one of: " + ", ".join(sorted(ACCEPTED))}
                 ],
             )
-        if dto.size > self._settings.max_upload_bytes:
+        limit = self._max_upload_bytes()
+        if dto.size > limit:
             # The stages copy a whole original to Lambda's /tmp (docs/deploy.md: limits):
             # refused here, before any byte is sent, rather than failed after the upload.
-            limit = self._settings.max_upload_bytes
             raise errors.PayloadTooLarge(
                 f"File is larger than the {limit / 1024**3:.1f} GiB ({limit} bytes) this "
                 "server can process"
@@ -204,6 +212,12 @@ class UploadService:
             for r in rows
         }
 
+    def _max_upload_bytes(self) -> int:
+        ceiling = self._settings.max_upload_bytes
+        if self._config is None:
+            return ceiling
+        return min(ceiling, self._config.get().upload.max_file_size_in_bytes)
+
     @staticmethod
     def _over_quota(auth: AuthUser, used: int, size: int) -> errors.SkyrollError | None:
         quota = auth.quota_size_in_bytes
@@ -230,6 +244,7 @@ class UploadService:
                 "device_id": dto.device_id,
                 "file_created_at": dto.file_created_at,
                 "file_modified_at": dto.file_modified_at,
+                "original_path": dto.original_path,
             },
         )
         if row is None:  # only if something inserted these bytes without the user's lock

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from chalicelib.schemas.accounts import (
 )
 from chalicelib.services import secrets
 from chalicelib.services.auth import AuthUser
+from chalicelib.services.system_config import SystemConfigReader
 
 INVITE_PREFIX = "inv_"
 _UNUSABLE = {
@@ -40,11 +42,14 @@ class UserService:
         users: UserRepository,
         invitations: InvitationRepository,
         public_url: str,
+        config: SystemConfigReader | None = None,
     ) -> None:
         self._pool = pool
         self._users = users
         self._invitations = invitations
         self._public_url = public_url.rstrip("/")
+        # The server settings' defaults for what a request leaves out (quota, expiry, uses).
+        self._config = config
 
     # --- me -----------------------------------------------------------------------
     def get_me(self, auth: AuthUser) -> UserResponse:
@@ -68,7 +73,7 @@ class UserService:
                 name=dto.name,
                 password=dto.password.get_secret_value(),
                 is_admin=dto.is_admin,
-                quota=dto.quota_size_in_bytes,
+                quota=self._quota(dto.quota_size_in_bytes, dto.model_fields_set),
             )
         return UserResponse.model_validate(row)
 
@@ -98,13 +103,21 @@ class UserService:
         self, auth: AuthUser, dto: InvitationCreateRequest
     ) -> InvitationCreateResponse:
         code = secrets.new_token(INVITE_PREFIX)
+        given = dto.model_fields_set
+        expires_at, max_uses = dto.expires_at, dto.max_uses
+        if self._config is not None:
+            defaults = self._config.get().invitation
+            if "expires_at" not in given and defaults.expires_in_days is not None:
+                expires_at = datetime.now(UTC) + timedelta(days=defaults.expires_in_days)
+            if "max_uses" not in given:
+                max_uses = defaults.max_uses
         row = self._invitations.create(
             code_hash=secrets.token_hash(code),
             code_hint=code[:10],
             created_by=auth.id,
-            expires_at=dto.expires_at,
-            max_uses=dto.max_uses,
-            quota=dto.quota_size_in_bytes,
+            expires_at=expires_at,
+            max_uses=max_uses,
+            quota=self._quota(dto.quota_size_in_bytes, given),
             is_admin=dto.is_admin,
         )
         return InvitationCreateResponse(
@@ -140,6 +153,12 @@ class UserService:
         return UserResponse.model_validate(row)
 
     # --- helpers ------------------------------------------------------------------
+    def _quota(self, quota: int | None, given: set[str]) -> int | None:
+        """The request's quota; left out, the server settings' default (null: unlimited)."""
+        if "quota_size_in_bytes" in given or self._config is None:
+            return quota
+        return self._config.get().user.default_quota_size_in_bytes
+
     def _get(self, user_id: UUID) -> UserResponse:
         row = self._users.get(user_id)
         if row is None:

@@ -8,6 +8,7 @@ MAX_PRESIGN_SECONDS = 15 * 60
 # Originals carry this tag: the bucket's lifecycle moves tagged objects to Intelligent-Tiering
 # (keys can't tell originals from derivatives by prefix). URL-encoded, as S3 wants it.
 ORIGINAL_TAGGING = "skyroll%3Akind=original"
+DOWNLOAD_CHUNK = 1 << 20  # bytes per write while streaming an object to a file
 
 
 def presign_put(
@@ -192,7 +193,14 @@ class ObjectStore:
             return {key for key, there in zip(keys, found, strict=True) if there}
 
     def download(self, key: str, fileobj: Any) -> None:
-        self.s3.download_fileobj(self.bucket, key, fileobj)
+        """Streams the object into ``fileobj`` with one GET. boto3's ``download_fileobj``
+        HEADs the object first and starts a thread pool for every call, to fetch ranges of
+        large objects in parallel; a stage reads each original once, front to back, so the
+        extra request and the threads were pure cost. The object's checksum is still
+        checked as the body is read (a mismatch raises ``FlexibleChecksumError``)."""
+        body = self.s3.get_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")["Body"]
+        for chunk in body.iter_chunks(DOWNLOAD_CHUNK):
+            fileobj.write(chunk)
 
     def upload_file(self, key: str, path: str, content_type: str) -> None:
         """Streams a local file up (multipart above boto3's threshold): for outputs larger
@@ -234,3 +242,28 @@ class ObjectStore:
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
             for o in page.get("Contents", [])
         ]
+
+    def objects(self, prefix: str) -> list[dict[str, Any]]:
+        """Every object under ``prefix`` as S3 lists it (Key, Size, ETag, LastModified)."""
+        paginator = self.s3.get_paginator("list_objects_v2")
+        return [
+            dict(o)
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix)
+            for o in page.get("Contents", [])
+        ]
+
+    def for_bucket(self, bucket: str | None) -> ObjectStore:
+        """The same client on another bucket (an external library's, read only); this store
+        for None (an asset whose original is in Skyroll's bucket)."""
+        return ObjectStore(self.s3, bucket) if bucket else self
+
+    def list_page(self, prefix: str, token: str | None, max_keys: int) -> dict[str, Any]:
+        """One page of a listing: ``{"objects": [...], "next_token": str | None}``."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": max_keys}
+        if token:
+            kwargs["ContinuationToken"] = token
+        page = self.s3.list_objects_v2(**kwargs)
+        return {
+            "objects": [dict(o) for o in page.get("Contents", [])],
+            "next_token": page.get("NextContinuationToken") if page.get("IsTruncated") else None,
+        }

@@ -122,6 +122,17 @@ def _zip_time(when: datetime | None) -> tuple[int, int, int, int, int, int]:
     return (when.year, when.month, when.day, when.hour, when.minute, when.second)
 
 
+def _opener(store: Any, assets: list[dict[str, Any]]) -> Any:
+    """Opens an original by key in its own bucket: an external library's asset is read
+    from the library's bucket."""
+    buckets = {a["storage_key"]: a.get("source_bucket") for a in assets}
+
+    def open_original(key: str) -> Any:
+        return store.for_bucket(buckets.get(key)).open(key)
+
+    return open_original
+
+
 def write_zip(sink: Any, assets: list[dict[str, Any]], open_original: Any) -> int:
     """Writes every original that still exists into a zip on ``sink``; returns how many
     were missing (deleted since the download was asked for)."""
@@ -159,7 +170,8 @@ def handle(body: str, container: ArchiveContext) -> None:
     store = container.store
     sink = S3Sink(store.s3, store.bucket, part["storage_key"], part_size_for(part["planned_size"]))
     try:
-        skipped = write_zip(sink, repo.part_assets(part["asset_ids"]), store.open)
+        assets = repo.part_assets(part["asset_ids"])
+        skipped = write_zip(sink, assets, _opener(store, assets))
         size = sink.finish()
     except Exception as exc:
         sink.abort()

@@ -16,10 +16,13 @@ if TYPE_CHECKING:
     from chalicelib.repositories.downloads import DownloadRepository
     from chalicelib.repositories.duplicates import DuplicateRepository
     from chalicelib.repositories.embeddings import EmbeddingRepository
+    from chalicelib.repositories.libraries import LibraryRepository
     from chalicelib.repositories.media import MediaRepository
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
+    from chalicelib.services.libraries import LibraryService
     from chalicelib.services.people import PeopleRecognizer
+    from chalicelib.services.system_config import SystemConfigReader
     from chalicelib.settings import Settings
     from chalicelib.storage.s3 import ObjectStore
 
@@ -27,6 +30,11 @@ if TYPE_CHECKING:
 class StageContext(Protocol):
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def system_config(self) -> SystemConfigReader:
+        """What an admin set at run time (sizes, CRF, thresholds), over ``settings``."""
+        ...
 
     @property
     def pipeline_repo(self) -> PipelineRepository: ...
@@ -77,3 +85,15 @@ class ArchiveContext(Protocol):
 
     @property
     def download_repo(self) -> DownloadRepository: ...
+
+
+class LibraryScanContext(Protocol):
+    @property
+    def library_service(self) -> LibraryService: ...
+
+
+class IngestContext(StageContext, Protocol):
+    """Ingest also claims external libraries' assets (read from their own bucket)."""
+
+    @property
+    def library_repo(self) -> LibraryRepository: ...

@@ -39,7 +39,10 @@ def handle_batch(bodies: list[str], container: DuplicatesContext) -> list[Except
 
 
 def work(asset: dict[str, Any], c: DuplicatesContext) -> None:
+    ml = c.system_config.get().machine_learning
+    if not (ml.enabled and ml.duplicate_detection.enabled):
+        return  # turned off (server settings); turning it on offers a re-run
     bits = perceptual_hash(previews.load(c, asset["id"], min_side=DECODE_MIN_SIDE))
     c.duplicate_repo.save_and_group(
-        asset["id"], asset["owner_id"], bits, c.settings.duplicate_max_distance
+        asset["id"], asset["owner_id"], bits, ml.duplicate_detection.max_distance_bits
     )

@@ -48,7 +48,11 @@ def handle_batch(bodies: list[str], container: FacesContext) -> list[Exception |
 
 def work(asset: dict[str, Any], c: FacesContext, decoded: dict[UUID, Image] | None = None) -> None:
     """Faces of one asset; ``decoded`` keeps the picture they were read from, for the
-    inline stages."""
+    inline stages. Facial recognition turned off (server settings): nothing is read or
+    written, and the stage counts as done (turning it on offers a re-run of every asset)."""
+    ml = c.system_config.get().machine_learning
+    if not (ml.enabled and ml.facial_recognition.enabled):
+        return
     data = previews.fetch(c, asset["id"])
     image, faces = find_faces(c, data)
     if decoded is not None:
@@ -114,8 +118,9 @@ def find_faces(c: FacesContext, data: bytes) -> tuple[Image, list[Face]]:
     from chalicelib.ml.faces import DETECT_SIZE
 
     analyzer = c.face_analyzer
+    min_score = c.system_config.get().machine_learning.facial_recognition.min_score
     image, factor = previews.decode(data, DETECT_SIZE)
-    found = analyzer.detect(image, min_size=c.settings.face_min_size / factor)
+    found = analyzer.detect(image, min_size=c.settings.face_min_size / factor, min_score=min_score)
     if factor > 1 and any(needs_detail(d) for d in found):
         image, _ = previews.decode(data)
         # An odd side was rounded up by the decoder: a box may end a pixel past the picture.

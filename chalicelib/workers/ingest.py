@@ -11,34 +11,70 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
 
 from chalicelib import messaging, pipeline
 from chalicelib.observability import logger, metrics
 from chalicelib.storage import keys
+from chalicelib.workers.context import IngestContext
 from chalicelib.workers.events import S3Object, s3_objects
 from chalicelib.workers.ingest_metadata import describe
+from chalicelib.workers.originals import source_store
 from chalicelib.workers.pairing import PairingContext, pair, read_pairing
 from chalicelib.workers.sidecar import SidecarContext, apply_stored_sidecar, on_sidecar_object
+
+if TYPE_CHECKING:
+    from chalicelib.repositories.libraries import LibraryRepository
+    from chalicelib.storage.s3 import ObjectStore
 
 STAGE = "ingest"
 
 
-class IngestContext(PairingContext, SidecarContext, Protocol):
-    """What ingest needs: the stages', pairing's and sidecars' parts of the container."""
+class Context(IngestContext, PairingContext, SidecarContext, Protocol):
+    """Ingest claims external libraries' assets, pairs Live Photos and stacks, and applies
+    XMP sidecars."""
 
 
 class Rejected(Exception):
     """The object is not the upload that was announced; it is removed, the asset fails."""
 
 
-def handle(body: str, container: IngestContext) -> None:
+def handle(body: str, container: Context) -> None:
+    if '"assetId"' in body:  # an external library's asset, queued by its scan
+        ingest_library_asset(messaging.parse(body).asset_id, container)
+        return
     for obj in s3_objects(body):
         if not on_sidecar_object(obj, container):  # an .xmp sidecar next to an original
             ingest_object(obj, container)
 
 
-def ingest_object(obj: S3Object, c: IngestContext) -> None:
+def ingest_library_asset(asset_id: UUID, c: Context) -> None:
+    """An object in a library's own bucket: read in place, hashed, described. A missing or
+    broken object fails the asset and nothing else: Skyroll never deletes it."""
+    lease = pipeline.get_stage(STAGE).visibility_timeout_seconds
+    asset = c.library_repo.claim_for_ingest(asset_id, lease)
+    if asset is None:
+        return  # a duplicate delivery, or the asset is gone
+    logger.append_keys(asset_id=str(asset_id))
+    try:
+        source = source_store(c.store, asset)
+        head = source.head(asset["storage_key"])
+        if head is None:
+            c.pipeline_repo.fail(asset_id, STAGE, "The object is no longer in the library")
+            return
+        _describe_and_hand_off(asset, c, source, head, library=c.library_repo)
+    except BaseException as exc:
+        c.pipeline_repo.release(asset_id)
+        from chalicelib.workers.stage import note_retry
+
+        note_retry(c, STAGE, asset_id, exc)
+        raise
+    finally:
+        logger.remove_keys(["asset_id"])
+
+
+def ingest_object(obj: S3Object, c: Context) -> None:
     if keys.parse_original(obj.key) is None:
         return  # not an original (the notification filter should not even send these)
     if obj.bucket != c.settings.bucket:
@@ -67,7 +103,7 @@ def ingest_object(obj: S3Object, c: IngestContext) -> None:
         logger.remove_keys(["asset_id"])
 
 
-def _unclaimed(obj: S3Object, c: IngestContext) -> None:
+def _unclaimed(obj: S3Object, c: Context) -> None:
     status = c.pipeline_repo.status_of_key(obj.key)
     if status is None:
         # Nobody announced this upload: report it for the cleanup job, never keep it silently.
@@ -77,10 +113,8 @@ def _unclaimed(obj: S3Object, c: IngestContext) -> None:
         logger.info("duplicate event ignored", extra={"key": obj.key, "status": status})
 
 
-def _ingest(asset: dict[str, Any], c: IngestContext) -> None:
+def _ingest(asset: dict[str, Any], c: Context) -> None:
     from botocore.exceptions import FlexibleChecksumError
-
-    from chalicelib.media.errors import MediaError
 
     key = asset["storage_key"]
     head = c.store.head(key)
@@ -91,15 +125,33 @@ def _ingest(asset: dict[str, Any], c: IngestContext) -> None:
             f"Size mismatch: the upload announced {asset['file_size']} bytes,"
             f" storage holds {head['ContentLength']}"
         )
+    try:
+        _describe_and_hand_off(asset, c, c.store, head, library=None)
+    except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
+        raise Rejected("Checksum mismatch: the stored bytes are not the announced file") from exc
+
+
+def _describe_and_hand_off(
+    asset: dict[str, Any],
+    c: Context,
+    source: ObjectStore,
+    head: dict[str, Any],
+    *,
+    library: LibraryRepository | None,
+) -> None:
+    """Downloads (hashing), checks or records the SHA-256, reads the metadata, queues the
+    following stages. An upload's bytes must be what was announced; a library's are
+    whatever the object holds, and their hash is recorded."""
+    from chalicelib.media.errors import MediaError
+
+    key = asset["storage_key"]
     with tempfile.TemporaryDirectory(prefix="skyroll-ingest-") as tmp:
         path = Path(tmp) / f"original.{key.rsplit('.', 1)[-1]}"
-        try:
-            digest = _download(c, key, path)
-        except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
-            raise Rejected(
-                "Checksum mismatch: the stored bytes are not the announced file"
-            ) from exc
-        if digest != bytes(asset["checksum"]):
+        digest = _download(source, key, path)
+        if library is not None:
+            library.set_content(asset["id"], digest, int(head["ContentLength"]))
+            asset = {**asset, "checksum": digest, "file_size": int(head["ContentLength"])}
+        elif digest != bytes(asset["checksum"]):
             raise Rejected("Checksum mismatch: the stored bytes are not the announced file")
         try:
             facts, exif = describe(path, asset, c.settings)
@@ -113,16 +165,17 @@ def _ingest(asset: dict[str, Any], c: IngestContext) -> None:
         c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
         for stage in following:
             c.stage_queue.send(stage, [asset["id"]])
-        # After the save: a sidecar whose own event came before it is found here.
-        apply_stored_sidecar(
-            {**asset, "latitude": exif["latitude"], "longitude": exif["longitude"]}, c
-        )
+        if library is None:  # an upload's sidecar; a library's objects have none of ours
+            # After the save: a sidecar whose own event came before it is found here.
+            apply_stored_sidecar(
+                {**asset, "latitude": exif["latitude"], "longitude": exif["longitude"]}, c
+            )
         # After the save: the other half, ingested at the same moment, then sees this one.
         pair(asset, facts, found, c)
     metrics.add_metric(name="AssetIngested", unit="Count", value=1)
 
 
-def _download(c: IngestContext, key: str, path: Path) -> bytes:
+def _download(store: ObjectStore, key: str, path: Path) -> bytes:
     """Streams the object to /tmp, hashing on the way (multipart objects have no whole-object
     SHA-256 in S3, so we always compute it ourselves)."""
     sha = hashlib.sha256()
@@ -136,5 +189,5 @@ def _download(c: IngestContext, key: str, path: Path) -> bytes:
             return int(self._f.write(data))
 
     with path.open("wb") as f:
-        c.store.download(key, _Hashing(f))
+        store.download(key, _Hashing(f))
     return sha.digest()

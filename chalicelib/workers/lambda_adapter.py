@@ -22,14 +22,15 @@ from chalicelib.observability import logger, metrics
 def make_handler(
     handle: Callable[[str, Container], None],
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    processor = BatchProcessor(event_type=EventType.SQS)
-
     def record_handler(record: SQSRecord) -> None:
         handle(record.body, get_container())
 
     @logger.inject_lambda_context
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        # One processor per invocation: it keeps the batch's outcomes on itself, and the
+        # local runner may invoke the same handler from two threads at once.
+        processor = BatchProcessor(event_type=EventType.SQS)
         return dict(
             process_partial_response(
                 event=event, record_handler=record_handler, processor=processor, context=context

@@ -8,7 +8,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from chalicelib.storage.s3 import ObjectStore
 from chalicelib.workers.context import StageContext
+
+
+def source_store(store: ObjectStore, asset: dict[str, Any]) -> ObjectStore:
+    """Where an asset's original is: Skyroll's bucket, or its external library's (read
+    only: stages write what they make to Skyroll's bucket)."""
+    return store.for_bucket(asset.get("source_bucket"))
 
 
 @contextmanager
@@ -17,5 +24,5 @@ def local_original(container: StageContext, asset: dict[str, Any]) -> Iterator[P
     with tempfile.TemporaryDirectory(prefix="skyroll-stage-") as tmp:
         path = Path(tmp) / f"original.{key.rsplit('.', 1)[-1]}"
         with path.open("wb") as f:
-            container.store.download(key, f)
+            source_store(container.store, asset).download(key, f)
         yield path

@@ -60,6 +60,9 @@ def load_preview_of(asset: dict[str, Any], c: SmartSearchContext) -> Image:
 
 
 def embed_all(assets: list[dict[str, Any]], images: list[Image], c: SmartSearchContext) -> None:
+    ml = c.system_config.get().machine_learning
+    if not (ml.enabled and ml.clip.enabled):
+        return  # smart search turned off (server settings); turning it on offers a re-run
     encoder = c.image_encoder
     counts = (
         c.embedding_repo.face_counts([a["id"] for a in assets])

@@ -1,19 +1,19 @@
 """Thumbnail stage: preview.jpeg (1440 px) + thumbnail.webp (250 px) + thumbhash, from the
-original (images) or from a poster frame that is not black (videos)."""
+original (images) or from a poster frame that is not black (videos). Sizes, quality and
+format are the server settings' (``image.preview``, ``image.thumbnail``), read per asset."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from chalicelib.settings import Settings
+from chalicelib.services.system_config import SystemConfig
 from chalicelib.storage import keys
 from chalicelib.workers import stage
 from chalicelib.workers.context import StageContext
 from chalicelib.workers.originals import local_original
 
 STAGE = "thumbnail"
-FILES = {"preview": "preview.jpeg", "thumbnail": "thumbnail.webp"}
 
 
 def handle(body: str, container: StageContext) -> None:
@@ -25,7 +25,7 @@ def work(asset: dict[str, Any], c: StageContext) -> None:
     from chalicelib.media.thumbnails import generate_thumbnails, thumbnails_from_image
     from chalicelib.media.video import extract_poster
 
-    preview, thumbnail = rendition_specs(c.settings)
+    preview, thumbnail = rendition_specs(c.system_config.get())
     with local_original(c, asset) as path:
         if asset["type"] == "VIDEO":
             poster = extract_poster(
@@ -39,7 +39,7 @@ def work(asset: dict[str, Any], c: StageContext) -> None:
     owner: UUID = asset["owner_id"]
     files = []
     for kind, rendition in (("preview", thumbs.preview), ("thumbnail", thumbs.thumbnail)):
-        key = keys.derivative_key(owner, asset["id"], FILES[kind])
+        key = keys.derivative_key(owner, asset["id"], f"{kind}.{rendition.format}")
         c.store.put(key, rendition.data, rendition.mime)
         files.append(
             {
@@ -51,16 +51,16 @@ def work(asset: dict[str, Any], c: StageContext) -> None:
                 "byte_size": len(rendition.data),
             }
         )
-    c.pipeline_repo.save_files(asset["id"], files, thumbs.thumbhash)
+    for stale in c.pipeline_repo.save_files(asset["id"], files, thumbs.thumbhash):
+        c.store.delete(stale)  # the format changed: the old rendition has another name
 
 
-def rendition_specs(settings: Settings) -> tuple[Any, Any]:
-    """The preview and thumbnail specs from settings (formats and fits are fixed)."""
+def rendition_specs(config: SystemConfig) -> tuple[Any, Any]:
+    """The preview and thumbnail specs from the server settings (the fits are fixed)."""
     from chalicelib.media.thumbnails import PREVIEW, THUMBNAIL, RenditionSpec
 
+    p, t = config.image.preview, config.image.thumbnail
     return (
-        RenditionSpec(settings.preview_size, settings.preview_quality, PREVIEW.format, PREVIEW.fit),
-        RenditionSpec(
-            settings.thumbnail_size, settings.thumbnail_quality, THUMBNAIL.format, THUMBNAIL.fit
-        ),
+        RenditionSpec(p.size, p.quality, p.format, PREVIEW.fit),
+        RenditionSpec(t.size, t.quality, t.format, THUMBNAIL.fit),
     )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from chalicelib.observability import logger
+from chalicelib.services.system_config import FfmpegConfig
 from chalicelib.settings import Settings
 from chalicelib.storage import keys
 from chalicelib.workers import stage
@@ -65,19 +66,20 @@ def work(asset: dict[str, Any], c: MediaContext) -> Outcome:
     from chalicelib.media.video import TranscodePolicy, fits_in_lambda, transcode_decision
 
     started = time.monotonic()
-    policy = TranscodePolicy(c.settings.transcode_policy)
+    ffmpeg = c.system_config.get().ffmpeg  # the admin's policy, CRF and resolution
+    policy = TranscodePolicy(ffmpeg.transcode)
     if policy is TranscodePolicy.DISABLED:
         return Outcome("skipped", "transcoding is disabled")
     with local_original(c, asset) as path:
         meta = read_video_metadata(path)
-        decision = transcode_decision(
-            meta, policy, target_resolution=c.settings.transcode_target_resolution
-        )
+        decision = transcode_decision(meta, policy, target_resolution=ffmpeg.target_resolution)
         if not decision.transcode:
             _drop_stale_encoded(c, asset["id"])
             logger.info("no transcode needed", extra={"reason": decision.reason})
             return Outcome("done", decision.reason)
-        options = transcode_options(c.settings, BUDGET_SECONDS - (time.monotonic() - started))
+        options = transcode_options(
+            ffmpeg, c.settings, BUDGET_SECONDS - (time.monotonic() - started)
+        )
         if options.timeout < MIN_ENCODE_SECONDS or not fits_in_lambda(
             meta, options, vcpus=os.cpu_count() or 1
         ):
@@ -86,13 +88,13 @@ def work(asset: dict[str, Any], c: MediaContext) -> Outcome:
     return Outcome("done", decision.reason)
 
 
-def transcode_options(settings: Settings, timeout: float) -> TranscodeOptions:
+def transcode_options(ffmpeg: FfmpegConfig, settings: Settings, timeout: float) -> TranscodeOptions:
     from chalicelib.media.video import TranscodeOptions
 
     return TranscodeOptions(
-        target_resolution=settings.transcode_target_resolution,
-        crf=settings.transcode_crf,
-        preset=settings.transcode_preset,
+        target_resolution=ffmpeg.target_resolution,
+        crf=ffmpeg.crf,
+        preset=ffmpeg.preset,
         timeout=timeout,
         max_output_bytes=settings.transcode_max_output_bytes,
     )

@@ -49,6 +49,9 @@ class StageConfig:
     aurora_max_acu: float = 2.0
     aurora_auto_pause_minutes: int = 10
     backup_retention_days: int = 7
+    # The nightly pg_dump exports to backups/ in the media bucket (functions/backup): days
+    # kept, by the export's own pruning and the bucket's lifecycle rule.
+    backup_export_days: int = 14
     # prod: deletion protection, a final snapshot, retained logs and VPC flow logs.
     protect_data: bool = False
     flow_logs: bool = False
@@ -71,6 +74,9 @@ class StageConfig:
     # Store the CLIP text graph's MatMul weights as int8 at image build, once verified against
     # fp32 (scripts/models/clip_text_int8.py): ~5x faster text embedding for searches.
     clip_text_int8: bool = True
+    # Buckets users may register as external libraries (docs/deploy.md): the functions that
+    # list and read originals get read-only access to these, and to nothing else outside.
+    external_buckets: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -111,9 +117,14 @@ def from_context(stage: str | None, overrides: Any) -> StageConfig:
         raise ValueError(f"unknown skyroll settings for stage {name}: {sorted(unknown)}")
     if "cors_origins" in values:
         values["cors_origins"] = tuple(values["cors_origins"])
+    if "external_buckets" in values:
+        values["external_buckets"] = tuple(values["external_buckets"])
     config = replace(DEFAULTS[name], **values)
     if not isinstance(config.clip_text_int8, bool):
         raise ValueError(f"clip_text_int8 must be true or false, not {config.clip_text_int8!r}")
+    for bucket in config.external_buckets:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket):
+            raise ValueError(f"external_buckets: {bucket!r} is not an S3 bucket name")
     if config.egress not in ("endpoints", "nat"):
         raise ValueError(f"egress must be 'endpoints' or 'nat', not {config.egress!r}")
     if config.clip_model and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", config.clip_model):

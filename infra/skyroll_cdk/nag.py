@@ -51,6 +51,17 @@ def bucket_wildcards(bucket: CfnResource) -> Suppression:
     )
 
 
+def external_bucket_wildcards(buckets: tuple[str, ...]) -> Suppression:
+    """IAM5 findings of the read-only grant on external libraries' buckets."""
+    return _s(
+        "AwsSolutions-IAM5",
+        "An external library is any key under a user's prefix, unknown at deploy time; the "
+        "grant is s3:GetObject only (storage.grant_external_read), on the buckets the "
+        "stage's external_buckets names.",
+        applies_to=[f"Resource::arn:aws:s3:::{b}/*" for b in buckets],
+    )
+
+
 def invoke_versions(function: CfnResource) -> Suppression:
     logical_id = Stack.of(function).get_logical_id(function)
     return _s(

@@ -12,6 +12,7 @@ from chalicelib.settings import Settings
 
 from . import nag
 from .api import Api
+from .backups import Backups
 from .config import StageConfig
 from .database import Database
 from .environment import clip_settings, settings_env
@@ -21,7 +22,7 @@ from .monitoring import Monitoring
 from .network import Network
 from .pipeline import Pipeline, max_upload_bytes
 from .schedules import Schedules
-from .storage import Storage, grant_objects
+from .storage import Storage, grant_external_read, grant_objects
 from .web import SITE, Web
 
 DLQ_ACTIONS = [
@@ -52,6 +53,7 @@ class SkyrollStack(Stack):
             admin_email=config.admin_email,
             # A 413 at ticket time for what the stages' /tmp cannot hold (pipeline.py).
             max_upload_bytes=str(max_upload_bytes()),
+            backup_retention_days=str(config.backup_export_days),
             **({"public_url": config.public_url} if config.public_url else {}),
             **clip_settings(config),
         )
@@ -86,6 +88,9 @@ class SkyrollStack(Stack):
         self.factory.environment["SKYROLL_TEXT_ENCODER_FUNCTION"] = self.text_encoder.function_name
         # POST /api/admin/jobs/{name}/run starts the job there (it may outlast the API's 29 s).
         self.factory.environment["SKYROLL_JOBS_FUNCTION"] = self.schedules.function.function_name
+        self.backups = Backups(self, "Backups", factory=self.factory)
+        # POST /api/admin/backups starts an export there (the API has no pg_dump).
+        self.factory.environment["SKYROLL_BACKUP_FUNCTION"] = self.backups.function.function_name
         self.api = Api(self, "Api", config=config, factory=self.factory, chalice_out=chalice_out)
         self.web = Web(
             self,
@@ -107,6 +112,9 @@ class SkyrollStack(Stack):
         self.monitoring.watch_function(
             "JobsErrors", self.schedules.function.function_name, "A scheduled job failed"
         )
+        self.monitoring.watch_function(
+            "BackupErrors", self.backups.function.function_name, "A database export failed"
+        )
         CfnOutput(self, "ApiUrl", value=self.api.url)
         CfnOutput(self, "WebUrl", value=self.web.url)
         CfnOutput(self, "BucketName", value=self.storage.bucket.bucket_name)
@@ -116,17 +124,25 @@ class SkyrollStack(Stack):
     def _grant(self) -> None:
         bucket, secret = self.storage.bucket, self.database.secret
         workers = [s.function for s in self.pipeline.stages.values()]
-        for function in [*workers, self.schedules.function]:
+        for function in [*workers, self.schedules.function, self.backups.function]:
             grant_objects(bucket, function)
             secret.grant_read(function)
         secret.grant_read(self.migration.function)
         grant_objects(bucket, self.api.role)
         secret.grant_read(self.api.role)
+        # External libraries: the scan lists them, the stages and the API (a presigned GET of
+        # an original) read them; nothing may write or delete there.
+        for grantee in [*workers, self.api.role]:
+            grant_external_read(self.config.external_buckets, grantee)
         # The function itself, not grant_invoke's "<arn>:*" (no versions or aliases are used).
         self.api.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction"],
-                resources=[self.text_encoder.function_arn, self.schedules.function.function_arn],
+                resources=[
+                    self.text_encoder.function_arn,
+                    self.schedules.function.function_arn,
+                    self.backups.function.function_arn,
+                ],
             )
         )
         # The API (re-run a job) and the jobs (re-queue stuck assets) may enqueue any stage.
@@ -150,6 +166,11 @@ class SkyrollStack(Stack):
                 nag.RUNTIME_PINNED,
                 nag.bucket_wildcards(self.storage.bucket.node.default_child),
                 nag.invoke_versions(self.migration.function.node.default_child),
+                *(
+                    [nag.external_bucket_wildcards(self.config.external_buckets)]
+                    if self.config.external_buckets
+                    else []
+                ),
             ],
         )
         nag.suppress(self.storage.bucket, [nag.NO_SERVER_ACCESS_LOGS])

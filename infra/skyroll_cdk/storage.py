@@ -28,6 +28,7 @@ from .config import StageConfig
 
 ORIGINAL_TAG = ("skyroll:kind", "original")
 UPLOAD_PREFIX = keys.ORIGINALS_PREFIX  # only originals live there: derivatives raise no event
+BACKUP_PREFIX = "backups/"  # chalicelib.services.backups.PREFIX
 # What a browser sends with a presigned PUT (see chalicelib.storage.s3.presign_put).
 UPLOAD_HEADERS = [
     "Content-Type",
@@ -60,6 +61,24 @@ def grant_objects(bucket: s3.IBucket, grantee: iam.IGrantable) -> None:
     )
     iam.Grant.add_to_principal(
         grantee=grantee, actions=BUCKET_ACTIONS, resource_arns=[bucket.bucket_arn]
+    )
+
+
+# An external library's bucket: listed and read, never written or deleted.
+EXTERNAL_OBJECT_ACTIONS = ["s3:GetObject"]
+EXTERNAL_BUCKET_ACTIONS = ["s3:ListBucket"]
+
+
+def grant_external_read(buckets: tuple[str, ...], grantee: iam.IGrantable) -> None:
+    """Read-only on the buckets users may register as external libraries."""
+    if not buckets:
+        return
+    arns = [f"arn:aws:s3:::{b}" for b in buckets]
+    iam.Grant.add_to_principal(grantee=grantee, actions=EXTERNAL_BUCKET_ACTIONS, resource_arns=arns)
+    iam.Grant.add_to_principal(
+        grantee=grantee,
+        actions=EXTERNAL_OBJECT_ACTIONS,
+        resource_arns=[f"{arn}/*" for arn in arns],
     )
 
 
@@ -114,6 +133,13 @@ class Storage(Construct):
                         transition_after=Duration.days(0),
                     )
                 ],
+            ),
+            # Database exports (functions/backup) prune themselves; this is the net for a
+            # stage whose export function stopped running.
+            s3.LifecycleRule(
+                id="expire-database-backups",
+                prefix=BACKUP_PREFIX,
+                expiration=Duration.days(config.backup_export_days + 1),
             ),
             s3.LifecycleRule(
                 id="expire-old-versions",

@@ -7,14 +7,19 @@ an empty database first, then the API artifact, the workers and the jobs work on
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import uuid
 
+import boto3
 import psycopg
 import pytest
 
 from layers.build import UNZIPPED_LIMIT_BYTES, unzipped_size
 from scripts.smoke import Smoke
 from tests.artifacts.conftest import Lane
+from tests.support.samples import photo
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +109,57 @@ def test_scheduled_job_runs_in_the_jobs_function(lane: Lane):
     result = lane.host("skyroll-dev-jobs").invoke({"job": "expire-pending-uploads"})
     assert result["job"] == "expire-pending-uploads"
     assert "result" in result
+
+
+def test_backup_function_exports_the_database_with_its_own_pg_dump(lane: Lane):
+    # The image carries PostgreSQL 16's client tools (its requirements list, nothing else)
+    result = lane.host("skyroll-dev-backup").invoke({"action": "backup"})
+    name = result["backup"]["name"]
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=lane.moto)
+    body = s3.get_object(Bucket=lane.names.bucket, Key=f"backups/{name}")["Body"].read()
+    assert body[:5] == b"PGDMP" and len(body) == result["backup"]["size"]
+    # And restores it over the database (the operator's event), in one transaction
+    assert lane.host("skyroll-dev-backup").invoke({"action": "restore", "name": name}) == {
+        "restored": name
+    }
+    with psycopg.connect(lane.dsn) as conn:
+        assert conn.execute("SELECT email FROM users WHERE is_admin").fetchall() == [
+            ("admin@skyroll.local",)
+        ]
+
+
+def test_library_scan_runs_in_its_function_and_ingest_reads_the_users_bucket(lane: Lane):
+    # Given an approved library on a bucket of the user's own, with one photo
+    s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=lane.moto)
+    bucket = f"own-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    data = photo(seed=7)
+    s3.put_object(Bucket=bucket, Key="p/one.jpg", Body=data)
+    scan_id = uuid.uuid4()
+    with psycopg.connect(lane.dsn) as conn:
+        library_id = conn.execute(
+            "INSERT INTO libraries (owner_id, name, bucket, prefix, approved_at, scan_id)"
+            " SELECT id, 'own', %s, 'p/', now(), %s FROM users WHERE is_admin RETURNING id",
+            (bucket, scan_id),
+        ).fetchone()[0]
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=lane.moto)
+    url = sqs.get_queue_url(QueueName="skyroll-dev-library_scan")["QueueUrl"]
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody=json.dumps({"libraryId": str(library_id), "scanId": str(scan_id)}),
+    )
+    # When the deployed library_scan, ingest and thumbnail functions take their messages
+    runner = lane.runner()
+    for stage in ("library_scan", "ingest", "thumbnail"):
+        assert runner.run_once(stage, wait_seconds=1).size == 1, stage
+    # Then the asset is ready, hashed from the user's object, which is still there
+    with psycopg.connect(lane.dsn) as conn:
+        row = conn.execute(
+            "SELECT status, checksum, source_bucket FROM assets WHERE library_id = %s",
+            (library_id,),
+        ).fetchone()
+    assert row == ("ready", hashlib.sha256(data).digest(), bucket)
+    assert s3.get_object(Bucket=bucket, Key="p/one.jpg")["Body"].read() == data
 
 
 def test_no_function_wrote_into_its_code(lane: Lane):

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-IMAGES = ("smart_search", "transcode")
+IMAGES = ("smart_search", "transcode", "backup")
 
 
 def _name(line: str) -> str:

@@ -40,3 +40,9 @@ def test_the_current_document_parses_into_its_sections() -> None:
     kept = kept_sections("\n" + doc.read_text())
     assert {"bench_media.py", "bench_search.py"} <= set(kept)
     assert all(text.startswith("## ") for text in kept.values())
+
+
+def test_the_ingest_and_people_benchmarks_run_only_with_the_scale_group() -> None:
+    scripts = [Path(f"bench/{n}.py") for n in ("bench_media", "bench_ingest", "bench_people_scale")]
+    assert [s.stem for s in pick(scripts, [])] == ["bench_media"]
+    assert [s.stem for s in pick(scripts, ["scale"])] == ["bench_ingest", "bench_people_scale"]

@@ -370,3 +370,66 @@ def test_failed_ids_follow_report_batch_item_failures(
 def test_an_empty_poll_is_an_empty_result(aws: Aws, aws_settings: Settings) -> None:
     runner, _ = _runner(aws, aws_settings, (_stage("ingest"),), {"ingest": Recorder()})
     assert runner.run_once("ingest", wait_seconds=0) == BatchResult("ingest")
+
+
+def test_two_workers_share_a_stage_and_each_message_is_handled_once(
+    aws: Aws, aws_settings: Settings
+) -> None:
+    # The declared visibility timeout (30 s): a message one worker holds is invisible to the
+    # other until it is deleted.
+    stage = _stage("ingest", batch_size=4)
+    resources = bootstrap(aws_settings, aws.s3, aws.sqs, aws.sns, (stage,))
+    both_in = threading.Barrier(2, timeout=30)
+    recorder = Recorder()
+    threads: set[str] = set()
+    calls = Counter[str]()
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        name = threading.current_thread().name
+        with recorder.lock:
+            cold = not calls
+            calls["all"] += 1
+            first_after_cold = not cold and name not in threads
+            if not cold:
+                threads.add(name)
+        # The first batch runs alone (the cold start); after it, each worker's first batch
+        # waits for the other's: this breaks (and fails the test) unless both run at once.
+        if first_after_cold:
+            both_in.wait()
+        return recorder(event, context)
+
+    runner = EventSourceRunner(
+        (stage,), aws.sqs, aws_settings, resolve=lambda s: handler, workers=2
+    )
+    url = resources.queues["ingest"].url
+    bodies = [f"m{i}" for i in range(40)]
+    for start in range(0, len(bodies), 10):
+        aws.sqs.send_message_batch(
+            QueueUrl=url,
+            Entries=[
+                {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])
+            ],
+        )
+    runner.start()
+    try:
+        _until(lambda: sum(recorder.bodies().values()) >= len(bodies))
+        _until(lambda: _count(aws, url) == 0)
+    finally:
+        runner.stop()
+
+    assert threads == {"runner-ingest-0", "runner-ingest-1"}
+    assert not both_in.broken
+    assert recorder.bodies() == Counter({b: 1 for b in bodies})  # none twice, none lost
+    assert {count for _, count in recorder.seen} == {"1"}
+
+
+def test_workers_default_to_the_cores_within_reserved_concurrency() -> None:
+    import os
+
+    from chalicelib.local.runner import default_workers
+
+    cores = len(os.sched_getaffinity(0))
+    assert default_workers(_stage("a"), 0) == cores
+    assert default_workers(_stage("a", reserved_concurrency=1), 0) == 1
+    assert default_workers(_stage("a", reserved_concurrency=5), 3) == 3
+    assert default_workers(_stage("a"), 4) == 4

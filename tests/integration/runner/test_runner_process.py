@@ -37,6 +37,7 @@ def test_runner_process_polls_every_declared_stage_and_exits_on_sigterm(
         "SKYROLL_UPLOADS_TOPIC": aws_settings.uploads_topic,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
+        "SKYROLL_LOCAL_WORKERS": "2",
     }
     log = tmp_path / "workers.log"
     with log.open("wb") as out:
@@ -66,5 +67,9 @@ def test_runner_process_polls_every_declared_stage_and_exits_on_sigterm(
     records = _log_lines(log)
     started = next(r for r in records if r.get("message") == "event-source runner started")
     assert started["stages"] == [stage.name for stage in STAGES]
+    # Two workers each, but never more than a stage's reserved concurrency.
+    assert started["workers"] == {
+        stage.name: min(2, stage.reserved_concurrency or 2) for stage in STAGES
+    }
     assert any(r.get("message") == "event-source runner stopped" for r in records)
     assert code == 0

@@ -69,6 +69,7 @@ def test_the_upload_request_describes_the_file(
         "fileModifiedAt": "2023-11-14T22:13:20Z",
         "deviceAssetId": f"cat.jpg-{len(data)}",
         "deviceId": "skyroll-cli",
+        "originalPath": (tmp_path / "cat.jpg").resolve().as_posix(),
     }
 
 

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from chalicelib.services.system_config import defaults
+from chalicelib.settings import Settings
 from chalicelib.workers.smart_search import embed_all
 
 
@@ -42,7 +44,12 @@ class Repo:
 def test_face_counts_are_looked_up_only_when_used(uses: bool) -> None:
     encoder = Encoder(uses)
     repo = Repo({"a": 2, "b": 0} if uses else None)
-    c = SimpleNamespace(image_encoder=encoder, embedding_repo=repo)
+    config = defaults(Settings())
+    c = SimpleNamespace(
+        image_encoder=encoder,
+        embedding_repo=repo,
+        system_config=SimpleNamespace(get=lambda: config),
+    )
     embed_all([{"id": "a"}, {"id": "b"}], [object(), object()], c)
     assert encoder.seen == ([[2, 0]] if uses else [None])
     assert repo.rows == [("a", "test-model"), ("b", "test-model")]

@@ -15,6 +15,8 @@ from PIL import Image
 
 from chalicelib.media.errors import MediaError
 from chalicelib.ml import face_crops, imaging
+from chalicelib.services.system_config import defaults
+from chalicelib.settings import Settings
 from chalicelib.workers import faces as stage
 from chalicelib.workers import previews
 
@@ -36,7 +38,12 @@ def preview_with(portrait: Image.Image | None, face_height: int = 0) -> bytes:
 
 @pytest.fixture
 def container(face_analyzer):
-    return SimpleNamespace(face_analyzer=face_analyzer, settings=SimpleNamespace(face_min_size=24))
+    config = defaults(Settings())
+    return SimpleNamespace(
+        face_analyzer=face_analyzer,
+        settings=SimpleNamespace(face_min_size=24),
+        system_config=SimpleNamespace(get=lambda: config),
+    )
 
 
 @pytest.fixture

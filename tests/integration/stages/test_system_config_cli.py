@@ -1,0 +1,83 @@
+"""``skyroll admin config get|set|history`` against the real API (real PostgreSQL, moto)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from chalicelib.cli.api import RetryPolicy, Transports
+from chalicelib.cli.main import Runtime, app
+from tests.integration.stages.test_requeue_cli import api_transport, login
+from tests.support.harness import Harness
+from tests.support.samples import jpeg, quadrants
+
+
+@pytest.fixture
+def skyroll(harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
+    runtime = Runtime(
+        Transports(api=api_transport(harness), retry=RetryPolicy(sleep=lambda _: None)),
+        progress=False,
+    )
+
+    def run(*args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(app, list(args), obj=runtime, input=input)
+
+    return run
+
+
+def test_set_changes_a_setting_and_requeues_what_it_leaves_out_of_date(
+    harness: Harness,
+    skyroll,  # noqa: F811 - the fixture imported above
+) -> None:
+    token = harness.user("cfg@example.com")
+    harness.upload(token, "a.jpg", jpeg(quadrants(100, 80)))
+    harness.drain(("ingest", "thumbnail"))
+    login(skyroll, "admin@example.com", "admin-password-1")
+
+    result = skyroll("admin", "config", "get", "image.thumbnail")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"format": "webp", "size": 250, "quality": 80}
+
+    result = skyroll(
+        "admin", "config", "set", "image.thumbnail.size=200", "trash.days=14", input="y\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Saved 2 setting(s)." in result.stdout
+    assert "thumbnail and preview settings changed: re-run thumbnail for every asset?" in (
+        result.stdout
+    )
+    assert "Queued 1 asset(s) for thumbnail." in result.stdout
+    assert harness.runner.run_once("thumbnail", wait_seconds=0).size == 1
+    got = json.loads(skyroll("admin", "config", "get", "trash").stdout)
+    assert got == {"days": 14}
+    defaults = json.loads(skyroll("admin", "config", "get", "trash", "--defaults").stdout)
+    assert defaults == {"days": 30}
+
+    result = skyroll("admin", "config", "set", "ffmpeg.crf=30", "--no-requeue")
+    assert result.exit_code == 0 and "Queued" not in result.stdout
+
+    history = skyroll("admin", "config", "history")
+    assert history.exit_code == 0, history.output
+    lines = history.stdout.splitlines()
+    assert "admin@example.com" in lines[0] and lines[1].strip() == "ffmpeg.crf: 23 -> 30"
+    assert "    image.thumbnail.size: 250 -> 200" in lines
+    assert "    trash.days: 30 -> 14" in lines
+
+
+def test_bad_assignments_and_values_are_clear_errors(harness: Harness, skyroll) -> None:
+    harness.user("plain@example.com")
+    login(skyroll, "admin@example.com", "admin-password-1")
+    result = skyroll("admin", "config", "set", "image.thumbnail.sise=3")
+    assert result.exit_code == 2 and "no setting 'image.thumbnail.sise'" in result.output
+    result = skyroll("admin", "config", "set", "image=3")
+    assert result.exit_code == 2 and "is a group" in result.output
+    result = skyroll("admin", "config", "set", "ffmpeg.crf=99")
+    assert result.exit_code == 1 and "ffmpeg.crf" in result.output
+
+    login(skyroll, "plain@example.com", "password-123")
+    result = skyroll("admin", "config", "get")
+    assert result.exit_code == 1 and "Admin access required" in result.output
