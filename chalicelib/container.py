@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.repositories.partners import PartnerRepository
     from chalicelib.repositories.people import FaceRepository
     from chalicelib.repositories.pipeline import PipelineRepository
+    from chalicelib.repositories.sidecars import SidecarRepository
     from chalicelib.repositories.users import UserRepository
     from chalicelib.services.access import AccessService
     from chalicelib.services.activities import ActivityService
@@ -219,6 +220,12 @@ class Container:
         from chalicelib.repositories.pairing import PairingRepository
 
         return PairingRepository(self.pool)
+
+    @cached_property
+    def sidecar_repo(self) -> SidecarRepository:
+        from chalicelib.repositories.sidecars import SidecarRepository
+
+        return SidecarRepository(self.pool)
 
     @cached_property
     def stack_service(self) -> StackService:

@@ -121,6 +121,24 @@ def abort_upload(ctx: RequestContext, upload_id: str) -> None:
 
 @route(
     bp,
+    "PUT",
+    "/assets/{asset_id}/sidecar",
+    summary="Attach an XMP sidecar: a presigned PUT, before or after the photo's bytes",
+    tag=UP,
+    body=s.SidecarUploadRequest,
+    response=s.SidecarUploadResponse,
+    responses={404: "not found (or not yours)"},
+)
+def sidecar_upload(
+    ctx: RequestContext, asset_id: str, body: s.SidecarUploadRequest
+) -> s.SidecarUploadResponse:
+    """S3 takes exactly the announced bytes at ``users/{user}/{asset}/sidecar.xmp``; its
+    values win over the file's once ingest has both (docs/media.md, "XMP sidecars")."""
+    return ctx.container.upload_service.sidecar_ticket(ctx.auth, parse_uuid(asset_id), body)
+
+
+@route(
+    bp,
     "GET",
     "/assets",
     summary="My assets, newest first, with filters",

@@ -211,6 +211,11 @@ class Client:
     def abort(self, upload_id: str) -> None:
         self.call("DELETE", f"/api/assets/uploads/{upload_id}")
 
+    def attach_sidecar(self, asset_id: str, body: JSON) -> JSON:
+        """A presigned PUT for the asset's XMP sidecar (``body``: size, checksum)."""
+        result: dict[str, Any] = self.call("PUT", f"/api/assets/{asset_id}/sidecar", body)
+        return result
+
     def put(
         self,
         url: str,

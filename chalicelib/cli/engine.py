@@ -22,13 +22,14 @@ import httpx
 
 from chalicelib.cli.api import ApiError, Client
 from chalicelib.cli.files import Candidate, Skipped
-from chalicelib.cli.hashing import part_ranges, sha256_file
+from chalicelib.cli.hashing import part_ranges, sha256_b64_bytes, sha256_file
 from chalicelib.cli.journal import Entry, Journal, key_for
 from chalicelib.cli.multipart import MultipartSender
 from chalicelib.cli.streams import ByteStream, Cancelled, with_length
 from chalicelib.cli.tickets import Dispenser, Ticket
 
 BULK_CHECK_BATCH = 1000
+XMP_TYPE = "application/rdf+xml"
 DEVICE_ID = "skyroll-cli"
 # Journaled upload ids the server no longer knows (expired, aborted, completed elsewhere).
 GONE_STATUSES = frozenset({404, 409, 410})
@@ -300,7 +301,8 @@ class Uploader:
         try:
             if isinstance(ticket, BaseException):
                 raise ticket
-            return self._upload(h) if ticket is None else self._use(h, ticket)
+            result = self._upload(h) if ticket is None else self._use(h, ticket)
+            return self._with_sidecar(h, result)
         except Cancelled:
             return FileResult(h.file.path, Outcome.FAILED, h.file.size, reason="interrupted")
         except ApiError as e:
@@ -311,6 +313,24 @@ class Uploader:
             )
         finally:
             self.progress.file_end(key)
+
+    def _with_sidecar(self, h: Hashed, result: FileResult) -> FileResult:
+        """Sends the photo's XMP sidecar once the photo is uploaded. The photo stays uploaded
+        when its sidecar fails; the result says why the sidecar was not sent."""
+        sidecar = h.file.sidecar
+        if sidecar is None or result.outcome != Outcome.UPLOADED or not result.asset_id:
+            return result
+        try:
+            data = sidecar.read_bytes()
+            ticket = self.client.attach_sidecar(
+                str(result.asset_id),
+                {"size": len(data), "checksum": sha256_b64_bytes(data), "contentType": XMP_TYPE},
+            )
+            headers = with_length(ticket.get("headers") or {}, len(data))
+            self.client.put(ticket["url"], headers, lambda: data)
+        except (ApiError, httpx.HTTPError, OSError) as e:
+            result.reason = f"sidecar {sidecar.name} not sent: {e}"
+        return result
 
     def _upload(self, h: Hashed) -> FileResult:
         jkey = self._key(h)

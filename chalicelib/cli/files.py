@@ -53,12 +53,28 @@ class Candidate:
     size: int
     mtime_ns: int
     content_type: str
+    sidecar: Path | None = None  # IMG_1.jpg.xmp or IMG_1.xmp next to it, sent with it
 
 
 @dataclass(frozen=True)
 class Skipped:
     path: Path
     reason: str
+
+
+def is_sidecar(path: Path) -> bool:
+    return path.suffix.lower() == ".xmp"
+
+
+def sidecar_for(path: Path) -> Path | None:
+    """The photo's XMP sidecar as editors name it: ``IMG_1.jpg.xmp`` (darktable, digiKam)
+    first, then ``IMG_1.xmp`` (Lightroom, Capture One); either suffix case."""
+    for name in (path.name, path.stem):
+        for suffix in (".xmp", ".XMP"):
+            candidate = path.with_name(name + suffix)
+            if candidate.is_file():
+                return candidate
+    return None
 
 
 def content_type_for(path: Path) -> str | None:
@@ -92,12 +108,26 @@ def collect(paths: Iterable[Path], recursive: bool) -> tuple[list[Candidate], li
             if resolved in seen:
                 continue
             seen.add(resolved)
+            if is_sidecar(path):
+                continue  # not an asset: sent with its photo, below
             item = _candidate(path)
             if isinstance(item, Skipped):
                 skipped.append(item)
             else:
                 found.append(item)
-    return found, skipped
+    return found, skipped + _lone_sidecars(paths, found, recursive)
+
+
+def _lone_sidecars(paths: Iterable[Path], found: list[Candidate], recursive: bool) -> list[Skipped]:
+    """Sidecars whose photo is not being uploaded: said, so nothing is silently left out."""
+    used = {c.sidecar.resolve() for c in found if c.sidecar is not None}
+    lone: list[Skipped] = []
+    for given in paths:
+        files = _walk(given, recursive) if given.is_dir() else [given] if given.exists() else []
+        for path in files:
+            if is_sidecar(path) and path.resolve() not in used:
+                lone.append(Skipped(path, "XMP sidecar without its photo"))
+    return lone
 
 
 def _candidate(path: Path) -> Candidate | Skipped:
@@ -107,4 +137,4 @@ def _candidate(path: Path) -> Candidate | Skipped:
     if content_type is None:
         return Skipped(path, f"unsupported file type '{path.suffix or path.name}'")
     st = path.stat()
-    return Candidate(path, st.st_size, st.st_mtime_ns, content_type)
+    return Candidate(path, st.st_size, st.st_mtime_ns, content_type, sidecar_for(path))

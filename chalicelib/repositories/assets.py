@@ -37,6 +37,7 @@ EXIF_COLUMNS = (
     "country",
     "date_source",
     "time_zone_source",
+    "rating",
 )
 
 

@@ -93,6 +93,31 @@ class CreateUploadRequest(Dto):
         return path
 
 
+MAX_SIDECAR_BYTES = 1 << 20  # chalicelib/media/sidecar.py refuses larger ones again
+
+
+class SidecarUploadRequest(Dto):
+    """An XMP sidecar for an asset: S3 takes exactly these bytes (length, SHA-256, type)."""
+
+    size: int = Field(ge=1, le=MAX_SIDECAR_BYTES)
+    checksum: Checksum
+    content_type: Literal["application/xml", "application/rdf+xml", "text/xml"] = "application/xml"
+
+
+class SidecarUploadResponse(ResponseDto):
+    method: Literal["PUT"] = "PUT"
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+class AssetSidecar(ResponseDto):
+    """The asset's XMP sidecar: applied over the file's metadata, or ignored with a reason."""
+
+    status: Literal["applied", "ignored"]
+    reason: str | None = None
+
+
 class PartUrl(ResponseDto):
     part_number: int
     url: str
@@ -205,6 +230,7 @@ class ExifInfo(ResponseDto):
     city: str | None = None
     state: str | None = None
     country: str | None = None
+    rating: int | None = Field(default=None, description="0-5 stars, from an XMP sidecar")
     date_source: DateSource | None = Field(
         default=None,
         description="Where the capture time came from (docs/media.md). 'file time' means the"
@@ -279,6 +305,9 @@ class AssetSummary(ResponseDto):
     # deletes the object); offline: the library's last scan did not find it.
     library_id: UUID | None = None
     is_offline: bool = False
+    sidecar: AssetSidecar | None = Field(
+        default=None, description="The XMP sidecar's outcome; null when the asset has none"
+    )
 
 
 class AssetResponse(AssetSummary):

@@ -95,6 +95,9 @@ def to_summary(row: dict[str, Any]) -> s.AssetSummary:
         stack=s.AssetStack.model_validate(row["stack"]) if row.get("stack") else None,
         library_id=row.get("library_id"),
         is_offline=bool(row.get("is_offline")),
+        sidecar=s.AssetSidecar(status=row["sidecar_status"], reason=row.get("sidecar_reason"))
+        if row.get("sidecar_status")
+        else None,
     )
 
 

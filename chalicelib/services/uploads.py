@@ -301,6 +301,26 @@ class UploadService:
         )
         return s.CreateUploadResponse(**common, method="PUT", url=url, headers=headers)
 
+    def sidecar_ticket(
+        self, auth: AuthUser, asset_id: UUID, dto: s.SidecarUploadRequest
+    ) -> s.SidecarUploadResponse:
+        """A presigned PUT for the asset's XMP sidecar; before or after the photo's bytes."""
+        from chalicelib.repositories.sidecars import SidecarRepository
+
+        if SidecarRepository(self._pool).owned_asset(auth.id, asset_id) is None:
+            raise errors.NotFound("Asset not found")
+        ttl = self._settings.upload_url_ttl_seconds
+        url, headers = self._store.presign_put(
+            keys.sidecar_key(auth.id, asset_id),
+            content_type=dto.content_type,
+            size=dto.size,
+            checksum_b64=dto.checksum,
+            expires_in=ttl,
+        )
+        return s.SidecarUploadResponse(
+            url=url, headers=headers, expires_at=datetime.now(UTC) + timedelta(seconds=ttl)
+        )
+
     def part_urls(
         self, auth: AuthUser, upload_id: UUID, dto: s.PartUrlsRequest
     ) -> s.PartUrlsResponse:

@@ -1,11 +1,13 @@
 """The bucket's key layout: flat per asset, deterministic, nothing a client sends becomes a path.
 
 users/{user_id}/{asset_id}/original.{ext}
+users/{user_id}/{asset_id}/sidecar.xmp  (the photo's XMP sidecar, docs/media.md)
 derived/{user_id}/{asset_id}/thumbnail.webp | preview.jpeg | encoded.mp4 | faces/{id}.jpeg
 downloads/...  (zip archives, services/downloads.py)
 
-Only originals live under ``users/``: S3 tells ingest about new objects there and nowhere
-else, so writing a thumbnail raises no event (as Immich keeps thumbs/ apart from library/).
+Only originals and their sidecars live under ``users/``: S3 tells ingest about new objects
+there and nowhere else, so writing a thumbnail raises no event (as Immich keeps thumbs/
+apart from library/).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from uuid import UUID
 _ORIGINAL = re.compile(
     r"^users/(?P<user>[0-9a-f-]{36})/(?P<asset>[0-9a-f-]{36})/original\.(?P<ext>[a-z0-9]{1,10})$"
 )
+_SIDECAR = re.compile(r"^users/(?P<user>[0-9a-f-]{36})/(?P<asset>[0-9a-f-]{36})/sidecar\.xmp$")
 _EXT = re.compile(r"^[a-z0-9]{1,10}$")
 
 
@@ -50,6 +53,21 @@ def original_key(user_id: UUID, asset_id: UUID, ext: str) -> str:
     if not _EXT.match(ext):
         raise ValueError(f"unsafe extension {ext!r}")
     return f"{asset_prefix(user_id, asset_id)}original.{ext}"
+
+
+def sidecar_key(user_id: UUID, asset_id: UUID) -> str:
+    return f"{asset_prefix(user_id, asset_id)}sidecar.xmp"
+
+
+def parse_sidecar(key: str) -> tuple[UUID, UUID] | None:
+    """(user, asset) of a sidecar key."""
+    match = _SIDECAR.match(key)
+    if not match:
+        return None
+    try:
+        return UUID(match["user"]), UUID(match["asset"])
+    except ValueError:
+        return None
 
 
 def derivative_key(user_id: UUID, asset_id: UUID, name: str) -> str:

@@ -22,6 +22,7 @@ from chalicelib.workers.events import S3Object, s3_objects
 from chalicelib.workers.ingest_metadata import describe
 from chalicelib.workers.originals import source_store
 from chalicelib.workers.pairing import PairingContext, pair, read_pairing
+from chalicelib.workers.sidecar import SidecarContext, apply_stored_sidecar, on_sidecar_object
 
 if TYPE_CHECKING:
     from chalicelib.repositories.libraries import LibraryRepository
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
 STAGE = "ingest"
 
 
-class Context(IngestContext, PairingContext, Protocol):
-    """Ingest claims external libraries' assets and pairs Live Photos and stacks."""
+class Context(IngestContext, PairingContext, SidecarContext, Protocol):
+    """Ingest claims external libraries' assets, pairs Live Photos and stacks, and applies
+    XMP sidecars."""
 
 
 class Rejected(Exception):
@@ -43,7 +45,8 @@ def handle(body: str, container: Context) -> None:
         ingest_library_asset(messaging.parse(body).asset_id, container)
         return
     for obj in s3_objects(body):
-        ingest_object(obj, container)
+        if not on_sidecar_object(obj, container):  # an .xmp sidecar next to an original
+            ingest_object(obj, container)
 
 
 def ingest_library_asset(asset_id: UUID, c: Context) -> None:
@@ -162,6 +165,11 @@ def _describe_and_hand_off(
         c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
         for stage in following:
             c.stage_queue.send(stage, [asset["id"]])
+        if library is None:  # an upload's sidecar; a library's objects have none of ours
+            # After the save: a sidecar whose own event came before it is found here.
+            apply_stored_sidecar(
+                {**asset, "latitude": exif["latitude"], "longitude": exif["longitude"]}, c
+            )
         # After the save: the other half, ingested at the same moment, then sees this one.
         pair(asset, facts, found, c)
     metrics.add_metric(name="AssetIngested", unit="Count", value=1)

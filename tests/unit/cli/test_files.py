@@ -40,3 +40,25 @@ def test_the_cli_offers_only_content_types_the_server_accepts() -> None:
     assert set(CONTENT_TYPES.values()) <= set(media_types.ACCEPTED)
     # Everything the server takes has an extension here (image/dng is an alias).
     assert set(media_types.ACCEPTED) - set(CONTENT_TYPES.values()) <= {"image/dng"}
+
+
+def test_collect_pairs_xmp_sidecars_and_never_offers_them_as_assets(tmp_path: Path) -> None:
+    touch(tmp_path / "IMG_1.jpg")
+    touch(tmp_path / "IMG_1.jpg.xmp")  # darktable, digiKam: the full name
+    touch(tmp_path / "IMG_1.xmp")  # the full name wins over the stem
+    touch(tmp_path / "IMG_2.CR3")
+    touch(tmp_path / "IMG_2.XMP")  # Lightroom: the stem
+    touch(tmp_path / "IMG_3.jpg")
+    touch(tmp_path / "lone.xmp")
+
+    files, skipped = collect([tmp_path], recursive=False)
+
+    assert [(f.path.name, f.sidecar.name if f.sidecar else None) for f in files] == [
+        ("IMG_1.jpg", "IMG_1.jpg.xmp"),
+        ("IMG_2.CR3", "IMG_2.XMP"),
+        ("IMG_3.jpg", None),
+    ]
+    assert {s.path.name: s.reason for s in skipped} == {
+        "IMG_1.xmp": "XMP sidecar without its photo",
+        "lone.xmp": "XMP sidecar without its photo",
+    }
