@@ -45,7 +45,7 @@ def test_a_method_the_path_does_not_have_is_a_json_405(live: Live) -> None:
     r = httpx.request("PATCH", live.url + "/api/assets")
     body = _shape(r, 405, "Method Not Allowed")
     assert "PATCH" in body["message"]
-    assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "DELETE"}
+    assert set(r.headers["allow"].replace(" ", "").split(",")) == {"GET", "PUT", "DELETE"}
 
 
 def test_a_body_that_is_not_json_is_a_json_415(live: Live) -> None:
