@@ -48,11 +48,12 @@ if TYPE_CHECKING:
     from chalicelib.services.libraries import LibraryService
     from chalicelib.services.maintenance import PipelineMaintenance
     from chalicelib.services.map import MapService
-    from chalicelib.services.media import MediaService, RequeueService
+    from chalicelib.services.media import MediaService
     from chalicelib.services.memories import MemoryService
     from chalicelib.services.partners import PartnerService
     from chalicelib.services.people import PeopleRecognizer, PeopleService
     from chalicelib.services.queues import QueueService
+    from chalicelib.services.requeue import RequeueService
     from chalicelib.services.search import Reembedding, SearchService, TextEmbedder
     from chalicelib.services.shared_links import SharedLinkService
     from chalicelib.services.stacks import StackService
@@ -342,7 +343,7 @@ class Container:
 
     @cached_property
     def requeue_service(self) -> RequeueService:
-        from chalicelib.services.media import RequeueService
+        from chalicelib.services.requeue import RequeueService
 
         return RequeueService(self.media_repo, self.stage_queue)
 

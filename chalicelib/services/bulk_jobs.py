@@ -28,7 +28,7 @@ from chalicelib.repositories.bulk_jobs import BulkJobRepository
 from chalicelib.schemas import bulk_jobs as s
 from chalicelib.services.assets import AssetService
 from chalicelib.services.auth import AuthUser
-from chalicelib.services.media import RequeueService
+from chalicelib.services.requeue import RequeueService
 
 BATCH_SIZE = 500
 MAX_ATTEMPTS = 3

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.repositories.media import MediaRepository
-from chalicelib.services.media import RequeueService
+from chalicelib.services.requeue import RequeueService
 from tests.support.bulk_jobs import finish
 from tests.support.fakes import RecordingQueue
 from tests.support.harness import Harness
