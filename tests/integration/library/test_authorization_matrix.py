@@ -55,6 +55,7 @@ class Row:
     expect: dict[str, int]  # caller -> status
     body: Any = None
     query: str = ""
+    answers: dict[str, Any] | None = None  # caller -> the exact JSON answered, where it matters
 
 
 def cells(
@@ -97,6 +98,9 @@ ASSET = {"asset_id": "p1"}
 UPLOAD = {"upload_id": "upload"}
 LINK = {"link_id": "link"}
 TAG = {"tag_id": "tag"}
+LIBRARY = {"library_id": "library"}
+STACK = {"stack_id": "stack"}
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>'
 MISSING = "nothing"  # a well-formed id of nothing: 404 for everyone who may ask
 
 MATRIX: dict[tuple[str, str], Row] = {
@@ -116,6 +120,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/shared-links/me/assets/{asset_id}/thumbnail"): Row(ASSET, visitor_only(302)),
     ("GET", "/api/shared-links/me/assets/{asset_id}/original"): Row(ASSET, visitor_only(302)),
     ("GET", "/api/shared-links/me/assets/{asset_id}/playback"): Row(ASSET, visitor_only(404)),
+    ("GET", "/api/shared-links/me/download/archive/{archive_id}"): Row(
+        {"archive_id": "visitor-archive"}, visitor_only(200)
+    ),
+    # The XMP sidecar goes next to the original: the owner's alone.
+    ("PUT", "/api/assets/{asset_id}/sidecar"): Row(
+        ASSET,
+        cells(200),
+        {"size": len(XMP), "checksum": b64sha(XMP), "contentType": "application/xml"},
+    ),
     ("GET", "/api/albums/{album_id}"): Row(ALBUM, cells(200, viewer=200, editor=200)),
     # Editors update the album (services/access.py); viewers only read.
     ("PATCH", "/api/albums/{album_id}"): Row(
@@ -124,8 +137,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/api/albums/{album_id}"): Row(
         ALBUM, cells(200, viewer=403, editor=200), {"albumName": "Trip"}
     ),
+    # Only an asset's owner puts it in an album: the editor may add (200) but p3 is alice's,
+    # so it is refused per id; alice's own call adds it.
     ("PUT", "/api/albums/{album_id}/assets"): Row(
-        ALBUM, cells(200, viewer=403, editor=200), {"ids": ["p3"]}
+        ALBUM,
+        cells(200, viewer=403, editor=200),
+        {"ids": ["p3"]},
+        answers={
+            "editor": [{"id": "p3", "success": False, "error": "no_permission"}],
+            "owner": [{"id": "p3", "success": True, "error": None}],
+        },
     ),
     ("PUT", "/api/albums/{album_id}/users"): Row(
         ALBUM,
@@ -164,6 +185,15 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/api/tags/{tag_id}"): Row(TAG, cells(200), {"color": "#112233"}),
     ("PUT", "/api/tags/{tag_id}/assets"): Row(TAG, cells(200), {"ids": ["p1"]}),
     ("DELETE", "/api/tags/{tag_id}/assets"): Row(TAG, cells(200), {"ids": ["p1"]}),
+    # Libraries: an admin reads everyone's (to approve them), only the owner changes one.
+    ("GET", "/api/libraries/{library_id}"): Row(LIBRARY, cells(200, admin=200)),
+    ("GET", "/api/libraries/{library_id}/statistics"): Row(LIBRARY, cells(200, admin=200)),
+    ("PUT", "/api/libraries/{library_id}"): Row(LIBRARY, cells(200), {"name": "Shoebox 2"}),
+    # Stacks are their owner's alone, even for a partner who sees the assets.
+    ("GET", "/api/stacks/{stack_id}"): Row(STACK, cells(200)),
+    ("PUT", "/api/stacks/{stack_id}"): Row(STACK, cells(200), {"primaryAssetId": "p3"}),
+    # A bulk job is its starter's: an admin does not see a user's job.
+    ("GET", "/api/bulk-jobs/{job_id}"): Row({"job_id": "job"}, cells(200)),
     ("POST", "/api/partners/{user_id}"): Row(
         {"user_id": "zed"}, cells(201, stranger=201, admin=201)
     ),
@@ -175,13 +205,26 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("PUT", "/api/admin/users/{user_id}"): Row({"user_id": "zed"}, admin_only(200), {"name": "Z"}),
     ("POST", "/api/admin/jobs/{name}/run"): Row({"name": "purge-trash"}, admin_only(200)),
     ("POST", "/api/admin/stages/{stage}/requeue"): Row(
-        {"stage": "thumbnail"}, admin_only(200), {"mode": "missing"}
+        {"stage": "thumbnail"}, admin_only(202), {"mode": "missing"}
     ),
     ("GET", "/api/jobs/{stage}/dlq"): Row({"stage": "thumbnail"}, admin_only(200)),
     ("POST", "/api/jobs/{stage}/dlq/redrive"): Row({"stage": "thumbnail"}, admin_only(200)),
-    ("POST", "/api/jobs/{stage}/run"): Row({"stage": "thumbnail"}, admin_only(200), {}),
+    ("POST", "/api/jobs/{stage}/run"): Row({"stage": "thumbnail"}, admin_only(202), {}),
+    ("GET", "/api/admin/backups/{name}"): Row({"name": "backup"}, admin_only(404)),
+    # The owner cell here is alice herself (not an admin route's path): nobody approves
+    # their own library.
+    ("POST", "/api/libraries/{library_id}/approve"): Row(LIBRARY, admin_only(200) | {"owner": 403}),
+    # After the approval: a scan of an unapproved library is a 409.
+    ("POST", "/api/libraries/{library_id}/scan"): Row(LIBRARY, cells(202)),
     # ---- removals (last: each takes away something an earlier row used) ---------------
     ("DELETE", "/api/memories/{memory_id}"): Row({"memory_id": MISSING}, cells(404)),
+    # Members read the album's comments but delete only their own (403); the album's owner
+    # deletes anyone's.
+    ("DELETE", "/api/activities/{activity_id}"): Row(
+        {"activity_id": "activity"}, cells(204, viewer=403, editor=403)
+    ),
+    ("DELETE", "/api/stacks/{stack_id}"): Row(STACK, cells(204)),
+    ("DELETE", "/api/libraries/{library_id}"): Row(LIBRARY, cells(204)),
     ("DELETE", "/api/tags/{tag_id}"): Row(TAG, cells(204)),
     ("DELETE", "/api/shared-links/{link_id}"): Row({"link_id": "link2"}, cells(204)),
     ("DELETE", "/api/assets/uploads/{upload_id}"): Row(UPLOAD, cells(204)),
@@ -196,9 +239,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/albums/{album_id}/user/{user_id}"): Row(
         {**ALBUM, "user_id": "zed"}, cells(204, viewer=403, editor=403)
     ),
-    # The admin cell removed zed: the owner cell (the admin again) finds nobody.
+    # The admin cell removed zed (202: the removal of his files is a bulk job): the owner
+    # cell (the admin again) finds nobody.
     ("DELETE", "/api/admin/users/{user_id}"): Row(
-        {"user_id": "zed"}, cells(404, stranger=403, admin=204)
+        {"user_id": "zed"}, cells(404, stranger=403, admin=202)
     ),
     ("DELETE", "/api/albums/{album_id}"): Row(ALBUM, cells(204, viewer=403, editor=403)),
 }
@@ -273,7 +317,9 @@ def _cast(w: World) -> Cast:
     w.ok("POST", "/api/auth/logout", who="gone", status=204)
     link = w.ok("POST", "/api/shared-links", {"type": "ALBUM", "albumId": w.album}, "alice", 201)
     link2 = w.ok("POST", "/api/shared-links", {"type": "ALBUM", "albumId": w.album}, "alice", 201)
-    visitor = w.ok("GET", f"/api/shared-links/me?key={link['key']}")
+    opened = w.call("GET", "/api/shared-links/me", headers={"x-shared-link-key": link["key"]})
+    assert opened.status_code == 200, opened.body
+    visitor = opened.json
     tag = w.ok("POST", "/api/tags", {"name": "Trip"}, "alice", status=201)
     size = 7 * 1024 * 1024  # over the tests' multipart threshold (6 MiB)
     ticket = w.ok(
@@ -291,6 +337,32 @@ def _cast(w: World) -> Cast:
         status=201,
     )
     archive = w.ok("POST", "/api/download/archive", {"assetIds": [w.assets["p1"]]}, "alice", 202)
+    visitor_archive = w.call(
+        "POST",
+        "/api/shared-links/me/download/archive",
+        {"albumId": w.album},
+        headers={"x-shared-link-token": visitor["token"]},
+    )
+    assert visitor_archive.status_code == 202, visitor_archive.body
+    activity = w.ok(
+        "POST",
+        "/api/activities",
+        {"albumId": w.album, "type": "comment", "comment": "Lovely"},
+        "alice",
+        status=201,
+    )
+    # Registering a bucket reads nothing of it: the approved scan only queues a message.
+    library = w.ok(
+        "POST",
+        "/api/libraries",
+        {"name": "Shoebox", "bucket": "alice-shoebox", "prefix": "scans/"},
+        "alice",
+        status=201,
+    )
+    stack = w.ok(
+        "POST", "/api/stacks", {"assetIds": [w.assets["p2"], w.assets["p3"]]}, "alice", 201
+    )
+    job = w.ok("POST", "/api/trash/empty", who="alice", status=202)
     invitation = w.ok("POST", "/api/admin/invitations", {"maxUses": 1}, "admin", status=201)
     names = {
         **w.assets,
@@ -305,6 +377,12 @@ def _cast(w: World) -> Cast:
         "upload": ticket["uploadId"],
         "archive": archive["id"],
         "invitation": invitation["invitation"]["id"],
+        "visitor-archive": visitor_archive.json["id"],
+        "activity": activity["id"],
+        "library": library["id"],
+        "stack": stack["id"],
+        "job": job["id"],
+        "backup": "skyroll-20000101T000000Z.dump",
         MISSING: str(uuid.uuid4()),
         "part": b64sha(b"part one"),
         "purge-trash": "purge-trash",
@@ -327,6 +405,7 @@ def _cast(w: World) -> Cast:
     }
     # What a refusal must never carry: alice's ids, names, email and file names.
     leaks = [w.ids["alice"], "alice@example.com", "Trip", "p1.jpg", "big.jpg", *w.assets.values()]
+    leaks += ["Shoebox", "alice-shoebox", "Lovely", library["id"], stack["id"], job["id"]]
     return Cast(w, names, headers, leaks)
 
 
@@ -341,10 +420,14 @@ def _send(cast: Cast, method: str, path: str, row: Row, caller: str) -> Any:
     return r
 
 
-def _problem(cast: Cast, key: tuple[str, str], caller: str, r: Any, expected: int) -> str | None:
+def _problem(cast: Cast, key: tuple[str, str], row: Row, caller: str, r: Any) -> str | None:
+    expected = row.expect[caller]
     where = f"{key[0]} {key[1]} as {caller}"
     if r.status_code != expected:
         return f"{where}: {r.status_code} (expected {expected}) {r.body[:200]!r}"
+    answer = (row.answers or {}).get(caller)
+    if answer is not None and r.json != cast.resolve(answer):
+        return f"{where}: answered {r.body[:300]!r}"
     if expected < 400:
         return None
     body = r.json if isinstance(r.json, dict) else {}
@@ -362,7 +445,7 @@ def test_the_matrix(world: World) -> None:
     for key, row in MATRIX.items():
         for caller in CALLERS:
             r = _send(cast, *key, row, caller)
-            problem = _problem(cast, key, caller, r, row.expect[caller])
+            problem = _problem(cast, key, row, caller, r)
             if problem:
                 problems.append(problem)
     assert problems == [], "\n".join(problems)
