@@ -116,8 +116,12 @@ def register(
                 question = f"{offer['reason']}: re-run {stage} for every asset?"
                 if requeue or (requeue is None and not as_json and typer.confirm(question)):
                     path = f"/api/admin/stages/{quote(stage, safe='')}/requeue"
-                    done = client.call("POST", path, {"mode": "all"})
-                    typer.echo(f"Queued {done['queued']} asset(s) for {stage}.", err=as_json)
+                    job = client.call("POST", path, {"mode": "all"})
+                    typer.echo(
+                        f"Started re-queuing {stage} for every asset: job {job['id']}"
+                        " (skyroll jobs show).",
+                        err=as_json,
+                    )
 
     @config_app.command("history")
     @handles_errors

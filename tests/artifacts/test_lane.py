@@ -201,7 +201,9 @@ def test_emptying_the_trash_runs_in_the_bulk_jobs_function(lane: Lane):
     finally:
         gateway.close()
     # Then the job is done, the row and the object are gone
-    assert handled == 1
+    # (the queue may also hold jobs earlier lane tests started, e.g. the smoke test's
+    # delete-user: they run here too)
+    assert handled >= 1
     assert (job["status"], job["processed"], job["total"]) == ("succeeded", 1, 1), job
     with psycopg.connect(lane.dsn) as conn:
         assert conn.execute("SELECT 1 FROM assets WHERE id = %s", (asset_id,)).fetchone() is None

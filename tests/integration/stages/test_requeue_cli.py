@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 
 from chalicelib.cli.api import RetryPolicy, Transports
 from chalicelib.cli.main import Runtime, app
+from tests.support.bulk_jobs import run_jobs
 from tests.support.harness import Harness
 from tests.support.samples import jpeg, quadrants
 
@@ -62,10 +63,17 @@ def test_admin_requeue_missing_then_all(harness: Harness, skyroll) -> None:
     login(skyroll, "admin@example.com", "admin-password-1")
     result = skyroll("admin", "requeue", "thumbnail")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "Queued 1 asset(s) for thumbnail (missing)."
+    assert result.stdout.startswith("Started requeue job ")
     result = skyroll("admin", "requeue", "thumbnail", "--all", "--json")
     assert result.exit_code == 0, result.output
-    assert '"queued": 2' in result.stdout and '"mode": "all"' in result.stdout
+    job = json.loads(result.stdout)
+    assert (job["kind"], job["params"], job["status"]) == (
+        "requeue",
+        {"stage": "thumbnail", "mode": "all"},
+        "queued",
+    )
+    # The bulk jobs send the pages: the failed one ("missing"), then both ("all").
+    assert run_jobs(harness) == 2
     assert harness.runner.run_once("thumbnail", wait_seconds=0).size == 3
 
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner, Result
 from chalicelib.cli.api import RetryPolicy, Transports
 from chalicelib.cli.main import Runtime, app
 from tests.integration.stages.test_requeue_cli import api_transport, login
+from tests.support.bulk_jobs import run_jobs
 from tests.support.harness import Harness
 from tests.support.samples import jpeg, quadrants
 
@@ -50,7 +51,8 @@ def test_set_changes_a_setting_and_requeues_what_it_leaves_out_of_date(
     assert "thumbnail and preview settings changed: re-run thumbnail for every asset?" in (
         result.stdout
     )
-    assert "Queued 1 asset(s) for thumbnail." in result.stdout
+    assert "Started re-queuing thumbnail for every asset: job " in result.stdout
+    assert run_jobs(harness) == 1  # the bulk job's one page sends the asset
     assert harness.runner.run_once("thumbnail", wait_seconds=0).size == 1
     got = json.loads(skyroll("admin", "config", "get", "trash").stdout)
     assert got == {"days": 14}
@@ -58,7 +60,8 @@ def test_set_changes_a_setting_and_requeues_what_it_leaves_out_of_date(
     assert defaults == {"days": 30}
 
     result = skyroll("admin", "config", "set", "ffmpeg.crf=30", "--no-requeue")
-    assert result.exit_code == 0 and "Queued" not in result.stdout
+    assert result.exit_code == 0 and "re-queuing" not in result.stdout
+    assert run_jobs(harness) == 0
 
     history = skyroll("admin", "config", "history")
     assert history.exit_code == 0, history.output

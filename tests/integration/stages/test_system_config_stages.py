@@ -10,6 +10,7 @@ from typing import Any
 
 import pyvips
 
+from tests.support.bulk_jobs import finish
 from tests.support.harness import Harness
 from tests.support.samples import jpeg, quadrants
 from tests.support.stages import files, object_bytes, upload_file
@@ -59,10 +60,9 @@ def test_a_new_thumbnail_size_is_what_the_next_stage_run_renders(harness: Harnes
 
     # The offered re-run redoes the first asset with the new settings; its old object goes.
     old_key = files(h, first)["thumbnail"]["storage_key"]
-    queued = h.call(
-        "POST", "/api/admin/stages/thumbnail/requeue", {"mode": "all"}, token=admin
-    ).json
-    assert queued["queued"] == 2
+    started = h.call("POST", "/api/admin/stages/thumbnail/requeue", {"mode": "all"}, token=admin)
+    job = finish(h, started, admin)
+    assert (job["kind"], job["status"], job["processed"]) == ("requeue", "succeeded", 2)
     h.drain(("thumbnail",))
     redone = files(h, first)["thumbnail"]
     assert (redone["width"], redone["height"]) == (160, 120)
