@@ -22,9 +22,15 @@ dev: venv models
 	$(PY) -m chalicelib.local.devstack
 
 ## make test: lint, then the whole suite (unit, api, integration, runner, e2e). One worker
-## takes a whole file (--dist loadfile): modules build a shared library once.
+## takes a whole file (--dist loadfile): modules build a shared library once. The schemathesis
+## fuzzing runs beside it in its own pytest without xdist: under xdist its generated
+## operations collapse into one test that fuzzes nothing.
+FUZZ := tests/api/test_fuzz_openapi.py
 test: venv models lint
-	$(PY) -m pytest -n 2 --dist loadfile tests
+	@mkdir -p .skyroll; $(PY) -m pytest -q -p no:xdist $(FUZZ) > .skyroll/fuzz.log 2>&1 & fuzz=$$!; \
+	$(PY) -m pytest -n 2 --dist loadfile --ignore=$(FUZZ) tests; suite=$$?; \
+	wait $$fuzz; fuzzed=$$?; echo "--- schemathesis ($(FUZZ)) ---"; tail -n 40 .skyroll/fuzz.log; \
+	test $$suite -eq 0 && test $$fuzzed -eq 0
 
 ## make lint: ruff, ruff format, mypy (strict on chalicelib/) and the import directions
 ## (scripts/check_imports.py, docs/architecture.md).
