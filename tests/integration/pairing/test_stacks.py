@@ -30,9 +30,12 @@ def _jpeg_taken_at(stamp: str) -> bytes:
 
 
 def _timeline(h: Harness, token: str) -> list[dict]:
+    """Every tile of the timeline; each month's count (kept by counters) is its tiles."""
     out: list[dict] = []
     for b in h.call("GET", "/api/timeline/buckets", token=token).json:
-        out += h.call("GET", f"/api/timeline/bucket?timeBucket={b['timeBucket']}", token=token).json
+        tiles = h.call("GET", f"/api/timeline/bucket?timeBucket={b['timeBucket']}", token=token)
+        assert b["count"] == len(tiles.json), (b, [t["id"] for t in tiles.json])
+        out += tiles.json
     return out
 
 
