@@ -24,14 +24,17 @@ ML_DOCKERFILE = "functions/smart_search/Dockerfile"
 ML_MODULES = ("functions.faces.", "functions.smart_search.")
 ML_IMAGE_CONTEXT_ALLOWLIST = [
     *IMAGE_CONTEXT_ALLOWLIST,
-    # Without this, re-including the models below makes CDK's fingerprint walk all of
-    # .skyroll, where test databases change files under it (a vanished file fails a synth).
     ".skyroll/*",
     "!.skyroll/models/MANIFEST.json",
     "!.skyroll/models/offline",
     "!.skyroll/models/faces",
     "!scripts/models/clip_text_trim.py",
     "!scripts/models/clip_text_int8.py",
+    # Each re-include above also re-includes its parents (`!.skyroll`) for CDK's "skip this
+    # folder" test, so without these two its fingerprint walks all of .skyroll, where test
+    # databases add and drop files (a vanished file fails a synth) and venvs are large.
+    ".skyroll/[^m]*",
+    ".skyroll/model-*",
 ]
 
 
