@@ -74,6 +74,12 @@ def embed_all(assets: list[dict[str, Any]], images: list[Image], c: SmartSearchC
     c.embedding_repo.upsert_many(
         encoder.model_id, [(a["id"], v) for a, v in zip(assets, vectors, strict=True)]
     )
+    # A library that just passed the exact-search size gets its own index now (once: a
+    # bounded check per batch otherwise); the nightly search-indexes job is the backstop.
+    if len(vectors):
+        c.embedding_repo.ensure_owner_indexes(
+            sorted({a["owner_id"] for a in assets}), dimension=len(vectors[0])
+        )
 
 
 def embed_text_event(event: dict[str, Any], c: SmartSearchContext) -> dict[str, Any]:
