@@ -18,7 +18,7 @@ HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
 # owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Where
 # exact search and a walk of the library's own index cost the same: docs/benchmarks.md,
 # many users. One HNSW index over every user loses recall for the small ones.
-EXACT_SEARCH_MAX_ROWS = 20_000
+EXACT_SEARCH_MAX_ROWS = 5_000
 
 
 def embedding_table(dimension: int) -> str:
@@ -94,9 +94,11 @@ class EmbeddingRepository:
             "limit": limit,
         }
         with self._pool.connection() as conn:
-            parts, indexed = self._candidates(conn, table, filters, params)
+            parts, indexed = self._candidates(conn, table, filters)
             if not parts:
                 return []
+            # Starting parallel workers costs more than any one library's scan.
+            conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             if indexed:
                 conn.execute(
                     "SELECT set_config('hnsw.ef_search', %s, true)",
@@ -115,27 +117,25 @@ class EmbeddingRepository:
             return conn.execute(sql, params).fetchall()
 
     def _candidates(
-        self, conn: Connection, table: str, filters: dict[str, Any], params: dict[str, Any]
+        self, conn: Connection, table: str, filters: dict[str, Any]
     ) -> tuple[list[str], bool]:
         """The nearest-first queries whose union holds the search's candidates, and whether
-        any walks an HNSW index; ``params`` gets what they need."""
+        any walks an HNSW index."""
         me = filters["owner"]
         if filters.get("album_id"):
             if not album_readable(conn, filters["album_id"], me):
                 return [], False
             return [_nearest(table, filters, None, exact=True)], False
         scope = conn.execute(SCOPE_SQL, {"u": me, "prefix": f"{table}_owner_"}).fetchall()
-        indexed = [UUID(str(r["owner_id"])) for r in scope if r["indexed"]]
+        # One query per library, its owner a literal (a UUID: nothing but hex and dashes) on
+        # both tables: the planner matches a partial index's predicate only against a value
+        # it sees when planning, and reads a small library's rows through the owner indexes
+        # instead of hashing every asset.
         parts = [
-            # The owner as a literal (a UUID, so nothing but hex and dashes): the planner
-            # matches a partial index's predicate only against a value it sees when planning.
-            _nearest(table, filters, f"s.owner_id = '{owner}'", exact=False)
-            for owner in indexed
+            _nearest(table, filters, UUID(str(r["owner_id"])), exact=not r["indexed"])
+            for r in scope
         ]
-        params["exact_owners"] = [r["owner_id"] for r in scope if not r["indexed"]]
-        if params["exact_owners"]:
-            parts.append(_nearest(table, filters, "s.owner_id = ANY(%(exact_owners)s)", True))
-        return parts, bool(indexed)
+        return parts, any(r["indexed"] for r in scope)
 
     def ensure_owner_indexes(
         self, owners: Sequence[UUID] | None = None, dimension: int | None = None
@@ -292,15 +292,15 @@ def album_readable(conn: Connection, album_id: UUID, user_id: UUID) -> bool:
     return bool(row and row["ok"])
 
 
-def _nearest(table: str, filters: dict[str, Any], owners: str | None, exact: bool) -> str:
-    """One nearest-first query over ``owners`` (a clause on ``s.owner_id``; None: the
-    album filter alone says which assets), the search's filters applied."""
+def _nearest(table: str, filters: dict[str, Any], owner: UUID | None, exact: bool) -> str:
+    """One nearest-first query over ``owner``'s library (None: the album filter alone says
+    which assets), the search's filters applied."""
     where = ["s.model_id = %(model)s"]
-    if owners:
-        where += [owners, "a.owner_id = s.owner_id"]
+    if owner:
+        where += [f"s.owner_id = '{owner}'", f"a.owner_id = '{owner}'"]
     asset_filters(filters, where, scope=None)
-    if filters.get("with_archived"):
-        where.append("(s.owner_id = %(owner)s OR NOT a.is_archived)")  # a partner's archive
+    if owner and owner != filters["owner"] and filters.get("with_archived"):
+        where.append("NOT a.is_archived")  # a partner's archive stays theirs
     # "+ 0": an expression no index orders by, so the planner sorts the library's rows.
     order = "(s.embedding <=> %(q)s) + 0" if exact else "s.embedding <=> %(q)s"
     return (
