@@ -71,3 +71,21 @@ def test_the_packs_say_whether_they_read_face_counts() -> None:
 
     assert OfflinePack.uses_face_counts.fget(None) is True  # type: ignore[attr-defined]
     assert ClipPack.uses_face_counts.fget(None) is False  # type: ignore[attr-defined]
+
+
+def test_a_failed_index_build_does_not_fail_the_batch() -> None:
+    """The vectors are stored; the index is the nightly job's to build then."""
+
+    class Failing(Repo):
+        def ensure_owner_indexes(self, owners: list[str], dimension: int | None = None) -> dict:
+            raise RuntimeError("out of memory building the graph")
+
+    repo = Failing(None)
+    config = defaults(Settings())
+    c = SimpleNamespace(
+        image_encoder=Encoder(False),
+        embedding_repo=repo,
+        system_config=SimpleNamespace(get=lambda: config),
+    )
+    embed_all([{"id": "a", "owner_id": "u1"}], [object()], c)
+    assert repo.rows == [("a", "test-model")]
