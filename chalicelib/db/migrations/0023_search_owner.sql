@@ -10,7 +10,10 @@
 -- under its asset's owner.
 --
 -- The HNSW indexes of 0004 over every user's vectors go: no search reads them any more, and
--- each would cost every insert a second graph insertion.
+-- each would cost every insert a second graph insertion. Dropped first: the UPDATE below
+-- writes a new version of every row, which would otherwise go into the graph again.
+DROP INDEX smart_search_384_hnsw;
+DROP INDEX smart_search_512_hnsw;
 
 CREATE FUNCTION smart_search_owner() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -43,6 +46,3 @@ END $$;
 CREATE TRIGGER assets_owner_to_smart_search AFTER UPDATE OF owner_id ON assets
     FOR EACH ROW WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id)
     EXECUTE FUNCTION assets_owner_to_smart_search();
-
-DROP INDEX smart_search_384_hnsw;
-DROP INDEX smart_search_512_hnsw;
