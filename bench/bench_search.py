@@ -55,26 +55,30 @@ def load(container, owner, vectors: np.ndarray) -> tuple[list, float]:
 
 
 def load_vectors(container, ids: list, vectors: np.ndarray, model: str) -> float:
-    """COPY the vectors into the table of their dimension, then build its HNSW index; the
-    build's seconds."""
+    """COPY the vectors into the table of their dimension, then build the library's own
+    HNSW index (what the write path and the nightly job do); the build's seconds."""
     from pgvector import HalfVector
 
     table = f"smart_search_{vectors.shape[1]}"
-    with container.pool.connection() as conn:
-        conn.execute(f"DROP INDEX {table}_hnsw")
-        with conn.cursor().copy(
+    with (
+        container.pool.connection() as conn,
+        conn.cursor().copy(
             f"COPY {table} (asset_id, model_id, embedding) FROM STDIN WITH (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["uuid", "text", "halfvec"])
-            for asset_id, vector in zip(ids, vectors, strict=True):
-                copy.write_row((asset_id, model, HalfVector(vector)))
+        ) as copy,
+    ):
+        copy.set_types(["uuid", "text", "halfvec"])
+        for asset_id, vector in zip(ids, vectors, strict=True):
+            copy.write_row((asset_id, model, HalfVector(vector)))
+    import psycopg
+
+    # The build holds the graph in memory (every session's setting, the pool's too).
+    with psycopg.connect(container.settings.database_url, autocommit=True) as conn:
+        conn.execute("ALTER SYSTEM SET maintenance_work_mem = '512MB'")
+        conn.execute("SELECT pg_reload_conf()")
+    started = time.perf_counter()
+    container.embedding_repo.ensure_owner_indexes(dimension=vectors.shape[1])
+    built = time.perf_counter() - started
     with container.pool.connection() as conn:
-        conn.execute("SET maintenance_work_mem = '512MB'")
-        started = time.perf_counter()
-        conn.execute(
-            f"CREATE INDEX {table}_hnsw ON {table} USING hnsw (embedding halfvec_cosine_ops)"
-        )
-        built = time.perf_counter() - started
         conn.execute(f"ANALYZE {table}")
         conn.execute("ANALYZE assets")
     return built
@@ -94,17 +98,19 @@ def hnsw_vs_exact(container, owner, ids, vectors, queries, ef_search: int) -> di
 
 
 def plan(container, owner, q) -> str:
+    """How ``search`` reads the owner's library: through its own HNSW index or not."""
+    import re
+
     from chalicelib.repositories.sql import halfvec
 
+    params = {"owner": owner, "model": MODEL, "q": halfvec(q), "window": 10}
     with container.pool.connection() as conn:
+        parts, _ = container.embedding_repo._candidates(conn, "smart_search_384", params)
         conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        rows = conn.execute(
-            "EXPLAIN SELECT s.asset_id FROM smart_search_384 s JOIN assets a ON a.id = s.asset_id"
-            " WHERE s.model_id = %s AND a.owner_id = %s AND a.trashed_at IS NULL"
-            " ORDER BY s.embedding <=> %s LIMIT 10",
-            (MODEL, owner, halfvec(q)),
-        ).fetchall()
-    return "hnsw index scan" if any("hnsw" in r["QUERY PLAN"] for r in rows) else "NO INDEX"
+        rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p})" for p in parts), params)
+        text = "\n".join(r["QUERY PLAN"] for r in rows.fetchall())
+    own = re.search(r"Index Scan using (smart_search_384_owner_\w+)", text)
+    return "hnsw index scan (the library's own)" if own else "NO INDEX"
 
 
 def whole_call(container, words: list[str]) -> dict[str, float]:

@@ -65,6 +65,12 @@ def reembed(c: Container) -> dict[str, int]:
     return c.reembedding.run()
 
 
+def search_indexes(c: Container) -> dict[str, int]:
+    """Every library past the exact-search size gets its own smart-search index (the write
+    path builds most as they cross it); indexes of deleted users are dropped."""
+    return c.embedding_repo.ensure_owner_indexes()
+
+
 JOBS: dict[str, Job] = {
     "memories": memories,
     "expire-downloads": expire_downloads,
@@ -74,6 +80,7 @@ JOBS: dict[str, Job] = {
     "resume-stalled": resume_stalled,
     "people-recluster": people_recluster,
     "reembed": reembed,
+    "search-indexes": search_indexes,
 }
 
 

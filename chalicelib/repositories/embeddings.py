@@ -1,5 +1,6 @@
-"""Smart-search image embeddings (one table per dimension, HNSW cosine index) and the
-vector search over them. Search methods take the owner id; the stage's take asset ids."""
+"""Smart-search image embeddings (one table per dimension; each big library has an HNSW
+cosine index of its own) and the vector search over them. Search methods take the caller's
+id; the stage's take asset ids."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, asset_filters, h
 # Embedding tables by dimension (a pgvector column has one dimension): see 0004_ml.sql.
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
 HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
-# Up to this many candidate assets a smart search is exact (a scan of the caller's rows):
-# a filtered HNSW walk over one index shared by every user loses recall when the caller
-# owns a small share of it (docs/benchmarks.md, many users).
-EXACT_SEARCH_MAX_ROWS = 20_000
+# A library with up to this many vectors is searched exactly (a scan of its rows, by the
+# owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Where
+# exact search and a walk of the library's own index cost the same: docs/benchmarks.md,
+# many users. One HNSW index over every user loses recall for the small ones.
+EXACT_SEARCH_MAX_ROWS = 5_000
 
 
 def embedding_table(dimension: int) -> str:
@@ -24,15 +26,6 @@ def embedding_table(dimension: int) -> str:
         return EMBEDDING_TABLES[dimension]
     except KeyError:
         raise ValueError(f"no embedding table for dimension {dimension}") from None
-
-
-def library_size(conn: Connection, owner_id: UUID) -> int:
-    """The owner's live assets (ready, not trashed; archived included), an upper bound of
-    any search's candidates."""
-    row = conn.execute(
-        "SELECT images + videos AS n FROM user_asset_stats WHERE owner_id = %s", (owner_id,)
-    ).fetchone()
-    return int(row["n"]) if row else 0
 
 
 class EmbeddingRepository:
@@ -81,17 +74,17 @@ class EmbeddingRepository:
     ) -> list[Row]:
         """Asset rows (``ASSET_LIST_SELECT`` shape) plus ``score`` (cosine similarity), best first.
 
-        Up to ``EXACT_SEARCH_MAX_ROWS`` assets in the caller's library (live ones, from the
-        counter the assets' triggers keep: no count per query) the search is exact: the
-        index is shared by every user, and a filtered walk of it misses
-        neighbours when the caller owns a small share of it. Above, HNSW with pgvector's
-        iterative scan: when the owner/trash/model filters drop rows the index keeps walking
-        instead of returning fewer than ``limit`` (pgvector >= 0.8). ``relaxed_order`` is
-        faster but may swap neighbours, hence the outer ORDER BY.
+        The candidates are the caller's assets and those of partners who share theirs into
+        the caller's timeline (their archive stays theirs), or, with ``album_id``, the assets
+        of that album when the caller owns it or is a member (nothing otherwise). A library
+        with its own HNSW index (``ensure_owner_indexes``: above ``EXACT_SEARCH_MAX_ROWS``
+        vectors) is walked through it, with pgvector's iterative scan so that trash and the
+        filters do not leave fewer than ``limit`` (``relaxed_order`` may swap neighbours,
+        hence the outer ORDER BY); a smaller one, and an album, is searched exactly. Each
+        library is searched on its own and the hits merged: one index over every user loses
+        recall when the caller owns a small share of it (docs/benchmarks.md, many users).
         """
         table = embedding_table(len(vector))
-        where: list[str] = []
-        asset_filters(filters, where)
         params = {
             **filters,
             "model": model_id,
@@ -101,27 +94,107 @@ class EmbeddingRepository:
             "limit": limit,
         }
         with self._pool.connection() as conn:
-            exact = library_size(conn, filters["owner"]) <= EXACT_SEARCH_MAX_ROWS
-            if not exact:
+            parts, indexed = self._candidates(conn, table, filters)
+            if not parts:
+                return []
+            # Starting parallel workers costs more than any one library's scan.
+            conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            if indexed:
                 conn.execute(
                     "SELECT set_config('hnsw.ef_search', %s, true)",
                     # pgvector takes 1..1000; deeper pages come from the iterative scan.
                     (str(min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))),),
                 )
                 conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            # "+ 0": an expression no index orders by, so the planner sorts the caller's rows.
-            distance = "(s.embedding <=> %(q)s) + 0" if exact else "s.embedding <=> %(q)s"
+            union = " UNION ALL ".join(f"({part})" for part in parts)
             sql = (
-                "WITH hits AS MATERIALIZED ("
-                f" SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM {table} s"
-                " JOIN assets a ON a.id = s.asset_id"
-                f" WHERE s.model_id = %(model)s AND {' AND '.join(where)}"
-                f" ORDER BY {distance} LIMIT %(window)s)"
+                f"WITH hits AS MATERIALIZED (SELECT * FROM ({union}) u"  # noqa: S608
+                " ORDER BY u.distance LIMIT %(window)s)"
                 f" SELECT x.*, 1 - h.distance AS score FROM hits h"
                 f" JOIN ({ASSET_LIST_SELECT}) x ON x.id = h.asset_id"
                 " ORDER BY h.distance, h.asset_id OFFSET %(offset)s LIMIT %(limit)s"
             )
             return conn.execute(sql, params).fetchall()
+
+    def _candidates(
+        self, conn: Connection, table: str, filters: dict[str, Any]
+    ) -> tuple[list[str], bool]:
+        """The nearest-first queries whose union holds the search's candidates, and whether
+        any walks an HNSW index."""
+        me = filters["owner"]
+        if filters.get("album_id"):
+            if not album_readable(conn, filters["album_id"], me):
+                return [], False
+            return [_nearest(table, filters, None, exact=True)], False
+        scope = conn.execute(SCOPE_SQL, {"u": me, "prefix": f"{table}_owner_"}).fetchall()
+        # One query per library, its owner a literal (a UUID: nothing but hex and dashes) on
+        # both tables: the planner matches a partial index's predicate only against a value
+        # it sees when planning, and reads a small library's rows through the owner indexes
+        # instead of hashing every asset.
+        parts = [
+            _nearest(table, filters, UUID(str(r["owner_id"])), exact=not r["indexed"])
+            for r in scope
+        ]
+        return parts, any(r["indexed"] for r in scope)
+
+    def ensure_owner_indexes(
+        self, owners: Sequence[UUID] | None = None, dimension: int | None = None
+    ) -> dict[str, int]:
+        """Each library with more than ``EXACT_SEARCH_MAX_ROWS`` vectors in a table gets its
+        own HNSW index there, partial on its owner (``smart_search_<dim>_owner_<hex>``),
+        built CONCURRENTLY: writes and searches go on meanwhile, and searches use it once it
+        is valid. ``owners``: only those (the write path's check: one bounded query when
+        there is nothing to do); None: every user, and indexes of owners who are gone are
+        dropped (the nightly job). Two callers never build the same index: a session lock
+        per index name, the loser skips."""
+        tables = [embedding_table(dimension)] if dimension else list(EMBEDDING_TABLES.values())
+        built = dropped = 0
+        for table in tables:
+            with self._pool.connection() as conn:
+                due = conn.execute(
+                    DUE_SQL.format(table=table),
+                    {"owners": owners, "prefix": f"{table}_owner_", "min": EXACT_SEARCH_MAX_ROWS},
+                ).fetchall()
+                stale = [] if owners is not None else stale_owner_indexes(conn, table)
+            for row in due:
+                built += self._build_owner_index(table, UUID(str(row["owner_id"])))
+            for name in stale:
+                dropped += self._in_autocommit(
+                    name, [f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"']
+                )
+        return {"built": built, "dropped": dropped}
+
+    def _build_owner_index(self, table: str, owner: UUID) -> int:
+        name = owner_index_name(table, owner)
+        return self._in_autocommit(
+            name,
+            [
+                # A build that failed half-way leaves an invalid index of that name.
+                f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"',
+                f'CREATE INDEX CONCURRENTLY "{name}" ON {table}'
+                f" USING hnsw (embedding halfvec_cosine_ops) WHERE owner_id = '{owner}'",
+            ],
+        )
+
+    def _in_autocommit(self, lock_name: str, statements: list[str]) -> int:
+        """``statements`` (CONCURRENTLY: no transaction) under a session lock on
+        ``lock_name``; 1 if they ran, 0 if another session holds the lock."""
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                got = conn.execute(
+                    "SELECT pg_try_advisory_lock(hashtextextended(%s, 0)) AS got", (lock_name,)
+                ).fetchone()
+                if not (got and got["got"]):
+                    return 0
+                try:
+                    for statement in statements:
+                        conn.execute(statement)
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (lock_name,))
+                return 1
+            finally:
+                conn.autocommit = False
 
     def face_counts(self, asset_ids: Sequence[UUID]) -> dict[UUID, int]:
         """Faces found on each asset (0 for none), one query for a batch."""
@@ -161,3 +234,77 @@ class EmbeddingRepository:
                     f"DELETE FROM {table} WHERE model_id <> %s", (model_id,)
                 ).rowcount
         return deleted
+
+
+def owner_index_name(table: str, owner: UUID) -> str:
+    """The name of ``owner``'s own HNSW index on ``table`` (63 characters at most)."""
+    return f"{table}_owner_{owner.hex}"
+
+
+# Whose libraries a smart search reads (the caller's, and partners' shared into the
+# caller's timeline), and which of them have a valid index of their own.
+SCOPE_SQL = (
+    "SELECT o.owner_id, EXISTS (SELECT 1 FROM pg_index i WHERE i.indisvalid AND i.indexrelid"
+    " = to_regclass(%(prefix)s || replace(o.owner_id::text, '-', ''))) AS indexed"
+    " FROM (SELECT %(u)s::uuid AS owner_id UNION SELECT p.shared_by_id FROM partners p"
+    " WHERE p.shared_with_id = %(u)s AND p.in_timeline) o"
+)
+# Owners (all users when %(owners)s is NULL) without a valid index of their own and with
+# more than %(min)s vectors in the table: each count stops at %(min)s + 1 rows.
+DUE_SQL = (
+    "SELECT o.owner_id FROM (SELECT id AS owner_id FROM users WHERE %(owners)s::uuid[] IS NULL"
+    " UNION SELECT unnest(%(owners)s::uuid[])) o"
+    " WHERE NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indisvalid AND i.indexrelid"
+    " = to_regclass(%(prefix)s || replace(o.owner_id::text, '-', '')))"
+    " AND (SELECT count(*) FROM (SELECT 1 FROM {table} s WHERE s.owner_id = o.owner_id"
+    " LIMIT %(min)s + 1) n) > %(min)s"
+)
+
+
+def stale_owner_indexes(conn: Connection, table: str) -> list[str]:
+    """Owner indexes on ``table`` whose owner is no longer a user."""
+    rows = conn.execute(
+        "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " WHERE i.indrelid = %s::regclass AND c.relname LIKE %s",
+        (table, f"{table}_owner_%"),
+    ).fetchall()
+    prefix = f"{table}_owner_"
+    names = {r["relname"]: r["relname"][len(prefix) :] for r in rows}
+    if not names:
+        return []
+    alive = conn.execute(
+        "SELECT replace(id::text, '-', '') AS hex FROM users WHERE replace(id::text, '-', '')"
+        " = ANY(%s)",
+        (list(names.values()),),
+    ).fetchall()
+    living = {r["hex"] for r in alive}
+    return [name for name, hexid in names.items() if hexid not in living]
+
+
+def album_readable(conn: Connection, album_id: UUID, user_id: UUID) -> bool:
+    """The user owns the album or is a member of it (any role)."""
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM albums al WHERE al.id = %(a)s AND (al.owner_id = %(u)s"
+        " OR EXISTS (SELECT 1 FROM album_users au WHERE au.album_id = al.id"
+        " AND au.user_id = %(u)s))) AS ok",
+        {"a": album_id, "u": user_id},
+    ).fetchone()
+    return bool(row and row["ok"])
+
+
+def _nearest(table: str, filters: dict[str, Any], owner: UUID | None, exact: bool) -> str:
+    """One nearest-first query over ``owner``'s library (None: the album filter alone says
+    which assets), the search's filters applied."""
+    where = ["s.model_id = %(model)s"]
+    if owner:
+        where += [f"s.owner_id = '{owner}'", f"a.owner_id = '{owner}'"]
+    asset_filters(filters, where, scope=None)
+    if owner and owner != filters["owner"] and filters.get("with_archived"):
+        where.append("NOT a.is_archived")  # a partner's archive stays theirs
+    # "+ 0": an expression no index orders by, so the planner sorts the library's rows.
+    order = "(s.embedding <=> %(q)s) + 0" if exact else "s.embedding <=> %(q)s"
+    return (
+        f"SELECT s.asset_id, s.embedding <=> %(q)s AS distance FROM {table} s"  # noqa: S608
+        f" JOIN assets a ON a.id = s.asset_id WHERE {' AND '.join(where)}"
+        f" ORDER BY {order} LIMIT %(window)s"
+    )

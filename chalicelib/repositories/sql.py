@@ -74,10 +74,14 @@ def halfvec(values: Any) -> Any:
     return HalfVector(np.asarray(values, dtype=np.float32))
 
 
-def asset_filters(filters: dict[str, Any], where: list[str]) -> None:
+def asset_filters(
+    filters: dict[str, Any], where: list[str], scope: str | None = "a.owner_id = %(owner)s"
+) -> None:
     """WHERE clauses shared by smart and metadata search (named params from ``filters``).
-    Trashed assets never come back; archived ones only when asked for."""
-    where.append("a.owner_id = %(owner)s")
+    Trashed assets never come back; archived ones only when asked for. ``scope`` is whose
+    assets (the caller's; smart search puts its own, wider one)."""
+    if scope:
+        where.append(scope)
     where.append("a.trashed_at IS NULL")
     where.append("a.status = 'ready'")
     where.append("a.visibility = 'timeline'")

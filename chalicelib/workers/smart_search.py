@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from chalicelib import messaging
+from chalicelib.observability import logger
 from chalicelib.workers import previews, stage
 from chalicelib.workers.context import SmartSearchContext
 
@@ -74,6 +75,19 @@ def embed_all(assets: list[dict[str, Any]], images: list[Image], c: SmartSearchC
     c.embedding_repo.upsert_many(
         encoder.model_id, [(a["id"], v) for a, v in zip(assets, vectors, strict=True)]
     )
+    if len(vectors):
+        own_indexes(c, sorted({a["owner_id"] for a in assets}), len(vectors[0]))
+
+
+def own_indexes(c: SmartSearchContext, owners: list[UUID], dimension: int) -> None:
+    """A library that just passed the exact-search size gets its own index now (once: a
+    bounded check per batch otherwise). Never the batch's failure: the vectors are stored,
+    searches stay exact until the index exists, and the nightly search-indexes job builds
+    what this could not."""
+    try:
+        c.embedding_repo.ensure_owner_indexes(owners, dimension=dimension)
+    except Exception:
+        logger.exception("could not build a library's search index", extra={"owners": owners})
 
 
 def embed_text_event(event: dict[str, Any], c: SmartSearchContext) -> dict[str, Any]:

@@ -27,6 +27,7 @@ SCHEDULED_JOBS: dict[str, str] = {
     "resume-stalled": "cron(10 3 * * ? *)",
     "purge-trash": "cron(15 3 * * ? *)",
     "clean-orphans": "cron(30 3 * * ? *)",
+    "search-indexes": "cron(35 3 * * ? *)",
     "people-recluster": "cron(45 3 * * ? *)",
     "memories": "cron(0 4 * * ? *)",
 }

@@ -1,7 +1,7 @@
-"""Smart search over one HNSW index shared by users of very different sizes, on real
-PostgreSQL + pgvector: a small library's results are complete (exact search) even when
-another user's vectors crowd every neighbourhood of the query, and no search ever returns
-another user's asset."""
+"""Smart search across users of very different sizes, on real PostgreSQL + pgvector: a small
+library's results are complete (exact search) even when another user's vectors crowd every
+neighbourhood of the query, a big library is walked through an HNSW index of its own, and
+no search ever returns an asset the caller may not see (partners and shared albums may)."""
 
 from __future__ import annotations
 
@@ -77,25 +77,25 @@ def container(postgres) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def crowded(container) -> dict[str, Any]:
     """A big user above the exact-search size with every vector nearer the query than any
-    of a small user's (3,000 photos: enough that the planner alone would walk the shared
-    index for them, filtering the big user's rows out)."""
+    of a small user's (3,000 photos: a walk of one index over both would have to pass
+    every one of the big user's before reaching the small one's)."""
     rng = np.random.default_rng(7)
     q = rng.normal(size=DIM).astype(np.float32)
     q /= np.linalg.norm(q)
     with container.pool.connection() as conn:
         big, small = _user(conn), _user(conn)
-        conn.execute("DROP INDEX smart_search_384_hnsw")  # built once after the COPY: faster
-    big_vectors = _around(q, 21_000, 0.02, rng)
+    big_vectors = _around(q, 8_000, 0.02, rng)
     small_vectors = _around(q, 3_000, 0.08, rng)
     big_ids = _library(container, big, big_vectors)
     small_ids = _library(container, small, small_vectors)
     with container.pool.connection() as conn:
-        conn.execute(
-            "CREATE INDEX smart_search_384_hnsw ON smart_search_384"
-            " USING hnsw (embedding halfvec_cosine_ops)"
-        )
         conn.execute("ANALYZE smart_search_384")
         conn.execute("ANALYZE assets")
+    # What the nightly job (and the write path, as a library crosses the size) does.
+    assert container.embedding_repo.ensure_owner_indexes(dimension=DIM) == {
+        "built": 1,
+        "dropped": 0,
+    }
     # The small user's photos are all farther from the query than every one of the big one's.
     assert len(small_vectors) <= ml.EXACT_SEARCH_MAX_ROWS < len(big_vectors)
     assert (small_vectors @ q).max() < (big_vectors @ q).min()
@@ -136,18 +136,29 @@ def test_the_dominant_library_is_searched_through_the_index_and_only_its_own(
     assert all(r["owner_id"] == big for r in rows)
     recall = len(set(got[:10]) & set(_exact(big_ids, big_vectors, q, 10))) / 10
     assert recall >= 0.8  # approximate above the exact-search size, not exact
+    own = ml.owner_index_name("smart_search_384", big)
+    assert _plan(container, big, q).count(own) == 1
+    # The small library has no index of its own: its rows are read by the owner_id index.
+    small_plan = _plan(container, crowded["small"][0], q)
+    assert "smart_search_384_owner " in small_plan and "_hnsw" not in small_plan
+    # Indexes are built once: nothing more to do.
+    assert container.embedding_repo.ensure_owner_indexes(dimension=DIM)["built"] == 0
+
+
+def _plan(container: Any, owner: Any, q: np.ndarray) -> str:
+    """The plan of the query ``search`` runs for ``owner`` (its candidates, nearest first)."""
+    repo = container.embedding_repo
+    params: dict[str, Any] = {"owner": owner, "model": MODEL, "q": HalfVector(q), "window": 10}
     with container.pool.connection() as conn:
-        plan = conn.execute(
-            "EXPLAIN SELECT s.asset_id FROM smart_search_384 s ORDER BY s.embedding <=> %s"
-            " LIMIT 10",
-            (HalfVector(q),),
-        ).fetchall()
-    assert any("smart_search_384_hnsw" in r["QUERY PLAN"] for r in plan)
+        parts, _ = repo._candidates(conn, "smart_search_384", {"owner": owner})
+        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p})" for p in parts), params)
+        return "\n".join(r["QUERY PLAN"] for r in rows.fetchall())
 
 
-def test_filters_that_leave_a_big_library_small_search_it_exactly(container, crowded) -> None:
-    """The size that decides is the candidates' after the filters: favourites of the big
-    user are few, so their search is exact too, and holds nothing else."""
+def test_filters_that_leave_few_of_a_big_library_still_find_them_all(container, crowded) -> None:
+    """Favourites of the big user are few: the iterative walk of its index goes on until
+    it has them (in exact order), and nothing else."""
     repo, q = container.embedding_repo, crowded["q"]
     big, big_ids, big_vectors = crowded["big"]
     favourites = big_ids[::1000]
@@ -156,3 +167,111 @@ def test_filters_that_leave_a_big_library_small_search_it_exactly(container, cro
     rows = repo.search(MODEL, q, {"owner": big, "is_favorite": True}, 10, 0, 100)
     picked = np.array([big_ids.index(a) for a in favourites])
     assert [r["id"] for r in rows] == _exact(favourites, big_vectors[picked], q, 10)
+
+
+@pytest.fixture
+def circle(container, monkeypatch) -> dict[str, Any]:
+    """A caller, a partner sharing into the caller's timeline, one sharing but not into it,
+    a stranger, and an album of the stranger's shared with the caller; every stranger's
+    vector is nearer the query than any other. Small libraries (the exact-search size is
+    lowered so that the partner's has an index of its own): the search mixes both paths."""
+    monkeypatch.setattr(ml, "EXACT_SEARCH_MAX_ROWS", 50)
+    rng = np.random.default_rng(11)
+    q = rng.normal(size=DIM).astype(np.float32)
+    q /= np.linalg.norm(q)
+    with container.pool.connection() as conn:
+        me, partner, hidden, stranger = (_user(conn) for _ in range(4))
+    libraries = {
+        "me": _library(container, me, _around(q, 30, 0.09, rng)),
+        "partner": _library(container, partner, _around(q, 60, 0.09, rng)),
+        "hidden": _library(container, hidden, _around(q, 20, 0.09, rng)),
+        "stranger": _library(container, stranger, _around(q, 80, 0.01, rng)),
+    }
+    shared = libraries["stranger"][:5]
+    with container.pool.connection() as conn:
+        conn.execute(
+            "INSERT INTO partners (shared_by_id, shared_with_id, in_timeline)"
+            " VALUES (%s, %s, true), (%s, %s, false)",
+            (partner, me, hidden, me),
+        )
+        album = conn.execute(
+            "INSERT INTO albums (owner_id, album_name) VALUES (%s, 'trip') RETURNING id",
+            (stranger,),
+        ).fetchone()["id"]
+        conn.execute(
+            "INSERT INTO album_assets (album_id, asset_id) SELECT %s, unnest(%s::uuid[])",
+            (album, shared),
+        )
+        conn.execute(
+            "INSERT INTO album_users (album_id, user_id, role) VALUES (%s, %s, 'viewer')",
+            (album, me),
+        )
+    built = container.embedding_repo.ensure_owner_indexes([me, partner, stranger], DIM)
+    assert built == {"built": 2, "dropped": 0}  # the partner's and the stranger's
+    return {"q": q, "me": me, "partner": partner, "stranger": stranger, "album": album,
+            "shared": shared, **{f"{k}_ids": v for k, v in libraries.items()}}  # fmt: skip
+
+
+def test_a_search_finds_the_partners_assets_and_never_a_strangers(container, circle) -> None:
+    repo, q = container.embedding_repo, circle["q"]
+    rows = repo.search(MODEL, q, {"owner": circle["me"]}, 1000, 0, 100)
+    got = {r["id"] for r in rows}
+    # Everything of mine and of the partner who shares into my timeline, nothing else
+    # (the stranger's vectors are the nearest of all, the other partner chose not to).
+    assert got == set(circle["me_ids"]) | set(circle["partner_ids"])
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)
+    # The partner's archive stays theirs, even when I ask for archived assets.
+    archived = circle["partner_ids"][0]
+    with container.pool.connection() as conn:
+        conn.execute("UPDATE assets SET is_archived = true WHERE id = %s", (archived,))
+    rows = repo.search(MODEL, q, {"owner": circle["me"], "with_archived": True}, 1000, 0, 100)
+    assert archived not in {r["id"] for r in rows}
+    assert len(rows) == len(got) - 1
+    # The stranger's own search never returns mine or the partner's.
+    theirs = repo.search(MODEL, q, {"owner": circle["stranger"]}, 1000, 0, 100)
+    assert {r["id"] for r in theirs} == set(circle["stranger_ids"])
+
+
+def test_a_shared_albums_assets_are_found_and_no_other_of_its_owner(container, circle) -> None:
+    repo, q = container.embedding_repo, circle["q"]
+    filters = {"owner": circle["me"], "album_id": circle["album"]}
+    rows = repo.search(MODEL, q, filters, 100, 0, 100)
+    assert [r["id"] for r in rows] == [
+        a for a in _exact_ids(container, circle["stranger_ids"], q) if a in circle["shared"]
+    ]
+    # Once I am no longer a member, the album gives me nothing.
+    with container.pool.connection() as conn:
+        conn.execute("DELETE FROM album_users WHERE album_id = %s", (circle["album"],))
+    assert repo.search(MODEL, q, filters, 100, 0, 100) == []
+
+
+def _exact_ids(container: Any, ids: list[Any], q: np.ndarray) -> list[Any]:
+    """``ids`` nearest first, by the vectors PostgreSQL stores."""
+    with container.pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT asset_id FROM smart_search_384 WHERE asset_id = ANY(%s)"
+            " ORDER BY (embedding <=> %s) + 0, asset_id",
+            (ids, HalfVector(q)),
+        ).fetchall()
+    return [r["asset_id"] for r in rows]
+
+
+def test_the_index_of_a_deleted_user_is_dropped(container, monkeypatch) -> None:
+    monkeypatch.setattr(ml, "EXACT_SEARCH_MAX_ROWS", 10)
+    rng = np.random.default_rng(3)
+    with container.pool.connection() as conn:
+        gone = _user(conn)
+    _library(container, gone, _around(rng.normal(size=DIM).astype(np.float32), 20, 0.1, rng))
+    repo = container.embedding_repo
+    # The write path's check builds it (only the owners it is given)...
+    assert repo.ensure_owner_indexes([gone], DIM) == {"built": 1, "dropped": 0}
+    name = ml.owner_index_name("smart_search_384", gone)
+    with container.pool.connection() as conn:
+        # As the user deletion job does: the assets (their counters), then the user.
+        conn.execute("DELETE FROM assets WHERE owner_id = %s", (gone,))
+        conn.execute("DELETE FROM users WHERE id = %s", (gone,))
+    # ... and the nightly job drops it once its owner is gone.
+    assert repo.ensure_owner_indexes(dimension=DIM)["dropped"] == 1
+    with container.pool.connection() as conn:
+        assert conn.execute("SELECT to_regclass(%s) AS r", (name,)).fetchone()["r"] is None

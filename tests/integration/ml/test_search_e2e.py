@@ -94,3 +94,40 @@ def test_other_users_and_trashed_assets_never_come_back(library, photos) -> None
     r = h.call("POST", "/api/trash/restore", {"ids": [ids["chelsea"]]}, token=token)
     assert r.status_code == 200 and r.json["count"] == 1, r.body
     assert ids["chelsea"] in [i["id"] for i in search(h, token, "cat")]
+
+
+def _me(h: Harness, token: str) -> str:
+    return h.call("GET", "/api/users/me", token=token).json["id"]
+
+
+def test_a_partner_in_my_timeline_and_a_shared_album_are_searched_a_stranger_never(
+    library,
+) -> None:
+    h, token, ids = library
+    carol, eve = h.user("carol@example.com"), h.user("eve@example.com")
+    # Ada shares her library with Carol: searched once Carol shows it in her timeline.
+    r = h.call("POST", f"/api/partners/{_me(h, carol)}", token=token)
+    assert r.status_code == 201, r.body
+    assert search(h, carol, "cat") == []
+    r = h.call("PUT", f"/api/partners/{_me(h, token)}", {"inTimeline": True}, token=carol)
+    assert r.status_code == 200, r.body
+    found = search(h, carol, "cat")
+    assert {i["id"] for i in found} == set(ids.values())
+    assert found[0]["id"] == ids["chelsea"]
+    # Eve is a stranger: nothing of Ada's, whatever she asks.
+    assert search(h, eve, "cat") == []
+    assert search(h, eve, "cat", withArchived=True) == []
+    # An album of Ada's shared with Eve: its assets, and only with the album asked for.
+    r = h.call(
+        "POST",
+        "/api/albums",
+        {"albumName": "cats", "assetIds": [ids["chelsea"]],
+         "albumUsers": [{"userId": _me(h, eve), "role": "viewer"}]},
+        token=token,
+    )  # fmt: skip
+    assert r.status_code == 201, r.body
+    album = r.json["id"]
+    assert [i["id"] for i in search(h, eve, "cat", albumId=album)] == [ids["chelsea"]]
+    assert search(h, eve, "cat") == []
+    # Carol is Ada's partner, not a member of the album: the album gives her nothing.
+    assert search(h, carol, "cat", albumId=album) == []
