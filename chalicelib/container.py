@@ -74,11 +74,21 @@ class Container:
         self.__dict__.update(parts)
 
     # --- infrastructure -------------------------------------------------------------
-    def _client(self, service: str) -> BaseClient:
+    @cached_property
+    def aws_session(self) -> Any:
+        """This container's own boto3 session, not boto3's process-wide default one: its
+        credential chain reads the environment as it is when this container first needs it,
+        and a chain built elsewhere cannot stale it (chalice's test client runs a request
+        on a copy of ``os.environ``; a default session first used there keeps that copy).
+        The URL signer (storage/windowed.py) signs with its credentials too."""
         import boto3
+
+        return boto3.session.Session()
+
+    def _client(self, service: str) -> BaseClient:
         from botocore.config import Config
 
-        return boto3.client(
+        return self.aws_session.client(
             service,
             region_name=self.settings.aws_region,
             endpoint_url=self.settings.aws_endpoint_url or None,
@@ -135,7 +145,7 @@ class Container:
     def store(self) -> ObjectStore:
         from chalicelib.storage.s3 import ObjectStore
 
-        return ObjectStore(self.s3, self.settings.bucket)
+        return ObjectStore(self.s3, self.settings.bucket, self.aws_session.get_credentials)
 
     @cached_property
     def queues(self) -> SqsQueues:

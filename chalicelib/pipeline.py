@@ -55,6 +55,28 @@ class Stage:
         return self.trigger == S3_ORIGINAL
 
 
+def manual_stage(
+    name: str,
+    *,
+    timeout_seconds: int,
+    reserved_concurrency: int,
+    memory_mb: int = 1024,
+    max_receive_count: int = 5,
+) -> Stage:
+    """A stage the API starts: one message per unit of work (``batch_size`` 1), its handler
+    ``functions.<name>.handler``."""
+    return Stage(
+        name=name,
+        trigger=MANUAL,
+        handler=f"functions.{name}.handler:handler",
+        batch_size=1,
+        timeout_seconds=timeout_seconds,
+        memory_mb=memory_mb,
+        reserved_concurrency=reserved_concurrency,
+        max_receive_count=max_receive_count,
+    )
+
+
 STAGES: tuple[Stage, ...] = (
     Stage(
         name="ingest",
@@ -133,41 +155,15 @@ STAGES: tuple[Stage, ...] = (
         reserved_concurrency=5,
         required=False,
     ),
-    Stage(
-        # Zip downloads: one message per part of an archive, sent by POST /api/download/archive.
-        name="archive",
-        trigger=MANUAL,
-        handler="functions.archive.handler:handler",
-        batch_size=1,
-        timeout_seconds=900,
-        memory_mb=1024,
-        reserved_concurrency=5,
-        max_receive_count=3,
-    ),
-    Stage(
-        # External libraries: one page of a bucket listing per message (the next page's
-        # message is sent by the worker), sent by POST /api/libraries/{id}/scan.
-        name="library_scan",
-        trigger=MANUAL,
-        handler="functions.library_scan.handler:handler",
-        batch_size=1,
-        timeout_seconds=300,
-        memory_mb=1024,
-        reserved_concurrency=2,
-        max_receive_count=5,
-    ),
-    Stage(
-        # Bulk jobs (emptying the trash, restoring all of it, re-queuing a stage): one batch
-        # of at most 500 assets per message, each batch sending the next, so no invocation
-        # and no API request grows with the library (chalicelib/services/bulk_jobs.py).
-        name="bulk_jobs",
-        trigger=MANUAL,
-        handler="functions.bulk_jobs.handler:handler",
-        batch_size=1,
-        timeout_seconds=300,
-        memory_mb=512,
-        reserved_concurrency=2,
-    ),
+    # Zip downloads: one message per part of an archive, sent by POST /api/download/archive.
+    manual_stage("archive", timeout_seconds=900, reserved_concurrency=5, max_receive_count=3),
+    # External libraries: one page of a bucket listing per message (the next page's message
+    # is sent by the worker), sent by POST /api/libraries/{id}/scan.
+    manual_stage("library_scan", timeout_seconds=300, reserved_concurrency=2),
+    # Bulk jobs (emptying the trash, restoring all of it, re-queuing a stage): one batch of at
+    # most 500 assets per message, each batch sending the next, so no invocation and no API
+    # request grows with the library (chalicelib/services/bulk_jobs.py).
+    manual_stage("bulk_jobs", timeout_seconds=300, memory_mb=512, reserved_concurrency=2),
 )
 
 

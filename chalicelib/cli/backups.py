@@ -25,6 +25,8 @@ import typer
 from psycopg.conninfo import conninfo_to_dict
 from rich.console import Console
 
+from chalicelib.cli.render import print_lines
+
 _LIBPQ_ENV = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD"}
 
 
@@ -84,11 +86,8 @@ def register(
         if as_json:
             print_json(result)
             return
-        console = Console()
-        for b in result["backups"]:
-            console.print(f"{b['name']}  {b['size']:>12}  {b['createdAt']}", highlight=False)
-        if not result["backups"]:
-            console.print("No backups yet.")
+        lines = [f"{b['name']}  {b['size']:>12}  {b['createdAt']}" for b in result["backups"]]
+        print_lines(Console(), lines, "No backups yet.")
 
     @backup_app.command("download")
     @handles_errors

@@ -15,6 +15,8 @@ from urllib.parse import quote
 import typer
 from rich.console import Console
 
+from chalicelib.cli.render import print_lines
+
 
 def _line(lib: dict[str, Any]) -> str:
     state = (
@@ -67,11 +69,7 @@ def register(
         if as_json:
             print_json(libs)
             return
-        console = Console()
-        for lib in libs:
-            console.print(_line(lib), highlight=False)
-        if not libs:
-            console.print("No libraries.")
+        print_lines(Console(), [_line(lib) for lib in libs], "No libraries.")
 
     @library_app.command("scan")
     @handles_errors

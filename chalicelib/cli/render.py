@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -130,6 +130,15 @@ def summary(console: Console, results: list[FileResult]) -> None:
     resumed = sum(r.resumed_parts for r in results)
     if resumed:
         console.print(f"Resumed: {resumed} part(s) already on the server were not sent again.")
+
+
+def print_lines(console: Console, lines: Sequence[str], empty: str) -> None:
+    """A list, one line per row as it is (names and numbers not highlighted), or ``empty``
+    when it has no rows."""
+    for line in lines:
+        console.print(line, highlight=False)
+    if not lines:
+        console.print(empty)
 
 
 def asset_table(console: Console, items: Iterable[dict[str, Any]]) -> None:

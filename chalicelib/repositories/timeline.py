@@ -18,6 +18,9 @@ Row = dict[str, Any]
 
 # Wall-clock date the photo was taken (stored as a UTC-labelled instant), as a plain timestamp.
 LOCAL = "(coalesce(a.local_date_time, a.file_created_at) AT TIME ZONE 'UTC')"
+# The assets a listed stack primary hides (its other members): what the month counters
+# count but the timeline does not show.
+HIDDEN_IN_STACK = f"a.stack_id IS NOT NULL AND NOT ({LISTED})"
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,13 @@ class TimelineScope:
     person_id: UUID | None = None
 
 
-def _where(scope: TimelineScope) -> tuple[str, dict[str, Any]]:
-    # One tile per shot: no motion parts, and a stack shows as its primary.
-    where = ["a.status = 'ready'", LISTED_IN_TRASH if scope.is_trashed else LISTED]
+def _where(scope: TimelineScope, listed: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The scope's assets as SQL conditions on ``assets a``, and their parameters.
+    ``listed`` replaces which assets of the scope count (default: the ones shown)."""
+    if listed is None:
+        # One tile per shot: no motion parts, and a stack shows as its primary.
+        listed = LISTED_IN_TRASH if scope.is_trashed else LISTED
+    where = ["a.status = 'ready'", listed]
     params: dict[str, Any] = {"me": scope.me}
     if scope.album_id is not None:
         where.append(
@@ -95,8 +102,7 @@ class TimelineRepository:
             if not scope.is_trashed:
                 # Stacked assets behind a shown primary are counted there, not shown: few
                 # rows (the stack index), subtracted from their months.
-                hidden, hidden_params = _where(scope)
-                hidden = hidden.replace(LISTED, f"a.stack_id IS NOT NULL AND NOT ({LISTED})")
+                hidden, hidden_params = _where(scope, listed=HIDDEN_IN_STACK)
                 counted += (
                     f" UNION ALL SELECT date_trunc('month', {LOCAL}), -1 FROM assets a"
                     f" WHERE a.visibility = 'timeline' AND {hidden}"

@@ -126,9 +126,7 @@ class MediaService:
         return s.MediaUrlsResponse(items=items, expires_at=at + timedelta(seconds=expires_in))
 
     def _presign_at(self, file: dict[str, Any], at: datetime, expires_in: int) -> str:
-        return windowed.presign_get_at(
-            self._store.s3,
-            self._store.bucket,
+        return self._store.presign_get_at(
             file["storage_key"],
             at=at,
             expires_in=expires_in,

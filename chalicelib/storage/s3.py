@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from chalicelib.storage import windowed
 
 MAX_PRESIGN_SECONDS = 15 * 60
 # Originals carry this tag: the bucket's lifecycle moves tagged objects to Intelligent-Tiering
@@ -74,9 +78,12 @@ def presign_get(
 class ObjectStore:
     """The one bucket, behind a small port: presigning, multipart, reads and deletes."""
 
-    def __init__(self, s3: Any, bucket: str) -> None:
+    def __init__(self, s3: Any, bucket: str, credentials: Callable[[], Any] | None = None) -> None:
         self.s3 = s3
         self.bucket = bucket
+        # The client's credentials (botocore ``Credentials``), for URLs signed at a chosen
+        # instant (storage/windowed.py): botocore's client does not hand them out.
+        self.credentials = credentials
 
     # --- presigned --------------------------------------------------------------------
     def presign_put(
@@ -94,6 +101,20 @@ class ObjectStore:
 
     def presign_get(self, key: str, **kwargs: Any) -> str:
         return presign_get(self.s3, self.bucket, key, **kwargs)
+
+    def presign_get_at(self, key: str, *, at: datetime, expires_in: int, **params: str) -> str:
+        """A GET URL signed at ``at``, the same all window long (storage/windowed.py)."""
+        if self.credentials is None:
+            raise RuntimeError("this store was built without the client's credentials")
+        return windowed.presign_get_at(
+            self.s3,
+            self.bucket,
+            key,
+            credentials=self.credentials(),
+            at=at,
+            expires_in=expires_in,
+            **params,
+        )
 
     # --- multipart ------------------------------------------------------------------
     def create_multipart(self, key: str, content_type: str) -> str:
@@ -255,7 +276,7 @@ class ObjectStore:
     def for_bucket(self, bucket: str | None) -> ObjectStore:
         """The same client on another bucket (an external library's, read only); this store
         for None (an asset whose original is in Skyroll's bucket)."""
-        return ObjectStore(self.s3, bucket) if bucket else self
+        return ObjectStore(self.s3, bucket, self.credentials) if bucket else self
 
     def list_page(self, prefix: str, token: str | None, max_keys: int) -> dict[str, Any]:
         """One page of a listing: ``{"objects": [...], "next_token": str | None}``."""

@@ -48,10 +48,18 @@ def window_start(now: datetime, window_seconds: int) -> datetime:
 
 
 def presign_get_at(
-    s3: Any, bucket: str, key: str, *, at: datetime, expires_in: int, **params: str
+    s3: Any,
+    bucket: str,
+    key: str,
+    *,
+    credentials: Any,
+    at: datetime,
+    expires_in: int,
+    **params: str,
 ) -> str:
     """A presigned GET of ``key`` signed at ``at`` (not now), living ``expires_in`` seconds
-    from ``at``. ``params`` are extra GetObject parameters (ResponseContentType, ...)."""
+    from ``at``, with ``credentials`` (botocore ``Credentials``: the ones the client ``s3``
+    was made with). ``params`` are extra GetObject parameters (ResponseContentType, ...)."""
     # botocore builds the URL (endpoint, addressing style, parameter names); only its
     # authentication part is dropped and redone at the chosen instant.
     url = s3.generate_presigned_url(
@@ -61,8 +69,8 @@ def presign_get_at(
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
     kept = [(k, v) for k, v in query if not _is_auth(k)]
     unsigned = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
-    # The client's own credentials (refreshed by botocore when they are temporary).
-    credentials = s3._request_signer._credentials.get_frozen_credentials()
+    # One consistent key, secret and token (temporary ones are refreshed by botocore).
+    frozen = credentials.get_frozen_credentials()
     request = AWSRequest(method="GET", url=unsigned)
-    _SignedAt(credentials, s3.meta.region_name, expires_in, at).add_auth(request)
+    _SignedAt(frozen, s3.meta.region_name, expires_in, at).add_auth(request)
     return str(request.url)

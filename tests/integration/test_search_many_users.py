@@ -83,11 +83,16 @@ def crowded(container) -> dict[str, Any]:
     q = rng.normal(size=DIM).astype(np.float32)
     q /= np.linalg.norm(q)
     with container.pool.connection() as conn:
-        big, small = _user(conn), _user(conn)
+        big, small, near = _user(conn), _user(conn), _user(conn)
     big_vectors = _around(q, 8_000, 0.02, rng)
     small_vectors = _around(q, 3_000, 0.08, rng)
+    # A third library nearer the query than all of the big one's, more of it than the big
+    # search's ef_search: a search that drops the owner filter returns these first, and one
+    # that filters the index's first candidates without walking on returns none.
+    near_vectors = _around(q, 300, 0.004, rng)
     big_ids = _library(container, big, big_vectors)
     small_ids = _library(container, small, small_vectors)
+    near_ids = _library(container, near, near_vectors)
     with container.pool.connection() as conn:
         conn.execute("ANALYZE smart_search_384")
         conn.execute("ANALYZE assets")
@@ -99,7 +104,13 @@ def crowded(container) -> dict[str, Any]:
     # The small user's photos are all farther from the query than every one of the big one's.
     assert len(small_vectors) <= ml.EXACT_SEARCH_MAX_ROWS < len(big_vectors)
     assert (small_vectors @ q).max() < (big_vectors @ q).min()
-    return {"q": q, "big": (big, big_ids, big_vectors), "small": (small, small_ids, small_vectors)}
+    assert (big_vectors @ q).max() < (near_vectors @ q).min()
+    return {
+        "q": q,
+        "big": (big, big_ids, big_vectors),
+        "small": (small, small_ids, small_vectors),
+        "near": near_ids,
+    }
 
 
 def _exact(ids: list[Any], vectors: np.ndarray, q: np.ndarray, k: int) -> list[Any]:
@@ -129,10 +140,11 @@ def test_the_dominant_library_is_searched_through_the_index_and_only_its_own(
 ) -> None:
     repo, q = container.embedding_repo, crowded["q"]
     big, big_ids, big_vectors = crowded["big"]
-    small_ids = set(crowded["small"][1])
+    others = set(crowded["small"][1]) | set(crowded["near"])
     rows = repo.search(MODEL, q, {"owner": big}, 100, 0, 100)
     got = [r["id"] for r in rows]
-    assert len(got) == 100 and not small_ids & set(got)
+    # The nearest vectors of the index are another user's: none of them, and a full page.
+    assert len(got) == 100 and not others & set(got)
     assert all(r["owner_id"] == big for r in rows)
     recall = len(set(got[:10]) & set(_exact(big_ids, big_vectors, q, 10))) / 10
     assert recall >= 0.8  # approximate above the exact-search size, not exact

@@ -11,6 +11,8 @@ import botocore.auth
 import pytest
 from botocore.config import Config
 
+from chalicelib.container import Container
+from chalicelib.settings import Settings
 from chalicelib.storage.windowed import presign_get_at, window_start
 
 KEY = "derived/u 1/é+a/thumbnail.webp"
@@ -18,15 +20,26 @@ PARAMS = {"ResponseContentType": "image/webp", "ResponseCacheControl": "private,
 
 
 def _client(endpoint: str | None, token: str | None):
-    return boto3.client(
-        "s3",
-        region_name="eu-west-1",
-        endpoint_url=endpoint,
+    """An S3 client and the credentials it was made with."""
+    session = boto3.session.Session(
         aws_access_key_id="AKIDEXAMPLE",
         aws_secret_access_key="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
         aws_session_token=token,
+    )
+    s3 = session.client(
+        "s3",
+        region_name="eu-west-1",
+        endpoint_url=endpoint,
         config=Config(signature_version="s3v4"),
     )
+    return s3, session.get_credentials()
+
+
+def _botocore_at(s3, at: datetime) -> str:
+    with mock.patch.object(botocore.auth, "get_current_datetime", lambda: at):
+        return s3.generate_presigned_url(
+            "get_object", Params={"Bucket": "bkt", "Key": KEY, **PARAMS}, ExpiresIn=7200
+        )
 
 
 @pytest.mark.parametrize(
@@ -34,22 +47,34 @@ def _client(endpoint: str | None, token: str | None):
     [(None, None), ("http://127.0.0.1:9999", "session/token+=="), (None, "tok")],
 )
 def test_same_bytes_as_botocore_signing_at_that_instant(endpoint, token) -> None:
-    s3 = _client(endpoint, token)
+    s3, credentials = _client(endpoint, token)
     at = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
-    with mock.patch.object(botocore.auth, "get_current_datetime", lambda: at):
-        expected = s3.generate_presigned_url(
-            "get_object", Params={"Bucket": "bkt", "Key": KEY, **PARAMS}, ExpiresIn=7200
-        )
-    assert presign_get_at(s3, "bkt", KEY, at=at, expires_in=7200, **PARAMS) == expected
+    expected = _botocore_at(s3, at)
+    got = presign_get_at(s3, "bkt", KEY, credentials=credentials, at=at, expires_in=7200, **PARAMS)
+    assert got == expected
     assert "X-Amz-Date=20261206T230000Z" in expected
 
 
+def test_the_containers_store_signs_with_its_clients_credentials(monkeypatch) -> None:
+    """The composition root hands the store the credentials its S3 client signs with."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-from-env")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "token-from-env")
+    c = Container(Settings(aws_region="eu-west-1", bucket="bkt", aws_endpoint_url=""))
+    at = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
+    expected = _botocore_at(c.s3, at)
+    assert c.store.presign_get_at(KEY, at=at, expires_in=7200, **PARAMS) == expected
+    assert "AKIDFROMENV" in expected and "X-Amz-Security-Token=token-from-env" in expected
+
+
 def test_one_url_per_window() -> None:
-    s3 = _client(None, None)
+    s3, credentials = _client(None, None)
 
     def url(now: datetime) -> str:
         at = window_start(now, 3600)
-        return presign_get_at(s3, "bkt", KEY, at=at, expires_in=7200, **PARAMS)
+        return presign_get_at(
+            s3, "bkt", KEY, credentials=credentials, at=at, expires_in=7200, **PARAMS
+        )
 
     early = url(datetime(2026, 12, 6, 23, 0, 1, tzinfo=UTC))
     late = url(datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.support.cli import login, skyroll_cli
 from tests.support.harness import Harness
 from tests.support.ml import jpeg_bytes, upload_all
 
@@ -240,37 +241,8 @@ def step_cli_people_and_search_against_the_real_api(
     (httpx requests handed to chalice's in-process client)."""
     import json
 
-    from typer.testing import CliRunner
-
-    from chalicelib.cli.api import Transports
-    from chalicelib.cli.main import Runtime, app
-
-    def bridge(request: httpx.Request) -> httpx.Response:
-        r = h.client.http.request(
-            request.method,
-            request.url.raw_path.decode(),
-            headers=dict(request.headers),
-            body=request.content,
-        )
-        return httpx.Response(r.status_code, headers=r.headers, content=r.body)
-
-    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path))
-    runtime = Runtime(Transports(api=httpx.MockTransport(bridge)))
-    runner = CliRunner()
-
-    def cli(*args: str):
-        return runner.invoke(app, list(args), obj=runtime)
-
-    login = cli(
-        "login",
-        "--server",
-        "http://testserver",
-        "--email",
-        "bob@example.com",
-        "--password",
-        "password-123",
-    )
-    assert login.exit_code == 0, login.output
+    cli = skyroll_cli(h, tmp_path, monkeypatch)
+    login(cli, "bob@example.com", "password-123")
     listed = cli("people", "list", "--json")
     assert listed.exit_code == 0, listed.output
     listed_people = json.loads(listed.output)["people"]

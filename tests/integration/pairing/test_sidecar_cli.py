@@ -7,43 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
-import pytest
-from typer.testing import CliRunner, Result
-
-from chalicelib.cli.api import RetryPolicy, Transports
-from chalicelib.cli.main import Runtime, app
+from tests.support.cli import login
 from tests.support.harness import Harness
 from tests.support.samples import CAMERA_SAMPLES
-
-SERVER = "http://skyroll.test"
-
-
-def _api_transport(h: Harness) -> httpx.MockTransport:
-    def forward(request: httpx.Request) -> httpx.Response:
-        r = h.client.http.request(
-            request.method,
-            request.url.raw_path.decode(),
-            headers=dict(request.headers),
-            body=request.content,
-        )
-        return httpx.Response(r.status_code, headers=r.headers, content=r.body)
-
-    return httpx.MockTransport(forward)
-
-
-@pytest.fixture
-def skyroll(harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
-    runtime = Runtime(
-        Transports(api=_api_transport(harness), retry=RetryPolicy(sleep=lambda _: None)),
-        progress=False,
-    )
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(app, list(args), obj=runtime)
-
-    return run
 
 
 def test_upload_sends_each_photos_sidecar_and_no_xmp_asset(
@@ -59,10 +25,7 @@ def test_upload_sends_each_photos_sidecar_and_no_xmp_asset(
     (folder / "IMG_2.xmp").write_bytes((CAMERA_SAMPLES / "immich-2010.xmp").read_bytes())
     (folder / "IMG_3.xmp").write_bytes(b"<x/>")  # no photo of that name
 
-    login = skyroll(
-        "login", "--server", SERVER, "--email", "cli-xmp@example.com", "--password", "password-123"
-    )
-    assert login.exit_code == 0, login.output
+    login(skyroll, "cli-xmp@example.com", "password-123")
     result = skyroll("upload", str(folder), "--json")
     assert result.exit_code == 0, result.output
     rows = {Path(r["path"]).name: r for r in json.loads(result.stdout)["results"]}

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from chalicelib.cli.api import RetryPolicy, Transports
-from chalicelib.cli.main import Runtime, app
-from tests.integration.stages.test_requeue_cli import api_transport
+from tests.support.cli import login
 from tests.support.harness import Harness, b64sha
 from tests.support.samples import photo
 
@@ -84,34 +80,16 @@ def test_folders_and_their_assets_are_the_callers(harness: Harness) -> None:
     assert folder_only.json["details"][0]["field"] == "originalPath"
 
 
-def test_the_cli_sends_where_each_file_came_from(
-    harness: Harness, tmp_path: Path, monkeypatch
-) -> None:
+def test_the_cli_sends_where_each_file_came_from(harness: Harness, skyroll, tmp_path: Path) -> None:
     h = harness
     h.user("cli-folders@example.com")
-    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
     album = tmp_path / "Pictures" / "Trip"
     album.mkdir(parents=True)
     (album / "a.jpg").write_bytes(photo(seed=90))
     (album / "b.jpg").write_bytes(photo(seed=91))
-    runtime = Runtime(
-        Transports(api=api_transport(h), retry=RetryPolicy(sleep=lambda _: None)), progress=False
-    )
-
-    def run(*args: str) -> None:
-        result = CliRunner().invoke(app, list(args), obj=runtime)
-        assert result.exit_code == 0, result.output
-
-    run(
-        "login",
-        "--server",
-        "http://skyroll.test",
-        "--email",
-        "cli-folders@example.com",
-        "--password",
-        "password-123",
-    )
-    run("upload", str(tmp_path / "Pictures"), "--recursive")
+    login(skyroll, "cli-folders@example.com", "password-123")
+    result = skyroll("upload", str(tmp_path / "Pictures"), "--recursive")
+    assert result.exit_code == 0, result.output
     token = h.login("cli-folders@example.com", "password-123")
     folder = album.resolve().as_posix()
     assert h.call("GET", "/api/view/folder/unique-paths", token=token).json == [folder]

@@ -4,51 +4,11 @@ transport), on real PostgreSQL and moto."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import httpx
-import pytest
-from typer.testing import CliRunner, Result
-
-from chalicelib.cli.api import RetryPolicy, Transports
-from chalicelib.cli.main import Runtime, app
 from tests.support.bulk_jobs import run_jobs
+from tests.support.cli import login
 from tests.support.harness import Harness
 from tests.support.samples import jpeg, quadrants
-
-SERVER = "http://skyroll.test"
-
-
-def api_transport(h: Harness) -> httpx.MockTransport:
-    def forward(request: httpx.Request) -> httpx.Response:
-        r = h.client.http.request(
-            request.method,
-            request.url.raw_path.decode(),
-            headers=dict(request.headers),
-            body=request.content,
-        )
-        return httpx.Response(r.status_code, headers=r.headers, content=r.body)
-
-    return httpx.MockTransport(forward)
-
-
-@pytest.fixture
-def skyroll(harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
-    runtime = Runtime(
-        Transports(api=api_transport(harness), retry=RetryPolicy(sleep=lambda _: None)),
-        progress=False,
-    )
-
-    def run(*args: str) -> Result:
-        return CliRunner().invoke(app, list(args), obj=runtime)
-
-    return run
-
-
-def login(skyroll, email: str, password: str) -> None:
-    result = skyroll("login", "--server", SERVER, "--email", email, "--password", password)
-    assert result.exit_code == 0, result.output
 
 
 def test_admin_requeue_missing_then_all(harness: Harness, skyroll) -> None:

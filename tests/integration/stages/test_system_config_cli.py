@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-from typer.testing import CliRunner, Result
-
-from chalicelib.cli.api import RetryPolicy, Transports
-from chalicelib.cli.main import Runtime, app
-from tests.integration.stages.test_requeue_cli import api_transport, login
 from tests.support.bulk_jobs import run_jobs
+from tests.support.cli import login
 from tests.support.harness import Harness
 from tests.support.samples import jpeg, quadrants
 
 
-@pytest.fixture
-def skyroll(harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
-    runtime = Runtime(
-        Transports(api=api_transport(harness), retry=RetryPolicy(sleep=lambda _: None)),
-        progress=False,
-    )
-
-    def run(*args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(app, list(args), obj=runtime, input=input)
-
-    return run
-
-
 def test_set_changes_a_setting_and_requeues_what_it_leaves_out_of_date(
     harness: Harness,
-    skyroll,  # noqa: F811 - the fixture imported above
+    skyroll,
 ) -> None:
     token = harness.user("cfg@example.com")
     harness.upload(token, "a.jpg", jpeg(quadrants(100, 80)))
