@@ -116,11 +116,16 @@ class SystemConfig(Dto):
 class RequeueOffer(ResponseDto):
     stage: str
     reason: str
+    mode: Literal["missing", "all"] = Field(
+        default="all",
+        description="missing: a feature was turned on (the assets it skipped while off);"
+        " all: a setting changed what the stage makes.",
+    )
 
 
 class SystemConfigUpdateResponse(SystemConfig):
-    # What the change leaves out of date: POST /api/admin/stages/{stage}/requeue {"mode":"all"}
-    # redoes it (`skyroll admin config set` offers to).
+    # What the change leaves out of date: POST /api/admin/stages/{stage}/requeue {"mode": …}
+    # with the offer's mode redoes it (`skyroll admin config set` offers to).
     requeue: list[RequeueOffer]
 
 

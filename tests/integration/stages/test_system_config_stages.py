@@ -48,7 +48,7 @@ def test_a_new_thumbnail_size_is_what_the_next_stage_run_renders(harness: Harnes
 
     r = _set(h, admin, {"image": {"thumbnail": {"size": 120, "format": "jpeg", "quality": 50}}})
     assert r["requeue"] == [
-        {"stage": "thumbnail", "reason": "thumbnail and preview settings changed"}
+        {"stage": "thumbnail", "reason": "thumbnail and preview settings changed", "mode": "all"}
     ]
     second = str(h.upload(token, "b.jpg", jpeg(quadrants(801, 600)))["assetId"])
     h.drain(("ingest", "thumbnail"))
