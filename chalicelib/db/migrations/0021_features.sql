@@ -44,3 +44,10 @@ BEGIN
                    asset_stats_select('SELECT 1 AS sign, * FROM assets'));
 END
 $$;
+
+-- Deleting an external library is a bulk job (services/bulk_jobs.py): the library leaves
+-- every view when asked (deleting_at), its assets go batch by batch, then the library row.
+ALTER TABLE libraries ADD COLUMN deleting_at timestamptz;
+ALTER TABLE bulk_jobs DROP CONSTRAINT bulk_jobs_kind_check;
+ALTER TABLE bulk_jobs ADD CONSTRAINT bulk_jobs_kind_check CHECK (kind IN (
+    'empty-trash', 'restore-trash', 'requeue', 'delete-user', 'delete-assets', 'delete-library'));
