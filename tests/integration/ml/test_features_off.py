@@ -88,7 +88,8 @@ def test_a_feature_off_skips_its_stage_and_turning_it_on_requeues_only_those(
     assert {s: v[0] for s, v in _stages(h, on).items()} == dict.fromkeys(ML, "done")
     started = h.call("POST", "/api/jobs/faces/run", {"mode": "missing"}, token=admin)
     job = finish(h, started, admin)
-    assert (job["status"], job["processed"]) == ("succeeded", 2)  # off and all_off, not on
+    # off and all_off, not on; the job knew how many when it started.
+    assert (job["status"], job["processed"], job["total"]) == ("succeeded", 2, 2)
     h.drain(STAGES)
     assert _stages(h, off)["faces"] == ("done", None) and _counts(h, "faces", off) >= 1
     assert _stages(h, all_off)["faces"] == ("done", None)

@@ -62,7 +62,12 @@ def test_a_new_thumbnail_size_is_what_the_next_stage_run_renders(harness: Harnes
     old_key = files(h, first)["thumbnail"]["storage_key"]
     started = h.call("POST", "/api/admin/stages/thumbnail/requeue", {"mode": "all"}, token=admin)
     job = finish(h, started, admin)
-    assert (job["kind"], job["status"], job["processed"]) == ("requeue", "succeeded", 2)
+    assert (job["kind"], job["status"], job["processed"], job["total"]) == (
+        "requeue",
+        "succeeded",
+        2,
+        2,
+    )
     h.drain(("thumbnail",))
     redone = files(h, first)["thumbnail"]
     assert (redone["width"], redone["height"]) == (160, 120)
