@@ -54,12 +54,8 @@ def _original_is_the_mov(h: Harness, r: Any, video: str) -> None:
 def family(harness: Harness) -> dict[str, Any]:
     owner = harness.user("lp-owner@example.com")
     still, video = _live_photo(harness, owner)
-    people = {
-        n: harness.user(f"lp-{n}@example.com") for n in ("partner", "member", "stranger")
-    }
-    ids = {
-        n: harness.call("GET", "/api/users/me", token=t).json["id"] for n, t in people.items()
-    }
+    people = {n: harness.user(f"lp-{n}@example.com") for n in ("partner", "member", "stranger")}
+    ids = {n: harness.call("GET", "/api/users/me", token=t).json["id"] for n, t in people.items()}
     r = harness.call("POST", f"/api/partners/{ids['partner']}", token=owner)
     assert r.status_code == 201, r.body
     album = harness.call(
@@ -87,9 +83,7 @@ def test_partner_and_album_member_play_and_download_the_motion_part(
     got = harness.asset(token, video)
     assert (got["id"], got["type"], got["visibility"]) == (video, "VIDEO", "hidden")
     # Read-only: they cannot share it onwards (an album of theirs leaves it out) or change it.
-    r = harness.call(
-        "POST", "/api/albums", {"albumName": "mine", "assetIds": [video]}, token=token
-    )
+    r = harness.call("POST", "/api/albums", {"albumName": "mine", "assetIds": [video]}, token=token)
     assert r.status_code == 201 and (r.json["assetCount"], r.json["assets"]) == (0, []), r.body
     r = harness.call(
         "POST", "/api/shared-links", {"type": "INDIVIDUAL", "assetIds": [video]}, token=token
@@ -141,7 +135,9 @@ def test_a_link_visitor_plays_the_motion_part_and_downloads_it_only_if_allowed(
     else:
         assert r.status_code == 403, r.body
     # Another link (of another asset) does not open this motion part.
-    other = harness.upload(family["owner"], "other.jpg", (CAMERA_SAMPLES / "nikon-coolpix-gps.jpg").read_bytes())
+    other = harness.upload(
+        family["owner"], "other.jpg", (CAMERA_SAMPLES / "nikon-coolpix-gps.jpg").read_bytes()
+    )
     harness.drain(STAGES)
     link2 = harness.call(
         "POST",
