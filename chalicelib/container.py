@@ -363,7 +363,12 @@ class Container:
         from chalicelib.repositories.bulk_jobs import BulkJobRepository
         from chalicelib.services.bulk_jobs import BulkJobService, library_kinds
 
-        kinds = library_kinds(self.asset_service, self.requeue_service, self.users_repo.is_deleted)
+        kinds = library_kinds(
+            self.asset_service,
+            self.requeue_service,
+            self.users_repo.is_deleted,
+            self.library_service,
+        )
         return BulkJobService(BulkJobRepository(self.pool), self.queues, kinds)
 
     # --- the library: access, albums, partners, shared links, timeline ------------------

@@ -35,8 +35,13 @@ def clean_orphans(c: Container) -> dict[str, int]:
 
 
 def resume_stalled(c: Container) -> dict[str, int]:
-    """Stages queued over an hour ago whose message was lost: sent again."""
-    return c.pipeline_maintenance.resume_stalled()
+    """Stages queued over an hour ago whose message was lost: sent again. Bulk jobs nothing
+    has moved for six hours (their message lost or dead-lettered): failed, to be started
+    again."""
+    return {
+        **c.pipeline_maintenance.resume_stalled(),
+        "failedJobs": c.bulk_job_service.fail_stalled(),
+    }
 
 
 def memories(c: Container) -> dict[str, int]:

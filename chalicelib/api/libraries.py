@@ -7,6 +7,7 @@ from chalice import Blueprint
 
 from chalicelib.api.http import RequestContext, parse_uuid, route
 from chalicelib.schemas import libraries as s
+from chalicelib.schemas.bulk_jobs import BulkJobResponse
 
 bp = Blueprint(__name__)
 TAG = "Libraries"
@@ -74,13 +75,15 @@ def update_library(
     bp,
     "DELETE",
     "/libraries/{library_id}",
-    summary="Remove a library and its assets (the objects in your bucket stay)",
+    summary="Remove a library and its assets (a bulk job; the objects in your bucket stay)",
     tag=TAG,
-    status=204,
+    response=BulkJobResponse,
+    status=202,
     responses=NOT_YOURS,
 )
-def delete_library(ctx: RequestContext, library_id: str) -> None:
-    ctx.container.library_service.delete(ctx.auth, parse_uuid(library_id))
+def delete_library(ctx: RequestContext, library_id: str) -> BulkJobResponse:
+    params = {"libraryId": str(parse_uuid(library_id))}
+    return ctx.container.bulk_job_service.start(ctx.auth, "delete-library", params)
 
 
 @route(

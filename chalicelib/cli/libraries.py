@@ -4,6 +4,7 @@ skyroll library add "Old photos" --bucket my-photos --prefix 2019/
 skyroll library list [--json]
 skyroll library scan LIBRARY_ID              # once an admin approved it
 skyroll library approve LIBRARY_ID           # admins
+skyroll library delete LIBRARY_ID [--wait]   # a bulk job; the objects in the bucket stay
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urllib.parse import quote
 import typer
 from rich.console import Console
 
+from chalicelib.cli.bulk_jobs import Json, Wait, report
 from chalicelib.cli.render import print_lines
 
 
@@ -97,3 +99,17 @@ def register(
         with session(ctx) as client:
             lib = client.call("POST", f"/api/libraries/{quote(library_id, safe='')}/approve", {})
         typer.echo(_line(lib))
+
+    @library_app.command("delete")
+    @handles_errors
+    def delete(
+        ctx: typer.Context,
+        library_id: Annotated[str, typer.Argument(metavar="ID")],
+        wait: Wait = False,
+        as_json: Json = False,
+    ) -> None:
+        """Remove a library and its assets from Skyroll (a job on the server); the objects in
+        your bucket stay."""
+        with session(ctx) as client:
+            job = client.call("DELETE", f"/api/libraries/{quote(library_id, safe='')}")
+            report(client, job, wait=wait, as_json=as_json, echo_json=print_json)

@@ -43,6 +43,7 @@ from chalicelib.cli import bulk_jobs as _bulk_jobs_cli
 from chalicelib.cli import config
 from chalicelib.cli import libraries as _libraries_cli
 from chalicelib.cli import ml as _ml_cli
+from chalicelib.cli import stacks as _stacks_cli
 from chalicelib.cli import system_config as _config_cli
 from chalicelib.cli.api import ApiError, Client, Transports
 from chalicelib.cli.download import DownloadError, download
@@ -423,6 +424,8 @@ _backups_cli.register(admin_app, session, handles_errors, print_json, err)
 _libraries_cli.register(app, session, handles_errors, print_json)
 # skyroll trash empty|restore, skyroll jobs show|list (chalicelib/cli/bulk_jobs.py)
 _bulk_jobs_cli.register(app, session, handles_errors, print_json)
+# skyroll stacks list|show|create|set-primary|delete (chalicelib/cli/stacks.py)
+_stacks_cli.register(app, session, handles_errors, print_json)
 
 
 def main() -> None:  # pragma: no cover - `python -m chalicelib.cli.main`

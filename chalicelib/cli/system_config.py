@@ -6,8 +6,9 @@
 
 ``set`` reads the settings, changes the named fields (values are JSON: 300, true, null,
 "webp"; anything that is not JSON is taken as text), and PUTs the whole document back. When
-the server says the change leaves stages out of date, it offers to re-queue them for every
-asset (``POST /api/admin/stages/{stage}/requeue``), or does so with ``--requeue``.
+the server says the change leaves stages out of date, it offers to re-queue them
+(``POST /api/admin/stages/{stage}/requeue``, for every asset, or for the assets missing the
+stage when a feature was turned on), or does so with ``--requeue``.
 """
 
 from __future__ import annotations
@@ -112,13 +113,14 @@ def register(
             else:
                 typer.echo(f"Saved {len(assignments)} setting(s).")
             for offer in offers:
-                stage = offer["stage"]
-                question = f"{offer['reason']}: re-run {stage} for every asset?"
+                stage, mode = offer["stage"], offer.get("mode", "all")
+                which = "every asset" if mode == "all" else "the assets missing it"
+                question = f"{offer['reason']}: re-run {stage} for {which}?"
                 if requeue or (requeue is None and not as_json and typer.confirm(question)):
                     path = f"/api/admin/stages/{quote(stage, safe='')}/requeue"
-                    job = client.call("POST", path, {"mode": "all"})
+                    job = client.call("POST", path, {"mode": mode})
                     typer.echo(
-                        f"Started re-queuing {stage} for every asset: job {job['id']}"
+                        f"Started re-queuing {stage} for {which}: job {job['id']}"
                         " (skyroll jobs show).",
                         err=as_json,
                     )

@@ -185,6 +185,7 @@ def _not_web_playable(meta: VideoMetadata) -> list[str]:
 @dataclass(frozen=True)
 class TranscodeOptions:
     target_resolution: int = 720  # the short edge of the output, at most
+    codec: str = "h264"  # Immich's names: h264 (libx264), hevc (libx265), vp9 (libvpx-vp9)
     crf: int = 23
     preset: str = "ultrafast"  # Immich's default: Lambda bills by the second
     audio_bitrate: str = "128k"
@@ -209,6 +210,23 @@ _PRESET_COST = {
 }
 
 
+# Encoder CPU per frame relative to libx264 at the same preset, measured on this project's
+# ffmpeg (1080p -> 720p, ultrafast): libx265 ~2.6x; libvpx-vp9 at its realtime speeds ~1.9x.
+_CODEC_COST = {"h264": 1.0, "hevc": 3.0, "vp9": 2.0}
+# x264's presets, fastest first, as libvpx-vp9 speeds (-cpu-used: 8 fastest, 0 slowest).
+_VP9_SPEED = {
+    "ultrafast": 8,
+    "superfast": 7,
+    "veryfast": 6,
+    "faster": 5,
+    "fast": 4,
+    "medium": 3,
+    "slow": 2,
+    "slower": 1,
+    "veryslow": 0,
+}
+
+
 def estimated_transcode_seconds(
     meta: VideoMetadata, options: TranscodeOptions, vcpus: int = 2
 ) -> float:
@@ -217,6 +235,7 @@ def estimated_transcode_seconds(
     pixel_rate = (meta.width or 1920) * (meta.height or 1080) * (meta.fps or 30.0)
     relative_load = max(pixel_rate / (1920 * 1080 * 30.0), 0.25)
     cost = _PRESET_COST.get(options.preset, 4.0) * relative_load * 2 / max(vcpus, 1)
+    cost *= _CODEC_COST.get(options.codec, 1.0)
     return duration * cost / REALTIME_FACTOR_1080P30
 
 
@@ -285,16 +304,9 @@ def _encode_args(options: TranscodeOptions) -> list[str]:
         "0",
         "-vf",
         scale,
-        "-c:v",
-        "libx264",
-        "-preset",
-        options.preset,
-        "-crf",
-        str(options.crf),
+        *_video_codec_args(options),
         "-pix_fmt",
         "yuv420p",
-        "-profile:v",
-        "high",
         "-threads",
         str(options.threads),
         "-c:a",
@@ -307,6 +319,29 @@ def _encode_args(options: TranscodeOptions) -> list[str]:
         "+faststart",
         "-fs",
         str(options.max_output_bytes),
+    ]
+
+
+def _video_codec_args(options: TranscodeOptions) -> list[str]:
+    """The encoder and its quality settings for ``options.codec``; the container stays MP4
+    (``encoded.mp4``), which browsers play with each of them where they play the codec."""
+    if options.codec == "hevc":
+        # hvc1: the sample entry Safari (and QuickTime) require for HEVC in MP4.
+        return [
+            *("-c:v", "libx265", "-preset", options.preset, "-crf", str(options.crf)),
+            *("-tag:v", "hvc1", "-x265-params", "log-level=error"),
+        ]
+    if options.codec == "vp9":
+        speed = _VP9_SPEED.get(options.preset, 5)
+        # Constant quality (-b:v 0); the realtime deadline is what makes speeds 5-8 fast.
+        return [
+            *("-c:v", "libvpx-vp9", "-crf", str(options.crf), "-b:v", "0"),
+            *("-deadline", "realtime" if speed >= 5 else "good", "-cpu-used", str(speed)),
+            *("-row-mt", "1"),
+        ]
+    return [
+        *("-c:v", "libx264", "-preset", options.preset, "-crf", str(options.crf)),
+        *("-profile:v", "high"),
     ]
 
 

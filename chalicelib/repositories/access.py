@@ -60,6 +60,19 @@ class AccessRepository:
             (ids, link_id, link_id),
         )
 
+    def stills_of_motion_parts(self, ids: list[UUID]) -> dict[UUID, UUID]:
+        """Still id -> motion part id, for those of ``ids`` that are a still's untrashed
+        motion part of the same owner (the owner reaches trashed ones directly)."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT s.id, s.live_photo_video_id AS motion_id FROM assets s"
+                " JOIN assets m ON m.id = s.live_photo_video_id"
+                " WHERE s.live_photo_video_id = ANY(%s) AND m.owner_id = s.owner_id"
+                " AND m.trashed_at IS NULL",
+                (ids,),
+            ).fetchall()
+        return {r["id"]: r["motion_id"] for r in rows}
+
     def asset_row(self, asset_id: UUID) -> Row | None:
         """The asset JSON row, unscoped: call only after an access check passed."""
         with self._pool.connection() as conn:

@@ -294,12 +294,16 @@ class AssetRepository:
         return [r["id"] for r in rows]
 
     def restore(self, owner_id: UUID, ids: list[UUID] | None) -> int:
+        """How many came back, counted as the library shows them: a Live Photo's motion
+        part comes back with its still and is not counted on its own."""
         with self._pool.connection() as conn:
-            return conn.execute(
+            rows = conn.execute(
                 "UPDATE assets SET trashed_at = NULL, updated_at = now() WHERE owner_id = %s"
-                " AND trashed_at IS NOT NULL AND (%s::uuid[] IS NULL OR id = ANY(%s::uuid[]))",
+                " AND trashed_at IS NOT NULL AND (%s::uuid[] IS NULL OR id = ANY(%s::uuid[]))"
+                " RETURNING visibility",
                 (owner_id, ids, ids),
-            ).rowcount
+            ).fetchall()
+        return sum(r["visibility"] != "hidden" for r in rows)
 
     def with_motion_parts(self, owner_id: UUID, ids: list[UUID]) -> list[UUID]:
         """The ids plus the motion part of each Live Photo among them (one shot, one fate)."""

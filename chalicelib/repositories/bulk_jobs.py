@@ -5,6 +5,7 @@ for a batch already counted matches no row and changes nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -91,6 +92,15 @@ class BulkJobRepository:
                 {"error": error, "max": max_attempts, "id": job_id, "step": step},
             ).fetchone()
         return str(row["status"]) if row else "gone"
+
+    def fail_stalled(self, before: datetime, error: str) -> int:
+        """Fails the unfinished jobs nothing has moved since ``before``; how many."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "UPDATE bulk_jobs SET status = 'failed', error = %s, finished_at = now(),"
+                " updated_at = now() WHERE status IN ('queued', 'running') AND updated_at < %s",
+                (error, before),
+            ).rowcount
 
     def fail(self, job_id: UUID, error: str) -> None:
         """Fails a job outright (its first message could not be sent)."""

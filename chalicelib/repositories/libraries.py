@@ -36,15 +36,16 @@ class LibraryRepository:
     def get(self, owner_id: UUID | None, library_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT * FROM libraries WHERE id = %s AND (%s::uuid IS NULL OR owner_id = %s)",
+                "SELECT * FROM libraries WHERE id = %s AND (%s::uuid IS NULL OR owner_id = %s)"
+                " AND deleting_at IS NULL",
                 (library_id, owner_id, owner_id),
             ).fetchone()
 
     def find(self, owner_id: UUID | None) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT * FROM libraries WHERE %s::uuid IS NULL OR owner_id = %s"
-                " ORDER BY created_at, id",
+                "SELECT * FROM libraries WHERE (%s::uuid IS NULL OR owner_id = %s)"
+                " AND deleting_at IS NULL ORDER BY created_at, id",
                 (owner_id, owner_id),
             ).fetchall()
 
@@ -57,7 +58,7 @@ class LibraryRepository:
         with self._pool.connection() as conn:
             return conn.execute(
                 f"UPDATE libraries SET {', '.join([*sets, 'updated_at = now()'])}"  # noqa: S608
-                " WHERE id = %(id)s AND owner_id = %(owner)s RETURNING *",
+                " WHERE id = %(id)s AND owner_id = %(owner)s AND deleting_at IS NULL RETURNING *",
                 {**allowed, "id": library_id, "owner": owner_id},
             ).fetchone()
 
@@ -66,22 +67,61 @@ class LibraryRepository:
             return conn.execute(
                 "UPDATE libraries SET approved_at = coalesce(approved_at, now()),"
                 " approved_by = coalesce(approved_by, %s), updated_at = now()"
-                " WHERE id = %s RETURNING *",
+                " WHERE id = %s AND deleting_at IS NULL RETURNING *",
                 (admin_id, library_id),
             ).fetchone()
 
-    def delete(self, owner_id: UUID, library_id: UUID) -> bool:
-        """The library and its asset rows (never the objects they point at)."""
+    # --- deleting: the library goes from view at once, its assets batch by batch ------------
+    def mark_deleting(self, owner_id: UUID, library_id: UUID) -> bool:
+        """False when the owner has no such library. A library being deleted already is
+        marked again (a second request, or one whose job could not be queued, starts over);
+        a scan in progress stops (its next page finds no library)."""
         with self._pool.connection() as conn:
-            cur = conn.execute(
-                "DELETE FROM libraries WHERE id = %s AND owner_id = %s", (library_id, owner_id)
+            return (
+                conn.execute(
+                    "UPDATE libraries SET deleting_at = coalesce(deleting_at, now()),"
+                    " scan_id = NULL, scan_token = NULL, updated_at = now()"
+                    " WHERE id = %s AND owner_id = %s",
+                    (library_id, owner_id),
+                ).rowcount
+                == 1
             )
-            return cur.rowcount > 0
 
-    def asset_ids(self, library_id: UUID) -> list[UUID]:
+    def being_deleted(self, library_id: UUID) -> Row | None:
         with self._pool.connection() as conn:
-            rows = conn.execute("SELECT id FROM assets WHERE library_id = %s", (library_id,))
-            return [r["id"] for r in rows.fetchall()]
+            return conn.execute(
+                "SELECT * FROM libraries WHERE id = %s AND deleting_at IS NOT NULL",
+                (library_id,),
+            ).fetchone()
+
+    def count_assets(self, library_id: UUID) -> int:
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) AS n FROM assets WHERE library_id = %s", (library_id,)
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
+    def asset_batch(self, library_id: UUID, limit: int) -> list[Row]:
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT id, owner_id FROM assets WHERE library_id = %s ORDER BY id LIMIT %s",
+                (library_id, limit),
+            ).fetchall()
+
+    def delete_assets(self, library_id: UUID, ids: list[UUID]) -> int:
+        """The asset rows (never the objects they point at)."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "DELETE FROM assets WHERE library_id = %s AND id = ANY(%s)", (library_id, ids)
+            ).rowcount
+
+    def remove(self, library_id: UUID) -> None:
+        """The library row of a library being deleted (any asset a last scan page added
+        goes with it: the foreign key cascades)."""
+        with self._pool.connection() as conn:
+            conn.execute(
+                "DELETE FROM libraries WHERE id = %s AND deleting_at IS NOT NULL", (library_id,)
+            )
 
     def statistics(self, library_id: UUID) -> Row:
         with self._pool.connection() as conn:

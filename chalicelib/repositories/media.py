@@ -84,11 +84,7 @@ class MediaRepository:
         only those whose ``stage`` is not done (never run, queued, failed or skipped)."""
         with self._pool.connection() as conn:
             rows = conn.execute(
-                "SELECT a.id FROM assets a WHERE a.id > %(after)s AND a.type = ANY(%(types)s)"
-                " AND EXISTS (SELECT 1 FROM asset_stages i WHERE i.asset_id = a.id"
-                "             AND i.stage = 'ingest' AND i.status = 'done')"
-                " AND (NOT %(missing)s OR NOT EXISTS (SELECT 1 FROM asset_stages s"
-                "      WHERE s.asset_id = a.id AND s.stage = %(stage)s AND s.status = 'done'))"
+                f"SELECT a.id FROM assets a WHERE a.id > %(after)s AND {_REQUEUE_WHERE}"
                 " ORDER BY a.id LIMIT %(limit)s",
                 {
                     "after": after,
@@ -99,3 +95,22 @@ class MediaRepository:
                 },
             ).fetchall()
         return [r["id"] for r in rows]
+
+    def count_for_requeue(self, stage: str, asset_types: list[str], *, missing: bool) -> int:
+        """How many assets ``requeue_page`` will page through (a re-queue job's total)."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT count(*) AS n FROM assets a WHERE {_REQUEUE_WHERE}",
+                {"types": asset_types, "missing": missing, "stage": stage},
+            ).fetchone()
+        return int(row["n"]) if row else 0
+
+
+# Ingested assets of these types; with ``missing``, only those whose stage is not done.
+_REQUEUE_WHERE = (
+    "a.type = ANY(%(types)s)"
+    " AND EXISTS (SELECT 1 FROM asset_stages i WHERE i.asset_id = a.id"
+    "             AND i.stage = 'ingest' AND i.status = 'done')"
+    " AND (NOT %(missing)s OR NOT EXISTS (SELECT 1 FROM asset_stages s"
+    "      WHERE s.asset_id = a.id AND s.stage = %(stage)s AND s.status = 'done'))"
+)

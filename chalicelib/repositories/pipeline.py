@@ -198,19 +198,35 @@ class PipelineRepository:
     def complete_stage(self, asset_id: UUID, stage: str, next_stages: list[str]) -> None:
         self.complete_stages(stage, {asset_id: next_stages})
 
-    def complete_stages(self, stage: str, next_stages: dict[UUID, list[str]]) -> None:
-        """Marks the stage done for each asset, queues its followers, and makes each asset
-        ready once no required stage is left queued or running; one transaction. Optional
-        stages (transcode, ML) go on enriching a ready asset: a photo is viewable as soon as
-        it has its thumbnails."""
+    def complete_stages(
+        self,
+        stage: str,
+        next_stages: dict[UUID, list[str]],
+        *,
+        skipped: str | None = None,
+    ) -> None:
+        """Marks the stage done (or, given why, ``skipped``) for each asset, queues
+        its followers, and makes each asset ready once no required stage is left queued or
+        running; one transaction. Optional stages (transcode, ML) go on enriching a ready
+        asset: a photo is viewable as soon as it has its thumbnails."""
         ids = sorted(next_stages)
         queued = sorted((a, name) for a, names in next_stages.items() for name in names)
         with self._pool.connection() as conn:
-            conn.execute(
-                "UPDATE asset_stages SET status = 'done', error = NULL, updated_at = now()"
-                " WHERE stage = %s AND asset_id = ANY(%s) AND status <> 'failed'",
-                (stage, ids),
-            )
+            if skipped is not None:  # never run: an asset may have no row for it yet
+                conn.execute(
+                    "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"
+                    " SELECT a.id, %s, 'skipped', %s, 0 FROM unnest(%s::uuid[]) AS t(id)"
+                    " JOIN assets a ON a.id = t.id ORDER BY a.id"
+                    " ON CONFLICT (asset_id, stage) DO UPDATE SET status = 'skipped',"
+                    " error = EXCLUDED.error, updated_at = now()",
+                    (stage, skipped, ids),
+                )
+            else:
+                conn.execute(
+                    "UPDATE asset_stages SET status = 'done', error = NULL, updated_at = now()"
+                    " WHERE stage = %s AND asset_id = ANY(%s) AND status <> 'failed'",
+                    (stage, ids),
+                )
             if queued:
                 conn.execute(
                     "INSERT INTO asset_stages (asset_id, stage, status, error, attempts)"

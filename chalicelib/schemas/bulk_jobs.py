@@ -10,7 +10,9 @@ from pydantic import Field
 
 from chalicelib.schemas.base import Dto, ResponseDto
 
-Kind = Literal["empty-trash", "restore-trash", "requeue", "delete-user", "delete-assets"]
+Kind = Literal[
+    "empty-trash", "restore-trash", "requeue", "delete-user", "delete-assets", "delete-library"
+]
 Status = Literal["queued", "running", "succeeded", "failed"]
 MAX_RECENT = 50
 

@@ -26,8 +26,11 @@ Preset = Literal[
 
 class FfmpegConfig(Dto):
     transcode: TranscodePolicy
-    target_video_codec: Literal["h264"] = Field(
-        description="Browsers play H.264 everywhere; the only codec the stage writes."
+    target_video_codec: Literal["h264", "hevc", "vp9"] = Field(
+        description="The encoded video's codec, in MP4 (Immich's names). h264 plays in every"
+        " browser; hevc (libx265) is about a third the size but plays only where the device"
+        " decodes HEVC (Safari, Chrome and Edge with hardware support); vp9 (libvpx-vp9) plays"
+        " in Chrome, Firefox and Edge, and Safari on recent Apple devices."
     )
     target_resolution: int = Field(
         ge=144, le=4320, description="The short side an encoded video is scaled down to."
@@ -116,11 +119,16 @@ class SystemConfig(Dto):
 class RequeueOffer(ResponseDto):
     stage: str
     reason: str
+    mode: Literal["missing", "all"] = Field(
+        default="all",
+        description="missing: a feature was turned on (the assets it skipped while off);"
+        " all: a setting changed what the stage makes.",
+    )
 
 
 class SystemConfigUpdateResponse(SystemConfig):
-    # What the change leaves out of date: POST /api/admin/stages/{stage}/requeue {"mode":"all"}
-    # redoes it (`skyroll admin config set` offers to).
+    # What the change leaves out of date: POST /api/admin/stages/{stage}/requeue {"mode": …}
+    # with the offer's mode redoes it (`skyroll admin config set` offers to).
     requeue: list[RequeueOffer]
 
 

@@ -8,7 +8,11 @@ Paths to an asset, as in Immich's access repository:
 - partner (the owner shares their library with the caller): read + download, never trash;
 - album owner / editor / viewer of an album holding the asset: read + download;
 - shared-link visitor: read the link's assets (or its album's); download only if the link
-  has ``allowDownload``.
+  has ``allowDownload``;
+- a Live Photo's motion part (the hidden video a still's ``live_photo_video_id`` names):
+  read and download by whoever may read / download its still, by any of the paths above.
+  The motion part is never in an album or a link itself, so without this rule only its owner
+  could play it. It grants nothing else of it (sharing stays with the owner).
 
 Re-sharing: only an asset's owner may put it in an album (create with ``assetIds``, add) or
 in a shared link (create, add). Partners and album members read and download, nothing more
@@ -84,6 +88,8 @@ class Perm(StrEnum):
 
 
 ASSET_PERMS = {Perm.ASSET_READ, Perm.ASSET_DOWNLOAD, Perm.ASSET_SHARE}
+# What reaching a Live Photo's still also grants on its motion part.
+MOTION_PERMS = {Perm.ASSET_READ, Perm.ASSET_DOWNLOAD}
 _MEMBER_ROLES: dict[Perm, tuple[str, ...]] = {
     Perm.ALBUM_READ: ("editor", "viewer"),
     Perm.ALBUM_DOWNLOAD: ("editor", "viewer"),
@@ -104,9 +110,10 @@ class AccessService:
         wanted = set(ids)
         if not wanted:
             return set()
-        if isinstance(who, Visitor):
-            return self._visitor(who, perm, wanted)
-        return self._user(who.id, perm, wanted)
+        found = self._direct(who, perm, wanted)
+        if perm in MOTION_PERMS and wanted - found:
+            found |= self._motion_parts(who, perm, wanted - found)
+        return found
 
     def allowed(self, who: Principal, perm: Perm, id_: UUID) -> bool:
         return id_ in self.check(who, perm, [id_])
@@ -137,6 +144,19 @@ class AccessService:
 
     def can_download(self, who: Principal, asset_id: UUID) -> bool:
         return self.allowed(who, Perm.ASSET_DOWNLOAD, asset_id)
+
+    def _direct(self, who: Principal, perm: Perm, ids: set[UUID]) -> set[UUID]:
+        if isinstance(who, Visitor):
+            return self._visitor(who, perm, ids)
+        return self._user(who.id, perm, ids)
+
+    def _motion_parts(self, who: Principal, perm: Perm, ids: set[UUID]) -> set[UUID]:
+        """Those of ``ids`` that are the motion part of a still ``who`` may ``perm``."""
+        stills = self._repo.stills_of_motion_parts(list(ids))
+        if not stills:
+            return set()
+        passed = self._direct(who, perm, set(stills))
+        return {stills[s] for s in passed}
 
     def _user(self, user_id: UUID, perm: Perm, ids: set[UUID]) -> set[UUID]:
         # One query per check, whatever the number of ids (bulk routes stay bounded).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -28,10 +28,14 @@ from chalicelib.repositories.bulk_jobs import BulkJobRepository
 from chalicelib.schemas import bulk_jobs as s
 from chalicelib.services.assets import AssetService
 from chalicelib.services.auth import AuthUser
+from chalicelib.services.libraries import LibraryService
 from chalicelib.services.requeue import RequeueService
 
 BATCH_SIZE = 500
 MAX_ATTEMPTS = 3
+# A batch takes minutes at most and its message is retried for well under an hour before SQS
+# dead-letters it: a job nothing has moved for this long will never move again.
+STALLED_AFTER = timedelta(hours=6)
 FINISHED = ("succeeded", "failed")
 
 
@@ -115,6 +119,20 @@ class BulkJobService:
         rows = self._repo.recent(auth.id, is_admin=auth.is_admin, limit=limit)
         return [to_response(r) for r in rows]
 
+    def fail_stalled(self, now: datetime | None = None) -> int:
+        """The scheduled sweep (``resume-stalled``): a job whose message was lost or went to
+        the dead-letter queue would show ``running`` for ever; it is failed with why, and
+        can be started again (every kind is safe to redo)."""
+        hours = int(STALLED_AFTER.total_seconds() // 3600)
+        failed = self._repo.fail_stalled(
+            (now or datetime.now(UTC)) - STALLED_AFTER,
+            f"No progress for {hours} hours (its message was lost or dead-lettered);"
+            " start it again",
+        )
+        if failed:
+            logger.warning("stalled bulk jobs failed", extra={"count": failed})
+        return failed
+
     # --- the worker's side ------------------------------------------------------------
     def run_step(self, message: BulkJobMessage) -> None:
         """Runs batch ``message.step`` of its job, once, however often it is delivered."""
@@ -155,11 +173,16 @@ def _reason(exc: Exception) -> str:
 
 
 def library_kinds(
-    assets: AssetService, requeue: RequeueService, user_deleted: Callable[[UUID], bool]
+    assets: AssetService,
+    requeue: RequeueService,
+    user_deleted: Callable[[UUID], bool],
+    libraries: LibraryService | None = None,
 ) -> dict[str, JobKind]:
     """The kinds of bulk job there are. The trash jobs act on what was in the trash when the
     job was asked for (trashed before ``created_at``), so they end however busy the user is.
-    ``delete-user`` removes every asset of a user already (soft-)deleted, and only of one."""
+    ``delete-user`` removes every asset of a user already (soft-)deleted, and only of one.
+    ``delete-library`` hides the caller's library when asked, then removes its assets (what
+    Skyroll made for them, never the objects in its bucket) and finally the library."""
 
     def no_params(caller: UUID, params: dict[str, Any]) -> None:
         pass
@@ -206,12 +229,34 @@ def library_kinds(
         done = start + limit >= len(job.params["ids"])
         return Batch(assets.purge_ids_batch(job.owner_id, batch), str(start + limit), done)
 
-    return {
+    kinds = {
         "empty-trash": JobKind(False, no_params, trash_count, empty),
         "restore-trash": JobKind(False, no_params, trash_count, restore),
-        "requeue": JobKind(True, check_requeue, lambda job: None, requeue_page),
+        "requeue": JobKind(
+            True,
+            check_requeue,
+            lambda job: requeue.count(job.params["stage"], job.params["mode"]),
+            requeue_page,
+        ),
         "delete-assets": JobKind(False, check_ids, lambda job: len(job.params["ids"]), purge_ids),
         "delete-user": JobKind(
             True, check_deleted, lambda job: assets.count_owned(owner_of(job)), purge_user
         ),
     }
+    if libraries is not None:
+        kinds["delete-library"] = _delete_library(libraries)
+    return kinds
+
+
+def _delete_library(libraries: LibraryService) -> JobKind:
+    def check(caller: UUID, params: dict[str, Any]) -> None:
+        libraries.begin_delete(caller, UUID(params["libraryId"]))
+
+    def count(job: Job) -> int:
+        return libraries.count_to_delete(UUID(job.params["libraryId"]))
+
+    def batch(job: Job, cursor: str | None, limit: int) -> Batch:
+        deleted, more = libraries.delete_batch(UUID(job.params["libraryId"]), limit)
+        return Batch(deleted, None, not more)
+
+    return JobKind(False, check, count, batch)

@@ -83,13 +83,31 @@ class LibraryService:
             row = self._owned(auth, library_id)
         return _response(row)
 
-    def delete(self, auth: AuthUser, library_id: UUID) -> None:
-        """The library and its assets; what Skyroll made for them goes, the objects in the
-        library's bucket stay untouched."""
-        row = self._owned(auth, library_id)
-        for asset_id in self._repo.asset_ids(library_id):
-            self._store.delete_prefix(keys.derived_prefix(row["owner_id"], asset_id))
-        self._repo.delete(auth.id, library_id)
+    # --- the delete-library bulk job (services/bulk_jobs.py) ---------------------------------
+    def begin_delete(self, owner_id: UUID, library_id: UUID) -> None:
+        """The job's check: the library leaves every view and stops scanning at once; its
+        assets go in the job's batches."""
+        if not self._repo.mark_deleting(owner_id, library_id):
+            raise errors.NotFound("Library not found")
+
+    def count_to_delete(self, library_id: UUID) -> int:
+        return self._repo.count_assets(library_id)
+
+    def delete_batch(self, library_id: UUID, limit: int) -> tuple[int, bool]:
+        """Up to ``limit`` of the library's assets: what Skyroll made for them, then their
+        rows; the objects in the library's bucket stay untouched. Once none is left, the
+        library itself. (How many, whether more may remain.)"""
+        if self._repo.being_deleted(library_id) is None:
+            return 0, False  # deleted by an earlier delivery of this batch
+        rows = self._repo.asset_batch(library_id, limit)
+        for row in rows:
+            self._store.delete_prefix(keys.derived_prefix(row["owner_id"], row["id"]))
+        deleted = self._repo.delete_assets(library_id, [r["id"] for r in rows]) if rows else 0
+        if len(rows) < limit:
+            self._repo.remove(library_id)
+            logger.info("library deleted", extra={"library_id": str(library_id)})
+            return deleted, False
+        return deleted, True
 
     def approve(self, auth: AuthUser, library_id: UUID) -> s.LibraryResponse:
         if not auth.is_admin:

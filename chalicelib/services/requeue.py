@@ -25,6 +25,12 @@ class RequeueService:
         """Refuses, before any job starts, a stage that cannot be re-queued per asset."""
         _requeueable(stage_name)
 
+    def count(self, stage_name: str, mode: str) -> int:
+        """How many assets the re-queue will send: one count, once, when its job starts."""
+        stage = _requeueable(stage_name)
+        types = list(stage.asset_types or ("IMAGE", "VIDEO"))
+        return self._media.count_for_requeue(stage.name, types, missing=mode == "missing")
+
     def requeue_page(
         self, stage_name: str, mode: str, after: UUID | None, limit: int
     ) -> tuple[int, UUID | None]:

@@ -154,37 +154,50 @@ class SystemConfigReader:
             self._loaded_at = None
 
 
-# What a change leaves out of date: (path prefix, stage to redo, why).
+# What a change leaves out of date: (path prefix, stage to redo for every asset, why).
 _REDO: tuple[tuple[str, str, str], ...] = (
     ("image.", "thumbnail", "thumbnail and preview settings changed"),
     ("ffmpeg.", "transcode", "transcoding settings changed"),
     ("machineLearning.facialRecognition.minScore", "faces", "the face detection score changed"),
-    ("machineLearning.facialRecognition.enabled", "faces", "facial recognition was turned on"),
-    ("machineLearning.clip.", "smart_search", "the search model changed or was turned on"),
-    ("machineLearning.duplicateDetection.", "duplicates", "duplicate detection changed"),
+    ("machineLearning.clip.modelName", "smart_search", "the search model changed"),
+    (
+        "machineLearning.duplicateDetection.maxDistanceBits",
+        "duplicates",
+        "duplicate distance changed",
+    ),
 )
-# Turning a feature off needs no re-run: what was made stays until it is turned on again.
-_TURNED_OFF_IS_ENOUGH = frozenset(
-    {
-        "machineLearning.facialRecognition.enabled",
-        "machineLearning.clip.enabled",
-        "machineLearning.duplicateDetection.enabled",
-    }
-)
+# A feature's switch: while off, its stage records each asset ``skipped``; turned on, only
+# those (the assets missing the stage) need it. Turned off, nothing needs a re-run: what was
+# made stays until it is turned on again.
+_SWITCHES: dict[str, tuple[tuple[str, str], ...]] = {
+    "machineLearning.enabled": (
+        ("faces", "machine learning was turned on"),
+        ("smart_search", "machine learning was turned on"),
+        ("duplicates", "machine learning was turned on"),
+    ),
+    "machineLearning.facialRecognition.enabled": (("faces", "facial recognition was turned on"),),
+    "machineLearning.clip.enabled": (("smart_search", "smart search was turned on"),),
+    "machineLearning.duplicateDetection.enabled": (
+        ("duplicates", "duplicate detection was turned on"),
+    ),
+}
 
 
 def requeue_offers(changes: list[s.ConfigChange]) -> list[s.RequeueOffer]:
+    """One offer per stage; ``all`` wins over ``missing`` (it re-runs those too)."""
     offers: dict[str, s.RequeueOffer] = {}
     for change in changes:
-        if change.path in _TURNED_OFF_IS_ENOUGH and change.new is False:
-            continue
-        if change.path == "machineLearning.enabled" and change.new is True:
-            for stage in ("faces", "smart_search", "duplicates"):
-                offers.setdefault(stage, s.RequeueOffer(stage=stage, reason="ML was turned on"))
+        if change.path in _SWITCHES and change.new is True:
+            for stage, reason in _SWITCHES[change.path]:
+                offers.setdefault(stage, s.RequeueOffer(stage=stage, reason=reason, mode="missing"))
         for prefix, stage, reason in _REDO:
-            if change.path.startswith(prefix):
-                offers.setdefault(stage, s.RequeueOffer(stage=stage, reason=reason))
+            if change.path.startswith(prefix) and _mode(offers.get(stage)) != "all":
+                offers[stage] = s.RequeueOffer(stage=stage, reason=reason, mode="all")
     return list(offers.values())
+
+
+def _mode(offer: s.RequeueOffer | None) -> str | None:
+    return offer.mode if offer else None
 
 
 class SystemConfigService:

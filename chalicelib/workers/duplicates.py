@@ -27,21 +27,35 @@ DECODE_MIN_SIDE = HASH_SIDE * 4
 
 
 def handle(body: str, container: DuplicatesContext) -> None:
-    stage.run(body, container, STAGE, work)
+    if (reason := off_reason(container)) is not None:
+        stage.skip(body, container, STAGE, reason)
+    else:
+        stage.run(body, container, STAGE, work)
+
+
+def off_reason(c: DuplicatesContext) -> str | None:
+    """Why the stage does nothing now (server settings), or None: its assets are then
+    recorded ``skipped``, and turning it on offers to re-run the assets missing it."""
+    ml = c.system_config.get().machine_learning
+    if not ml.enabled:
+        return "machine learning is turned off"
+    if not ml.duplicate_detection.enabled:
+        return "duplicate detection is turned off"
+    return None
 
 
 def handle_batch(bodies: list[str], container: DuplicatesContext) -> list[Exception | None]:
     """The Lambda's whole SQS batch: the previews' GETs start together (the hash itself takes
     a few ms: the requests are most of the wall time), one statement set for the batch's
     stage rows, each asset hashed and grouped on its own."""
+    if (reason := off_reason(container)) is not None:
+        return stage.skip_each(bodies, container, STAGE, reason)
     with previews.prefetched(container, bodies):
         return stage.run_each(bodies, container, STAGE, work)
 
 
 def work(asset: dict[str, Any], c: DuplicatesContext) -> None:
     ml = c.system_config.get().machine_learning
-    if not (ml.enabled and ml.duplicate_detection.enabled):
-        return  # turned off (server settings); turning it on offers a re-run
     bits = perceptual_hash(previews.load(c, asset["id"], min_side=DECODE_MIN_SIDE))
     c.duplicate_repo.save_and_group(
         asset["id"], asset["owner_id"], bits, ml.duplicate_detection.max_distance_bits

@@ -27,7 +27,21 @@ STAGE = "faces"
 
 
 def handle(body: str, container: FacesContext) -> None:
-    stage.run(body, container, STAGE, work)
+    if (reason := off_reason(container)) is not None:
+        stage.skip(body, container, STAGE, reason)
+    else:
+        stage.run(body, container, STAGE, work)
+
+
+def off_reason(c: FacesContext) -> str | None:
+    """Why the stage does nothing now (server settings), or None: its assets are then
+    recorded ``skipped``, and turning it on offers to re-run the assets missing it."""
+    ml = c.system_config.get().machine_learning
+    if not ml.enabled:
+        return "machine learning is turned off"
+    if not ml.facial_recognition.enabled:
+        return "facial recognition is turned off"
+    return None
 
 
 def handle_batch(bodies: list[str], container: FacesContext) -> list[Exception | None]:
@@ -35,6 +49,8 @@ def handle_batch(bodies: list[str], container: FacesContext) -> list[Exception |
     time), its preview fetched while the assets before it are worked on; then smart_search
     embeds the same decoded previews here (``workers.inline``), and what it did not finish
     is handed to its queue, ten messages a call."""
+    if (reason := off_reason(container)) is not None:
+        return stage.skip_each(bodies, container, STAGE, reason)
     decoded: dict[UUID, Image] = {}
     with previews.prefetched(container, bodies):
         return stage.run_each(
@@ -48,11 +64,7 @@ def handle_batch(bodies: list[str], container: FacesContext) -> list[Exception |
 
 def work(asset: dict[str, Any], c: FacesContext, decoded: dict[UUID, Image] | None = None) -> None:
     """Faces of one asset; ``decoded`` keeps the picture they were read from, for the
-    inline stages. Facial recognition turned off (server settings): nothing is read or
-    written, and the stage counts as done (turning it on offers a re-run of every asset)."""
-    ml = c.system_config.get().machine_learning
-    if not (ml.enabled and ml.facial_recognition.enabled):
-        return
+    inline stages. (Turned off in the server settings, the handlers skip before this.)"""
     data = previews.fetch(c, asset["id"])
     image, faces = find_faces(c, data)
     if decoded is not None:

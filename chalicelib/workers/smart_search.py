@@ -27,12 +27,28 @@ MAX_QUERY_CHARS = 1000
 
 def handle(body: str, container: SmartSearchContext) -> None:
     """One record (tests and the admin CLI); the Lambda takes the whole batch."""
-    stage.run(body, container, STAGE, work)
+    if (reason := off_reason(container)) is not None:
+        stage.skip(body, container, STAGE, reason)
+    else:
+        stage.run(body, container, STAGE, work)
+
+
+def off_reason(c: SmartSearchContext) -> str | None:
+    """Why the stage does nothing now (server settings), or None: its assets are then
+    recorded ``skipped``, and turning it on offers to re-run the assets missing it."""
+    ml = c.system_config.get().machine_learning
+    if not ml.enabled:
+        return "machine learning is turned off"
+    if not ml.clip.enabled:
+        return "smart search is turned off"
+    return None
 
 
 def handle_batch(bodies: list[str], container: SmartSearchContext) -> list[Exception | None]:
     """Every record of an SQS batch, the previews embedded in one model call: the model
     runs batches far cheaper per image than one image at a time."""
+    if (reason := off_reason(container)) is not None:
+        return stage.skip_each(bodies, container, STAGE, reason)
     with previews.prefetched(container, bodies):
         return stage.run_batch(bodies, container, STAGE, load_preview_of, embed_all)
 
@@ -46,6 +62,8 @@ def handle_decoded(
     the one its own smaller decode gives to well within what ranks tell apart."""
     ids = list(images)
     bodies = [messaging.body(STAGE, asset_id) for asset_id in ids]
+    if (reason := off_reason(c)) is not None:
+        return dict(zip(ids, stage.skip_each(bodies, c, STAGE, reason), strict=True))
     outcomes = stage.run_batch(bodies, c, STAGE, lambda asset, _: images[asset["id"]], embed_all)
     return dict(zip(ids, outcomes, strict=True))
 
@@ -61,9 +79,6 @@ def load_preview_of(asset: dict[str, Any], c: SmartSearchContext) -> Image:
 
 
 def embed_all(assets: list[dict[str, Any]], images: list[Image], c: SmartSearchContext) -> None:
-    ml = c.system_config.get().machine_learning
-    if not (ml.enabled and ml.clip.enabled):
-        return  # smart search turned off (server settings); turning it on offers a re-run
     encoder = c.image_encoder
     counts = (
         c.embedding_repo.face_counts([a["id"] for a in assets])

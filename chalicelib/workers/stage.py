@@ -76,18 +76,7 @@ def run_batch[C: StageContext](
     stage's outcomes.
     """
     stage = pipeline.get_stage(stage_name)
-    outcomes: list[Exception | None] = [None] * len(bodies)
-    records: dict[UUID, list[int]] = {}  # asset id -> indexes of its records
-    force: set[UUID] = set()
-    for index, body in enumerate(bodies):
-        try:
-            message = messaging.parse(body)
-        except Exception as exc:  # a malformed body: this record alone goes to the DLQ
-            outcomes[index] = exc
-            continue
-        records.setdefault(message.asset_id, []).append(index)
-        if message.force:
-            force.add(message.asset_id)
+    outcomes, records, force = _parse(bodies)
 
     def settle(asset_id: UUID, error: Exception | None) -> None:
         for index in records[asset_id]:
@@ -126,6 +115,65 @@ def run_batch[C: StageContext](
         for asset_id, error in send(container.stage_queue, pending).items():
             settle(asset_id, error)
     return outcomes
+
+
+def skip(body: str, container: StageContext, stage_name: str, reason: str) -> None:
+    """``skip_each`` for one record, raising as ``run`` does."""
+    (error,) = skip_each([body], container, stage_name, reason)
+    if error is not None:
+        raise error
+
+
+def skip_each(
+    bodies: Sequence[str], container: StageContext, stage_name: str, reason: str
+) -> list[Exception | None]:
+    """``run_each`` for a stage whose work is turned off (server settings): each asset's stage
+    is recorded ``skipped`` with ``reason``, not ``done``, so that re-queuing the assets
+    missing it (``mode: missing``) finds them once it is on again; the stages that follow
+    are handed off as usual. A stage already done stays done (what it made is kept)."""
+    stage = pipeline.get_stage(stage_name)
+    outcomes, records, force = _parse(bodies)
+    if not records:
+        return outcomes
+    repo = container.pipeline_repo
+    try:
+        assets = repo.get_assets(list(records))
+        statuses = repo.stage_statuses(list(assets), stage.name)
+        following = {
+            asset_id: messaging.next_stages(stage.name, asset["type"])
+            for asset_id, asset in assets.items()
+            if asset_id in force or statuses.get(asset_id) != "done"
+        }
+        if following:
+            repo.complete_stages(stage.name, following, skipped=reason)
+    except Exception as exc:  # the database: every record is delivered again
+        return [exc if i is None else i for i in outcomes]
+    metrics.add_metric(name=f"{stage.name}Skipped", unit="Count", value=len(following))
+    pending = [(asset_id, names) for asset_id, names in following.items() if names]
+    for asset_id, error in send(container.stage_queue, pending).items():
+        for index in records[asset_id]:
+            outcomes[index] = error
+    return outcomes
+
+
+def _parse(
+    bodies: Sequence[str],
+) -> tuple[list[Exception | None], dict[UUID, list[int]], set[UUID]]:
+    """(outcomes so far: a malformed body's error, asset id -> indexes of its records, the
+    asset ids some record forces)."""
+    outcomes: list[Exception | None] = [None] * len(bodies)
+    records: dict[UUID, list[int]] = {}
+    force: set[UUID] = set()
+    for index, body in enumerate(bodies):
+        try:
+            message = messaging.parse(body)
+        except Exception as exc:  # a malformed body: this record alone goes to the DLQ
+            outcomes[index] = exc
+            continue
+        records.setdefault(message.asset_id, []).append(index)
+        if message.force:
+            force.add(message.asset_id)
+    return outcomes, records, force
 
 
 def note_retry(container: Any, stage_name: str, asset_id: UUID, exc: BaseException) -> None:

@@ -1,6 +1,6 @@
-"""Transcode stage: a web-playable ``encoded.mp4`` (H.264 + AAC, ``+faststart``) next to a
-video's original, when the policy in settings asks for one (Immich's disabled / required /
-optimal / all).
+"""Transcode stage: a web-playable ``encoded.mp4`` (H.264, or the HEVC or VP9 the server
+settings name, + AAC, ``+faststart``) next to a video's original, when the policy in settings
+asks for one (Immich's disabled / required / optimal / all).
 
 Outcomes, as the asset's ``transcode`` stage row shows them:
 - ``done`` with an ``encoded`` asset file: transcoded.
@@ -93,6 +93,7 @@ def transcode_options(ffmpeg: FfmpegConfig, settings: Settings, timeout: float) 
 
     return TranscodeOptions(
         target_resolution=ffmpeg.target_resolution,
+        codec=ffmpeg.target_video_codec,
         crf=ffmpeg.crf,
         preset=ffmpeg.preset,
         timeout=timeout,

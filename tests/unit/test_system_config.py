@@ -78,3 +78,30 @@ def test_a_change_offers_the_stages_it_leaves_out_of_date() -> None:
         "duplicates",
     ]
     assert offers(("trash.days", 30, 7)) == []
+
+
+def test_turning_a_feature_on_offers_the_missing_assets_and_a_changed_setting_all() -> None:
+    def offers(*changes: tuple[str, object, object]) -> list[tuple[str, str, str]]:
+        got = requeue_offers([ConfigChange(path=p, old=a, new=b) for p, a, b in changes])
+        return [(o.stage, o.mode, o.reason) for o in got]
+
+    assert offers(("machineLearning.clip.enabled", False, True)) == [
+        ("smart_search", "missing", "smart search was turned on")
+    ]
+    assert offers(("machineLearning.clip.modelName", "offline", "clip")) == [
+        ("smart_search", "all", "the search model changed")
+    ]
+    # Both at once: "all" redoes the skipped assets too, so it wins.
+    assert offers(
+        ("machineLearning.duplicateDetection.enabled", False, True),
+        ("machineLearning.duplicateDetection.maxDistanceBits", 8, 4),
+    ) == [("duplicates", "all", "duplicate distance changed")]
+    assert offers(
+        ("machineLearning.facialRecognition.minScore", 0.7, 0.6),
+        ("machineLearning.enabled", False, True),
+    ) == [
+        ("faces", "all", "the face detection score changed"),
+        ("smart_search", "missing", "machine learning was turned on"),
+        ("duplicates", "missing", "machine learning was turned on"),
+    ]
+    assert offers(("machineLearning.duplicateDetection.enabled", True, False)) == []

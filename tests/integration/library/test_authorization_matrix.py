@@ -224,7 +224,7 @@ MATRIX: dict[tuple[str, str], Row] = {
         {"activity_id": "activity"}, cells(204, viewer=403, editor=403)
     ),
     ("DELETE", "/api/stacks/{stack_id}"): Row(STACK, cells(204)),
-    ("DELETE", "/api/libraries/{library_id}"): Row(LIBRARY, cells(204)),
+    ("DELETE", "/api/libraries/{library_id}"): Row(LIBRARY, cells(202)),
     ("DELETE", "/api/tags/{tag_id}"): Row(TAG, cells(204)),
     ("DELETE", "/api/shared-links/{link_id}"): Row({"link_id": "link2"}, cells(204)),
     ("DELETE", "/api/assets/uploads/{upload_id}"): Row(UPLOAD, cells(204)),

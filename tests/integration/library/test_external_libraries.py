@@ -176,11 +176,25 @@ def test_deleting_assets_or_the_library_never_deletes_the_users_objects(env) -> 
     emptied = finish(h, h.call("POST", "/api/trash/empty", token=e["ada"]), e["ada"])
     assert (emptied["status"], emptied["processed"]) == ("succeeded", 1)
     assert objects(h, e["bucket"]) == before
-    # Removing the library removes its assets and Skyroll's files, never the objects
+    # Removing the library (a bulk job) removes its assets and Skyroll's files, never the
+    # objects; the library leaves every view as soon as it is asked.
+    c = assets["c.jpeg"]["id"]
+    assert [k for k in h.container.store.keys("derived/") if c in k]
     r = h.call("DELETE", f"/api/libraries/{library_id}", token=e["ada"])
-    assert r.status_code == 204
-    assert library_assets(h, e["ada"]) == {}
+    assert (r.json["kind"], r.json["params"]) == ("delete-library", {"libraryId": library_id})
     assert h.call("GET", f"/api/libraries/{library_id}", token=e["ada"]).status_code == 404
+    assert h.call("GET", "/api/libraries", token=e["ada"]).json == []
+    job = finish(h, r, e["ada"])
+    assert (job["status"], job["processed"], job["total"]) == ("succeeded", 1, 1)
+    assert library_assets(h, e["ada"]) == {}
+    assert not [k for k in h.container.store.keys("derived/") if c in k]
+    with h.container.pool.connection() as conn:
+        assert (
+            conn.execute(
+                "SELECT count(*) AS n FROM libraries WHERE id = %s", (library_id,)
+            ).fetchone()["n"]
+            == 0
+        )
     assert objects(h, e["bucket"]) == before
 
 
@@ -269,3 +283,70 @@ def test_a_new_prefix_needs_approval_again(env) -> None:
     assert r.json["prefix"] == "elsewhere/" and r.json["isApproved"] is False
     r = h.call("POST", f"/api/libraries/{library_id}/scan", token=e["ada"])
     assert r.status_code == 409
+
+
+def test_deleting_a_library_goes_batch_by_batch_and_stops_its_scan(env) -> None:
+    from chalicelib.repositories.bulk_jobs import BulkJobRepository
+    from chalicelib.services.bulk_jobs import BulkJobService, library_kinds
+
+    e, h = env, env["h"]
+    c = h.container
+    c.__dict__["bulk_job_service"] = BulkJobService(
+        BulkJobRepository(c.pool),
+        c.queues,
+        library_kinds(
+            c.asset_service, c.requeue_service, c.users_repo.is_deleted, c.library_service
+        ),
+        batch_size=2,
+    )
+    library_id = registered(e)
+    h.call("POST", f"/api/libraries/{library_id}/approve", token=e["admin"])
+    scan(e, library_id)
+    assert len(library_assets(h, e["ada"])) == 3
+    before = objects(h, e["bucket"])
+    # A scan in progress when the library is deleted stops at its next page.
+    h.call("POST", f"/api/libraries/{library_id}/scan", token=e["ada"])
+    started = h.call("DELETE", f"/api/libraries/{library_id}", token=e["ada"])
+    # Another user cannot delete it (nor learn it exists); a second request is harmless.
+    r = h.call("DELETE", f"/api/libraries/{library_id}", token=e["bob"])
+    assert (r.status_code, r.json["message"]) == (404, "Library not found")
+    assert h.drain(("library_scan",)) == 1  # the page message, which finds no library
+    job = finish(h, started, e["ada"])
+    assert (job["status"], job["processed"], job["total"]) == ("succeeded", 3, 3)
+    assert library_assets(h, e["ada"]) == {}
+    assert objects(h, e["bucket"]) == before
+    again = h.call("DELETE", f"/api/libraries/{library_id}", token=e["ada"])
+    assert (again.status_code, again.json["message"]) == (404, "Library not found")
+
+
+def test_skyroll_library_delete_waits_for_its_job(env, tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from chalicelib.cli.api import RetryPolicy, Transports
+    from chalicelib.cli.main import Runtime, app
+    from tests.support.bulk_jobs import run_jobs
+    from tests.support.cli import api_transport, login
+
+    e, h = env, env["h"]
+    library_id = registered(e)
+    h.call("POST", f"/api/libraries/{library_id}/approve", token=e["admin"])
+    scan(e, library_id)
+    monkeypatch.setenv("SKYROLL_CONFIG_DIR", str(tmp_path / "config"))
+    # Each poll's pause runs the bulk_jobs worker: the job moves on between polls.
+    runtime = Runtime(
+        Transports(api=api_transport(h), retry=RetryPolicy(sleep=lambda _: run_jobs(h))),
+        progress=False,
+    )
+
+    def skyroll(*args: str):  # noqa: ANN202 - typer's Result
+        return CliRunner().invoke(app, list(args), obj=runtime)
+
+    login(skyroll, "ada@example.com", "password-123")
+    result = skyroll("library", "delete", library_id, "--wait")
+    assert result.exit_code == 0, result.output
+    first, last = result.output.strip().splitlines()
+    job_id = first.removeprefix("Started delete-library job ").removesuffix("; waiting...")
+    assert last == f"delete-library {job_id}: succeeded, 3/3 done"
+    assert library_assets(h, e["ada"]) == {}
+    result = skyroll("library", "delete", library_id)
+    assert result.exit_code == 1 and "Library not found" in result.output

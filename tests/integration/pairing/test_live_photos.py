@@ -124,9 +124,15 @@ def test_trashing_the_still_trashes_its_motion_part_and_restore_brings_both(
     assert _row(harness, still)["trashed_at"] is not None
     assert _row(harness, video)["trashed_at"] is not None
     assert _timeline_ids(harness, token) == []
+    stats = harness.call("GET", "/api/assets/statistics", token=token).json
+    assert (stats["trashed"], stats["images"], stats["videos"]) == (1, 0, 0)  # one Live Photo
     r = harness.call("POST", "/api/trash/restore", {"ids": [still]}, token=token)
     assert r.status_code == 200, r.body
+    assert r.json == {"count": 1}  # the motion part comes back with its still, uncounted
     assert _row(harness, video)["trashed_at"] is None
+    stats = harness.call("GET", "/api/assets/statistics", token=token).json
+    assert (stats["trashed"], stats["images"], stats["videos"], stats["total"]) == (0, 1, 0, 1)
+    assert stats["usageBytes"] == HEIC.stat().st_size + (LIVE / "IMG_0001.MOV").stat().st_size
     # Deleting for good removes both, objects included.
     r = harness.call("DELETE", "/api/assets", {"ids": [still], "force": True}, token=token)
     assert r.status_code == 204

@@ -115,14 +115,23 @@ def test_a_lost_hand_off_is_sent_again_by_resume_stalled(harness: Harness, monke
     assert queued() == []  # lost
     admin = harness.login("admin@example.com", "admin-password-1")
     run = "/api/admin/jobs/resume-stalled/run"
-    assert harness.call("POST", run, token=admin).json["result"] == {"resent": 0}  # too recent
+    assert harness.call("POST", run, token=admin).json["result"] == {
+        "resent": 0,
+        "failedJobs": 0,
+    }  # too recent
     _age(
         harness,
         "UPDATE asset_stages SET updated_at = now() - interval '2 hours' WHERE asset_id = %s",
         asset,
     )
-    assert harness.call("POST", run, token=admin).json["result"] == {"resent": len(followers)}
-    assert harness.call("POST", run, token=admin).json["result"] == {"resent": 0}  # once
+    assert harness.call("POST", run, token=admin).json["result"] == {
+        "resent": len(followers),
+        "failedJobs": 0,
+    }
+    assert harness.call("POST", run, token=admin).json["result"] == {
+        "resent": 0,
+        "failedJobs": 0,
+    }  # once
     assert queued() == followers
 
 

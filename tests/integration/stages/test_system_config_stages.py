@@ -48,7 +48,7 @@ def test_a_new_thumbnail_size_is_what_the_next_stage_run_renders(harness: Harnes
 
     r = _set(h, admin, {"image": {"thumbnail": {"size": 120, "format": "jpeg", "quality": 50}}})
     assert r["requeue"] == [
-        {"stage": "thumbnail", "reason": "thumbnail and preview settings changed"}
+        {"stage": "thumbnail", "reason": "thumbnail and preview settings changed", "mode": "all"}
     ]
     second = str(h.upload(token, "b.jpg", jpeg(quadrants(801, 600)))["assetId"])
     h.drain(("ingest", "thumbnail"))
@@ -62,7 +62,12 @@ def test_a_new_thumbnail_size_is_what_the_next_stage_run_renders(harness: Harnes
     old_key = files(h, first)["thumbnail"]["storage_key"]
     started = h.call("POST", "/api/admin/stages/thumbnail/requeue", {"mode": "all"}, token=admin)
     job = finish(h, started, admin)
-    assert (job["kind"], job["status"], job["processed"]) == ("requeue", "succeeded", 2)
+    assert (job["kind"], job["status"], job["processed"], job["total"]) == (
+        "requeue",
+        "succeeded",
+        2,
+        2,
+    )
     h.drain(("thumbnail",))
     redone = files(h, first)["thumbnail"]
     assert (redone["width"], redone["height"]) == (160, 120)

@@ -261,6 +261,24 @@ def test_transcode_of_webm_without_downscale_keeps_size(
     assert (out.video_codec, out.audio_codec, out.width, out.height) == ("h264", "aac", 256, 144)
 
 
+@pytest.mark.parametrize(
+    ("codec", "probed", "tag"), [("hevc", "hevc", b"hvc1"), ("vp9", "vp9", b"vp09")]
+)
+def test_transcode_to_hevc_or_vp9(
+    clips: dict[str, Path], tmp_path: Path, codec: str, probed: str, tag: bytes
+) -> None:
+    """The project's ffmpeg (the imageio-ffmpeg wheel the transcode image ships) has libx265
+    and libvpx-vp9: the other codecs system-config offers, still in MP4 with AAC."""
+    options = TranscodeOptions(codec=codec, target_resolution=120, crf=30)
+    result = transcode(clips["phone"], tmp_path, options)
+    out = read_video_metadata(result.path)
+    assert (out.video_codec, out.audio_codec, out.pixel_format) == (probed, "aac", "yuv420p")
+    assert (out.width, out.height, out.rotation) == (120, 160, 0)
+    data = result.path.read_bytes()
+    assert data[4:8] == b"ftyp" and tag in data[: data.find(b"mdat")]
+    assert 0 < data.find(b"moov") < data.find(b"mdat")
+
+
 def test_transcode_time_limit_stops_ffmpeg(clips: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(MediaToolFailed) as info:
         transcode(clips["hd"], tmp_path, TranscodeOptions(timeout=0.01, preset="veryslow"))
@@ -297,3 +315,10 @@ def test_long_or_heavy_videos_do_not_fit_in_lambda() -> None:
     assert fits_in_lambda(meta_of(duration=5 * 60.0, width=3840, height=2160), vcpus=6)
     slow = TranscodeOptions(preset="veryslow")
     assert estimated_transcode_seconds(short_hd, slow) == pytest.approx(240.0)
+    # HEVC costs about three times H.264's CPU, VP9 (realtime speeds) about twice.
+    assert estimated_transcode_seconds(short_hd, TranscodeOptions(codec="hevc")) == pytest.approx(
+        36.0
+    )
+    assert estimated_transcode_seconds(short_hd, TranscodeOptions(codec="vp9")) == pytest.approx(
+        24.0
+    )
