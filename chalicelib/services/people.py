@@ -214,7 +214,9 @@ class PeopleService:
         return results
 
     def assets(self, auth: AuthUser, person_id: UUID, query: s.PageQuery) -> AssetPage:
-        self._load(auth, person_id)
+        # Only whether the person is the caller's: _load would count the person's faces.
+        if not self._faces.owned_people(auth.id, [person_id]):
+            raise errors.NotFound("Person not found")
         rows = self._faces.person_assets(
             auth.id, person_id, query.size + 1, (query.page - 1) * query.size
         )
