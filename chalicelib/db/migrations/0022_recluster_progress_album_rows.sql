@@ -53,8 +53,3 @@ $$;
 CREATE TRIGGER assets_album_follow AFTER UPDATE ON assets
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION album_assets_follow();
-
--- Metadata search by place compares lower(city) / lower(country): without an index it reads
--- every user's EXIF rows.
-CREATE INDEX asset_exif_city_lower ON asset_exif (lower(city)) WHERE city IS NOT NULL;
-CREATE INDEX asset_exif_country_lower ON asset_exif (lower(country)) WHERE country IS NOT NULL;
