@@ -50,12 +50,16 @@ def local_services() -> Iterator[tuple[str, str]]:
     data = REPO_ROOT / ".skyroll" / f"bench-{uuid.uuid4().hex[:6]}"
     pg = LocalPostgres(data, free_port())
     pg.start()
-    moto = MotoServer(free_port()).start()
+    moto = None
     try:
+        # Inside the try: a moto that never answers (a loaded machine) must not leave the
+        # PostgreSQL server running.
+        moto = MotoServer(free_port()).start()
         migrate.apply(pg.dsn)
         yield pg.dsn, moto.endpoint_url
     finally:
-        moto.stop()
+        if moto is not None:
+            moto.stop()
         pg.stop()
         shutil.rmtree(data, ignore_errors=True)
 

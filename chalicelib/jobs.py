@@ -5,6 +5,7 @@ is one public service method."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -58,10 +59,22 @@ def expire_downloads(c: Container) -> dict[str, int]:
     return c.download_service.expire()
 
 
+# The jobs Lambda stops at 15 minutes: the re-cluster hands over to a fresh invocation
+# well before that, and continues where it stopped.
+RECLUSTER_BUDGET_S = 600.0
+
+
 def people_recluster(c: Container) -> dict[str, int]:
     """Faces still waiting for a person get another chance now that more faces exist
-    (Immich's nightly facial recognition); named and hidden people are never touched."""
-    return c.people_service.recluster_all()
+    (Immich's nightly facial recognition); named and hidden people are never touched.
+    Where a jobs function runs it, a pass longer than its budget starts the job again
+    there, which continues the pass (with no jobs function it runs to the end)."""
+    if not c.settings.jobs_function:
+        return c.people_service.recluster_all()
+    result = c.people_service.recluster_all(deadline=time.monotonic() + RECLUSTER_BUDGET_S)
+    if result.get("unfinished"):
+        start("people-recluster", c)
+    return result
 
 
 def reembed(c: Container) -> dict[str, int]:
@@ -91,7 +104,8 @@ JOBS: dict[str, Job] = {
 
 def run(name: str, container: Container) -> dict[str, int]:
     result = _job(name)(container)
-    logger.info("job finished", extra={"job": name, **result})
+    # Nested: a result key may be a LogRecord attribute (the re-cluster's "created").
+    logger.info("job finished", extra={"job": name, "result": result})
     return result
 
 

@@ -27,9 +27,18 @@ def create_tag(ctx: RequestContext, body: s.TagCreateRequest) -> s.TagResponse:
     return ctx.container.tag_service.create(ctx.auth, body)
 
 
-@route(bp, "GET", "/tags", summary="My tags, by path", tag=TAG, response=s.TagResponse, many=True)
-def list_tags(ctx: RequestContext) -> list[s.TagResponse]:
-    return ctx.container.tag_service.list_all(ctx.auth)
+@route(
+    bp,
+    "GET",
+    "/tags",
+    summary="My tags, by path",
+    tag=TAG,
+    query=s.TagListQuery,
+    response=s.TagResponse,
+    many=True,
+)
+def list_tags(ctx: RequestContext, query: s.TagListQuery) -> list[s.TagResponse]:
+    return ctx.container.tag_service.list_all(ctx.auth, query)
 
 
 @route(

@@ -3,6 +3,7 @@ called (chalicelib.services.access); methods here take ids the service already c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -20,13 +21,22 @@ _ALBUM = (
     + ", 'role', au.role) ORDER BY au.created_at, mu.id) FROM album_users au"
     "  JOIN users mu ON mu.id = au.user_id WHERE au.album_id = al.id), '[]') AS album_users"
     " FROM albums al JOIN users u ON u.id = al.owner_id"
-    " LEFT JOIN LATERAL (SELECT count(*) AS asset_count,"
-    "  min(coalesce(a.local_date_time, a.file_created_at)) AS start_date,"
-    "  max(coalesce(a.local_date_time, a.file_created_at)) AS end_date"
-    "  FROM album_assets aa JOIN assets a ON a.id = aa.asset_id"
-    "  WHERE aa.album_id = al.id AND a.trashed_at IS NULL) st ON true"
+    # album_assets carries each asset's time and trash state (migration 0022's triggers).
+    " LEFT JOIN LATERAL (SELECT count(*) AS asset_count, min(aa.asset_time) AS start_date,"
+    "  max(aa.asset_time) AS end_date FROM album_assets aa"
+    "  WHERE aa.album_id = al.id AND NOT aa.asset_trashed) st ON true"
 )
 _ORDER = " ORDER BY al.created_at DESC, al.id"
+
+
+@dataclass(frozen=True)
+class AlbumPage:
+    """Which albums of a list: those holding ``asset_id`` when given, ``limit`` of them
+    (all when None) from ``offset``."""
+
+    asset_id: UUID | None = None
+    limit: int | None = None
+    offset: int = 0
 
 
 class AlbumRepository:
@@ -49,29 +59,41 @@ class AlbumRepository:
         with self._pool.connection() as conn:
             return conn.execute(f"{_ALBUM} WHERE al.id = %s", (album_id,)).fetchone()
 
-    def list_owned(self, owner_id: UUID) -> list[Row]:
-        with self._pool.connection() as conn:
-            return conn.execute(f"{_ALBUM} WHERE al.owner_id = %s{_ORDER}", (owner_id,)).fetchall()
+    def list_owned(self, owner_id: UUID, page: AlbumPage | None = None) -> list[Row]:
+        return self._list("al.owner_id = %(u)s", owner_id, page)
 
-    def list_shared(self, user_id: UUID) -> list[Row]:
+    def list_shared(self, user_id: UUID, page: AlbumPage | None = None) -> list[Row]:
         """Albums shared with the user, and the user's own albums shared with anyone
         (members or a link), as Immich's ``?shared=true``."""
-        with self._pool.connection() as conn:
-            return conn.execute(
-                f"{_ALBUM} WHERE EXISTS (SELECT 1 FROM album_users m WHERE m.album_id = al.id"
-                "  AND m.user_id = %(u)s) OR (al.owner_id = %(u)s AND (EXISTS (SELECT 1 FROM"
-                "  album_users m WHERE m.album_id = al.id) OR EXISTS (SELECT 1 FROM shared_links"
-                f"  l WHERE l.album_id = al.id))){_ORDER}",
-                {"u": user_id},
-            ).fetchall()
+        return self._list(
+            "(EXISTS (SELECT 1 FROM album_users m WHERE m.album_id = al.id"
+            "  AND m.user_id = %(u)s) OR (al.owner_id = %(u)s AND (EXISTS (SELECT 1 FROM"
+            "  album_users m WHERE m.album_id = al.id) OR EXISTS (SELECT 1 FROM shared_links"
+            "  l WHERE l.album_id = al.id))))",
+            user_id,
+            page,
+        )
 
-    def list_not_shared(self, owner_id: UUID) -> list[Row]:
+    def list_not_shared(self, owner_id: UUID, page: AlbumPage | None = None) -> list[Row]:
+        return self._list(
+            "al.owner_id = %(u)s AND NOT EXISTS (SELECT 1 FROM album_users m"
+            " WHERE m.album_id = al.id) AND NOT EXISTS (SELECT 1 FROM shared_links l"
+            " WHERE l.album_id = al.id)",
+            owner_id,
+            page,
+        )
+
+    def _list(self, where: str, user_id: UUID, page: AlbumPage | None) -> list[Row]:
+        page = page or AlbumPage()
+        if page.asset_id is not None:
+            where += (
+                " AND EXISTS (SELECT 1 FROM album_assets x WHERE x.album_id = al.id"
+                " AND x.asset_id = %(asset)s)"
+            )
         with self._pool.connection() as conn:
             return conn.execute(
-                f"{_ALBUM} WHERE al.owner_id = %s AND NOT EXISTS (SELECT 1 FROM album_users m"
-                " WHERE m.album_id = al.id) AND NOT EXISTS (SELECT 1 FROM shared_links l"
-                f" WHERE l.album_id = al.id){_ORDER}",
-                (owner_id,),
+                f"{_ALBUM} WHERE {where}{_ORDER} LIMIT %(limit)s OFFSET %(offset)s",
+                {"u": user_id, "asset": page.asset_id, "limit": page.limit, "offset": page.offset},
             ).fetchall()
 
     def update(self, album_id: UUID, changes: dict[str, Any]) -> None:
@@ -93,10 +115,13 @@ class AlbumRepository:
     def assets(self, album_id: UUID, limit: int | None = None) -> list[Row]:
         """The album's assets, newest first; the first ``limit`` when given."""
         with self._pool.connection() as conn:
+            # The page comes from album_assets' index alone; only its assets are read.
             return conn.execute(
-                f"{ASSET_LIST_SELECT} JOIN album_assets aa ON aa.asset_id = a.id"
-                " WHERE aa.album_id = %s AND a.trashed_at IS NULL"
-                " ORDER BY coalesce(a.local_date_time, a.file_created_at) DESC, a.id LIMIT %s",
+                f"WITH page AS (SELECT asset_id, asset_time FROM album_assets"
+                " WHERE album_id = %s AND NOT asset_trashed"
+                " ORDER BY asset_time DESC, asset_id LIMIT %s)"
+                f" {ASSET_LIST_SELECT} JOIN page ON page.asset_id = a.id"
+                " ORDER BY page.asset_time DESC, a.id",
                 (album_id, limit),
             ).fetchall()
 

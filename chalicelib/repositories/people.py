@@ -171,15 +171,6 @@ class FaceRepository:
             rows = conn.execute("SELECT DISTINCT owner_id FROM asset_faces").fetchall()
         return [r["owner_id"] for r in rows]
 
-    def reset_unnamed(self, owner_id: UUID) -> int:
-        """For a full re-cluster: unnamed, visible people are dissolved (their faces become
-        unassigned); named or hidden ones are the user's decisions and stay."""
-        with self._pool.connection() as conn:
-            return conn.execute(
-                "DELETE FROM people WHERE owner_id = %s AND name = '' AND NOT is_hidden",
-                (owner_id,),
-            ).rowcount
-
     def delete_empty_people(self, owner_id: UUID) -> int:
         with self._pool.connection() as conn:
             return conn.execute(

@@ -15,10 +15,13 @@ class TagRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
 
-    def of_owner(self, owner_id: UUID) -> list[Row]:
+    def of_owner(self, owner_id: UUID, limit: int | None = None, offset: int = 0) -> list[Row]:
+        """The owner's tags by path (value, then id: a stable order to page through)."""
         with self._pool.connection() as conn:
             return conn.execute(
-                f"SELECT {_TAG_COLUMNS} FROM tags WHERE owner_id = %s ORDER BY value", (owner_id,)
+                f"SELECT {_TAG_COLUMNS} FROM tags WHERE owner_id = %s ORDER BY value, id"
+                " LIMIT %s OFFSET %s",
+                (owner_id, limit, offset),
             ).fetchall()
 
     def get(self, owner_id: UUID, tag_id: UUID) -> Row | None:

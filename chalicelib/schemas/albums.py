@@ -17,7 +17,7 @@ Role = Literal["editor", "viewer"]
 
 # GET /albums/{id} embeds at most this many assets: an album of 50,000 photos would not fit
 # in a Lambda response.
-ALBUM_ASSETS_MAX = 1000
+ALBUM_ASSETS_MAX = 200
 
 
 class AlbumUserItem(Dto):
@@ -46,6 +46,11 @@ class AlbumListQuery(Dto):
     # None: albums I own; true: shared with me or by me; false: mine, not shared.
     shared: bool | None = None
     asset_id: UUID | None = None
+    # Optional paging (newest first): without ``size`` every album comes, as in Immich.
+    size: int | None = Field(
+        default=None, ge=1, le=1000, description="Albums per page; a shorter page is the last"
+    )
+    page: int = Field(default=1, ge=1, le=1_000_000)
 
 
 class AlbumGetQuery(Dto):

@@ -19,6 +19,14 @@ def _color(value: str | None) -> str | None:
     return value.lower() if value else value
 
 
+class TagListQuery(Dto):
+    # Optional paging (by path): without ``size`` every tag comes, as in Immich.
+    size: int | None = Field(
+        default=None, ge=1, le=1000, description="Tags per page; a shorter page is the last"
+    )
+    page: int = Field(default=1, ge=1, le=1_000_000)
+
+
 class TagCreateRequest(Dto):
     # "Travel/Japan" creates "Travel" too; with parentId the name is relative to that tag.
     name: str = Field(min_length=1, max_length=500)

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from chalicelib import errors
-from chalicelib.repositories.albums import AlbumRepository, ids_in_order
+from chalicelib.repositories.albums import AlbumPage, AlbumRepository, ids_in_order
 from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas import albums as s
 from chalicelib.schemas.base import BulkIdResponse
@@ -60,14 +60,17 @@ class AlbumService:
         return self.get(auth, album_id)
 
     def list_for(self, auth: AuthUser, query: s.AlbumListQuery) -> list[s.AlbumResponse]:
+        page = AlbumPage(
+            asset_id=query.asset_id,
+            limit=query.size,
+            offset=(query.page - 1) * query.size if query.size else 0,
+        )
         if query.shared is None:
-            rows = self._albums.list_owned(auth.id)
+            rows = self._albums.list_owned(auth.id, page)
         elif query.shared:
-            rows = self._albums.list_shared(auth.id)
+            rows = self._albums.list_shared(auth.id, page)
         else:
-            rows = self._albums.list_not_shared(auth.id)
-        if query.asset_id is not None:
-            rows = [r for r in rows if self._albums.asset_ids(r["id"], [query.asset_id])]
+            rows = self._albums.list_not_shared(auth.id, page)
         return [to_album(r) for r in rows]
 
     def get(self, who: Principal, album_id: UUID, *, with_assets: bool = True) -> s.AlbumResponse:

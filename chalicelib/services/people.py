@@ -17,6 +17,7 @@ from chalicelib.schemas.assets import AssetPage
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.assets import to_summary
 from chalicelib.services.auth import AuthUser
+from chalicelib.services.recluster import Recluster
 from chalicelib.storage.s3 import ObjectStore
 
 # How many neighbours a recognition query looks at (enough to count a new person's faces).
@@ -74,13 +75,17 @@ class PeopleRecognizer:
         repo.assign(conn, [face_id, *(f["id"] for f in lonely)], person)
         return "created"
 
-    def recluster(self, owner_id: UUID, *, reset: bool) -> dict[str, int]:
+    def recluster(
+        self, owner_id: UUID, *, reset: bool, deadline: float | None = None
+    ) -> dict[str, int]:
         """The scheduled pass: faces still waiting get another chance now that more faces
-        exist; with ``reset``, unnamed people are dissolved and rebuilt first."""
-        dissolved = self._faces.reset_unnamed(owner_id) if reset else 0
-        counts = self.recognize(owner_id, self._faces.unassigned_faces(owner_id))
-        removed = self._faces.delete_empty_people(owner_id)
-        return {**counts, "dissolved": dissolved, "emptyRemoved": removed}
+        exist; with ``reset``, unnamed people are dissolved and rebuilt first. In pages,
+        each committed, and resumable (chalicelib.services.recluster): past ``deadline``
+        (time.monotonic) it stops between pages with ``unfinished`` 1, and the next call
+        continues."""
+        return Recluster(self._faces, self._limits, NEIGHBOURS).run(
+            owner_id, reset=reset, deadline=deadline
+        )
 
 
 def person_response(row: dict[str, Any]) -> s.PersonResponse:
@@ -131,17 +136,24 @@ class PeopleService:
         there that is a person's picture (workers.faces.write_crops)."""
         self._queue.send("faces", asset_ids, force=True)
 
-    def recluster_all(self, *, reset: bool = False) -> dict[str, int]:
+    def recluster_all(
+        self, *, reset: bool = False, deadline: float | None = None
+    ) -> dict[str, int]:
         """The people-recluster job, over every library with faces; the faces stage is asked
-        for the crops of the people it made (their pictures may lie on any asset)."""
+        for the crops of the people it made (their pictures may lie on any asset). Past
+        ``deadline`` it stops with ``unfinished`` 1: running it again continues."""
         totals: dict[str, int] = {"cropsRequested": 0}
         for owner in self._faces.owners_with_faces():
-            for key, value in self._recognizer.recluster(owner, reset=reset).items():
+            for key, value in self._recognizer.recluster(
+                owner, reset=reset, deadline=deadline
+            ).items():
                 totals[key] = totals.get(key, 0) + value
             missing = self._faces.assets_missing_feature_crops(owner)
             if missing:
                 self._request_crops(missing)
                 totals["cropsRequested"] += len(missing)
+            if totals.get("unfinished"):
+                break
         return totals
 
     def list_for(self, auth: AuthUser, query: s.PeopleQuery) -> s.PeopleResponse:
@@ -202,7 +214,9 @@ class PeopleService:
         return results
 
     def assets(self, auth: AuthUser, person_id: UUID, query: s.PageQuery) -> AssetPage:
-        self._load(auth, person_id)
+        # Only whether the person is the caller's: _load would count the person's faces.
+        if not self._faces.owned_people(auth.id, [person_id]):
+            raise errors.NotFound("Person not found")
         rows = self._faces.person_assets(
             auth.id, person_id, query.size + 1, (query.page - 1) * query.size
         )

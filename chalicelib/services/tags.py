@@ -39,8 +39,10 @@ class TagService:
     def __init__(self, tags: TagRepository) -> None:
         self._tags = tags
 
-    def list_all(self, auth: AuthUser) -> list[s.TagResponse]:
-        return [to_response(r) for r in self._tags.of_owner(auth.id)]
+    def list_all(self, auth: AuthUser, query: s.TagListQuery | None = None) -> list[s.TagResponse]:
+        query = query or s.TagListQuery()
+        offset = (query.page - 1) * query.size if query.size else 0
+        return [to_response(r) for r in self._tags.of_owner(auth.id, query.size, offset)]
 
     def get(self, auth: AuthUser, tag_id: UUID) -> s.TagResponse:
         return to_response(self._load(auth, tag_id))

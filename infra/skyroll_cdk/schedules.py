@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Duration
+from aws_cdk import Annotations, ArnFormat, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -37,6 +38,7 @@ class Schedules(Construct):
             timeout_seconds=900,
             reserved=2,
         )
+        self._may_continue_itself(factory.config.prefix + "jobs")
         self.rules: dict[str, events.Rule] = {}
         known = set(JOBS)
         for job, expression in jobs.items():
@@ -59,6 +61,25 @@ class Schedules(Construct):
                     )
                 ],
             )
+
+    def _may_continue_itself(self, name: str) -> None:
+        """A job longer than the function's 15 minutes (the people re-cluster of a big
+        library) hands over to a new invocation of it: the function knows its own name and
+        may invoke itself (by name: its ARN would make the function depend on itself)."""
+        self.function.add_environment("SKYROLL_JOBS_FUNCTION", name)
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="lambda",
+                        resource="function",
+                        resource_name=name,
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
 
 
 def _pascal(name: str) -> str:

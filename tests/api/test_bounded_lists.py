@@ -4,8 +4,8 @@ assets (inserted directly: bench/seed_library.py), and paging through it loses n
 The bounds (docs/api.md, "Bounded lists"): assets, metadata search and a person's assets at
 most ``size`` (≤ 1,000) items; a timeline bucket at most ``limit`` (≤ 1,000) assets per page;
 map markers at most 2,000; people at most ``size`` (default 500); an album embeds at most
-1,000 assets; suggestions at most 500; statistics and usage one object. And no body above
-2 MB (Lambda's limit is 6 MB).
+``ALBUM_ASSETS_MAX`` (200) assets; suggestions at most 500; statistics and usage one object.
+And no body above 2 MB (Lambda's limit is 6 MB).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 
 from bench.seed_library import seed_library
 from chalicelib.container import Container
+from chalicelib.schemas.albums import ALBUM_ASSETS_MAX
 from chalicelib.services.assets import encode_cursor
 from tests.support.api import Api
 
@@ -133,9 +134,9 @@ def test_every_list_route_is_bounded_on_a_big_library(
     faces = _get(api, token, f"/api/people/{seeded['person']}/assets?size=1000")
     assert len(faces["items"]) <= 1000
 
-    # Albums: the big one embeds the newest 1,000 and counts them all.
+    # Albums: the big one embeds the newest ALBUM_ASSETS_MAX and counts them all.
     album = _get(api, token, f"/api/albums/{seeded['big_album']}")
-    assert album["assetCount"] > 1000 and len(album["assets"]) == 1000
+    assert album["assetCount"] > 1000 and len(album["assets"]) == ALBUM_ASSETS_MAX
     assert len(_get(api, token, "/api/albums")) <= N // 2000 + 1
 
     # Search and suggestions.

@@ -289,3 +289,18 @@ def test_the_api_starts_jobs_in_the_jobs_function(dev):
     api = _one(dev, "AWS::Serverless::Function")["Properties"]
     assert api["Environment"]["Variables"]["SKYROLL_JOBS_FUNCTION"] == {"Ref": jobs_id}
     assert _may_invoke(dev, jobs_id)
+
+
+def test_the_jobs_function_may_hand_a_long_job_over_to_itself(dev):
+    """The re-cluster continues in a new invocation before the 15-minute limit."""
+    jobs_id = dev.logical_id(dev.stack.schedules.function)
+    jobs = dev.resources("AWS::Lambda::Function")[jobs_id]["Properties"]
+    name = jobs["FunctionName"]
+    assert jobs["Environment"]["Variables"]["SKYROLL_JOBS_FUNCTION"] == name
+    statements = [
+        s
+        for p in dev.resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "lambda:InvokeFunction" in json.dumps(s["Action"])
+    ]
+    assert any(name in json.dumps(s["Resource"]) for s in statements)

@@ -196,3 +196,67 @@ def test_trashed_assets_leave_shared_views(world: World) -> None:
     w.ok("DELETE", "/api/assets", {"ids": [w.assets["p1"]]}, "alice", status=204)
     album = w.ok("GET", f"/api/albums/{w.album}", who="bob")
     assert [x["id"] for x in album["assets"]] == [w.assets["p2"]] and album["assetCount"] == 1
+
+
+def test_albums_come_in_pages_when_asked(world: World) -> None:
+    w = world
+    made = [
+        w.ok("POST", "/api/albums", {"albumName": f"A{i}"}, "alice", status=201)["id"]
+        for i in range(4)
+    ]
+    everything = [x["id"] for x in w.ok("GET", "/api/albums", who="alice")]
+    assert everything == [*reversed(made), w.album]  # newest first, all without paging
+    pages = [w.ok("GET", f"/api/albums?size=2&page={p}", who="alice") for p in (1, 2, 3, 4)]
+    assert [[x["id"] for x in page] for page in pages] == [
+        everything[0:2],
+        everything[2:4],
+        everything[4:5],
+        [],
+    ]
+    assert pages[2][0]["albumName"] == "Trip" and pages[2][0]["assetCount"] == 2
+    shared = w.ok("GET", "/api/albums?shared=true&size=1&page=1", who="bob")
+    assert [x["id"] for x in shared] == [w.album]
+    assert w.ok("GET", "/api/albums?shared=true&size=1&page=2", who="bob") == []
+    # Another user's pages hold none of alice's albums.
+    assert w.ok("GET", "/api/albums?size=10", who="eve") == []
+    for bad in ("size=0", "size=1001", "page=0", "size=x"):
+        r = w.call("GET", f"/api/albums?{bad}", who="alice")
+        assert r.status_code == 400, bad
+
+
+def test_albums_holding_an_asset_in_one_query_with_paging(world: World) -> None:
+    w, a = world, world.assets
+    other = w.ok("POST", "/api/albums", {"albumName": "Best", "assetIds": [a["p1"]]}, "alice", 201)
+    w.ok("POST", "/api/albums", {"albumName": "Other", "assetIds": [a["p3"]]}, "alice", 201)
+    holding = w.ok("GET", f"/api/albums?assetId={a['p1']}", who="alice")
+    assert [x["id"] for x in holding] == [other["id"], w.album]
+    second = w.ok("GET", f"/api/albums?assetId={a['p1']}&size=1&page=2", who="alice")
+    assert [x["id"] for x in second] == [w.album]
+    shared = w.ok("GET", f"/api/albums?shared=true&assetId={a['p2']}", who="carol")
+    assert [x["id"] for x in shared] == [w.album]
+    assert w.ok("GET", f"/api/albums?assetId={a['p3']}&shared=true", who="carol") == []
+    assert w.ok("GET", f"/api/albums?assetId={uuid.uuid4()}", who="alice") == []
+
+
+def test_album_counts_dates_and_order_follow_trash_restore_and_new_dates(world: World) -> None:
+    """The album's rows carry each asset's time and trash state: changing either on the
+    asset changes the album's count, range and order."""
+    w, a = world, world.assets
+    w.ok("PUT", f"/api/albums/{w.album}/assets", {"ids": [a["p3"]]}, "alice")
+    album = w.ok("GET", f"/api/albums/{w.album}", who="alice")
+    assert [x["id"] for x in album["assets"]] == [a["p2"], a["p1"], a["p3"]]
+    assert album["startDate"].startswith("2023-12-25") and album["assetCount"] == 3
+
+    w.ok(
+        "PUT", f"/api/assets/{a['p3']}", {"dateTimeOriginal": "2024-04-01T10:00:00+00:00"}, "alice"
+    )
+    album = w.ok("GET", f"/api/albums/{w.album}", who="bob")
+    assert [x["id"] for x in album["assets"]] == [a["p3"], a["p2"], a["p1"]]
+    assert album["startDate"].startswith("2024-03-10") and album["endDate"].startswith("2024-04-01")
+
+    w.ok("DELETE", "/api/assets", {"ids": [a["p3"], a["p2"]]}, "alice", status=204)
+    listed = w.ok("GET", "/api/albums", who="alice")[0]
+    assert listed["assetCount"] == 1 and listed["endDate"].startswith("2024-03-10")
+    w.ok("POST", "/api/trash/restore", {"ids": [a["p2"]]}, "alice")
+    album = w.ok("GET", f"/api/albums/{w.album}", who="alice")
+    assert [x["id"] for x in album["assets"]] == [a["p2"], a["p1"]] and album["assetCount"] == 2

@@ -130,3 +130,20 @@ def test_another_user_cannot_see_or_use_my_tags(harness: Harness) -> None:
     assert harness.call("GET", f"/api/tags/{tag['id']}", token=token).json["color"] is None
     anonymous = harness.call("GET", "/api/tags")
     assert anonymous.status_code == 401
+
+
+def test_tags_come_in_pages_when_asked(harness: Harness) -> None:
+    token = harness.user("ada@example.com")
+    for name in ("Zoo", "Travel/Japan/Kyoto", "Family"):
+        assert harness.call("POST", "/api/tags", {"name": name}, token).status_code == 201
+    everything = [t["value"] for t in harness.call("GET", "/api/tags", token=token).json]
+    assert everything == ["Family", "Travel", "Travel/Japan", "Travel/Japan/Kyoto", "Zoo"]
+    pages = [
+        [t["value"] for t in harness.call("GET", f"/api/tags?size=2&page={p}", token=token).json]
+        for p in (1, 2, 3, 4)
+    ]
+    assert pages == [everything[0:2], everything[2:4], everything[4:], []]
+    other = harness.user("bob@example.com")
+    assert harness.call("GET", "/api/tags?size=2", token=other).json == []
+    for bad in ("size=0", "size=1001", "page=0"):
+        assert harness.call("GET", f"/api/tags?{bad}", token=token).status_code == 400, bad
