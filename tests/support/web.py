@@ -28,8 +28,8 @@ class Api:
         assert r.status_code == 200, r.text
         return r.json()
 
-    def post(self, path: str, body: Any) -> Any:
-        r = self.client.post(path, json=body)
+    def post(self, path: str, body: Any, timeout: float = 30) -> Any:
+        r = self.client.post(path, json=body, timeout=timeout)
         assert r.status_code in (200, 201), r.text
         return r.json()
 
@@ -51,8 +51,9 @@ class Api:
                 "fileModifiedAt": "2020-01-01T00:00:00Z",
                 **fields,
             },
+            timeout=120,  # the stack's first upload warms it up: slow on a loaded machine
         )
-        r = httpx.put(created["url"], content=data, headers=created["headers"], timeout=60)
+        r = httpx.put(created["url"], content=data, headers=created["headers"], timeout=120)
         assert r.status_code == 200, r.text
         return str(created["assetId"])
 

@@ -289,7 +289,7 @@ def test_album_activity_likes_and_comments(page: Any, stack: Stack, ids: dict[st
 
     panel.get_by_role("button", name="Like", exact=True).click()
     panel.get_by_role("button", name="Unlike", exact=True).wait_for()
-    panel.get_by_label("Comment").fill("Thanks, Grace!")
+    panel.get_by_label("Comment", exact=True).fill("Thanks, Grace!")
     panel.get_by_role("button", name="Send").click()
     panel.get_by_text("Thanks, Grace!").wait_for()
     stats = api.get("/api/activities/statistics", albumId=album["id"])
