@@ -34,6 +34,8 @@ MOTION = "PXL_20240101_120000000.MP.jpg"
 def ids(page: Any, stack: Stack) -> dict[str, str]:
     """The library the tests share: four photos from two folders and a Google motion photo,
     uploaded through the API (the page's upload has its own tests), every one processed."""
+    # This machine's tests share two cores: a step may wait longer than the usual 20 s.
+    page.set_default_timeout(60_000)
     login(page, stack)
     api = page_api(page, stack)
     found = {}
@@ -313,7 +315,9 @@ def test_album_activity_likes_and_comments(page: Any, stack: Stack, ids: dict[st
     ]
 
 
-def test_server_settings_validate_save_and_show_history(page: Any, stack: Stack) -> None:
+def test_server_settings_validate_save_and_show_history(
+    page: Any, stack: Stack, ids: dict[str, str]
+) -> None:
     api = page_api(page, stack)
     default = api.get("/api/system-config/defaults")["image"]["thumbnail"]["size"]
     page.get_by_role("link", name="Settings", exact=True).click()
