@@ -196,7 +196,9 @@ def test_stack_switch_set_primary_and_unstack(page: Any, stack: Stack, ids: dict
     assert api.get("/api/stacks") == []
     assert api.get(f"/api/assets/{c}")["stack"] is None
     assert members.count() == 0
+    page.locator(f"[role=dialog][data-asset-id='{d}']").wait_for()
     page.keyboard.press("Escape")
+    viewer.wait_for(state="detached")
 
 
 def test_live_photo_plays_its_motion_part(page: Any, stack: Stack, ids: dict[str, str]) -> None:
