@@ -280,6 +280,7 @@ def test_album_activity_likes_and_comments(page: Any, stack: Stack, ids: dict[st
     token = httpx.post(
         f"{stack.url}/api/auth/login",
         json={"email": "grace@e2e.test", "password": "grace-password-1"},
+        timeout=60,  # password hashing on a loaded machine
     ).json()["accessToken"]
     Api(stack.url, token).post(
         "/api/activities", {"albumId": album["id"], "type": "comment", "comment": "Lovely light"}
