@@ -27,6 +27,12 @@ export async function restore(ids: string[]) {
 	await api('post', '/api/trash/restore', { body: { ids } });
 }
 
+/** The first selected becomes the primary; stacks they were in merge into the new one. */
+export async function stack(ids: string[]) {
+	if (ids.length < 2) throw new Error('Select at least two to stack');
+	return api('post', '/api/stacks', { body: { assetIds: ids } });
+}
+
 export async function addToAlbum(albumId: string, ids: string[]) {
 	return api('put', '/api/albums/{album_id}/assets', { path: { album_id: albumId }, body: { ids } });
 }
