@@ -92,11 +92,23 @@ class UserRepository:
             return cur.rowcount == 1
 
     def is_deleted(self, user_id: UUID) -> bool:
+        """Soft-deleted, or already erased (the delete-user job's last batch erases the row,
+        and a copy of its message may arrive after that)."""
         with self._pool.connection() as conn:
             row = conn.execute(
                 "SELECT deleted_at IS NOT NULL AS deleted FROM users WHERE id = %s", (user_id,)
             ).fetchone()
-        return bool(row and row["deleted"])
+        return row is None or bool(row["deleted"])
+
+    def erase_deleted(self, user_id: UUID) -> bool:
+        """Removes a soft-deleted user's row and, by cascade, everything that is theirs and
+        only in the database: albums, tags, people, shared links, activity, partnerships,
+        libraries, jobs, counters. Their assets (rows and objects) must be gone first."""
+        with self._pool.connection() as conn:
+            cur = conn.execute(
+                "DELETE FROM users WHERE id = %s AND deleted_at IS NOT NULL", (user_id,)
+            )
+            return cur.rowcount == 1
 
     def any_admin(self) -> bool:
         with self._pool.connection() as conn:

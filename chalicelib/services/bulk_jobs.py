@@ -177,10 +177,13 @@ def library_kinds(
     requeue: RequeueService,
     user_deleted: Callable[[UUID], bool],
     libraries: LibraryService | None = None,
+    erase_user: Callable[[UUID], None] | None = None,
 ) -> dict[str, JobKind]:
     """The kinds of bulk job there are. The trash jobs act on what was in the trash when the
     job was asked for (trashed before ``created_at``), so they end however busy the user is.
-    ``delete-user`` removes every asset of a user already (soft-)deleted, and only of one.
+    ``delete-user`` removes every asset of a user already (soft-)deleted, and only of one;
+    its last batch then ``erase_user``s the rest (their zips, and their row with everything
+    that hangs off it: albums, tags, people, shared links, activity, libraries).
     ``delete-library`` hides the caller's library when asked, then removes its assets (what
     Skyroll made for them, never the objects in its bucket) and finally the library."""
 
@@ -217,7 +220,10 @@ def library_kinds(
         return owner
 
     def purge_user(job: Job, cursor: str | None, limit: int) -> Batch:
-        deleted, more = assets.purge_owner_batch(owner_of(job), limit)
+        owner = owner_of(job)
+        deleted, more = assets.purge_owner_batch(owner, limit)
+        if not more and erase_user is not None:
+            erase_user(owner)
         return Batch(deleted, None, not more)
 
     def check_ids(caller: UUID, params: dict[str, Any]) -> None:

@@ -163,6 +163,11 @@ class DownloadService:
                 removed += 1
         return {"expired": removed}
 
+    def forget_owner(self, owner_id: UUID) -> int:
+        """Every zip object a user asked for, for the delete-user job (their rows go with
+        the user's row)."""
+        return self._store.delete_prefix(f"downloads/{owner_id}/")
+
     def _requested(self, auth: Principal, dto: s.DownloadArchiveRequest) -> list[UUID]:
         if dto.album_id is not None:
             return self._album_assets(auth, dto.album_id)

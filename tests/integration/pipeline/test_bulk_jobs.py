@@ -14,7 +14,7 @@ from chalicelib.messaging import BulkJobMessage
 from chalicelib.repositories.bulk_jobs import BulkJobRepository
 from chalicelib.schemas.assets import PURGE_IN_REQUEST_MAX
 from chalicelib.services.assets import AssetService
-from chalicelib.services.bulk_jobs import BulkJobService, EarlyBatch, library_kinds
+from chalicelib.services.bulk_jobs import BulkJobService, EarlyBatch, Job, library_kinds
 from chalicelib.storage.s3 import ObjectStore
 from tests.support.bulk_jobs import finish, run_jobs
 from tests.support.harness import Harness
@@ -27,7 +27,12 @@ def small_batches(h: Harness, size: int = 1, assets: AssetService | None = None)
     """The container's bulk job service with ``size``-asset batches (and maybe another asset
     service): a small library then takes several messages."""
     c = h.container
-    kinds = library_kinds(assets or c.asset_service, c.requeue_service, c.users_repo.is_deleted)
+    kinds = library_kinds(
+        assets or c.asset_service,
+        c.requeue_service,
+        c.users_repo.is_deleted,
+        erase_user=c.erase_deleted_user,
+    )
     service = BulkJobService(BulkJobRepository(c.pool), c.queues, kinds, batch_size=size)
     c.__dict__["bulk_job_service"] = service
     return service
@@ -290,6 +295,7 @@ def test_deleting_a_user_removes_their_photos_in_a_job(harness: Harness) -> None
     trash(harness, alice, alices[:1])  # trashed or not, all of them go
     (bobs,) = photos(harness, bob, 1, seed=5)
     alice_id = harness.call("GET", "/api/users/me", token=alice).json["id"]
+    everything_else_of_alice(harness, alice, alices, bob)
 
     r = harness.call("DELETE", f"/api/admin/users/{alice_id}", token=admin)
     assert r.json["params"] == {"userId": alice_id}
@@ -309,6 +315,65 @@ def test_deleting_a_user_removes_their_photos_in_a_job(harness: Harness) -> None
     assert keys_of(harness, bobs) and harness.asset(bob, bobs)["status"] == "ready"
     # The job is the admins': the deleted user's neighbour cannot see it
     assert harness.call("GET", f"/api/bulk-jobs/{job['id']}", token=bob).status_code == 404
+    # Then the rest of her goes: her zips, her row and what hangs off it; Bob's stays.
+    assert harness.container.store.keys(f"downloads/{alice_id}/") == []
+    assert owned_rows(harness, alice_id) == dict.fromkeys(OWNED, 0) | {"users": 0}
+    assert [a["albumName"] for a in harness.call("GET", "/api/albums", token=bob).json] == [
+        "bob's own"
+    ]
+    # Her last batch redone (its count lost in a crash) finds nothing and fails nothing.
+    c = harness.container
+    kinds = library_kinds(c.asset_service, c.requeue_service, c.users_repo.is_deleted)
+    row = job_row(harness, job["id"])
+    again = kinds["delete-user"].batch(
+        Job(row["id"], row["owner_id"], dict(row["params"]), row["created_at"]), None, 10
+    )
+    assert (again.processed, again.done) == (0, True)
+    assert harness.user("alice@example.com")  # the email is free again
+
+
+OWNED = ("albums", "tags", "shared_links", "download_archives", "partners")
+OWNER_COLUMN = {"partners": "shared_by_id", "shared_links": "user_id"}
+
+
+def everything_else_of_alice(h: Harness, alice: str, ids: list[str], bob: str) -> None:
+    """An album shared with Bob, a tag, a shared link, a zip and a partnership of Alice's,
+    and an album of Bob's own; checked before the deletion."""
+    bob_id = h.call("GET", "/api/users/me", token=bob).json["id"]
+    album = h.call("POST", "/api/albums", {"albumName": "alice's", "assetIds": ids[1:]}, alice)
+    assert album.status_code == 201, album.json
+    shared = {"albumUsers": [{"userId": bob_id, "role": "viewer"}]}
+    assert h.call("PUT", f"/api/albums/{album.json['id']}/users", shared, alice).status_code in (
+        200,
+        201,
+    )
+    assert h.call("POST", "/api/albums", {"albumName": "bob's own"}, bob).status_code == 201
+    assert h.call("POST", "/api/tags", {"name": "holiday"}, alice).status_code == 201
+    link = {"type": "INDIVIDUAL", "assetIds": ids[1:]}
+    assert h.call("POST", "/api/shared-links", link, alice).status_code == 201
+    assert h.call("POST", f"/api/partners/{bob_id}", None, alice).status_code == 201
+    zip_ = h.call("POST", "/api/download/archive", {"assetIds": ids[1:]}, alice)
+    assert zip_.status_code in (200, 201, 202), zip_.json
+    h.drain(("archive",))
+    alice_id = h.call("GET", "/api/users/me", token=alice).json["id"]
+    assert h.container.store.keys(f"downloads/{alice_id}/")
+    assert all(n > 0 for n in owned_rows(h, alice_id).values())
+
+
+def owned_rows(h: Harness, owner: str) -> dict[str, int]:
+    with h.container.pool.connection() as conn:
+        counts = {
+            table: conn.execute(
+                f"SELECT count(*) AS n FROM {table}"  # noqa: S608 - fixed names
+                f" WHERE {OWNER_COLUMN.get(table, 'owner_id')} = %s",
+                (owner,),
+            ).fetchone()["n"]
+            for table in OWNED
+        }
+        counts["users"] = conn.execute(
+            "SELECT count(*) AS n FROM users WHERE id = %s", (owner,)
+        ).fetchone()["n"]
+    return counts
 
 
 def test_the_delete_user_job_never_touches_a_live_user(harness: Harness) -> None:
