@@ -270,12 +270,14 @@ def test_album_shared_by_password_link_opens_for_a_visitor(
         )
         v.locator("[data-testid=grid] img.loaded").nth(1).wait_for()
         assert v.evaluate("localStorage.getItem('skyroll.token')") is None
-        # The viewer's preview is a signed URL too.
+        # The viewer's preview (or video, if the first is the clip) is a signed URL too.
         v.locator("[data-testid=grid] button.open").first.click()
-        preview = v.get_by_test_id("preview")
-        preview.wait_for()
-        loaded = "el => el.complete && el.naturalWidth > 0"
-        v.wait_for_function(loaded, arg=preview.element_handle())
+        shown = v.locator("[role=dialog] [data-testid=preview], [role=dialog] video")
+        shown.wait_for()
+        assert "X-Amz-Signature=" in (shown.get_attribute("src") or "")
+        if shown.evaluate("el => el.tagName") == "IMG":
+            loaded = "el => el.complete && el.naturalWidth > 0"
+            v.wait_for_function(loaded, arg=shown.element_handle())
         # The key, the password and the visitor token went as headers: no URL the page
         # fetched carries them; <img> tags load signed S3 URLs of one object each.
         api_urls = [u for u in urls if "/api/" in u]
