@@ -39,6 +39,7 @@ SECRET_NAMES = (
     "x-shared-link-key",
     "x-shared-link-password",
     "x-shared-link-token",
+    "x-origin-verify",
 )
 _SECRET_FIELDS = {n.lower() for n in SECRET_NAMES}
 _IN_TEXT = re.compile(

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     throttle_max_delay_seconds: int = Field(default=15 * 60, ge=1)
     throttle_account_max_delay_seconds: int = Field(default=30, ge=1)
     throttle_window_seconds: int = Field(default=24 * 3600, ge=60)
+    # What CloudFront sends the API to be believed about the viewer's address (per-client
+    # throttling behind the distribution: api/client_address.py). Unset: never believed.
+    origin_verify_secret: SecretStr | None = None
 
     admin_email: str = "admin@skyroll.local"
     admin_password: SecretStr | None = None

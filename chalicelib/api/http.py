@@ -19,6 +19,7 @@ from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import errors
+from chalicelib.api.client_address import client_address
 from chalicelib.observability import logger
 from chalicelib.schemas.base import FieldError
 
@@ -66,11 +67,14 @@ class RequestContext:
 
     @property
     def client(self) -> str | None:
-        """The caller's address as API Gateway saw the connection (``identity.sourceIp``),
-        not ``X-Forwarded-For``, which the caller writes and could vary per guess."""
-        identity = (self.request.context or {}).get("identity") or {}
-        ip = identity.get("sourceIp")
-        return str(ip) if ip else None
+        """The caller's address (api/client_address.py): the connection's as API Gateway saw
+        it, or behind CloudFront the viewer's, never a header a direct caller writes."""
+        secret = self.container.settings.origin_verify_secret
+        return client_address(
+            self.request.context,
+            self.request.headers,
+            secret.get_secret_value() if secret else None,
+        )
 
     @property
     def auth(self) -> AuthUser:

@@ -4,11 +4,17 @@ token) in services/access.py. See services/shared_links.py for the visitor flow.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from chalice import Blueprint, Response
+from pydantic import BaseModel
 
 from chalicelib.api.http import RequestContext, parse_uuid, redirect, respond, route
 from chalicelib.schemas import assets as asset_s
 from chalicelib.schemas import downloads as download_s
+from chalicelib.schemas import media as media_s
 from chalicelib.schemas import shared_links as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import Visitor
@@ -22,19 +28,58 @@ VISITOR = {
 }
 
 
-def visitor(ctx: RequestContext, query: s.VisitorMediaQuery | None = None) -> Visitor:
+def visitor(ctx: RequestContext) -> Visitor:
     """The link's secrets come in headers (``x-shared-link-key``, ``x-shared-link-password``,
-    ``x-shared-link-token``), which access logs do not record. Only the media redirects also
-    take ``?token=``: an ``<img>``, ``<video>`` or download link cannot send a header, and the
-    token is short-lived, read-only and never the key or the password."""
+    ``x-shared-link-token``), which access logs do not record; no visitor route reads a
+    secret from the URL. ``<img>``, ``<video>`` and download links, which cannot send a
+    header, get signed S3 URLs from ``POST /api/shared-links/me/media-urls`` instead."""
     headers = {k.lower(): v for k, v in (ctx.request.headers or {}).items()}
-    token = headers.get("x-shared-link-token") or (query.token if query else None)
     return ctx.container.access_service.visitor(
         key=headers.get("x-shared-link-key"),
-        token=token,
+        token=headers.get("x-shared-link-token"),
         password=headers.get("x-shared-link-password"),
         client=ctx.client,
     )
+
+
+VisitorHandler = Callable[..., Any]
+
+
+def visitor_route(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    query: type[BaseModel] = s.VisitorQuery,
+    responses: dict[int, str] | None = None,
+    **options: Any,
+) -> Callable[[VisitorHandler], VisitorHandler]:
+    """A visitor route: public at the HTTP layer, authenticated by the link's headers
+    (``visitor``), its query refusing secrets (``VisitorQuery``). The handler is called as
+    ``fn(ctx, who, **path_params, body=...)``, plus ``query=`` when the route has fields of
+    its own there."""
+
+    def decorate(fn: VisitorHandler) -> VisitorHandler:
+        @functools.wraps(fn)
+        def handler(ctx: RequestContext, **kwargs: Any) -> Any:
+            if query is s.VisitorQuery:
+                kwargs.pop("query")
+            return fn(ctx, visitor(ctx), **kwargs)
+
+        route(
+            bp,
+            method,
+            f"/shared-links/me{path}",
+            summary=summary,
+            tag=TAG,
+            auth="public",
+            query=query,
+            responses={**(responses or {}), **VISITOR},
+            **options,
+        )(handler)
+        return fn
+
+    return decorate
 
 
 # --- the owner ----------------------------------------------------------------------------
@@ -67,99 +112,80 @@ def list_links(ctx: RequestContext) -> list[s.SharedLinkResponse]:
 
 
 # --- the visitor (declared before /{link_id} routes; static segments win anyway) ----------
-@route(
-    bp,
+@visitor_route(
     "GET",
-    "/shared-links/me",
+    "",
     summary="Visitor: the link, its assets and a token",
-    tag=TAG,
-    auth="public",
-    query=s.VisitorQuery,
     response=s.SharedLinkMeResponse,
-    responses={429: "too many wrong passwords (Retry-After)", **VISITOR},
+    responses={429: "too many wrong passwords (Retry-After)"},
 )
-def visitor_me(ctx: RequestContext, query: s.VisitorQuery) -> s.SharedLinkMeResponse:
-    return ctx.container.shared_link_service.me(visitor(ctx))
+def visitor_me(ctx: RequestContext, who: Visitor) -> s.SharedLinkMeResponse:
+    return ctx.container.shared_link_service.me(who)
 
 
-@route(
-    bp,
+@visitor_route(
+    "POST",
+    "/media-urls",
+    summary="Visitor: signed URLs of the link's assets for <img>, <video> and downloads",
+    body=media_s.LinkMediaUrlsRequest,
+    response=media_s.LinkMediaUrlsResponse,
+    responses={403: "originals asked for, and downloads are off for this link"},
+)
+def visitor_media_urls(
+    ctx: RequestContext, who: Visitor, body: media_s.LinkMediaUrlsRequest
+) -> media_s.LinkMediaUrlsResponse:
+    return ctx.container.media_service.link_urls(who, body.asset_ids, body.sizes)
+
+
+@visitor_route(
     "GET",
-    "/shared-links/me/assets/{asset_id}",
+    "/assets/{asset_id}",
     summary="Visitor: one asset",
-    tag=TAG,
-    auth="public",
-    query=s.VisitorQuery,
     response=s.SharedAssetResponse,
-    responses=VISITOR,
 )
-def visitor_asset(
-    ctx: RequestContext, asset_id: str, query: s.VisitorQuery
-) -> s.SharedAssetResponse:
-    return ctx.container.shared_link_service.visitor_asset(visitor(ctx), parse_uuid(asset_id))
+def visitor_asset(ctx: RequestContext, who: Visitor, asset_id: str) -> s.SharedAssetResponse:
+    return ctx.container.shared_link_service.visitor_asset(who, parse_uuid(asset_id))
 
 
-@route(
-    bp,
+@visitor_route(
     "GET",
-    "/shared-links/me/assets/{asset_id}/thumbnail",
+    "/assets/{asset_id}/thumbnail",
     summary="Visitor: thumbnail or preview (302)",
-    tag=TAG,
-    auth="public",
     query=s.VisitorThumbnailQuery,
     status=302,
-    responses=VISITOR,
 )
 def visitor_thumbnail(
-    ctx: RequestContext, asset_id: str, query: s.VisitorThumbnailQuery
+    ctx: RequestContext, who: Visitor, asset_id: str, query: s.VisitorThumbnailQuery
 ) -> Response:
-    url = ctx.container.media_service.thumbnail_url(
-        visitor(ctx, query), parse_uuid(asset_id), query.size
-    )
+    url = ctx.container.media_service.thumbnail_url(who, parse_uuid(asset_id), query.size)
     return redirect(url)
 
 
-@route(
-    bp,
+@visitor_route(
     "GET",
-    "/shared-links/me/assets/{asset_id}/playback",
+    "/assets/{asset_id}/playback",
     summary="Visitor: play a video (302)",
-    tag=TAG,
-    auth="public",
-    query=s.VisitorMediaQuery,
     status=302,
-    responses=VISITOR,
 )
-def visitor_playback(ctx: RequestContext, asset_id: str, query: s.VisitorMediaQuery) -> Response:
-    url = ctx.container.media_service.playback_url(visitor(ctx, query), parse_uuid(asset_id))
-    return redirect(url)
+def visitor_playback(ctx: RequestContext, who: Visitor, asset_id: str) -> Response:
+    return redirect(ctx.container.media_service.playback_url(who, parse_uuid(asset_id)))
 
 
-@route(
-    bp,
+@visitor_route(
     "GET",
-    "/shared-links/me/assets/{asset_id}/original",
+    "/assets/{asset_id}/original",
     summary="Visitor: download the original (302) if the link allows",
-    tag=TAG,
-    auth="public",
-    query=s.VisitorMediaQuery,
     status=302,
-    responses={403: "downloads are off for this link", **VISITOR},
+    responses={403: "downloads are off for this link"},
 )
-def visitor_original(ctx: RequestContext, asset_id: str, query: s.VisitorMediaQuery) -> Response:
-    return redirect(
-        ctx.container.shared_link_service.original_url(visitor(ctx, query), parse_uuid(asset_id))
-    )
+def visitor_original(ctx: RequestContext, who: Visitor, asset_id: str) -> Response:
+    return redirect(ctx.container.shared_link_service.original_url(who, parse_uuid(asset_id)))
 
 
-@route(
-    bp,
+@visitor_route(
     "POST",
-    "/shared-links/me/uploads",
+    "/uploads",
     summary="Visitor: upload into the link's album (presigned, as /assets/uploads)",
-    tag=TAG,
-    auth="public",
-    query=s.VisitorQuery,
     body=asset_s.CreateUploadRequest,
     response=asset_s.CreateUploadResponse,
     status=201,
@@ -168,50 +194,40 @@ def visitor_original(ctx: RequestContext, asset_id: str, query: s.VisitorMediaQu
         409: "already in the owner's library outside the album (not added), or too many "
         "uploads waiting for their bytes",
         403: "uploads are off for this link",
-        **VISITOR,
     },
 )
 def visitor_upload(
-    ctx: RequestContext, query: s.VisitorQuery, body: asset_s.CreateUploadRequest
+    ctx: RequestContext, who: Visitor, body: asset_s.CreateUploadRequest
 ) -> Response:
-    result = ctx.container.shared_link_service.upload(visitor(ctx), body)
+    result = ctx.container.shared_link_service.upload(who, body)
     return respond(result, 200 if result.status == "duplicate" else 201)
 
 
-@route(
-    bp,
+@visitor_route(
     "POST",
-    "/shared-links/me/download/archive",
+    "/download/archive",
     summary="Visitor: start a zip of the link's assets (or its album) if the link allows",
-    tag=TAG,
-    auth="public",
-    query=s.VisitorQuery,
     body=download_s.DownloadArchiveRequest,
     response=download_s.DownloadArchiveResponse,
     status=202,
-    responses={403: "downloads are off for this link", **VISITOR},
+    responses={403: "downloads are off for this link"},
 )
 def visitor_archive(
-    ctx: RequestContext, query: s.VisitorQuery, body: download_s.DownloadArchiveRequest
+    ctx: RequestContext, who: Visitor, body: download_s.DownloadArchiveRequest
 ) -> download_s.DownloadArchiveResponse:
-    return ctx.container.download_service.create(visitor(ctx), body)
+    return ctx.container.download_service.create(who, body)
 
 
-@route(
-    bp,
+@visitor_route(
     "GET",
-    "/shared-links/me/download/archive/{archive_id}",
+    "/download/archive/{archive_id}",
     summary="Visitor: a zip's progress and, once built, its parts' presigned URLs",
-    tag=TAG,
-    auth="public",
-    query=s.VisitorQuery,
     response=download_s.DownloadArchiveResponse,
-    responses=VISITOR,
 )
 def visitor_archive_status(
-    ctx: RequestContext, archive_id: str, query: s.VisitorQuery
+    ctx: RequestContext, who: Visitor, archive_id: str
 ) -> download_s.DownloadArchiveResponse:
-    return ctx.container.download_service.get(visitor(ctx), parse_uuid(archive_id))
+    return ctx.container.download_service.get(who, parse_uuid(archive_id))
 
 
 # --- the owner, one link ------------------------------------------------------------------

@@ -53,6 +53,23 @@ class MediaRepository:
             )
             return {r["asset_id"]: r["storage_key"] for r in rows}
 
+    def originals_of(self, asset_ids: list[UUID]) -> dict[UUID, Row]:
+        """What signing many originals (and the playback of web-playable ones) needs, in one
+        query: where each original is, its name and type, its video codecs, and whether its
+        transcode stage is done."""
+        with self._pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT a.id, a.type, a.status, a.storage_key, a.source_bucket,"
+                " a.original_file_name, a.original_mime_type,"
+                " jsonb_build_object('video_codec', e.video_codec, 'audio_codec', e.audio_codec)"
+                " AS exif, s.status AS transcode_status FROM assets a"
+                " LEFT JOIN asset_exif e ON e.asset_id = a.id"
+                " LEFT JOIN asset_stages s ON s.asset_id = a.id AND s.stage = 'transcode'"
+                " WHERE a.id = ANY(%s)",
+                (asset_ids,),
+            ).fetchall()
+        return {r["id"]: r for r in rows}
+
     def stage_status(self, asset_id: UUID, stage: str) -> str | None:
         with self._pool.connection() as conn:
             row = conn.execute(

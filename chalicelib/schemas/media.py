@@ -50,3 +50,34 @@ class MediaUrlsResponse(ResponseDto):
     items: list[MediaUrls]
     # Every URL in ``items`` works until then (at least an hour after the call).
     expires_at: datetime
+
+
+# What a shared-link visitor's page needs signed: the grid's thumbnails, the viewer's
+# preview or video, and the download (only when the link allows downloads).
+LinkSize = Literal["thumbnail", "preview", "playback", "original"]
+
+
+def _link_thumbnail_only() -> list[LinkSize]:
+    return ["thumbnail"]
+
+
+class LinkMediaUrlsRequest(Dto):
+    asset_ids: list[UUID] = Field(min_length=1, max_length=MAX_SIGNED_IDS)
+    sizes: list[LinkSize] = Field(default_factory=_link_thumbnail_only, min_length=1, max_length=4)
+
+
+class LinkMediaUrls(ResponseDto):
+    asset_id: UUID
+    # None: not generated yet (thumbnail, preview), not a video or not web-playable yet
+    # (playback), not uploaded yet (original).
+    thumbnail: str | None = None
+    preview: str | None = None
+    playback: str | None = None
+    original: str | None = None
+
+
+class LinkMediaUrlsResponse(ResponseDto):
+    # Only the link's own assets (or its album's), in request order; others are left out.
+    items: list[LinkMediaUrls]
+    # Every URL in ``items`` works until then (at least an hour after the call).
+    expires_at: datetime

@@ -90,7 +90,7 @@ class SharedLinkMeResponse(ResponseDto):
     assets: list[SharedAssetResponse]
     token: str = Field(
         description="send as the x-shared-link-token header instead of key and password "
-        "until tokenExpiresAt (media redirects also take ?token=)"
+        "until tokenExpiresAt"
     )
     token_expires_at: datetime
 
@@ -101,12 +101,8 @@ class VisitorQuery(Dto):
     (and access logs)."""
 
 
-class VisitorMediaQuery(Dto):
-    """The media redirects, which ``<img>``/``<video>``/download links reach without
-    headers: only the short-lived visitor token may ride in the URL."""
+class VisitorThumbnailQuery(VisitorQuery):
+    """The thumbnail redirect's one field; a ``?token=`` is refused like ``?key=``: an
+    ``<img>`` gets a signed URL from ``POST /api/shared-links/me/media-urls`` instead."""
 
-    token: str | None = Field(default=None, max_length=200)
-
-
-class VisitorThumbnailQuery(VisitorMediaQuery):
     size: Literal["thumbnail", "preview"] = "thumbnail"

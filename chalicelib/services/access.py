@@ -217,7 +217,8 @@ class AccessService:
         return visitor
 
     def issue_token(self, visitor: Visitor) -> tuple[str, datetime]:
-        """A short-lived token standing for key + password (lets <img> tags skip both)."""
+        """A short-lived token standing for key + password (the page sends it, as a header,
+        instead of both)."""
         expires = datetime.now(UTC) + VISITOR_TOKEN_TTL
         if visitor.expires_at is not None:
             expires = min(expires, visitor.expires_at)

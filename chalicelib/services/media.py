@@ -17,10 +17,10 @@ from chalicelib import errors
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.repositories.media import MediaRepository
 from chalicelib.schemas import media as s
-from chalicelib.services.access import Principal
+from chalicelib.services.access import Principal, Visitor
 from chalicelib.services.auth import AuthUser
 from chalicelib.storage import windowed
-from chalicelib.storage.s3 import ObjectStore
+from chalicelib.storage.s3 import ObjectStore, attachment
 
 CanView = Callable[[Principal, UUID], dict[str, Any] | None]
 # The batch form of CanView for signing many URLs at once: the ids the caller may view.
@@ -63,6 +63,13 @@ def playable_from_metadata(row: dict[str, Any]) -> bool:
         and exif.get("video_codec") in WEB_VIDEO_CODECS
         and (audio is None or audio in WEB_AUDIO_CODECS)
     )
+
+
+def _plays(row: dict[str, Any]) -> bool:
+    """``MediaService._original_plays`` for a row of ``MediaRepository.originals_of``."""
+    if row["status"] == "pending":
+        return False
+    return row["transcode_status"] == "done" or playable_from_metadata(row)
 
 
 class MediaService:
@@ -125,6 +132,40 @@ class MediaService:
             items.append(s.MediaUrls(asset_id=asset_id, **urls))
         return s.MediaUrlsResponse(items=items, expires_at=at + timedelta(seconds=expires_in))
 
+    def link_urls(
+        self, visitor: Visitor, asset_ids: list[UUID], sizes: Sequence[str]
+    ) -> s.LinkMediaUrlsResponse:
+        """A shared-link visitor's signed URLs, as ``signed_urls`` signs them (one access
+        query, signed at the window's start), plus the video to play and the original to
+        download, which only a link with downloads on may ask for (403). Assets outside the
+        link are left out, whatever they are (ids do not leak)."""
+        if "original" in sizes and not visitor.allow_download:
+            raise errors.Forbidden("Downloads are off for this link")
+        wanted = list(dict.fromkeys(asset_ids))
+        visible = self._visible_ids(visitor, wanted)
+        shown = [a for a in wanted if a in visible]
+        kinds = [k for k in ("thumbnail", "preview") if k in sizes]
+        kinds += ["encoded"] if "playback" in sizes else []
+        files = self._media.files_of(shown, kinds) if shown and kinds else {}
+        whole = shown and ("playback" in sizes or "original" in sizes)
+        originals = self._media.originals_of(shown) if whole else {}
+        at = windowed.window_start(self._clock(), SIGN_WINDOW_SECONDS)
+        expires_in = 2 * SIGN_WINDOW_SECONDS
+        items = []
+        for asset_id in shown:
+            have, row = files.get(asset_id, {}), originals.get(asset_id)
+            urls = {k: self._presign_at(have[k], at, expires_in) for k in kinds if k in have}
+            if "encoded" in urls:
+                urls["playback"] = urls.pop("encoded")
+            elif "playback" in sizes and row and row["type"] == "VIDEO" and _plays(row):
+                urls["playback"] = self._original_at(row, at, expires_in)
+            if "original" in sizes and row and row["status"] != "pending":
+                urls["original"] = self._original_at(
+                    row, at, expires_in, download=row["original_file_name"]
+                )
+            items.append(s.LinkMediaUrls(asset_id=asset_id, **urls))
+        return s.LinkMediaUrlsResponse(items=items, expires_at=at + timedelta(seconds=expires_in))
+
     def _presign_at(self, file: dict[str, Any], at: datetime, expires_in: int) -> str:
         return self._store.presign_get_at(
             file["storage_key"],
@@ -132,6 +173,19 @@ class MediaService:
             expires_in=expires_in,
             ResponseContentType=file["mime_type"],
             ResponseCacheControl=OBJECT_CACHE,
+        )
+
+    def _original_at(
+        self, row: dict[str, Any], at: datetime, expires_in: int, download: str | None = None
+    ) -> str:
+        store = self._store.for_bucket(row.get("source_bucket"))
+        params = {"ResponseContentType": row["original_mime_type"]}
+        if download is not None:
+            params["ResponseContentDisposition"] = attachment(download)
+        else:
+            params["ResponseCacheControl"] = OBJECT_CACHE
+        return windowed.presign_get_at(
+            store.s3, store.bucket, row["storage_key"], at=at, expires_in=expires_in, **params
         )
 
     def _one_by_one(self, auth: Any, asset_ids: list[UUID]) -> set[UUID]:

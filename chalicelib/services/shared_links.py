@@ -6,10 +6,11 @@ served by services/media.py, whose access seam is AccessService.media_seam.
 Visitor authentication (``AccessService.visitor``): the link key (``x-shared-link-key``),
 plus the password (``x-shared-link-password``) when the link has one, both as headers.
 ``GET /api/shared-links/me`` exchanges them for a one-hour visitor token that every other
-visitor route accepts as ``x-shared-link-token``; the media redirects also take ``?token=``
-(so ``<img>`` tags work without a header or the password). Expired link: 410; unknown
-key/token, missing or wrong password: 401; a link without allowDownload asking for an
-original: 403.
+visitor route accepts as ``x-shared-link-token``. No secret rides in a URL: ``<img>`` and
+``<video>`` tags and download links get signed S3 URLs, one object each
+(``MediaService.link_urls``, ``POST /api/shared-links/me/media-urls``). Expired link: 410;
+unknown key/token, missing or wrong password: 401; a link without allowDownload asking for
+an original: 403.
 """
 
 from __future__ import annotations

@@ -52,6 +52,14 @@ def presign_put(
     return url, headers
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition that downloads under ``filename``. A header value: no quote or
+    backslash to end it early, no control character (CR/LF would split it); rows stored
+    before the API refused these still exist."""
+    safe = "".join(ch for ch in filename if ch.isprintable() and ch not in '"\\')
+    return f'attachment; filename="{safe}"'
+
+
 def presign_get(
     s3: Any,
     bucket: str,
@@ -64,10 +72,7 @@ def presign_get(
 ) -> str:
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if filename:
-        # A header value: no quote or backslash to end it early, no control character
-        # (CR/LF would split it); rows stored before the API refused these still exist.
-        safe = "".join(ch for ch in filename if ch.isprintable() and ch not in '"\\')
-        params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        params["ResponseContentDisposition"] = attachment(filename)
     if content_type:
         params["ResponseContentType"] = content_type
     if cache_control:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from chalicelib.messaging import BULK_JOBS_STAGE
@@ -92,11 +93,25 @@ class SkyrollStack(Stack):
         self.backups = Backups(self, "Backups", factory=self.factory)
         # POST /api/admin/backups starts an export there (the API has no pg_dump).
         self.factory.environment["SKYROLL_BACKUP_FUNCTION"] = self.backups.function.function_name
+        # CloudFront's proof to the API that it wrote the viewer's address (per-client
+        # throttling behind the distribution: chalicelib/api/client_address.py).
+        self.origin_secret = secretsmanager.Secret(
+            self,
+            "OriginVerify",
+            description="Sent by CloudFront to the API: the viewer address it adds is true",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, password_length=48
+            ),
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        origin_secret = self.origin_secret.secret_value.unsafe_unwrap()
+        self.factory.environment["SKYROLL_ORIGIN_VERIFY_SECRET"] = origin_secret
         self.api = Api(self, "Api", config=config, factory=self.factory, chalice_out=chalice_out)
         self.web = Web(
             self,
             "Web",
             api_url=self.api.url,
+            origin_secret=origin_secret,
             media_bucket=self.storage.bucket,
             cors_origins=config.cors_origins,
             site=SITE,
@@ -183,6 +198,19 @@ class SkyrollStack(Stack):
         nag.suppress(self.monitoring.topic, [nag.SNS_NO_KMS])
         nag.suppress(self.database, [nag.NO_ROTATION, nag.NO_IAM_DB_AUTH, nag.DEFAULT_PORT])
         nag.suppress(self.api, nag.API_AUTH_IN_APP)
+        nag.suppress(
+            self.origin_secret,
+            [
+                nag.Suppression(
+                    "AwsSolutions-SMG4",
+                    "The origin-verify value is resolved into the distribution's origin and "
+                    "the API's environment at deploy time, which a rotation Lambda cannot "
+                    "update; rotating is a new value and a deploy (docs/deploy.md). Leaked, "
+                    "it only lets a caller choose the address its password guesses are "
+                    "counted under (the per-account bucket still holds), never access.",
+                )
+            ],
+        )
         if not self.config.protect_data:
             nag.suppress(self.database, [nag.DEV_NO_DELETION_PROTECTION])
         if not self.config.flow_logs:

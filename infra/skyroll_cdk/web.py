@@ -6,7 +6,9 @@
 - deep links (``/albums/…``, ``/share/…``) answer ``index.html`` by a viewer-request
   function on the site behaviour only, so the API's own 404s stay JSON;
 - ``/api/*`` to API Gateway (its stage as the origin path), never cached, with every viewer
-  header but Host (API Gateway routes by its own host name);
+  header but Host (API Gateway routes by its own host name), the viewer's address written
+  by a viewer-request function and a secret header that makes the API believe it
+  (chalicelib/api/client_address.py: per-client throttling sees viewers, not edges);
 - the distribution's origin added to the media bucket's CORS, for the browser's presigned
   PUTs and GETs (by an SDK call after both exist: see ``_media_cors``).
 """
@@ -26,6 +28,7 @@ from aws_cdk import aws_s3_deployment as deployment
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from chalicelib.api.client_address import ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER
 from chalicelib.settings import REPO_ROOT
 
 from . import nag
@@ -48,6 +51,16 @@ function handler(event) {
   }
   return request;
 }
+""".strip()
+# The viewer's address for the API, replacing any header of that name the viewer sent.
+# (The managed AllViewerExceptHostHeader policy, which API Gateway needs, decides which
+# CloudFront-* headers it adds; a custom policy cannot both drop Host and add them.)
+VIEWER_ADDRESS = f"""
+function handler(event) {{
+  var request = event.request;
+  request.headers['{VIEWER_ADDRESS_HEADER}'] = {{ value: event.viewer.ip }};
+  return request;
+}}
 """.strip()
 
 
@@ -81,6 +94,7 @@ class Web(Construct):
         id: str,
         *,
         api_url: str,
+        origin_secret: str,
         media_bucket: s3.Bucket,
         cors_origins: Sequence[str],
         site: Path | None,
@@ -106,7 +120,7 @@ class Web(Construct):
             default_root_object="index.html",
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             default_behavior=self._site_behavior(),
-            additional_behaviors={"/api/*": self._api_behavior(api_url)},
+            additional_behaviors={"/api/*": self._api_behavior(api_url, origin_secret)},
         )
         self.url = f"https://{self.distribution.distribution_domain_name}"
         self._media_cors(media_bucket, [*cors_origins, self.url])
@@ -184,17 +198,30 @@ class Web(Construct):
             ],
         )
 
-    @staticmethod
-    def _api_behavior(api_url: str) -> cloudfront.BehaviorOptions:
+    def _api_behavior(self, api_url: str, origin_secret: str) -> cloudfront.BehaviorOptions:
         # api_url is https://{id}.execute-api.{region}.amazonaws.com/{stage}/
         domain = Fn.select(2, Fn.split("/", api_url))
         stage = Fn.select(3, Fn.split("/", api_url))
+        viewer_address = cloudfront.Function(
+            self,
+            "ViewerAddress",
+            code=cloudfront.FunctionCode.from_inline(VIEWER_ADDRESS),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
         return cloudfront.BehaviorOptions(
             origin=origins.HttpOrigin(
                 domain,
                 origin_path=f"/{stage}",
                 protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                # CloudFront overwrites a viewer's header of this name.
+                custom_headers={ORIGIN_VERIFY_HEADER: origin_secret},
             ),
+            function_associations=[
+                cloudfront.FunctionAssociation(
+                    function=viewer_address,
+                    event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                )
+            ],
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
             allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
             cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,

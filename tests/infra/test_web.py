@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from skyroll_cdk.web import IMMUTABLE_CACHE, SHELL_CACHE, SPA_REWRITE
+from skyroll_cdk.web import IMMUTABLE_CACHE, SHELL_CACHE, SPA_REWRITE, VIEWER_ADDRESS
 
 from tests.infra.conftest import dumps
 
@@ -23,6 +23,20 @@ def _distribution(synth):
 
 def _origin(config, origin_id):
     return next(o for o in config["Origins"] if o["Id"] == origin_id)
+
+
+def _function(synth, association):
+    """The CloudFront function a behaviour's association runs."""
+    (logical_id, _) = association["FunctionARN"]["Fn::GetAtt"]
+    return synth.resources("AWS::CloudFront::Function")[logical_id]["Properties"]
+
+
+def _run(code: str, expression: str):
+    """Evaluates ``expression`` after a CloudFront function's code, in Node (the same
+    JavaScript semantics)."""
+    script = f"{code}\nconsole.log(JSON.stringify({expression}))\n"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
 
 
 def test_one_distribution_serves_the_site_from_a_private_bucket_via_oac(dev):
@@ -73,22 +87,54 @@ def test_api_goes_to_api_gateway_uncached_with_viewer_headers_but_host(dev):
     assert '"Ref": "RestAPI"' in domain and ".execute-api." in domain
     # The stage is the origin path: /api/assets reaches the stage's /api/assets.
     assert "OriginPath" in origin and "Fn::Select" in dumps(origin["OriginPath"])
-    assert "FunctionAssociations" not in api  # API 404s stay JSON
+    # Its one function writes the viewer's address; no rewrite, so API 404s stay JSON.
+    (assoc,) = api["FunctionAssociations"]
+    assert assoc["EventType"] == "viewer-request"
+    assert _function(dev, assoc)["FunctionCode"] == VIEWER_ADDRESS
+
+
+def test_the_api_believes_a_viewer_address_only_cloudfront_can_vouch_for(dev):
+    config = _distribution(dev)
+    (api,) = config["CacheBehaviors"]
+    # The function overwrites whatever the viewer sent under the header's name.
+    (assoc,) = api["FunctionAssociations"]
+    code = _function(dev, assoc)["FunctionCode"]
+    event = {
+        "viewer": {"ip": "2001:db8::7"},
+        "request": {"headers": {"x-viewer-address": {"value": "203.0.113.66"}}},
+    }
+    assert _run(code, f"handler({json.dumps(event)}).headers") == {
+        "x-viewer-address": {"value": "2001:db8::7"}
+    }
+    # The origin adds the secret, the same value the API function is given.
+    origin = _origin(config, api["TargetOriginId"])
+    (header,) = origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == "x-origin-verify"
+    secret_id = dev.logical_id(dev.stack.origin_secret)
+    secret = dev.resources("AWS::SecretsManager::Secret")[secret_id]["Properties"]
+    generated = secret["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 32 and generated["ExcludePunctuation"] is True
+    value = dumps(header["HeaderValue"])
+    assert "{{resolve:secretsmanager:" in value and f'"Ref": "{secret_id}"' in value
+    (api_function,) = dev.resources("AWS::Serverless::Function").values()
+    env = api_function["Properties"]["Environment"]["Variables"]
+    assert env["SKYROLL_ORIGIN_VERIFY_SECRET"] == header["HeaderValue"]
+    # Only the API has it: the workers never see a request.
+    for fn in dev.resources("AWS::Lambda::Function").values():
+        assert "SKYROLL_ORIGIN_VERIFY_SECRET" not in dumps(fn["Properties"].get("Environment"))
 
 
 def test_deep_links_answer_index_html_but_files_do_not(dev):
     config = _distribution(dev)
     (assoc,) = config["DefaultCacheBehavior"]["FunctionAssociations"]
     assert assoc["EventType"] == "viewer-request"
-    (fn,) = dev.resources("AWS::CloudFront::Function").values()
-    assert fn["Properties"]["FunctionCode"] == SPA_REWRITE
-    assert fn["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    fn = _function(dev, assoc)
+    assert fn["FunctionCode"] == SPA_REWRITE
+    assert fn["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
     # Run the function on sample requests (Node has the same JavaScript semantics).
     uris = ["/", "/albums/123", "/share/KEY", "/_app/immutable/entry/app.abc.js", "/favicon.png"]
-    run = "handler({request: {uri: u}}).uri"
-    script = f"{SPA_REWRITE}\nconsole.log(JSON.stringify({json.dumps(uris)}.map(u => {run})))\n"
-    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout) == [
+    rewrite = "u => handler({request: {uri: u}}).uri"
+    assert _run(SPA_REWRITE, f"{json.dumps(uris)}.map({rewrite})") == [
         "/index.html",
         "/index.html",
         "/index.html",

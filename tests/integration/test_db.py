@@ -14,6 +14,19 @@ def test_migrations_are_recorded_and_idempotent(database_url: str) -> None:
     assert versions == [m.version for m in migrate.discover()]
 
 
+def test_users_keep_no_lockout_columns(database_url: str) -> None:
+    """Password guesses are counted in auth_throttle; the per-user lockout is gone."""
+    with psycopg.connect(database_url) as conn:
+        columns = {
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'"
+            )
+        }
+    assert {"email", "password_hash"} <= columns
+    assert not {"failed_logins", "locked_until"} & columns
+
+
 def test_pgvector_is_at_least_0_8_with_halfvec_and_hnsw(container) -> None:
     with container.pool.connection() as conn:
         version = conn.execute(

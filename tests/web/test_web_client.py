@@ -253,8 +253,8 @@ def test_album_shared_by_password_link_opens_for_a_visitor(
     try:
         v = visitor.new_page()
         v.set_default_timeout(20_000)
-        api_urls: list[str] = []
-        v.on("request", lambda req: api_urls.append(req.url) if "/api/" in req.url else None)
+        urls: list[str] = []
+        v.on("request", lambda req: urls.append(req.url))
         v.goto(f"{stack.web_url}/share/{key}")
         v.get_by_text("This link is protected").wait_for()
         v.get_by_label("Password").fill("wrong")
@@ -270,10 +270,24 @@ def test_album_shared_by_password_link_opens_for_a_visitor(
         )
         v.locator("[data-testid=grid] img.loaded").nth(1).wait_for()
         assert v.evaluate("localStorage.getItem('skyroll.token')") is None
-        # The key and the password went as headers: no API URL carries them (the
-        # thumbnails carry the short-lived visitor token, the one thing <img> can send).
-        assert any("/api/shared-links/me" in u for u in api_urls), api_urls
-        assert not [u for u in api_urls if key in u or "sesame-open" in u or "wrong" in u]
+        # The viewer's preview (or video, if the first is the clip) is a signed URL too.
+        v.locator("[data-testid=grid] button.open").first.click()
+        shown = v.locator("[role=dialog] [data-testid=preview], [role=dialog] video")
+        shown.wait_for()
+        assert "X-Amz-Signature=" in (shown.get_attribute("src") or "")
+        if shown.evaluate("el => el.tagName") == "IMG":
+            loaded = "el => el.complete && el.naturalWidth > 0"
+            v.wait_for_function(loaded, arg=shown.element_handle())
+        # The key, the password and the visitor token went as headers: no URL the page
+        # fetched carries them; <img> tags load signed S3 URLs of one object each.
+        api_urls = [u for u in urls if "/api/" in u]
+        assert any(u.endswith("/api/shared-links/me/media-urls") for u in api_urls), api_urls
+        page_url = f"{stack.web_url}/share/{key}"
+        assert not [u for u in urls if key in u and u != page_url]
+        assert not [u for u in urls if "token=" in u or "sesame-open" in u or "wrong" in u]
+        images = grid.locator("img").evaluate_all("els => els.map(e => e.src)")
+        assert images and all("X-Amz-Signature=" in src for src in images), images
+        assert not [src for src in images if "/api/" in src]
     finally:
         visitor.close()
 
