@@ -94,3 +94,16 @@ def update_stack(ctx: RequestContext, stack_id: str, body: s.StackUpdateRequest)
 )
 def delete_stack(ctx: RequestContext, stack_id: str) -> None:
     ctx.container.stack_service.delete(ctx.auth, parse_uuid(stack_id))
+
+
+@route(
+    bp,
+    "DELETE",
+    "/stacks/{stack_id}/assets/{asset_id}",
+    summary="Take one asset out of the stack (not the primary; a stack of one goes)",
+    tag=TAG,
+    status=204,
+    responses={**NOT_MINE, 400: "the primary, or an asset not in this stack"},
+)
+def remove_stack_asset(ctx: RequestContext, stack_id: str, asset_id: str) -> None:
+    ctx.container.stack_service.remove_asset(ctx.auth, parse_uuid(stack_id), parse_uuid(asset_id))

@@ -127,6 +127,18 @@ def register(
             return
         typer.echo(_line(stack))
 
+    @stacks_app.command("remove")
+    @handles_errors
+    def remove(
+        ctx: typer.Context,
+        stack_id: Annotated[str, typer.Argument(metavar="STACK_ID")],
+        asset_id: Annotated[str, typer.Argument(metavar="ASSET_ID", help="Not the primary")],
+    ) -> None:
+        """Take one asset out of the stack (a stack left with one asset is no stack)."""
+        with session(ctx) as client:
+            client.call("DELETE", f"{_path(stack_id)}/assets/{asset_id}")
+        typer.echo(f"Took {asset_id} out of stack {stack_id}.")
+
     @stacks_app.command("delete")
     @handles_errors
     def delete(

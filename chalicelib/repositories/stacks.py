@@ -82,6 +82,19 @@ class StackRepository:
                 == 1
             )
 
+    def remove_asset(self, owner_id: UUID, stack_id: UUID, asset_id: UUID) -> bool:
+        """Takes one asset that is not the primary out of the stack (a stack left with one
+        asset goes); False when it is not such a member."""
+        with self._pool.connection() as conn, conn.transaction():
+            removed = conn.execute(
+                "UPDATE assets SET stack_id = NULL, updated_at = now() WHERE id = %s"
+                " AND owner_id = %s AND stack_id = %s AND id <> (SELECT primary_asset_id"
+                " FROM stacks WHERE id = %s)",
+                (asset_id, owner_id, stack_id, stack_id),
+            ).rowcount
+            self._drop_small(conn, owner_id)
+        return removed == 1
+
     def delete(self, owner_id: UUID, stack_ids: list[UUID]) -> int:
         """Removes the stacks; their assets stay, each on its own again."""
         with self._pool.connection() as conn:

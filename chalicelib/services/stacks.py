@@ -34,6 +34,14 @@ class StackService:
             raise errors.BadRequest("primaryAssetId: the asset is not in this stack")
         return self.get(auth, stack_id)
 
+    def remove_asset(self, auth: AuthUser, stack_id: UUID, asset_id: UUID) -> None:
+        """As Immich: the primary stays (choose another first); the last two part ways."""
+        stack = self._load(auth, stack_id)
+        if stack["primary_asset_id"] == asset_id:
+            raise errors.BadRequest("The primary asset cannot leave its stack: choose another")
+        if not self._stacks.remove_asset(auth.id, stack_id, asset_id):
+            raise errors.BadRequest("The asset is not in this stack")
+
     def delete(self, auth: AuthUser, stack_id: UUID) -> None:
         self._load(auth, stack_id)
         self._stacks.delete(auth.id, [stack_id])

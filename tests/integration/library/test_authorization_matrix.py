@@ -204,6 +204,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     # Stacks are their owner's alone, even for a partner who sees the assets.
     ("GET", "/api/stacks/{stack_id}"): Row(STACK, cells(200)),
     ("PUT", "/api/stacks/{stack_id}"): Row(STACK, cells(200), {"primaryAssetId": "p3"}),
+    # The owner's answer is the 400 for a primary (p3 after the row above), so the stack stays.
+    ("DELETE", "/api/stacks/{stack_id}/assets/{asset_id}"): Row(
+        {**STACK, "asset_id": "p3"}, cells(400)
+    ),
     # A bulk job is its starter's: an admin does not see a user's job.
     ("GET", "/api/bulk-jobs/{job_id}"): Row({"job_id": "job"}, cells(200)),
     ("POST", "/api/partners/{user_id}"): Row(

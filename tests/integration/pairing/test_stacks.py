@@ -179,3 +179,29 @@ def test_another_user_gets_404_for_everything(harness: Harness) -> None:
     # Alice's stack is untouched.
     assert harness.call("GET", f"/api/stacks/{sid}", token=alice).json["primaryAssetId"] == a
     assert harness.asset(alice, a)["stack"]["assetCount"] == 2
+
+
+def test_taking_one_asset_out_of_a_stack(harness: Harness) -> None:
+    alice, bob = harness.user("st5a@example.com"), harness.user("st5b@example.com")
+    a, b, c = _three(harness, alice)
+    sid = harness.call("POST", "/api/stacks", {"assetIds": [a, b, c]}, token=alice).json["id"]
+    # Bob can neither take one out nor learn that the stack exists.
+    r = harness.call("DELETE", f"/api/stacks/{sid}/assets/{b}", token=bob)
+    assert (r.status_code, r.json["message"]) == (404, "Stack not found")
+    # The primary stays; an asset of no stack is refused; both with the stack untouched.
+    r = harness.call("DELETE", f"/api/stacks/{sid}/assets/{a}", token=alice)
+    assert r.status_code == 400 and "primary" in r.json["message"]
+    solo = str(harness.upload(alice, "solo.jpg", photo(seed=91))["assetId"])
+    r = harness.call("DELETE", f"/api/stacks/{sid}/assets/{solo}", token=alice)
+    assert (r.status_code, r.json["message"]) == (400, "The asset is not in this stack")
+    assert harness.asset(alice, b)["stack"]["assetCount"] == 3
+    # b leaves: back in the timeline on its own, the stack now a and c.
+    assert harness.call("DELETE", f"/api/stacks/{sid}/assets/{b}", token=alice).status_code == 204
+    assert harness.asset(alice, b)["stack"] is None
+    members = harness.call("GET", f"/api/stacks/{sid}", token=alice).json["assets"]
+    assert [x["id"] for x in members] == [a, c]
+    assert sorted(t["id"] for t in _timeline(harness, alice)) == sorted([a, b])
+    # c leaves: a stack of one is no stack.
+    assert harness.call("DELETE", f"/api/stacks/{sid}/assets/{c}", token=alice).status_code == 204
+    assert harness.call("GET", f"/api/stacks/{sid}", token=alice).status_code == 404
+    assert harness.asset(alice, a)["stack"] is None

@@ -70,6 +70,11 @@ def test_create_list_show_set_primary_and_delete(harness: Harness, skyroll) -> N
     other = json.loads(_ok(skyroll("stacks", "create", d, a, "--json")).stdout)
     assert other["primaryAssetId"] == d  # a's whole stack came along (Immich merges them)
     assert _stack_rows(harness) == [(other["id"], d, 4)]
+    out = _ok(skyroll("stacks", "remove", other["id"], b)).stdout.strip()
+    assert out == f"Took {b} out of stack {other['id']}."
+    assert _stack_rows(harness) == [(other["id"], d, 3)]
+    refused = skyroll("stacks", "remove", other["id"], d)
+    assert refused.exit_code == 1 and "primary" in refused.output
 
     assert _ok(skyroll("stacks", "delete", other["id"])).stdout.strip() == "Unstacked 1 stack(s)."
     assert _stack_rows(harness) == []
