@@ -200,6 +200,23 @@ def test_stack_switch_set_primary_and_unstack(page: Any, stack: Stack, ids: dict
     page.keyboard.press("Escape")
     viewer.wait_for(state="detached")
 
+    # Stacked again (by the API): d, not the primary, is taken out; a stack of one is none.
+    again = api.post("/api/stacks", {"assetIds": [c, d]})
+    page.goto(f"{stack.web_url}/")
+    timeline_total(page, len(ids) - 1)
+    viewer = open_viewer(page, c)
+    members = viewer.get_by_role("group", name="Stack of 2")
+    remove = members.get_by_role("button", name="Remove from stack")
+    assert remove.is_disabled()  # c is the primary
+    members.get_by_role("button", name="d.jpg").click()
+    page.locator(f"[role=dialog][data-asset-id='{d}']").wait_for()
+    remove.click()
+    timeline_total(page, len(ids))
+    assert api.get("/api/stacks") == []
+    assert api.client.get(f"/api/stacks/{again['id']}").status_code == 404
+    page.keyboard.press("Escape")
+    viewer.wait_for(state="detached")
+
 
 def test_live_photo_plays_its_motion_part(page: Any, stack: Stack, ids: dict[str, str]) -> None:
     api = page_api(page, stack)
