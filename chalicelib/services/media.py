@@ -184,9 +184,7 @@ class MediaService:
             params["ResponseContentDisposition"] = attachment(download)
         else:
             params["ResponseCacheControl"] = OBJECT_CACHE
-        return windowed.presign_get_at(
-            store.s3, store.bucket, row["storage_key"], at=at, expires_in=expires_in, **params
-        )
+        return store.presign_get_at(row["storage_key"], at=at, expires_in=expires_in, **params)
 
     def _one_by_one(self, auth: Any, asset_ids: list[UUID]) -> set[UUID]:
         return {a for a in asset_ids if self._can_view(auth, a) is not None}
