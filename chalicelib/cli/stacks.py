@@ -56,6 +56,13 @@ def register(
     )
     app.add_typer(stacks_app, name="stacks")
 
+    def answer(stack: dict[str, Any], as_json: bool) -> None:
+        """A changed stack: the API's JSON, or its one line."""
+        if as_json:
+            print_json(stack)
+        else:
+            typer.echo(_line(stack))
+
     @stacks_app.command("list")
     @handles_errors
     def list_cmd(
@@ -106,10 +113,7 @@ def register(
             raise typer.BadParameter("a stack needs at least two assets")
         with session(ctx) as client:
             stack = client.call("POST", "/api/stacks", {"assetIds": asset_ids})
-        if as_json:
-            print_json(stack)
-            return
-        typer.echo(_line(stack))
+        answer(stack, as_json)
 
     @stacks_app.command("set-primary")
     @handles_errors
@@ -122,10 +126,7 @@ def register(
         """Choose the asset the timeline shows for the stack."""
         with session(ctx) as client:
             stack = client.call("PUT", _path(stack_id), {"primaryAssetId": asset_id})
-        if as_json:
-            print_json(stack)
-            return
-        typer.echo(_line(stack))
+        answer(stack, as_json)
 
     @stacks_app.command("remove")
     @handles_errors

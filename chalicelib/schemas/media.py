@@ -66,12 +66,8 @@ class LinkMediaUrlsRequest(Dto):
     sizes: list[LinkSize] = Field(default_factory=_link_thumbnail_only, min_length=1, max_length=4)
 
 
-class LinkMediaUrls(ResponseDto):
-    asset_id: UUID
-    # None: not generated yet (thumbnail, preview), not a video or not web-playable yet
-    # (playback), not uploaded yet (original).
-    thumbnail: str | None = None
-    preview: str | None = None
+class LinkMediaUrls(MediaUrls):
+    # None: not a video or not web-playable yet (playback), not uploaded yet (original).
     playback: str | None = None
     original: str | None = None
 
