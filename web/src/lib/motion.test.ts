@@ -54,8 +54,9 @@ describe('MotionHover', () => {
 		await hover.enter();
 		expect(hover.playing).toBe('https://s3/ok.mp4');
 		hover.failed();
-		expect(hover.playing).toBeNull();
+		hover.leave();
 		await hover.enter();
 		expect(calls).toEqual([1, 2, 3]);
+		expect(hover.playing).toBe('https://s3/ok.mp4');
 	});
 });

@@ -27,10 +27,10 @@ export class MotionHover {
 		this.set(null);
 	}
 
-	/** The URL failed to play (expired): the next hover asks again. */
+	/** The URL failed to play (expired): the next hover asks again. The still shows through
+	 * the failed video meanwhile. */
 	failed(): void {
 		this.url = null;
-		this.set(null);
 	}
 
 	private fetchOnce(): Promise<string | null> {
