@@ -148,6 +148,8 @@ def test_a_member_likes_and_comments_on_one_photo_the_owner_sees_it_there(
     # ...and likes it too, on the photo.
     panel.get_by_role("button", name="Like", exact=True).click()
     panel.get_by_role("button", name="Unlike", exact=True).wait_for()
+    # The viewer's count: comments, then likes.
+    viewer.get_by_test_id("photo-activity-count").get_by_text("1 ♥ 2").wait_for()
     assert api.get("/api/activities/statistics", albumId=album["id"], assetId=x) == {
         "comments": 1,
         "likes": 2,
