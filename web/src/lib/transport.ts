@@ -56,7 +56,8 @@ export function visitorTransport(token: string): UploadTransport {
 		},
 		async tickets(uploads: NewUpload[]) {
 			return Promise.all(
-				uploads.map(async ({ id, ...dto }) => {
+				// A visitor's folders are not the owner's: their uploads keep no path.
+				uploads.map(async ({ id, originalPath: _folder, ...dto }) => {
 					const response = await fetch(buildUrl('/api/shared-links/me/uploads', {}, {}), {
 						method: 'POST',
 						headers: { 'Content-Type': 'application/json', 'x-shared-link-token': token },

@@ -112,6 +112,21 @@ describe('UploadQueue', () => {
 		expect(items[0].progress).toBe(1);
 	});
 
+	it('sends a folder file’s path as originalPath and none for a lone file', async () => {
+		const server = new FakeServer();
+		const queue = new UploadQueue(server);
+		queue.add([{ file: file('a.jpg', 'in a folder'), path: 'Trip/day 1/a.jpg' }, file('b.jpg', 'on its own')]);
+
+		const items = await queue.run();
+
+		expect(items.map((i) => i.status)).toEqual(['done', 'done']);
+		const [inFolder, alone] = server.ticketCalls.flat();
+		expect(inFolder).toMatchObject({ filename: 'a.jpg', originalPath: 'Trip/day 1/a.jpg' });
+		expect(alone.filename).toBe('b.jpg');
+		expect('originalPath' in alone).toBe(false);
+		expect(items[0].path).toBe('Trip/day 1/a.jpg');
+	});
+
 	it('sends big files in parts, each signed with its own checksum, and completes in order', async () => {
 		const server = new FakeServer();
 		server.partSize = 4;

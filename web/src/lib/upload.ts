@@ -18,9 +18,19 @@ export type FileStatus =
 	| 'duplicate'
 	| 'error';
 
+/** A file from a folder the user picked or dropped, with its path inside that folder
+ * (``Trip/day 1/a.jpg``): sent as ``originalPath``, so the folder view shows the folder, as it
+ * does the CLI's uploads. A lone file has no path. */
+export interface FolderFile {
+	file: File;
+	path: string;
+}
+
 export interface UploadItem {
 	id: string;
 	file: File;
+	/** Where the file sits in the folder it came from (see ``FolderFile``). */
+	path?: string;
 	status: FileStatus;
 	/** 0..1 of the current step (hashing, then sending). */
 	progress: number;
@@ -50,6 +60,7 @@ export interface NewUpload {
 	contentType: string;
 	fileCreatedAt: string;
 	fileModifiedAt: string;
+	originalPath?: string;
 }
 
 export interface CheckResult {
@@ -111,10 +122,10 @@ export class UploadQueue {
 		private hash: (file: Blob, onProgress: (done: number) => void) => Promise<string> = sha256Base64
 	) {}
 
-	add(files: Iterable<File>): UploadItem[] {
-		const added = Array.from(files, (file) => ({
+	add(files: Iterable<File | FolderFile>): UploadItem[] {
+		const added = Array.from(files, (f) => ({
 			id: String(++this.seq),
-			file,
+			...('file' in f ? f : { file: f }),
 			status: 'queued' as FileStatus,
 			progress: 0
 		}));
@@ -206,7 +217,8 @@ export class UploadQueue {
 			checksum: item.checksum!,
 			contentType: contentType(item.file),
 			fileCreatedAt: modified,
-			fileModifiedAt: modified
+			fileModifiedAt: modified,
+			...(item.path ? { originalPath: item.path } : {})
 		};
 	}
 
