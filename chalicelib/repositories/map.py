@@ -24,6 +24,10 @@ def _where(filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         "a.status IN ('ready', 'processing')",
         "e.latitude IS NOT NULL",
         "e.longitude IS NOT NULL",
+        # The same owner and trash state, as the EXIF row carries them (migration 0024): a
+        # box is read through the owner's positions, not the whole library.
+        "e.owner_id = %(owner)s",
+        "NOT e.asset_trashed",
         "a.is_archived = %(is_archived)s",
         "e.longitude BETWEEN %(west)s AND %(east)s",
         "e.latitude BETWEEN %(south)s AND %(north)s",
@@ -38,6 +42,14 @@ def _where(filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return " AND ".join(where), params
 
 
+# The world's grid that map_cells keeps (migration 0024's map_world_cell): the default box
+# in WORLD_GRID x WORLD_GRID cells.
+WORLD_GRID = 40
+WORLD = {"west": -180, "south": -90, "east": 180, "north": 90}
+# Filters the grid does not keep apart: with any of them the markers are grouped per call.
+_NOT_IN_GRID = ("is_favorite", "file_created_after", "file_created_before")
+
+
 class MapRepository:
     def __init__(self, pool: Pool) -> None:
         self._pool = pool
@@ -48,6 +60,10 @@ class MapRepository:
         a ``grid`` × ``grid`` split of the box (at most (grid + 1)², the east and north edges
         being cells of their own), at the cell's mean position, named after and pointing at
         its newest asset, with how many assets it stands for; biggest first."""
+        if grid == WORLD_GRID and _whole_world(filters):
+            cells = self._world(owner_id, bool(filters.get("is_archived")))
+            if sum(c["count"] for c in cells) > most:
+                return cells
         where, params = _where({**filters, "owner": owner_id})
         params.update(
             most=most,
@@ -77,3 +93,22 @@ class MapRepository:
                 " ORDER BY count(*) DESC, 1",
                 params,
             ).fetchall()
+
+    def _world(self, owner_id: UUID, is_archived: bool) -> list[Row]:
+        """The world's markers from the owner's grid (map_cells, kept by triggers): what the
+        grouping query gives for the default box, read in proportion to the cells."""
+        with self._pool.connection() as conn:
+            return conn.execute(
+                "SELECT m.top_id AS id, (m.lat_sum / m.count)::float8 AS lat,"
+                " (m.lon_sum / m.count)::float8 AS lon, e.city, e.state, e.country, m.count"
+                " FROM map_cells m JOIN asset_exif e ON e.asset_id = m.top_id"
+                " WHERE m.owner_id = %s AND m.is_archived = %s AND m.count > 0"
+                " ORDER BY m.count DESC, m.top_id",
+                (owner_id, is_archived),
+            ).fetchall()
+
+
+def _whole_world(filters: dict[str, Any]) -> bool:
+    return all(filters.get(k) == v for k, v in WORLD.items()) and not any(
+        filters.get(k) is not None for k in _NOT_IN_GRID
+    )
