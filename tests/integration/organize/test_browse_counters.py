@@ -7,14 +7,18 @@ after each, and the routes answer what the queries over the base tables answered
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from bench.common import insert_ready_assets
+from bench.seed_library import seed_library
+from chalicelib.db import migrate
 from chalicelib.repositories.people import FaceRepository
 from chalicelib.schemas import map as map_schema
 from tests.support.bulk_jobs import finish
@@ -327,3 +331,61 @@ def test_a_user_row_deleted_with_its_library_in_one_statement(
             before
         )
     _check(h, dave_token, dave)
+
+
+def test_the_migration_counts_a_library_already_there(postgres: Any, tmp_path: Path) -> None:
+    """0024 on a database that already holds a library (seeded under 0023): the copies and
+    counters it fills equal a recount, and the triggers take over from there."""
+    name = f"t_{uuid4().hex[:12]}"
+    with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    dsn = f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}"
+    try:
+        before = tmp_path / "migrations"
+        before.mkdir()
+        for path in sorted(migrate.MIGRATIONS_DIR.glob("*.sql")):
+            if int(path.name[:4]) < 24:
+                shutil.copy(path, before / path.name)
+        migrate.apply(dsn, before)
+        with psycopg.connect(dsn, row_factory=dict_row) as conn:
+            owner = str(conn.execute(
+                "INSERT INTO users (email, name, password_hash) VALUES ('s@e.com', 's', 'x')"
+                " RETURNING id"
+            ).fetchone()["id"])  # fmt: skip
+            seed_library(conn, owner, 3000)
+        assert migrate.apply(dsn) == ["0024_browse_counters.sql"]
+        with psycopg.connect(dsn, row_factory=dict_row) as conn:
+            _assert_counted(conn, owner)
+            # The triggers take over: a trash and a move.
+            conn.execute(
+                "UPDATE assets SET trashed_at = now() WHERE id IN (SELECT asset_id FROM"
+                " asset_exif WHERE city = 'Paris' ORDER BY asset_time DESC LIMIT 40)"
+            )
+            conn.execute("UPDATE asset_exif SET latitude = -latitude WHERE city = 'Tokyo'")
+            _assert_counted(conn, owner)
+    finally:
+        postgres.drop_database(name)
+
+
+def _assert_counted(conn: Any, owner: str) -> None:
+    """The counters and copies against a recount (routes aside: no app on this database)."""
+    assert conn.execute(STALE_FACES).fetchone()["n"] == 0
+    assert conn.execute(STALE_EXIF).fetchone()["n"] == 0
+    counted = {r["person_id"]: r["n"] for r in conn.execute(OLD_PEOPLE, (owner,))}
+    kept = conn.execute(
+        "SELECT id, face_count FROM people WHERE owner_id = %s AND face_count > 0", (owner,)
+    ).fetchall()
+    assert {r["id"]: r["face_count"] for r in kept} == counted and counted
+    assert conn.execute(VALUES_KEPT, (owner,)).fetchall() == (
+        conn.execute(VALUES_COUNTED, (owner,)).fetchall()
+    )
+    repo_rows = conn.execute(
+        "SELECT m.top_id AS id, m.count, (m.lat_sum / m.count)::float8 AS lat"
+        " FROM map_cells m WHERE owner_id = %s AND NOT is_archived AND count > 0"
+        " ORDER BY m.count DESC, m.top_id",
+        (owner,),
+    ).fetchall()
+    old = conn.execute(OLD_WORLD, {"owner": owner, "archived": False}).fetchall()
+    assert [(r["id"], r["count"]) for r in repo_rows] == [(r["id"], r["count"]) for r in old]
+    assert [r["lat"] for r in repo_rows] == pytest.approx([r["lat"] for r in old])
+    assert len(old) > 1
