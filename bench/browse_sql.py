@@ -21,6 +21,7 @@ REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.common import emit, local_services, percentiles  # noqa: E402
+from chalicelib.repositories.sql import ASSET_LIST_SELECT  # noqa: E402
 
 _MARKER = (
     "SELECT a.id, e.latitude AS lat, e.longitude AS lon, e.city, e.state, e.country,"
@@ -62,14 +63,14 @@ OLD = {
         f"SELECT *, 1 AS count FROM ({_MARKER}) m ORDER BY taken DESC, id"
     ),
     "a person's assets (100)": (
-        "SELECT a.id FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
-        " WHERE a.owner_id = %(owner)s AND a.trashed_at IS NULL AND EXISTS"
+        f"{ASSET_LIST_SELECT} WHERE a.owner_id = %(owner)s"  # noqa: S608 - constants
+        " AND a.trashed_at IS NULL AND EXISTS"
         " (SELECT 1 FROM asset_faces f WHERE f.asset_id = a.id AND f.person_id = %(person)s)"
         " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id LIMIT 101"
     ),
     "metadata search, city (100)": (
-        "SELECT a.id FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
-        " WHERE a.owner_id = %(owner)s AND a.trashed_at IS NULL AND a.status = 'ready'"
+        f"{ASSET_LIST_SELECT} WHERE a.owner_id = %(owner)s"  # noqa: S608 - constants
+        " AND a.trashed_at IS NULL AND a.status = 'ready'"
         " AND a.visibility = 'timeline' AND NOT a.is_archived"
         " AND lower(e.city) = lower('Tokyo')"
         " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id LIMIT 101"
