@@ -1,7 +1,7 @@
 -- Browsing a big library reads counters and copies kept by triggers, so the people list,
 -- a person's assets, the world map, place suggestions and a search by city read in
--- proportion to what they return, not to the library (docs/architecture.md, "Counters kept
--- by triggers"). The pattern is 0011's and 0022's: the rows that change carry what the
+-- proportion to what they return, not to the library (docs/api.md, "Counters instead of
+-- sums"). The pattern is 0011's and 0022's: the rows that change carry what the
 -- counters need (their asset's owner, time and state, copied by triggers from assets), and
 -- statement triggers add each statement's difference (new rows minus old rows) to the
 -- counters in the same transaction, whichever code path makes the change.
