@@ -180,10 +180,10 @@ class FaceRepository:
             ).rowcount
 
     # --- the API -------------------------------------------------------------------------
+    # people.face_count: the person's faces on assets outside the trash, kept by triggers
+    # (migration 0024).
     _PERSON = (
-        "SELECT p.*, fa.asset_id AS feature_asset_id, fa.thumbnail_key,"
-        " (SELECT count(*) FROM asset_faces f JOIN assets a ON a.id = f.asset_id"
-        "  WHERE f.person_id = p.id AND a.trashed_at IS NULL) AS face_count"
+        "SELECT p.*, fa.asset_id AS feature_asset_id, fa.thumbnail_key"
         " FROM people p LEFT JOIN asset_faces fa ON fa.id = p.feature_face_id"
     )
 
@@ -191,17 +191,14 @@ class FaceRepository:
         self, owner_id: UUID, with_hidden: bool, limit: int, offset: int
     ) -> tuple[list[Row], int, int]:
         """One page of everyone with a face (hidden people only ``with_hidden``), and how
-        many people there are and how many of them are hidden. Faces are counted in one
-        pass over the owner's faces, not once per person."""
+        many people there are and how many of them are hidden. The face counts are the
+        people's own counters (``face_count``), so this reads the owner's people only."""
         sql = (
-            "WITH counted AS (SELECT f.person_id, count(*) AS face_count FROM asset_faces f"
-            " JOIN assets a ON a.id = f.asset_id WHERE f.owner_id = %(owner)s"
-            " AND f.person_id IS NOT NULL AND a.trashed_at IS NULL GROUP BY f.person_id),"
-            " listed AS (SELECT p.*, c.face_count, fa.asset_id AS feature_asset_id,"
+            "WITH listed AS (SELECT p.*, fa.asset_id AS feature_asset_id,"
             " fa.thumbnail_key, count(*) OVER () AS total,"
             " count(*) FILTER (WHERE p.is_hidden) OVER () AS hidden"
-            " FROM people p JOIN counted c ON c.person_id = p.id"
-            " LEFT JOIN asset_faces fa ON fa.id = p.feature_face_id WHERE p.owner_id = %(owner)s)"
+            " FROM people p LEFT JOIN asset_faces fa ON fa.id = p.feature_face_id"
+            " WHERE p.owner_id = %(owner)s AND p.face_count > 0)"
             " SELECT * FROM listed WHERE %(with_hidden)s OR NOT is_hidden"
             # Named first (Immich), then the biggest clusters.
             " ORDER BY (name = ''), is_hidden, face_count DESC, created_at, id"
@@ -261,12 +258,18 @@ class FaceRepository:
             )
 
     def person_assets(self, owner_id: UUID, person_id: UUID, limit: int, offset: int) -> list[Row]:
+        """The person's assets outside the trash, newest (``coalesce(taken_at,
+        file_created_at)``) first: the page comes from the person's faces alone, which carry
+        their asset's time and trash state (migration 0024), then only its assets are read."""
         with self._pool.connection() as conn:
             return conn.execute(
-                f"{ASSET_LIST_SELECT} WHERE a.owner_id = %s AND a.trashed_at IS NULL AND EXISTS"
-                " (SELECT 1 FROM asset_faces f WHERE f.asset_id = a.id AND f.person_id = %s)"
-                " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id LIMIT %s OFFSET %s",
-                (owner_id, person_id, limit, offset),
+                "WITH page AS (SELECT DISTINCT asset_time, asset_id FROM asset_faces"
+                " WHERE person_id = %(person)s AND NOT asset_trashed"
+                " ORDER BY asset_time DESC, asset_id LIMIT %(limit)s OFFSET %(offset)s)"
+                f" {ASSET_LIST_SELECT} JOIN page ON page.asset_id = a.id"
+                " WHERE a.owner_id = %(owner)s AND a.trashed_at IS NULL"
+                " ORDER BY page.asset_time DESC, a.id",
+                {"owner": owner_id, "person": person_id, "limit": limit, "offset": offset},
             ).fetchall()
 
     _FACE = (

@@ -35,9 +35,16 @@ class MetadataSearchRepository:
         if filters.get("description"):
             where.append("e.description ILIKE '%%' || %(description_like)s || '%%'")
             filters = {**filters, "description_like": _escape_like(filters["description"])}
+        order = "coalesce(a.taken_at, a.file_created_at) DESC, a.id"
+        if filters.get("city"):
+            # The EXIF row carries its asset's owner, trash state and time (migration 0024):
+            # one city's assets come newest first from its index, without a scan of the
+            # owner's other rows.
+            where += ["e.owner_id = %(owner)s", "NOT e.asset_trashed"]
+            order = "e.asset_time DESC, e.asset_id"
         sql = (
             f"{ASSET_LIST_SELECT} WHERE {' AND '.join(where)}"
-            " ORDER BY coalesce(a.taken_at, a.file_created_at) DESC, a.id"
+            f" ORDER BY {order}"
             " LIMIT %(limit)s OFFSET %(offset)s"
         )
         with self._pool.connection() as conn:
@@ -53,10 +60,13 @@ class MetadataSearchRepository:
     }
 
     def suggestions(self, owner_id: UUID, kind: str, narrow: dict[str, str | None]) -> list[str]:
+        """The distinct values of one column over the owner's assets outside the trash,
+        read from exif_values: per owner, how many such assets carry each combination of
+        camera and place (kept by triggers, migration 0024)."""
         column = self.SUGGESTION_COLUMNS[kind]
         where = [
-            "a.owner_id = %(owner)s",
-            "a.trashed_at IS NULL",
+            "e.owner_id = %(owner)s",
+            "e.count > 0",
             f"{column} IS NOT NULL",
             f"{column} <> ''",
         ]
@@ -64,8 +74,8 @@ class MetadataSearchRepository:
             if narrow.get(name):
                 where.append(f"lower(e.{name}) = lower(%({name})s)")
         sql = (
-            f"SELECT DISTINCT {column} AS value FROM assets a"
-            f" JOIN asset_exif e ON e.asset_id = a.id WHERE {' AND '.join(where)}"
+            f"SELECT DISTINCT {column} AS value FROM exif_values e"
+            f" WHERE {' AND '.join(where)}"
             " ORDER BY 1 LIMIT 500"
         )
         with self._pool.connection() as conn:

@@ -27,10 +27,16 @@ _TAGS = (
     " t.updated_at) ORDER BY t.value), '[]'::jsonb) FROM tag_assets ta"
     " JOIN tags t ON t.id = ta.tag_id WHERE ta.asset_id = a.id) AS tags"
 )
+# What an EXIF row holds that is not EXIF: its asset's id, and the copies of its asset's
+# owner, time and state that triggers keep for the map, suggestions and search (0024).
+_EXIF_COPIES = (
+    "ARRAY['asset_id', 'owner_id', 'asset_time', 'asset_status', 'asset_visibility',"
+    " 'asset_archived', 'asset_trashed']"
+)
 # An asset row as the API maps it: the asset, its trash flag, its EXIF as one JSON object,
 # its stages, its stack and its tags (one asset's detail).
 ASSET_SELECT = (
-    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
+    f"SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - {_EXIF_COPIES} AS exif,"
     f" {_STAGES}, {_STACK}, {_TAGS} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
 )
 # What the timeline leaves out: Live Photos' motion parts, and stacked assets other than
@@ -48,7 +54,7 @@ LISTED_IN_TRASH = "a.visibility = 'timeline'"
 # per row that a page of a thousand assets would pay a thousand times (the stack's lookup
 # finds nothing for an unstacked asset).
 ASSET_LIST_SELECT = (
-    "SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - 'asset_id' AS exif,"
+    f"SELECT a.*, a.trashed_at IS NOT NULL AS is_trashed, to_jsonb(e) - {_EXIF_COPIES} AS exif,"
     f" {_STACK} FROM assets a LEFT JOIN asset_exif e ON e.asset_id = a.id"
 )
 
