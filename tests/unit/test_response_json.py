@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
+from app import app
 from chalicelib.api.http import _serialise, respond
 from chalicelib.schemas.base import ResponseDto, validate_many
 
@@ -94,6 +95,9 @@ def test_a_list_of_dtos_parses_to_what_model_dump_and_json_dumps_gave() -> None:
     assert response.status_code == 200
     assert response.headers == {"Content-Type": "application/json"}
     assert isinstance(response.body, str)  # the Lambda proxy answer is JSON: no bytes
+    # What the Lambda runtime sends API Gateway: the proxy answer as JSON, body as text.
+    proxy = json.loads(json.dumps(response.to_dict(app.api.binary_types)))
+    assert proxy["body"] == response.body and "isBase64Encoded" not in proxy
     same_json(response.body, old_body(models))
     first = json.loads(response.body)[0]
     assert list(first) == [
