@@ -59,11 +59,6 @@ def to_response(row: dict[str, Any]) -> s.AssetResponse:
     )
 
 
-def to_summary(row: dict[str, Any]) -> s.AssetSummary:
-    """An asset as lists show it (a row of ASSET_LIST_SELECT)."""
-    return s.AssetSummary.model_validate(summary_fields(row))
-
-
 def to_summaries(rows: list[dict[str, Any]]) -> list[s.AssetSummary]:
     """A page of assets as lists show them, validated in one pass."""
     return validate_many(s.AssetSummary, map(summary_fields, rows))
