@@ -12,7 +12,9 @@ request DTO inherits, so that what passes validation can be stored and read back
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
@@ -24,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -132,6 +135,19 @@ class ResponseDto(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, from_attributes=True, defer_build=True
     )
+
+
+@functools.cache
+def _list_adapter[R: BaseModel](model: type[R]) -> TypeAdapter[list[R]]:
+    # Built on a list route's first call, as the models' own validators are (defer_build).
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def validate_many[R: BaseModel](model: type[R], items: Iterable[dict[str, Any]]) -> list[R]:
+    """The DTOs of many rows in one validation pass: the same checks and coercions as
+    ``model.model_validate(item)`` for each item, without a Python call per row (a list
+    route maps up to a couple of thousand)."""
+    return _list_adapter(model).validate_python(list(items))
 
 
 class ErrorResponse(ResponseDto):

@@ -14,7 +14,7 @@ from chalicelib.repositories.users import UserRepository
 from chalicelib.schemas import albums as s
 from chalicelib.schemas.base import BulkIdResponse
 from chalicelib.services.access import AccessService, Perm, Principal
-from chalicelib.services.assets import to_summary
+from chalicelib.services.assets import to_summaries
 from chalicelib.services.auth import AuthUser
 
 
@@ -33,7 +33,7 @@ def to_album(row: dict[str, Any], assets: list[dict[str, Any]] | None = None) ->
         shared=bool(members) or row["has_shared_link"],
         has_shared_link=row["has_shared_link"],
         asset_count=row["asset_count"],
-        assets=[to_summary(a) for a in assets or []],
+        assets=to_summaries(assets or []),
         start_date=row["start_date"],
         end_date=row["end_date"],
         created_at=row["created_at"],

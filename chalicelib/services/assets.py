@@ -11,7 +11,7 @@ from chalicelib import errors
 from chalicelib.observability import logger
 from chalicelib.repositories.assets import AssetRepository
 from chalicelib.schemas import assets as s
-from chalicelib.schemas.tags import TagResponse
+from chalicelib.schemas.base import validate_many
 from chalicelib.services.access import AccessService
 from chalicelib.services.auth import AuthUser
 from chalicelib.services.system_config import SystemConfigReader
@@ -48,57 +48,64 @@ def _capture_fields(when: datetime | None) -> dict[str, Any]:
 
 def to_response(row: dict[str, Any]) -> s.AssetResponse:
     """One asset's detail (a row of ASSET_SELECT, stages and tags included)."""
-    return s.AssetResponse(
-        **dict(to_summary(row)),
-        stages=[s.AssetStage.model_validate(stage) for stage in row.get("stages") or []],
-        tags=[
-            TagResponse.model_validate({**tag, "name": tag["value"].rpartition("/")[2]})
-            for tag in row.get("tags") or []
-        ],
+    return s.AssetResponse.model_validate(
+        {
+            **summary_fields(row),
+            "stages": row.get("stages") or [],
+            "tags": [
+                {**tag, "name": tag["value"].rpartition("/")[2]} for tag in row.get("tags") or []
+            ],
+        }
     )
 
 
-def to_summary(row: dict[str, Any]) -> s.AssetSummary:
-    """An asset as lists show it (a row of ASSET_LIST_SELECT)."""
+def to_summaries(rows: list[dict[str, Any]]) -> list[s.AssetSummary]:
+    """A page of assets as lists show them, validated in one pass."""
+    return validate_many(s.AssetSummary, map(summary_fields, rows))
+
+
+def summary_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The AssetSummary fields of a row of ASSET_LIST_SELECT, nested DTOs as dicts."""
     exif = row.get("exif")
-    return s.AssetSummary(
-        id=row["id"],
-        owner_id=row["owner_id"],
-        type=row["type"],
-        status=row["status"],
-        failure_reason=row["failure_reason"],
-        original_file_name=row["original_file_name"],
-        original_mime_type=row["original_mime_type"],
-        checksum=s.encode_checksum(bytes(row["checksum"])),
-        file_created_at=row["file_created_at"],
-        file_modified_at=row["file_modified_at"],
-        local_date_time=row["local_date_time"] or row["file_created_at"],
-        is_favorite=row["is_favorite"],
-        is_archived=row["is_archived"],
-        is_trashed=row["is_trashed"],
-        duration=format_duration(row["duration_seconds"]),
-        thumbhash=row["thumbhash"],
-        width=row["width"],
-        height=row["height"],
-        device_asset_id=row["device_asset_id"],
-        device_id=row["device_id"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        exif_info=s.ExifInfo.model_validate(
-            {**exif, "file_size_in_byte": exif.get("file_size_in_byte") or row["file_size"]}
-        )
+    return {
+        "id": row["id"],
+        "owner_id": row["owner_id"],
+        "type": row["type"],
+        "status": row["status"],
+        "failure_reason": row["failure_reason"],
+        "original_file_name": row["original_file_name"],
+        "original_mime_type": row["original_mime_type"],
+        "checksum": s.encode_checksum(bytes(row["checksum"])),
+        "file_created_at": row["file_created_at"],
+        "file_modified_at": row["file_modified_at"],
+        "local_date_time": row["local_date_time"] or row["file_created_at"],
+        "is_favorite": row["is_favorite"],
+        "is_archived": row["is_archived"],
+        "is_trashed": row["is_trashed"],
+        "duration": format_duration(row["duration_seconds"]),
+        "thumbhash": row["thumbhash"],
+        "width": row["width"],
+        "height": row["height"],
+        "device_asset_id": row["device_asset_id"],
+        "device_id": row["device_id"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "exif_info": {
+            **exif,
+            "file_size_in_byte": exif.get("file_size_in_byte") or row["file_size"],
+        }
         if exif
         else None,
-        original_path=row.get("original_path"),
-        live_photo_video_id=row.get("live_photo_video_id"),
-        visibility=_visibility(row),
-        stack=s.AssetStack.model_validate(row["stack"]) if row.get("stack") else None,
-        library_id=row.get("library_id"),
-        is_offline=bool(row.get("is_offline")),
-        sidecar=s.AssetSidecar(status=row["sidecar_status"], reason=row.get("sidecar_reason"))
+        "original_path": row.get("original_path"),
+        "live_photo_video_id": row.get("live_photo_video_id"),
+        "visibility": _visibility(row),
+        "stack": row["stack"] if row.get("stack") else None,
+        "library_id": row.get("library_id"),
+        "is_offline": bool(row.get("is_offline")),
+        "sidecar": {"status": row["sidecar_status"], "reason": row.get("sidecar_reason")}
         if row.get("sidecar_status")
         else None,
-    )
+    }
 
 
 def for_viewer(asset: s.AssetResponse, viewer: UUID | None) -> s.AssetResponse:
@@ -160,7 +167,7 @@ class AssetService:
         more = len(rows) > query.size
         items = rows[: query.size]
         return s.AssetPage(
-            items=[to_summary(r) for r in items],
+            items=to_summaries(items),
             next_page=(None if after else query.page + 1) if more else None,
             next_cursor=encode_cursor(items[-1]["sort_key"], items[-1]["id"]) if more else None,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chalicelib.repositories.map import MapRepository
 from chalicelib.schemas import map as s
+from chalicelib.schemas.base import validate_many
 from chalicelib.services.auth import AuthUser
 
 
@@ -16,4 +17,4 @@ class MapService:
         rows = self._markers.markers(
             auth.id, query.model_dump(exclude_none=True), s.MAP_MARKERS_MAX, s.MAP_GRID
         )
-        return [s.MapMarkerResponse.model_validate(r) for r in rows]
+        return validate_many(s.MapMarkerResponse, rows)

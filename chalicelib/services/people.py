@@ -15,7 +15,7 @@ from chalicelib.repositories.people import FaceRepository
 from chalicelib.schemas import people as s
 from chalicelib.schemas.assets import AssetPage
 from chalicelib.schemas.base import BulkIdResponse
-from chalicelib.services.assets import to_summary
+from chalicelib.services.assets import to_summaries
 from chalicelib.services.auth import AuthUser
 from chalicelib.services.recluster import Recluster
 from chalicelib.storage.s3 import ObjectStore
@@ -221,7 +221,7 @@ class PeopleService:
             auth.id, person_id, query.size + 1, (query.page - 1) * query.size
         )
         return AssetPage(
-            items=[to_summary(r) for r in rows[: query.size]],
+            items=to_summaries(rows[: query.size]),
             next_page=query.page + 1 if len(rows) > query.size else None,
         )
 

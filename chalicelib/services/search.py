@@ -16,7 +16,8 @@ from chalicelib.messaging import StageQueue
 from chalicelib.repositories.embeddings import EmbeddingRepository
 from chalicelib.repositories.search import MetadataSearchRepository
 from chalicelib.schemas import search as s
-from chalicelib.services.assets import to_summary
+from chalicelib.schemas.base import validate_many
+from chalicelib.services.assets import summary_fields
 from chalicelib.services.auth import AuthUser
 from chalicelib.settings import Settings
 
@@ -104,7 +105,7 @@ class SearchService:
             model_id, vector, filters, dto.size + 1, (dto.page - 1) * dto.size, self._ef_search
         )
         return s.SearchResponse(
-            items=[hit(r, r["score"]) for r in rows[: dto.size]],
+            items=hits(rows[: dto.size], scored=True),
             next_page=dto.page + 1 if len(rows) > dto.size else None,
             model_id=model_id,
         )
@@ -113,7 +114,7 @@ class SearchService:
         filters = {**dto.model_dump(exclude_none=True, exclude={"page", "size"}), "owner": auth.id}
         rows = self._metadata.search(filters, dto.size + 1, (dto.page - 1) * dto.size)
         return s.SearchResponse(
-            items=[hit(r, None) for r in rows[: dto.size]],
+            items=hits(rows[: dto.size], scored=False),
             next_page=dto.page + 1 if len(rows) > dto.size else None,
         )
 
@@ -122,9 +123,11 @@ class SearchService:
         return self._metadata.suggestions(auth.id, query.type, narrow)
 
 
-def hit(row: dict[str, Any], score: float | None) -> s.SearchAssetResponse:
-    asset = to_summary(row)
-    return s.SearchAssetResponse(**dict(asset), score=score)
+def hits(rows: list[dict[str, Any]], *, scored: bool) -> list[s.SearchAssetResponse]:
+    return validate_many(
+        s.SearchAssetResponse,
+        ({**summary_fields(r), "score": r["score"] if scored else None} for r in rows),
+    )
 
 
 # The offline pack's model id (chalicelib.ml.offline.MODEL_ID), repeated here so the jobs

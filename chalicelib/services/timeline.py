@@ -14,6 +14,7 @@ from chalicelib import errors
 from chalicelib.repositories.partners import PartnerRepository
 from chalicelib.repositories.timeline import TimelineRepository, TimelineScope
 from chalicelib.schemas import timeline as s
+from chalicelib.schemas.base import validate_many
 from chalicelib.services.access import AccessService, Perm
 from chalicelib.services.assets import format_duration
 from chalicelib.services.auth import AuthUser
@@ -36,6 +37,24 @@ def ratio(width: int | None, height: int | None) -> float:
     return width / height if width and height else 1.0
 
 
+def timeline_asset(r: dict[str, Any]) -> dict[str, Any]:
+    """A bucket row's TimelineAsset fields (validated a page at a time: validate_many)."""
+    return {
+        "id": r["id"],
+        "owner_id": r["owner_id"],
+        "type": r["type"],
+        "thumbhash": r["thumbhash"],
+        "ratio": ratio(r["width"], r["height"]),
+        "duration": format_duration(r["duration_seconds"]),
+        "is_favorite": r["is_favorite"],
+        "is_archived": r["is_archived"],
+        "is_trashed": r["is_trashed"],
+        "local_date_time": r["local_date_time"],
+        "live_photo_video_id": r["live_photo_video_id"],
+        "stack": {"id": r["stack_id"], "asset_count": r["stack_count"]} if r["stack_id"] else None,
+    }
+
+
 class TimelineService:
     def __init__(
         self, timeline: TimelineRepository, partners: PartnerRepository, access: AccessService
@@ -48,10 +67,10 @@ class TimelineService:
         rows = self._timeline.buckets(
             self._scope(auth, query), "day" if query.size == "DAY" else "month"
         )
-        return [
-            s.TimeBucketResponse(time_bucket=bucket_label(r["time_bucket"]), count=r["count"])
-            for r in rows
-        ]
+        return validate_many(
+            s.TimeBucketResponse,
+            ({"time_bucket": bucket_label(r["time_bucket"]), "count": r["count"]} for r in rows),
+        )
 
     def bucket(self, auth: AuthUser, query: s.TimeBucketQuery) -> list[s.TimelineAsset]:
         start, end = bucket_range(query.time_bucket, query.size)
@@ -61,25 +80,7 @@ class TimelineService:
             else None
         )
         rows = self._timeline.bucket(self._scope(auth, query), start, end, query.limit, after)
-        return [
-            s.TimelineAsset(
-                id=r["id"],
-                owner_id=r["owner_id"],
-                type=r["type"],
-                thumbhash=r["thumbhash"],
-                ratio=ratio(r["width"], r["height"]),
-                duration=format_duration(r["duration_seconds"]),
-                is_favorite=r["is_favorite"],
-                is_archived=r["is_archived"],
-                is_trashed=r["is_trashed"],
-                local_date_time=r["local_date_time"],
-                live_photo_video_id=r["live_photo_video_id"],
-                stack=s.TimelineStack(id=r["stack_id"], asset_count=r["stack_count"])
-                if r["stack_id"]
-                else None,
-            )
-            for r in rows
-        ]
+        return validate_many(s.TimelineAsset, map(timeline_asset, rows))
 
     def _scope(self, auth: AuthUser, query: s.TimeBucketsQuery) -> TimelineScope:
         if query.with_partners and (query.is_archived or query.is_trashed or query.is_favorite):
