@@ -18,9 +18,9 @@ PostgreSQL:
 
 from __future__ import annotations
 
-import io
 import os
 import resource
+import struct
 import sys
 import time
 import uuid
@@ -118,19 +118,18 @@ def load(
             " now() - i * interval '1 minute', now() FROM generate_series(1, %s) i RETURNING id",
             (owner, str(owner), f"people-bench/{owner}/", (n + 1) // 2),
         ).fetchall()
-        buffer = io.StringIO()
-        for i, vector in enumerate(vectors):
-            text = "[" + ",".join(f"{x:.5f}" for x in vector) + "]"
-            person = people[assigned[i]] if assigned[i] >= 0 else "\\N"
-            buffer.write(
-                f"{uuid.uuid4()}\t{assets[i // 2]['id']}\t{owner}\t{person}\t100\t100\t10\t10\t"
-                f"50\t50\t{{1,1,1,1,1,1,1,1,1,1}}\t0.9\tbench\t{text}\tfaces/{i:07d}.jpeg\n"
-            )
-        with conn.cursor().copy(
-            "COPY asset_faces (id, asset_id, owner_id, person_id, image_width, image_height, x1,"
-            " y1, x2, y2, landmarks, score, model_id, embedding, thumbnail_key) FROM STDIN"
-        ) as copy:
-            copy.write(buffer.getvalue())
+        copy_faces(conn, vectors, assigned)
+        # Two faces per asset, each person by its index (0: waiting; arrays are 1-based,
+        # so [0] is NULL).
+        conn.execute(
+            "INSERT INTO asset_faces (asset_id, owner_id, person_id, image_width,"
+            " image_height, x1, y1, x2, y2, landmarks, score, model_id, embedding,"
+            " thumbnail_key) SELECT (%(assets)s::uuid[])[f.n / 2 + 1], %(owner)s,"
+            " (%(people)s::uuid[])[f.person], 100, 100, 10, 10, 50, 50,"
+            " '{1,1,1,1,1,1,1,1,1,1}', 0.9, 'bench', f.embedding,"
+            " 'faces/' || lpad(f.n::text, 7, '0') || '.jpeg' FROM faces_in f ORDER BY f.n",
+            {"assets": [r["id"] for r in assets], "owner": owner, "people": people},
+        )
     loaded = time.perf_counter() - started
     started = time.perf_counter()
     with pool.connection() as conn:
@@ -140,6 +139,29 @@ def load(
         )
         conn.execute("ANALYZE asset_faces")
     return {"load_s": loaded, "index_s": time.perf_counter() - started}
+
+
+def copy_faces(conn: Any, vectors: np.ndarray, assigned: np.ndarray) -> None:
+    """The faces' numbers, person indexes (1-based, 0: waiting) and vectors into a temporary
+    table by one binary COPY built in numpy (Python text per float costs minutes at 100,000
+    faces). pgvector's binary halfvec: int16 dimension, int16 unused, big-endian halves."""
+    row = np.dtype(
+        [("fields", ">i2"), ("n_len", ">i4"), ("n", ">i4"), ("p_len", ">i4"), ("person", ">i4"),
+         ("v_len", ">i4"), ("dim", ">i2"), ("unused", ">i2"), ("vec", ">f2", (DIM,))]
+    )  # fmt: skip
+    rows = np.zeros(len(vectors), row)
+    rows["fields"], rows["n_len"], rows["p_len"], rows["v_len"] = 3, 4, 4, 4 + 2 * DIM
+    rows["n"], rows["person"] = np.arange(len(vectors)), assigned + 1
+    rows["dim"], rows["vec"] = DIM, vectors
+    conn.execute(
+        f"CREATE TEMPORARY TABLE faces_in (n integer, person integer, embedding halfvec({DIM}))"
+        " ON COMMIT DROP"
+    )
+    with conn.cursor().copy("COPY faces_in FROM STDIN WITH (FORMAT BINARY)") as copy:
+        copy.write(
+            b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0) + rows.tobytes()
+            + struct.pack(">h", -1)
+        )  # fmt: skip
 
 
 def sizes(pool: Any) -> dict[str, float]:
