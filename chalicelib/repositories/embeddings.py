@@ -93,19 +93,12 @@ class EmbeddingRepository:
             "offset": offset,
             "limit": limit,
         }
+        # pgvector takes 1..1000; deeper pages come from the iterative scan.
+        ef = min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))
         with self._pool.connection() as conn:
-            parts, indexed = self._candidates(conn, table, filters)
+            parts = self._candidates(conn, table, filters, ef)
             if not parts:
                 return []
-            # Starting parallel workers costs more than any one library's scan.
-            conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            if indexed:
-                conn.execute(
-                    "SELECT set_config('hnsw.ef_search', %s, true)",
-                    # pgvector takes 1..1000; deeper pages come from the iterative scan.
-                    (str(min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))),),
-                )
-                conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             union = " UNION ALL ".join(f"({part})" for part in parts)
             sql = (
                 f"WITH hits AS MATERIALIZED (SELECT * FROM ({union}) u"  # noqa: S608
@@ -117,25 +110,28 @@ class EmbeddingRepository:
             return conn.execute(sql, params).fetchall()
 
     def _candidates(
-        self, conn: Connection, table: str, filters: dict[str, Any]
-    ) -> tuple[list[str], bool]:
-        """The nearest-first queries whose union holds the search's candidates, and whether
-        any walks an HNSW index."""
+        self, conn: Connection, table: str, filters: dict[str, Any], ef_search: int
+    ) -> list[str]:
+        """The nearest-first queries whose union holds the search's candidates; the
+        transaction's settings for them are made by the same statement that reads whose
+        libraries those are (a round trip fewer for each)."""
         me = filters["owner"]
         if filters.get("album_id"):
             if not album_readable(conn, filters["album_id"], me):
-                return [], False
-            return [_nearest(table, filters, None, exact=True)], False
-        scope = conn.execute(SCOPE_SQL, {"u": me, "prefix": f"{table}_owner_"}).fetchall()
+                return []
+            conn.execute(SEARCH_SETTINGS_SQL, {"ef": str(ef_search)})
+            return [_nearest(table, filters, None, exact=True)]
+        scope = conn.execute(
+            SCOPE_SQL, {"u": me, "prefix": f"{table}_owner_", "ef": str(ef_search)}
+        ).fetchall()
         # One query per library, its owner a literal (a UUID: nothing but hex and dashes) on
         # both tables: the planner matches a partial index's predicate only against a value
         # it sees when planning, and reads a small library's rows through the owner indexes
         # instead of hashing every asset.
-        parts = [
+        return [
             _nearest(table, filters, UUID(str(r["owner_id"])), exact=not r["indexed"])
             for r in scope
         ]
-        return parts, any(r["indexed"] for r in scope)
 
     def ensure_owner_indexes(
         self, owners: Sequence[UUID] | None = None, dimension: int | None = None
@@ -241,13 +237,23 @@ def owner_index_name(table: str, owner: UUID) -> str:
     return f"{table}_owner_{owner.hex}"
 
 
+# The search transaction's settings: starting parallel workers costs more than any one
+# library's scan; an HNSW walk goes %(ef)s candidates deep, and on (iterative scan,
+# relaxed_order: the outer ORDER BY restores the order) until the filters leave enough.
+_SETTINGS = (
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('hnsw.ef_search', %(ef)s, true),"
+    " set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
+SEARCH_SETTINGS_SQL = _SETTINGS
 # Whose libraries a smart search reads (the caller's, and partners' shared into the
-# caller's timeline), and which of them have a valid index of their own.
+# caller's timeline), and which of them have a valid index of their own; the settings are
+# made by the same statement (a FROM item with volatile calls runs once, before any row).
 SCOPE_SQL = (
     "SELECT o.owner_id, EXISTS (SELECT 1 FROM pg_index i WHERE i.indisvalid AND i.indexrelid"
     " = to_regclass(%(prefix)s || replace(o.owner_id::text, '-', ''))) AS indexed"
     " FROM (SELECT %(u)s::uuid AS owner_id UNION SELECT p.shared_by_id FROM partners p"
-    " WHERE p.shared_with_id = %(u)s AND p.in_timeline) o"
+    f" WHERE p.shared_with_id = %(u)s AND p.in_timeline) o, ({_SETTINGS}) settings"
 )
 # Owners (all users when %(owners)s is NULL) without a valid index of their own and with
 # more than %(min)s vectors in the table: each count stops at %(min)s + 1 rows.

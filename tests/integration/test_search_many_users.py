@@ -162,8 +162,13 @@ def _plan(container: Any, owner: Any, q: np.ndarray) -> str:
     repo = container.embedding_repo
     params: dict[str, Any] = {"owner": owner, "model": MODEL, "q": HalfVector(q), "window": 10}
     with container.pool.connection() as conn:
-        parts, _ = repo._candidates(conn, "smart_search_384", {"owner": owner})
-        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # The search's settings too (the iterative scan): the statement that reads whose
+        # libraries they are makes them.
+        parts = repo._candidates(conn, "smart_search_384", {"owner": owner}, 100)
+        assert conn.execute("SHOW hnsw.iterative_scan").fetchone() == {
+            "hnsw.iterative_scan": "relaxed_order"
+        }
+        assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": "100"}
         rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p})" for p in parts), params)
         return "\n".join(r["QUERY PLAN"] for r in rows.fetchall())
 
