@@ -15,10 +15,12 @@ from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, asset_filters, h
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
 HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
 # A library with up to this many vectors is searched exactly (a scan of its rows, by the
-# owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Where
-# exact search and a walk of the library's own index cost the same: docs/benchmarks.md,
-# many users. One HNSW index over every user loses recall for the small ones.
-EXACT_SEARCH_MAX_ROWS = 5_000
+# owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Near
+# where the two cost the same: exact search grows with the library (~6 ms for 5,000
+# halfvec(512) rows and their assets) while a walk of its own index stays ~1.5 ms from
+# 5,000 to 10,000 rows (docs/benchmarks.md, many users). One HNSW index over every user
+# loses recall for the small ones.
+EXACT_SEARCH_MAX_ROWS = 2_000
 
 
 def embedding_table(dimension: int) -> str:

@@ -77,7 +77,7 @@ def container(postgres) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def crowded(container) -> dict[str, Any]:
     """A big user above the exact-search size with every vector nearer the query than any
-    of a small user's (3,000 photos: a walk of one index over both would have to pass
+    of a small user's (1,500 photos: a walk of one index over both would have to pass
     every one of the big user's before reaching the small one's)."""
     rng = np.random.default_rng(7)
     q = rng.normal(size=DIM).astype(np.float32)
@@ -85,7 +85,7 @@ def crowded(container) -> dict[str, Any]:
     with container.pool.connection() as conn:
         big, small, near = _user(conn), _user(conn), _user(conn)
     big_vectors = _around(q, 8_000, 0.02, rng)
-    small_vectors = _around(q, 3_000, 0.08, rng)
+    small_vectors = _around(q, 1_500, 0.08, rng)
     # A third library nearer the query than all of the big one's, more of it than the big
     # search's ef_search: a search that drops the owner filter returns these first, and one
     # that filters the index's first candidates without walking on returns none.
