@@ -280,6 +280,7 @@ def run_library(
     from chalicelib.services.people import PeopleRecognizer
 
     rng = np.random.default_rng(seed)
+    started = time.perf_counter()
     with pool.connection() as conn:
         owner = conn.execute(
             "INSERT INTO users (email, name, password_hash) VALUES (%s, 'bench', 'x') RETURNING id",
@@ -308,12 +309,15 @@ def run_library(
     result["incremental"] = incremental(
         pool, repo, owner, centres_of(vectors, identities, min(people, 500)), rng
     )
+    result["total_s"] = time.perf_counter() - started
+    print(f"{n:,} faces: {result['total_s']:.0f} s", file=sys.stderr, flush=True)
     return result
 
 
 def measure(n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from chalicelib.db.pool import make_pool
 
+    started = time.perf_counter()
     with local_services() as (dsn, _moto):
         pool = make_pool(dsn)
         try:
@@ -327,6 +331,7 @@ def measure(n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             info = {"load_before": load_before, "load_after": os.getloadavg()[0]}
         finally:
             pool.close()
+    info["total_s"] = time.perf_counter() - started
     return results, info
 
 
@@ -340,14 +345,17 @@ def report(results: list[dict[str, Any]], info: dict[str, Any]) -> str:
         "",
         "One user's library of synthetic 128-d face embeddings with cluster structure (10 %"
         " strangers seen once, the rest people with Zipf-like face counts, ~0.05 cosine"
-        " distance within a person), inserted by COPY; the real `PeopleRecognizer` and"
+        " distance within a person), inserted by binary COPY; the real `PeopleRecognizer` and"
         " `FaceRepository` on the embedded PostgreSQL 16 + pgvector (halfvec(128), HNSW"
         " m=16, ef_construction=64), one worker. The 100,000-face library starts as the"
         " faces stage leaves one: each person's faces assigned except a tenth still waiting,"
         " strangers waiting. Load average"
-        f" {info['load_before']:.1f} before, {info['load_after']:.1f} after: the machine is"
-        " shared with other sessions, whose work inflates every wall time here (PostgreSQL"
-        " does most of the work; the worker's own CPU is the smaller figure).",
+        f" {info['load_before']:.1f} before, {info['load_after']:.1f} after (2 cores): the"
+        " machine is shared with other sessions, whose work inflates every wall time here"
+        " (PostgreSQL does most of the work; the worker's own CPU is the smaller figure)."
+        f" The whole benchmark took {info['total_s']:.0f} s: "
+        + ", ".join(f"{r['faces']:,} faces {r['total_s']:.0f} s" for r in results)
+        + " (everything below, and the library's synthesis and checks).",
         "",
         "| library | COPY s | HNSW build s | table + indexes MB | HNSW MB |",
         "|---|---:|---:|---:|---:|",
