@@ -14,6 +14,9 @@ from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, asset_filters, h
 # Embedding tables by dimension (a pgvector column has one dimension): see 0004_ml.sql.
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
 HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
+# The configured ef_search holds for a library of up to this many vectors; a bigger one's
+# walk goes deeper in proportion (200,000 vectors: twice), up to HNSW_EF_SEARCH_MAX.
+EF_SEARCH_ROWS = 100_000
 # A library with up to this many vectors is searched exactly (a scan of its rows, by the
 # owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Near
 # where the two cost the same: exact search grows with the library (~6 ms for 5,000
@@ -124,8 +127,10 @@ class EmbeddingRepository:
             conn.execute(SEARCH_SETTINGS_SQL, {"ef": str(ef_search)})
             return [_nearest(table, filters, None, exact=True)]
         scope = conn.execute(
-            SCOPE_SQL, {"u": me, "prefix": f"{table}_owner_", "ef": str(ef_search)}
-        ).fetchall()
+            SCOPE_SQL,
+            {"u": me, "prefix": f"{table}_owner_", "ef": ef_search, "max": HNSW_EF_SEARCH_MAX,
+             "rows": EF_SEARCH_ROWS},
+        ).fetchall()  # fmt: skip
         # One query per library, its owner a literal (a UUID: nothing but hex and dashes) on
         # both tables: the planner matches a partial index's predicate only against a value
         # it sees when planning, and reads a small library's rows through the owner indexes
@@ -240,22 +245,30 @@ def owner_index_name(table: str, owner: UUID) -> str:
 
 
 # The search transaction's settings: starting parallel workers costs more than any one
-# library's scan; an HNSW walk goes %(ef)s candidates deep, and on (iterative scan,
+# library's scan; an HNSW walk goes %(ef)s candidates deep (text), and on (iterative scan,
 # relaxed_order: the outer ORDER BY restores the order) until the filters leave enough.
-_SETTINGS = (
+SEARCH_SETTINGS_SQL = (
     "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
     " set_config('hnsw.ef_search', %(ef)s, true),"
     " set_config('hnsw.iterative_scan', 'relaxed_order', true)"
 )
-SEARCH_SETTINGS_SQL = _SETTINGS
 # Whose libraries a smart search reads (the caller's, and partners' shared into the
-# caller's timeline), and which of them have a valid index of their own; the settings are
-# made by the same statement (a FROM item with volatile calls runs once, before any row).
+# caller's timeline), and which of them have a valid index of their own (and its rows);
+# the same statement makes the settings (a materialized CTE in the FROM list: its calls run
+# once), with ef_search grown for the biggest library: a walk of the same depth finds less
+# of the true top 10 as the graph grows (docs/benchmarks.md, many users). %(ef)s: the
+# setting for up to %(rows)s vectors, raised in proportion above, at most %(max)s.
 SCOPE_SQL = (
-    "SELECT o.owner_id, EXISTS (SELECT 1 FROM pg_index i WHERE i.indisvalid AND i.indexrelid"
-    " = to_regclass(%(prefix)s || replace(o.owner_id::text, '-', ''))) AS indexed"
-    " FROM (SELECT %(u)s::uuid AS owner_id UNION SELECT p.shared_by_id FROM partners p"
-    f" WHERE p.shared_with_id = %(u)s AND p.in_timeline) o, ({_SETTINGS}) settings"
+    "WITH o AS (SELECT o.owner_id, c.reltuples AS rows FROM (SELECT %(u)s::uuid AS owner_id"
+    " UNION SELECT p.shared_by_id FROM partners p WHERE p.shared_with_id = %(u)s"
+    " AND p.in_timeline) o LEFT JOIN pg_index i ON i.indisvalid AND i.indexrelid"
+    " = to_regclass(%(prefix)s || replace(o.owner_id::text, '-', ''))"
+    " LEFT JOIN pg_class c ON c.oid = i.indexrelid),"
+    " settings AS MATERIALIZED (SELECT set_config('max_parallel_workers_per_gather', '0',"
+    " true), set_config('hnsw.ef_search', least(%(max)s, greatest(%(ef)s, ceil(%(ef)s"
+    " * coalesce((SELECT max(rows) FROM o), 0) / %(rows)s)))::int::text, true),"
+    " set_config('hnsw.iterative_scan', 'relaxed_order', true))"
+    " SELECT o.owner_id, o.rows IS NOT NULL AS indexed FROM o, settings"
 )
 # Owners (all users when %(owners)s is NULL) without a valid index of their own and with
 # more than %(min)s vectors in the table: each count stops at %(min)s + 1 rows.
