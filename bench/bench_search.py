@@ -105,8 +105,8 @@ def plan(container, owner, q) -> str:
 
     params = {"owner": owner, "model": MODEL, "q": halfvec(q), "window": 10}
     with container.pool.connection() as conn:
-        parts, _ = container.embedding_repo._candidates(conn, "smart_search_384", params)
-        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # Its settings too (the iterative scan).
+        parts = container.embedding_repo._candidates(conn, "smart_search_384", params, 100)
         rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p})" for p in parts), params)
         text = "\n".join(r["QUERY PLAN"] for r in rows.fetchall())
     own = re.search(r"Index Scan using (smart_search_384_owner_\w+)", text)

@@ -37,8 +37,12 @@ def time_calls(fn: Callable[[int], object], n: int, warmup: int = 20) -> list[fl
 
 
 @contextmanager
-def local_services() -> Iterator[tuple[str, str]]:
-    """(database DSN, moto endpoint) on free ports; everything is removed afterwards."""
+def local_services(
+    with_moto: bool = True, pg_settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """(database DSN, moto endpoint) on free ports; everything is removed afterwards.
+    ``with_moto=False``: no moto (the endpoint is ""); ``pg_settings``: server settings
+    (ALTER SYSTEM, then a restart) before the migrations."""
     import shutil
 
     from chalicelib.db import migrate
@@ -54,9 +58,18 @@ def local_services() -> Iterator[tuple[str, str]]:
     try:
         # Inside the try: a moto that never answers (a loaded machine) must not leave the
         # PostgreSQL server running.
-        moto = MotoServer(free_port()).start()
+        if pg_settings:
+            import psycopg
+
+            with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+                for name, value in pg_settings.items():
+                    conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            pg.stop()
+            pg.start()
+        if with_moto:
+            moto = MotoServer(free_port()).start()
         migrate.apply(pg.dsn)
-        yield pg.dsn, moto.endpoint_url
+        yield pg.dsn, moto.endpoint_url if moto else ""
     finally:
         if moto is not None:
             moto.stop()

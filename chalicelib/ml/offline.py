@@ -42,9 +42,11 @@ class OfflinePack:
     def __init__(self, directory: Path | None = None, threads: int = 0) -> None:
         directory = directory or models_dir() / OFFLINE_SUBDIR
         self._classifier = open_session(directory / "classifier.onnx", threads)
-        self._text = SentenceEmbedder(
-            directory / "text.onnx", directory / "tokenizer.json", threads
-        )
+        # One thread for the text model whatever ``threads`` says: it embeds one short
+        # search query at a time, where handing each small operator to a pool costs more
+        # than it saves, and far more when the cores are busy (docs/benchmarks.md, many
+        # users: 9 ms on one thread against 46 ms on two at a load average of 12).
+        self._text = SentenceEmbedder(directory / "text.onnx", directory / "tokenizer.json", 1)
         self._label_vectors = np.load(directory / "label_embeddings.npy").astype(np.float32)
         self._person_vector = np.load(directory / "person_embedding.npy").astype(np.float32)
         self.labels: list[str] = json.loads((directory / "labels.json").read_text())

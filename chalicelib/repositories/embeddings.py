@@ -14,11 +14,16 @@ from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, asset_filters, h
 # Embedding tables by dimension (a pgvector column has one dimension): see 0004_ml.sql.
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
 HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
+# The configured ef_search holds for a library of up to this many vectors; a bigger one's
+# walk goes deeper in proportion (200,000 vectors: twice), up to HNSW_EF_SEARCH_MAX.
+EF_SEARCH_ROWS = 100_000
 # A library with up to this many vectors is searched exactly (a scan of its rows, by the
-# owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Where
-# exact search and a walk of the library's own index cost the same: docs/benchmarks.md,
-# many users. One HNSW index over every user loses recall for the small ones.
-EXACT_SEARCH_MAX_ROWS = 5_000
+# owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Near
+# where the two cost the same: exact search grows with the library (~6 ms for 5,000
+# halfvec(512) rows and their assets) while a walk of its own index stays ~1.5 ms from
+# 5,000 to 10,000 rows (docs/benchmarks.md, many users). One HNSW index over every user
+# loses recall for the small ones.
+EXACT_SEARCH_MAX_ROWS = 2_000
 
 
 def embedding_table(dimension: int) -> str:
@@ -93,19 +98,12 @@ class EmbeddingRepository:
             "offset": offset,
             "limit": limit,
         }
+        # pgvector takes 1..1000; deeper pages come from the iterative scan.
+        ef = min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))
         with self._pool.connection() as conn:
-            parts, indexed = self._candidates(conn, table, filters)
+            parts = self._candidates(conn, table, filters, ef)
             if not parts:
                 return []
-            # Starting parallel workers costs more than any one library's scan.
-            conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-            if indexed:
-                conn.execute(
-                    "SELECT set_config('hnsw.ef_search', %s, true)",
-                    # pgvector takes 1..1000; deeper pages come from the iterative scan.
-                    (str(min(HNSW_EF_SEARCH_MAX, max(ef_search, limit + offset))),),
-                )
-                conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             union = " UNION ALL ".join(f"({part})" for part in parts)
             sql = (
                 f"WITH hits AS MATERIALIZED (SELECT * FROM ({union}) u"  # noqa: S608
@@ -117,25 +115,30 @@ class EmbeddingRepository:
             return conn.execute(sql, params).fetchall()
 
     def _candidates(
-        self, conn: Connection, table: str, filters: dict[str, Any]
-    ) -> tuple[list[str], bool]:
-        """The nearest-first queries whose union holds the search's candidates, and whether
-        any walks an HNSW index."""
+        self, conn: Connection, table: str, filters: dict[str, Any], ef_search: int
+    ) -> list[str]:
+        """The nearest-first queries whose union holds the search's candidates; the
+        transaction's settings for them are made by the same statement that reads whose
+        libraries those are (a round trip fewer for each)."""
         me = filters["owner"]
         if filters.get("album_id"):
             if not album_readable(conn, filters["album_id"], me):
-                return [], False
-            return [_nearest(table, filters, None, exact=True)], False
-        scope = conn.execute(SCOPE_SQL, {"u": me, "prefix": f"{table}_owner_"}).fetchall()
+                return []
+            conn.execute(SEARCH_SETTINGS_SQL, {"ef": str(ef_search)})
+            return [_nearest(table, filters, None, exact=True)]
+        scope = conn.execute(
+            SCOPE_SQL,
+            {"u": me, "prefix": f"{table}_owner_", "ef": ef_search, "max": HNSW_EF_SEARCH_MAX,
+             "rows": EF_SEARCH_ROWS},
+        ).fetchall()  # fmt: skip
         # One query per library, its owner a literal (a UUID: nothing but hex and dashes) on
         # both tables: the planner matches a partial index's predicate only against a value
         # it sees when planning, and reads a small library's rows through the owner indexes
         # instead of hashing every asset.
-        parts = [
+        return [
             _nearest(table, filters, UUID(str(r["owner_id"])), exact=not r["indexed"])
             for r in scope
         ]
-        return parts, any(r["indexed"] for r in scope)
 
     def ensure_owner_indexes(
         self, owners: Sequence[UUID] | None = None, dimension: int | None = None
@@ -241,13 +244,31 @@ def owner_index_name(table: str, owner: UUID) -> str:
     return f"{table}_owner_{owner.hex}"
 
 
+# The search transaction's settings: starting parallel workers costs more than any one
+# library's scan; an HNSW walk goes %(ef)s candidates deep (text), and on (iterative scan,
+# relaxed_order: the outer ORDER BY restores the order) until the filters leave enough.
+SEARCH_SETTINGS_SQL = (
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true),"
+    " set_config('hnsw.ef_search', %(ef)s, true),"
+    " set_config('hnsw.iterative_scan', 'relaxed_order', true)"
+)
 # Whose libraries a smart search reads (the caller's, and partners' shared into the
-# caller's timeline), and which of them have a valid index of their own.
+# caller's timeline), and which of them have a valid index of their own (and its rows);
+# the same statement makes the settings (a materialized CTE in the FROM list: its calls run
+# once), with ef_search grown for the biggest library: a walk of the same depth finds less
+# of the true top 10 as the graph grows (docs/benchmarks.md, many users). %(ef)s: the
+# setting for up to %(rows)s vectors, raised in proportion above, at most %(max)s.
 SCOPE_SQL = (
-    "SELECT o.owner_id, EXISTS (SELECT 1 FROM pg_index i WHERE i.indisvalid AND i.indexrelid"
-    " = to_regclass(%(prefix)s || replace(o.owner_id::text, '-', ''))) AS indexed"
-    " FROM (SELECT %(u)s::uuid AS owner_id UNION SELECT p.shared_by_id FROM partners p"
-    " WHERE p.shared_with_id = %(u)s AND p.in_timeline) o"
+    "WITH o AS (SELECT o.owner_id, c.reltuples AS rows FROM (SELECT %(u)s::uuid AS owner_id"
+    " UNION SELECT p.shared_by_id FROM partners p WHERE p.shared_with_id = %(u)s"
+    " AND p.in_timeline) o LEFT JOIN pg_index i ON i.indisvalid AND i.indexrelid"
+    " = to_regclass(%(prefix)s || replace(o.owner_id::text, '-', ''))"
+    " LEFT JOIN pg_class c ON c.oid = i.indexrelid),"
+    " settings AS MATERIALIZED (SELECT set_config('max_parallel_workers_per_gather', '0',"
+    " true), set_config('hnsw.ef_search', least(%(max)s, greatest(%(ef)s, ceil(%(ef)s"
+    " * coalesce((SELECT max(rows) FROM o), 0) / %(rows)s)))::int::text, true),"
+    " set_config('hnsw.iterative_scan', 'relaxed_order', true))"
+    " SELECT o.owner_id, o.rows IS NOT NULL AS indexed FROM o, settings"
 )
 # Owners (all users when %(owners)s is NULL) without a valid index of their own and with
 # more than %(min)s vectors in the table: each count stops at %(min)s + 1 rows.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.run import GROUPS, kept_sections, pick
+from bench.run import BUDGET_S, GROUPS, kept_sections, pick, timings
 
 SCRIPTS = [Path(f"bench/{n}.py") for n in ("bench_media", "bench_search", "bench_search_users")]
 
@@ -46,3 +46,19 @@ def test_the_ingest_and_people_benchmarks_run_only_with_the_scale_group() -> Non
     scripts = [Path(f"bench/{n}.py") for n in ("bench_media", "bench_ingest", "bench_people_scale")]
     assert [s.stem for s in pick(scripts, [])] == ["bench_media"]
     assert [s.stem for s in pick(scripts, ["scale"])] == ["bench_ingest", "bench_people_scale"]
+
+
+def test_the_scale_group_prints_each_time_and_checks_its_total(capsys) -> None:
+    """Every benchmark of the group has a budget, and they add up to the group's 20 minutes."""
+    assert BUDGET_S["scale"] == 1200
+    assert sum(BUDGET_S[stem] for stem in GROUPS["scale"]) <= BUDGET_S["scale"]
+    took = {"bench_search_users": 400.0, "bench_browse": 80.0, "bench_people_scale": 250.0}
+    assert timings(["scale"], took) is False
+    out = capsys.readouterr().out
+    assert "scale: bench_search_users 400 s, bench_browse 80 s, bench_people_scale 250 s" in out
+    assert "scale total: 730 s (budget 1200 s)" in out
+    assert timings(["scale"], {**took, "bench_ingest": 500.0}) is True
+    assert "scale total: 1230 s (budget 1200 s, OVER)" in capsys.readouterr().out
+    # A run that names single benchmarks has no group total to check.
+    assert timings(["search_users"], took) is False
+    assert capsys.readouterr().out == ""

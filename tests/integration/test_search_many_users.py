@@ -77,7 +77,7 @@ def container(postgres) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def crowded(container) -> dict[str, Any]:
     """A big user above the exact-search size with every vector nearer the query than any
-    of a small user's (3,000 photos: a walk of one index over both would have to pass
+    of a small user's (1,500 photos: a walk of one index over both would have to pass
     every one of the big user's before reaching the small one's)."""
     rng = np.random.default_rng(7)
     q = rng.normal(size=DIM).astype(np.float32)
@@ -85,7 +85,7 @@ def crowded(container) -> dict[str, Any]:
     with container.pool.connection() as conn:
         big, small, near = _user(conn), _user(conn), _user(conn)
     big_vectors = _around(q, 8_000, 0.02, rng)
-    small_vectors = _around(q, 3_000, 0.08, rng)
+    small_vectors = _around(q, 1_500, 0.08, rng)
     # A third library nearer the query than all of the big one's, more of it than the big
     # search's ef_search: a search that drops the owner filter returns these first, and one
     # that filters the index's first candidates without walking on returns none.
@@ -162,8 +162,22 @@ def _plan(container: Any, owner: Any, q: np.ndarray) -> str:
     repo = container.embedding_repo
     params: dict[str, Any] = {"owner": owner, "model": MODEL, "q": HalfVector(q), "window": 10}
     with container.pool.connection() as conn:
-        parts, _ = repo._candidates(conn, "smart_search_384", {"owner": owner})
-        conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # The search's settings too (the iterative scan): the statement that reads whose
+        # libraries they are makes them.
+        parts = repo._candidates(conn, "smart_search_384", {"owner": owner}, 100)
+        assert conn.execute("SHOW hnsw.iterative_scan").fetchone() == {
+            "hnsw.iterative_scan": "relaxed_order"
+        }
+        # 100 for up to EF_SEARCH_ROWS vectors; deeper in proportion above.
+        rows = conn.execute(
+            "SELECT count(*) AS n FROM smart_search_384 WHERE owner_id = %s", (owner,)
+        ).fetchone()["n"]
+        ef = (
+            max(100, -(-100 * rows // ml.EF_SEARCH_ROWS))
+            if rows > ml.EXACT_SEARCH_MAX_ROWS
+            else 100
+        )
+        assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": str(ef)}
         rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p})" for p in parts), params)
         return "\n".join(r["QUERY PLAN"] for r in rows.fetchall())
 
@@ -287,3 +301,21 @@ def test_the_index_of_a_deleted_user_is_dropped(container, monkeypatch) -> None:
     assert repo.ensure_owner_indexes(dimension=DIM)["dropped"] == 1
     with container.pool.connection() as conn:
         assert conn.execute("SELECT to_regclass(%s) AS r", (name,)).fetchone()["r"] is None
+
+
+def test_a_bigger_library_is_walked_deeper(container, crowded, monkeypatch) -> None:
+    """ef_search holds up to EF_SEARCH_ROWS vectors, grows in proportion above (the biggest
+    library in scope counts), and never passes pgvector's limit."""
+    repo, big = container.embedding_repo, crowded["big"][0]
+    small = crowded["small"][0]
+
+    def ef_for(owner: Any, ef: int) -> int:
+        with container.pool.connection() as conn:
+            repo._candidates(conn, "smart_search_384", {"owner": owner}, ef)
+            return int(conn.execute("SHOW hnsw.ef_search").fetchone()["hnsw.ef_search"])
+
+    assert ef_for(big, 100) == 100  # 8,000 vectors: within EF_SEARCH_ROWS
+    monkeypatch.setattr(ml, "EF_SEARCH_ROWS", 2_000)
+    assert ef_for(big, 100) == 400  # four times the rows: four times as deep
+    assert ef_for(big, 300) == ml.HNSW_EF_SEARCH_MAX
+    assert ef_for(small, 100) == 100  # no index of its own: the setting as given

@@ -108,3 +108,14 @@ def test_preprocessing_in_place_matches_a_fresh_tensor(offline_pack, photos) -> 
     together = offline_pack.embed_images(images)
     alone = offline_pack.embed_images(images[1:2])
     np.testing.assert_allclose(alone[0], together[1], atol=1e-5)
+
+
+def test_search_text_runs_on_one_thread_whatever_the_pack_was_given(models_root) -> None:
+    """A query is one short text: a pool of threads per small operator only adds handoffs
+    (and waits for busy cores), while the image classifier keeps the threads it is given."""
+    from chalicelib.ml.offline import OfflinePack
+
+    pack = OfflinePack(models_root / "offline", threads=2)
+    assert pack._text._session.get_session_options().intra_op_num_threads == 1
+    assert pack._classifier.get_session_options().intra_op_num_threads == 2
+    assert pack.embed_text("a cat").shape == (384,)
