@@ -184,3 +184,17 @@ def test_boto3_keeps_one_connection_for_s3_sqs_and_sns(moto_server: MotoServer) 
         pool = _pool(boto_client, moto_server)
         assert pool.num_requests >= requests
         assert pool.num_connections == 1, (pool.num_connections, pool.num_requests)
+
+
+def test_the_cached_dispatch_finds_the_backends_motos_own_finds() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    from chalicelib.local.moto_main import CachedDispatcher
+
+    stock, cached = (
+        cls(create_backend_app) for cls in (DomainDispatcherApplication, CachedDispatcher)
+    )
+    hosts = [f"{s}.us-east-1.amazonaws.com" for s in ("s3", "sqs", "sns")] + ["moto_api", None]
+    for host in hosts * 2:  # the second round answers from the cache
+        assert cached.get_backend_for_host(host) == stock.get_backend_for_host(host)
+    assert [cached.get_backend_for_host(h) for h in hosts[:3]] == ["s3", "sqs", "sns"]
