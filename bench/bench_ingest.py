@@ -297,15 +297,19 @@ def end_to_end(folder: Path, info: dict[str, Any], workers: int) -> dict[str, An
         cpu0, pg0 = process_cpu(), postgres_cpu_s(pg_port)
         load0 = os.getloadavg()[0]
         started = time.perf_counter()
-        cli = subprocess.Popen(
-            [str(SKYROLL), "upload", str(folder), "--json"], env=env, stdout=subprocess.PIPE
-        )
+        # The summary goes to a file: a pipe nobody reads until the CLI exits holds 64 KiB,
+        # and 500 photos' summary is more (the CLI would block on its last write).
+        out = Path(config) / "upload.json"
+        with out.open("wb") as sink:  # the child keeps its own copy of the descriptor
+            cli = subprocess.Popen(
+                [str(SKYROLL), "upload", str(folder), "--json"], env=env, stdout=sink
+            )
         cli_cpu_before = _children_cpu()
         summary, cli_s, cpu_cli_end = None, None, None
         deadline = started + 3600
         while True:
             if summary is None and cli.poll() is not None:
-                summary = json.loads(cli.stdout.read() or b"{}")  # type: ignore[union-attr]
+                summary = json.loads(out.read_bytes() or b"{}")
                 cli_s = time.perf_counter() - started
                 cpu_cli_end = _children_cpu() - cli_cpu_before
             ready, finished = done_counts(poll)
