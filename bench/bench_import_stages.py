@@ -225,8 +225,13 @@ def report(rows: list[dict], info: dict) -> str:
         f"{info['photos']} 12 MP JPEGs ({info['mb_per_photo']:.1f} MB each) uploaded through"
         " the API into moto and run through the real handlers (local event-source runner, one"
         " stage drained at a time; offline models, `ml_threads=1`, one core per worker);"
-        f" assets at the end: {info['states']}; load average {info['load']:.1f} on 2 cores"
-        " (shared machine: CPU times are less disturbed by load than wall times).",
+        f" assets at the end: {info['states']}; load average {info['load']:.1f} on"
+        f" {len(os.sched_getaffinity(0))} cores"
+        + (
+            " (other work shared the cores: CPU times are less disturbed by it than wall times)."
+            if info["load"] > len(os.sched_getaffinity(0))
+            else "."
+        ),
         "",
         "| stage | records | worker CPU ms/photo | wall ms/photo | PostgreSQL CPU ms/photo |"
         " requests per photo | process peak RSS after, MB |",

@@ -424,8 +424,24 @@ class EventSourceRunner:
         return handler
 
 
+# What each handler's libraries may use of the cores when nothing else is configured.
+LOCAL_LIBRARY_THREADS = {"VIPS_CONCURRENCY": "1", "SKYROLL_ML_THREADS": "1"}
+
+
+def one_thread_per_handler() -> None:
+    """libvips and onnxruntime default to a thread pool as wide as the machine, per
+    handler. Here every stage's workers share the machine's cores at once (a Lambda gets
+    its own vCPU share, and 1-2 GB buys at most about one): with 2 workers on each of
+    several stages, pools of every core oversubscribed the cores, and onnxruntime's pool
+    threads spin while they wait. The parallelism is the workers'; what is set explicitly
+    (the environment) wins. Must run before pyvips is first imported."""
+    for name, value in LOCAL_LIBRARY_THREADS.items():
+        os.environ.setdefault(name, value)
+
+
 def main() -> None:
     """``python -m chalicelib.local.runner``: run every stage against the configured endpoint."""
+    one_thread_per_handler()
     from chalicelib.container import get_container
 
     container = get_container()
