@@ -31,7 +31,7 @@ def small_batches(h: Harness, size: int = 1, assets: AssetService | None = None)
         assets or c.asset_service,
         c.requeue_service,
         c.users_repo.is_deleted,
-        erase_user=c.erase_deleted_user,
+        erase_user=c.user_service.erase_deleted,
     )
     service = BulkJobService(BulkJobRepository(c.pool), c.queues, kinds, batch_size=size)
     c.__dict__["bulk_job_service"] = service
