@@ -174,8 +174,8 @@ class AssetService:
         return self.get(auth, asset_id)
 
     # --- folder view (the client paths uploads gave) -------------------------------------
-    def folders(self, auth: AuthUser) -> list[str]:
-        return self._assets.folders(auth.id)
+    def folders(self, auth: AuthUser) -> s.FolderPathsResponse:
+        return s.FolderPathsResponse(self._assets.folders(auth.id))
 
     def folder(self, auth: AuthUser, query: s.FolderQuery) -> list[s.AssetResponse]:
         folder = query.path.replace("\\", "/").rstrip("/")
