@@ -235,10 +235,13 @@ class AssetService:
         return self._assets.count_trashed(owner_id, before)
 
     def purge_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
-        """One batch of the empty-trash job: up to ``limit`` of what the owner trashed before
-        ``before`` deleted for good; (how many, whether more may remain)."""
+        """One batch of the empty-trash job: up to ``limit`` rows of what the owner trashed
+        before ``before`` deleted for good; (how many, counted as the trash shows them: a
+        motion part is not an item; whether more may remain)."""
         rows = self._assets.trashed_before(owner_id, before, limit)
-        return (self._purge(rows) if rows else 0), len(rows) == limit
+        if rows:
+            self._purge(rows)
+        return sum(r["visibility"] != "hidden" for r in rows), len(rows) == limit
 
     def check_owned(self, owner_id: UUID, ids: list[UUID]) -> None:
         if len(self._assets.owned_keys(owner_id, ids)) != len(set(ids)):
@@ -260,9 +263,10 @@ class AssetService:
         return (self._purge(rows) if rows else 0), len(rows) == limit
 
     def restore_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
-        """One batch of the restore-trash job; (how many, whether more may remain)."""
-        restored = self._assets.restore_trashed(owner_id, before, limit)
-        return restored, restored == limit
+        """One batch of the restore-trash job; (how many, counted as ``restore`` counts them:
+        a motion part comes back uncounted; whether more may remain)."""
+        shown, rows = self._assets.restore_trashed(owner_id, before, limit)
+        return shown, rows == limit
 
     def original_url(self, auth: AuthUser, asset_id: UUID) -> str:
         row = self._load_shared(auth, asset_id, download=True)
