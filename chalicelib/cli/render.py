@@ -129,7 +129,7 @@ def summary(console: Console, results: list[FileResult]) -> None:
     if notable:
         console.print("Not uploaded:")
         rows = [
-            ("", r.outcome.value, f"{r.path}: {r.reason}" if r.reason else str(r.path))
+            (f"  {r.outcome.value}", f"{r.path}: {r.reason}" if r.reason else str(r.path))
             for r in notable
         ]
         print_lines(console, columns(rows), "")
