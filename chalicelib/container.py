@@ -315,6 +315,8 @@ class Container:
             InvitationRepository(self.pool),
             self.settings.public_url,
             config=self.system_config,
+            # Looked up when a user is erased: most requests never build the downloads.
+            forget_downloads=lambda user_id: self.download_service.forget_owner(user_id),
         )
 
     # --- assets and their media ---------------------------------------------------------
@@ -368,14 +370,9 @@ class Container:
             self.requeue_service,
             self.users_repo.is_deleted,
             self.library_service,
-            self.erase_deleted_user,
+            self.user_service.erase_deleted,
         )
         return BulkJobService(BulkJobRepository(self.pool), self.queues, kinds)
-
-    def erase_deleted_user(self, user_id: UUID) -> None:
-        """The delete-user job's end, once the user's assets are gone: zips, then the row."""
-        self.download_service.forget_owner(user_id)
-        self.users_repo.erase_deleted(user_id)
 
     # --- the library: access, albums, partners, shared links, timeline ------------------
     @cached_property

@@ -190,8 +190,9 @@ def update_asset(ctx: RequestContext, asset_id: str, body: s.UpdateAssetRequest)
     "/view/folder/unique-paths",
     summary="The folders my uploads came from (the client paths the uploads gave)",
     tag="View",
+    response=s.FolderPathsResponse,
 )
-def folder_paths(ctx: RequestContext) -> list[str]:
+def folder_paths(ctx: RequestContext) -> s.FolderPathsResponse:
     return ctx.container.asset_service.folders(ctx.auth)
 
 

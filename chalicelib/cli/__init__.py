@@ -12,6 +12,6 @@ starts fast):
 - ``multipart`` one large file as resumable S3 multipart parts
 - ``engine``  the upload itself: hash, bulk-check, PUT or multipart, resume
 - ``download`` an original via its presigned GET, checked against its SHA-256
-- ``render``  rich tables and progress bars
+- ``render``  progress bars, and lines that print user data as it is
 - ``main``    the typer commands
 """

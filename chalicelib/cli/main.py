@@ -37,6 +37,7 @@ from urllib.parse import quote
 import httpx
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from chalicelib.cli import backups as _backups_cli
 from chalicelib.cli import bulk_jobs as _bulk_jobs_cli
@@ -50,7 +51,14 @@ from chalicelib.cli.download import DownloadError, download
 from chalicelib.cli.engine import NullProgress, Options, Outcome, Uploader
 from chalicelib.cli.files import collect
 from chalicelib.cli.journal import JOURNAL_FILE, Journal
-from chalicelib.cli.render import RichProgress, asset_detail, asset_table, summary
+from chalicelib.cli.render import (
+    RichProgress,
+    asset_detail_lines,
+    asset_lines,
+    columns,
+    print_lines,
+    summary,
+)
 
 app = typer.Typer(
     help="Skyroll: your photo and video library, from the command line.",
@@ -83,7 +91,10 @@ def _runtime(ctx: typer.Context) -> Runtime:
 
 
 def err(message: str) -> None:
-    Console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False)
+    # The message may quote user data (a name in a server's error): a Text is never read as
+    # markup, and soft wrapping keeps it one line for whoever reads stderr.
+    line = Text.assemble(("Error:", "bold red"), " ", message)
+    Console(stderr=True).print(line, highlight=False, soft_wrap=True)
 
 
 def handles_errors[F: Callable[..., Any]](fn: F) -> F:
@@ -282,7 +293,7 @@ def assets_list(
         print_json(result)
         return
     console = Console()
-    asset_table(console, result["items"])
+    print_lines(console, asset_lines(result["items"]), "No assets.")
     if result.get("nextPage"):
         console.print(f"More: --page {result['nextPage']} (or --all)")
 
@@ -300,7 +311,7 @@ def assets_show(
     if as_json:
         print_json(asset)
         return
-    asset_detail(Console(), asset)
+    print_lines(Console(), asset_detail_lines(asset), "")
 
 
 @app.command("download")
@@ -333,7 +344,7 @@ def search(
     if as_json:
         print_json(result)
         return
-    asset_table(Console(), result.get("items", []))
+    print_lines(Console(), asset_lines(result.get("items", [])), "No matches.")
 
 
 @admin_app.command("requeue")
@@ -401,17 +412,21 @@ def admin_jobs(
         return
     console = Console()
     if dlq:
-        for m in result:
-            console.print(
-                f"{m['messageId']}  asset={m['assetId']}  receives={m['receiveCount']}"
-                f"  {m['failureReason'] or ''}"
+        rows = [
+            (
+                m["messageId"],
+                f"asset={m['assetId']}",
+                f"receives={m['receiveCount']}",
+                m["failureReason"] or "",
             )
-        if not result:
-            console.print(f"No dead letters for {dlq}.")
+            for m in result
+        ]
+        print_lines(console, columns(rows), f"No dead letters for {dlq}.")
         return
-    console.print(f"{'stage':<14}{'queued':>8}{'in flight':>11}{'dead':>7}")
+    lines = [f"{'stage':<14}{'queued':>8}{'in flight':>11}{'dead':>7}"]
     for job in result:
-        console.print(f"{job['name']:<14}{job['queued']:>8}{job['inFlight']:>11}{job['dlq']:>7}")
+        lines.append(f"{job['name']:<14}{job['queued']:>8}{job['inFlight']:>11}{job['dlq']:>7}")
+    print_lines(console, lines, "")
 
 
 # skyroll people list|rename|merge (chalicelib/cli/ml.py)

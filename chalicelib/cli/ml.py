@@ -16,21 +16,22 @@ from urllib.parse import quote
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from chalicelib.cli.render import columns, print_lines
 
 
-def people_table(console: Console, people: list[dict[str, Any]]) -> None:
-    table = Table()
-    for name in ("ID", "Name", "Faces", "Hidden"):
-        table.add_column(name, overflow="fold", justify="right" if name == "Faces" else "left")
-    for p in people:
-        table.add_row(
+def people_lines(people: list[dict[str, Any]]) -> list[str]:
+    """One line per person: id, faces, hidden or not, then the name as it is."""
+    rows = [
+        (
             str(p["id"]),
+            f"{p.get('faceCount', 0)} faces",
+            "hidden" if p.get("isHidden") else "",
             p.get("name") or "(unnamed)",
-            str(p.get("faceCount", 0)),
-            "yes" if p.get("isHidden") else "",
         )
-    console.print(table)
+        for p in people
+    ]
+    return columns(rows)
 
 
 def register(
@@ -58,7 +59,7 @@ def register(
         if as_json:
             print_json(result)
             return
-        people_table(Console(), result["people"])
+        print_lines(Console(), people_lines(result["people"]), "No people.")
 
     @people_app.command("rename")
     @handles_errors

@@ -1,4 +1,11 @@
-"""What the user sees: progress bars while uploading, tables afterwards."""
+"""What the user sees: progress bars while uploading, then lines.
+
+Anything that holds user data (file names, people's and libraries' names, failure reasons)
+goes out through ``print_lines``: as it is, never read as rich markup (a file named
+``[bold]x[/bold]`` stays that), never folded at the console's width (80 columns when
+stdout is not a terminal, which would split a long name over lines a script reads).
+Only the upload summary's counts stay a rich table: it holds no user data.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -66,7 +74,8 @@ class RichProgress:
             self.bars.advance(self._phase, n)
 
     def file_start(self, key: str, name: str, size: int) -> None:
-        task = self.bars.add_task(f"  {_short(name)}", total=size)
+        # The description column reads markup: a file name is escaped to stay as it is.
+        task = self.bars.add_task(f"  {escape(_short(name))}", total=size)
         with self._lock:
             self._files[key] = task
 
@@ -118,57 +127,74 @@ def summary(console: Console, results: list[FileResult]) -> None:
     console.print(table)
     notable = [r for r in results if r.outcome in (Outcome.FAILED, Outcome.SKIPPED)]
     if notable:
-        details = Table(title="Not uploaded")
-        details.add_column("File", overflow="fold")
-        details.add_column("Result")
-        details.add_column("Reason", overflow="fold")
-        for r in notable:
-            details.add_row(
-                str(r.path), f"[{OUTCOME_STYLE[r.outcome]}]{r.outcome.value}", r.reason or ""
-            )
-        console.print(details)
+        console.print("Not uploaded:")
+        rows = [
+            (f"  {r.outcome.value}", f"{r.path}: {r.reason}" if r.reason else str(r.path))
+            for r in notable
+        ]
+        print_lines(console, columns(rows), "")
     resumed = sum(r.resumed_parts for r in results)
     if resumed:
         console.print(f"Resumed: {resumed} part(s) already on the server were not sent again.")
 
 
 def print_lines(console: Console, lines: Sequence[str], empty: str) -> None:
-    """A list, one line per row as it is (names and numbers not highlighted), or ``empty``
-    when it has no rows."""
+    """A list, one line per row exactly as given: no markup, no highlighting, no emoji
+    codes, no folding at the console's width; or ``empty`` when it has no rows."""
     for line in lines:
-        console.print(line, highlight=False)
-    if not lines:
-        console.print(empty)
+        console.out(line, highlight=False)
+    if not lines and empty:
+        console.out(empty, highlight=False)
 
 
-def asset_table(console: Console, items: Iterable[dict[str, Any]]) -> None:
-    table = Table()
-    for name in ("ID", "Type", "File", "Taken", "Status", "Size"):
-        table.add_column(name, overflow="fold", justify="right" if name == "Size" else "left")
+def columns(rows: Iterable[Sequence[str]]) -> list[str]:
+    """Rows as lines of columns two spaces apart, every column but the last padded to its
+    widest cell (put the free text, such as a name, last: it is never padded or cut).
+    Leading spaces in the first cell indent the line."""
+    table = [list(r) for r in rows]
+    if not table:
+        return []
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]
+    lines = []
+    for row in table:
+        # A column empty in every row takes no room at all.
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False) if width]
+        lines.append("  ".join([*cells, row[-1]]) if row[-1] else "  ".join(cells).rstrip())
+    return lines
+
+
+def asset_lines(items: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per asset: id, type, when taken, size, status (with why it failed), then
+    the file name."""
+    rows = []
     for a in items:
         exif = a.get("exifInfo") or {}
         status = a.get("status") or ""
         if a.get("failureReason"):
             status = f"{status}: {a['failureReason']}"
-        table.add_row(
-            str(a.get("id", "")),
-            str(a.get("type", "")),
-            str(a.get("originalFileName", "")),
-            str(a.get("localDateTime") or a.get("fileCreatedAt") or ""),
-            status,
-            human_size(exif.get("fileSizeInByte")),
+        rows.append(
+            (
+                str(a.get("id", "")),
+                str(a.get("type", "")),
+                str(a.get("localDateTime") or a.get("fileCreatedAt") or ""),
+                human_size(exif.get("fileSizeInByte")).rjust(9),
+                status,
+                str(a.get("originalFileName", "")),
+            )
         )
-    console.print(table)
+    return columns(rows)
 
 
-def asset_detail(console: Console, asset: dict[str, Any]) -> None:
-    table = Table(show_header=False, title=str(asset.get("originalFileName", "")))
-    table.add_column("Field", style="bold")
-    table.add_column("Value", overflow="fold")
-    for key, value in asset.items():
-        if key != "exifInfo" and value is not None and not isinstance(value, dict | list):
-            table.add_row(key, str(value))
-    for key, value in (asset.get("exifInfo") or {}).items():
-        if value is not None:
-            table.add_row(f"exif.{key}", str(value))
-    console.print(table)
+def asset_detail_lines(asset: dict[str, Any]) -> list[str]:
+    """One line per field that has a value (``exif.``-prefixed for the EXIF ones)."""
+    rows = [
+        (key, str(value))
+        for key, value in asset.items()
+        if key != "exifInfo" and value is not None and not isinstance(value, dict | list)
+    ]
+    rows += [
+        (f"exif.{key}", str(value))
+        for key, value in (asset.get("exifInfo") or {}).items()
+        if value is not None
+    ]
+    return columns(rows)

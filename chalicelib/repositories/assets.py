@@ -328,7 +328,7 @@ class AssetRepository:
     ) -> list[Row]:
         with self._pool.connection() as conn:
             return conn.execute(
-                "SELECT id, owner_id, storage_key, library_id FROM assets"
+                "SELECT id, owner_id, storage_key, library_id, visibility FROM assets"
                 " WHERE trashed_at IS NOT NULL"
                 " AND trashed_at < %s AND (%s::uuid IS NULL OR owner_id = %s) LIMIT %s",
                 (before, owner_id, owner_id, limit),
@@ -354,26 +354,31 @@ class AssetRepository:
             ).fetchall()
 
     def count_trashed(self, owner_id: UUID, before: datetime) -> int:
+        """What the owner trashed before ``before``, counted as the trash shows it: a Live
+        Photo's motion part is part of its still, not an item of its own."""
         with self._pool.connection() as conn:
             return int(
                 one(
                     conn.execute(
                         "SELECT count(*) AS n FROM assets WHERE owner_id = %s"
-                        " AND trashed_at IS NOT NULL AND trashed_at < %s",
+                        " AND trashed_at IS NOT NULL AND trashed_at < %s"
+                        " AND visibility <> 'hidden'",
                         (owner_id, before),
                     ).fetchone()
                 )["n"]
             )
 
-    def restore_trashed(self, owner_id: UUID, before: datetime, limit: int) -> int:
-        """Restores up to ``limit`` of what the owner trashed before ``before``."""
+    def restore_trashed(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, int]:
+        """Restores up to ``limit`` rows of what the owner trashed before ``before``; (how
+        many the library shows, as ``restore`` counts; how many rows came back)."""
         with self._pool.connection() as conn:
-            return conn.execute(
+            rows = conn.execute(
                 "UPDATE assets SET trashed_at = NULL, updated_at = now() WHERE id IN"
                 " (SELECT id FROM assets WHERE owner_id = %s AND trashed_at IS NOT NULL"
-                "  AND trashed_at < %s LIMIT %s)",
+                "  AND trashed_at < %s LIMIT %s) RETURNING visibility",
                 (owner_id, before, limit),
-            ).rowcount
+            ).fetchall()
+        return sum(r["visibility"] != "hidden" for r in rows), len(rows)
 
     def delete(self, ids: list[UUID]) -> int:
         with self._pool.connection() as conn:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, RootModel, field_validator, model_validator
 
 from chalicelib.schemas.base import DbDateTime, Dto, FieldError, NotNullBool, Page, ResponseDto
 from chalicelib.schemas.tags import TagResponse
@@ -319,6 +319,12 @@ class AssetResponse(AssetSummary):
 
 class FolderQuery(Dto):
     path: str = Field(min_length=1, max_length=4096)
+
+
+# A bare JSON array, as a RootModel so that the route table (and so the OpenAPI) has its
+# schema like any other response body's.
+class FolderPathsResponse(RootModel[list[str]]):
+    """The folders the caller's uploads came from, each one holding files directly."""
 
 
 class AssetListQuery(Dto):

@@ -181,8 +181,8 @@ class AssetService:
         return self.get(auth, asset_id)
 
     # --- folder view (the client paths uploads gave) -------------------------------------
-    def folders(self, auth: AuthUser) -> list[str]:
-        return self._assets.folders(auth.id)
+    def folders(self, auth: AuthUser) -> s.FolderPathsResponse:
+        return s.FolderPathsResponse(self._assets.folders(auth.id))
 
     def folder(self, auth: AuthUser, query: s.FolderQuery) -> list[s.AssetResponse]:
         folder = query.path.replace("\\", "/").rstrip("/")
@@ -242,10 +242,13 @@ class AssetService:
         return self._assets.count_trashed(owner_id, before)
 
     def purge_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
-        """One batch of the empty-trash job: up to ``limit`` of what the owner trashed before
-        ``before`` deleted for good; (how many, whether more may remain)."""
+        """One batch of the empty-trash job: up to ``limit`` rows of what the owner trashed
+        before ``before`` deleted for good; (how many, counted as the trash shows them: a
+        motion part is not an item; whether more may remain)."""
         rows = self._assets.trashed_before(owner_id, before, limit)
-        return (self._purge(rows) if rows else 0), len(rows) == limit
+        if rows:
+            self._purge(rows)
+        return sum(r["visibility"] != "hidden" for r in rows), len(rows) == limit
 
     def check_owned(self, owner_id: UUID, ids: list[UUID]) -> None:
         if len(self._assets.owned_keys(owner_id, ids)) != len(set(ids)):
@@ -267,9 +270,10 @@ class AssetService:
         return (self._purge(rows) if rows else 0), len(rows) == limit
 
     def restore_trash_batch(self, owner_id: UUID, before: datetime, limit: int) -> tuple[int, bool]:
-        """One batch of the restore-trash job; (how many, whether more may remain)."""
-        restored = self._assets.restore_trashed(owner_id, before, limit)
-        return restored, restored == limit
+        """One batch of the restore-trash job; (how many, counted as ``restore`` counts them:
+        a motion part comes back uncounted; whether more may remain)."""
+        shown, rows = self._assets.restore_trashed(owner_id, before, limit)
+        return shown, rows == limit
 
     def original_url(self, auth: AuthUser, asset_id: UUID) -> str:
         row = self._load_shared(auth, asset_id, download=True)

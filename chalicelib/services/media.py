@@ -171,8 +171,7 @@ class MediaService:
             file["storage_key"],
             at=at,
             expires_in=expires_in,
-            ResponseContentType=file["mime_type"],
-            ResponseCacheControl=OBJECT_CACHE,
+            params={"ResponseContentType": file["mime_type"], "ResponseCacheControl": OBJECT_CACHE},
         )
 
     def _original_at(
@@ -184,7 +183,7 @@ class MediaService:
             params["ResponseContentDisposition"] = attachment(download)
         else:
             params["ResponseCacheControl"] = OBJECT_CACHE
-        return store.presign_get_at(row["storage_key"], at=at, expires_in=expires_in, **params)
+        return store.presign_get_at(row["storage_key"], at=at, expires_in=expires_in, params=params)
 
     def _one_by_one(self, auth: Any, asset_ids: list[UUID]) -> set[UUID]:
         return {a for a in asset_ids if self._can_view(auth, a) is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -43,10 +44,14 @@ class UserService:
         invitations: InvitationRepository,
         public_url: str,
         config: SystemConfigReader | None = None,
+        *,
+        forget_downloads: Callable[[UUID], object],
     ) -> None:
         self._pool = pool
         self._users = users
         self._invitations = invitations
+        # Removes every zip a user asked for (DownloadService.forget_owner).
+        self._forget_downloads = forget_downloads
         self._public_url = public_url.rstrip("/")
         # The server settings' defaults for what a request leaves out (quota, expiry, uses).
         self._config = config
@@ -97,6 +102,13 @@ class UserService:
             raise errors.BadRequest("You cannot delete your own account")
         if not self._users.soft_delete(user_id):
             raise errors.NotFound("User not found")
+
+    def erase_deleted(self, user_id: UUID) -> None:
+        """The delete-user job's end, once the (soft-deleted) user's assets are gone: their
+        zips, then their row and, by cascade, everything in the database that hangs off it
+        (albums, tags, people, shared links, activity, partnerships, libraries, counters)."""
+        self._forget_downloads(user_id)
+        self._users.erase_deleted(user_id)
 
     # --- invitations --------------------------------------------------------------
     def create_invitation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -107,7 +107,9 @@ class ObjectStore:
     def presign_get(self, key: str, **kwargs: Any) -> str:
         return presign_get(self.s3, self.bucket, key, **kwargs)
 
-    def presign_get_at(self, key: str, *, at: datetime, expires_in: int, **params: str) -> str:
+    def presign_get_at(
+        self, key: str, *, at: datetime, expires_in: int, params: Mapping[str, str]
+    ) -> str:
         """A GET URL signed at ``at``, the same all window long (storage/windowed.py)."""
         if self.credentials is None:
             raise RuntimeError("this store was built without the client's credentials")
@@ -118,7 +120,7 @@ class ObjectStore:
             credentials=self.credentials(),
             at=at,
             expires_in=expires_in,
-            **params,
+            params=params,
         )
 
     # --- multipart ------------------------------------------------------------------

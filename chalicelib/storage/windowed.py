@@ -14,6 +14,7 @@ signed meanwhile on another thread.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -55,11 +56,15 @@ def presign_get_at(
     credentials: Any,
     at: datetime,
     expires_in: int,
-    **params: str,
+    params: Mapping[str, str],
 ) -> str:
     """A presigned GET of ``key`` signed at ``at`` (not now), living ``expires_in`` seconds
     from ``at``, with ``credentials`` (botocore ``Credentials``: the ones the client ``s3``
-    was made with). ``params`` are extra GetObject parameters (ResponseContentType, ...)."""
+    was made with). ``params`` are extra GetObject parameters (ResponseContentType, ...).
+
+    ``params`` is one mapping, not ``**params``: a call that spreads a dict into keyword
+    arguments makes every missing keyword-only argument (``credentials``) look supplied to
+    mypy, since the dict might hold it."""
     # botocore builds the URL (endpoint, addressing style, parameter names); only its
     # authentication part is dropped and redone at the chosen instant.
     url = s3.generate_presigned_url(

@@ -23,6 +23,7 @@ from schemathesis.checks import (
 )
 
 from chalicelib.settings import REPO_ROOT
+from tests.support import timeouts
 from tests.support.live import Live
 
 SCHEMA = schemathesis.openapi.from_path(str(REPO_ROOT / "docs" / "openapi.json"))
@@ -81,5 +82,8 @@ def _token(live: Live, case: Any) -> str:
 )
 def test_operation(case: Any, fuzz: Live) -> None:
     headers = {"Authorization": f"Bearer {_token(fuzz, case)}"}
-    response = case.call(base_url=fuzz.url, headers=headers, allow_redirects=False)
+    # Not schemathesis's 10 s: a first smart search loads its models, slowly on a busy machine.
+    response = case.call(
+        base_url=fuzz.url, headers=headers, allow_redirects=False, timeout=timeouts.request()
+    )
     case.validate_response(response, checks=CHECKS, headers=headers)

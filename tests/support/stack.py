@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chalicelib.local.devstack import READY_LINE
 from chalicelib.settings import REPO_ROOT
+from tests.support import timeouts
 
 ADMIN_EMAIL = "admin@e2e.test"
 ADMIN_PASSWORD = "e2e-admin-password"
@@ -88,10 +89,16 @@ def running_stack(extra_env: dict[str, str] | None = None) -> Iterator[Stack]:
 
     threading.Thread(target=pump, daemon=True).start()
     try:
-        deadline = time.monotonic() + 90
+        limit = timeouts.stack_start()
+        deadline = time.monotonic() + limit
         while not ready.wait(0.5):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("stack did not start:\n" + "\n".join(stack.output[-40:]))
+            if proc.poll() is not None:
+                raise RuntimeError("stack exited:\n" + "\n".join(stack.output[-40:]))
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"stack not ready after {limit:.0f} s (SKYROLL_TEST_STACK_START_SECONDS):\n"
+                    + "\n".join(stack.output[-40:])
+                )
         child_env = {
             **env,
             "SKYROLL_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{ports['pg']}/skyroll",

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from tests.support import timeouts
 from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 
 
@@ -20,7 +21,9 @@ class Api:
 
     def __init__(self, base: str, token: str) -> None:
         self.client = httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=base,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeouts.request(),
         )
 
     def get(self, path: str, **params: Any) -> Any:
@@ -28,8 +31,10 @@ class Api:
         assert r.status_code == 200, r.text
         return r.json()
 
-    def post(self, path: str, body: Any, timeout: float = 30) -> Any:
-        r = self.client.post(path, json=body, timeout=timeout)
+    def post(self, path: str, body: Any, timeout: float = 0) -> Any:
+        """``timeout``: at least this long for a call known to be slow (never less than
+        every call's ``timeouts.request()``)."""
+        r = self.client.post(path, json=body, timeout=max(timeout, timeouts.request()))
         assert r.status_code in (200, 201), r.text
         return r.json()
 
@@ -53,7 +58,9 @@ class Api:
             },
             timeout=120,  # the stack's first upload warms it up: slow on a loaded machine
         )
-        r = httpx.put(created["url"], content=data, headers=created["headers"], timeout=120)
+        r = httpx.put(
+            created["url"], content=data, headers=created["headers"], timeout=timeouts.request()
+        )
         assert r.status_code == 200, r.text
         return str(created["assetId"])
 

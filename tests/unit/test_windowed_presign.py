@@ -50,7 +50,9 @@ def test_same_bytes_as_botocore_signing_at_that_instant(endpoint, token) -> None
     s3, credentials = _client(endpoint, token)
     at = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
     expected = _botocore_at(s3, at)
-    got = presign_get_at(s3, "bkt", KEY, credentials=credentials, at=at, expires_in=7200, **PARAMS)
+    got = presign_get_at(
+        s3, "bkt", KEY, credentials=credentials, at=at, expires_in=7200, params=PARAMS
+    )
     assert got == expected
     assert "X-Amz-Date=20261206T230000Z" in expected
 
@@ -63,7 +65,7 @@ def test_the_containers_store_signs_with_its_clients_credentials(monkeypatch) ->
     c = Container(Settings(aws_region="eu-west-1", bucket="bkt", aws_endpoint_url=""))
     at = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
     expected = _botocore_at(c.s3, at)
-    assert c.store.presign_get_at(KEY, at=at, expires_in=7200, **PARAMS) == expected
+    assert c.store.presign_get_at(KEY, at=at, expires_in=7200, params=PARAMS) == expected
     assert "AKIDFROMENV" in expected and "X-Amz-Security-Token=token-from-env" in expected
 
 
@@ -73,7 +75,7 @@ def test_one_url_per_window() -> None:
     def url(now: datetime) -> str:
         at = window_start(now, 3600)
         return presign_get_at(
-            s3, "bkt", KEY, credentials=credentials, at=at, expires_in=7200, **PARAMS
+            s3, "bkt", KEY, credentials=credentials, at=at, expires_in=7200, params=PARAMS
         )
 
     early = url(datetime(2026, 12, 6, 23, 0, 1, tzinfo=UTC))
@@ -87,3 +89,55 @@ def test_window_start_floors_to_the_window() -> None:
     now = datetime(2026, 12, 6, 23, 17, 42, 123, tzinfo=UTC)
     assert window_start(now, 3600) == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
     assert window_start(now, 60) == datetime(2026, 12, 6, 23, 17, tzinfo=UTC)
+
+
+# A caller that forgets ``credentials`` while passing the response parameters must fail the
+# type check; with ``**params: str`` it passed (the spread dict might have held it).
+_CALLERS = """
+from datetime import datetime
+from typing import Any
+
+from chalicelib.storage.s3 import ObjectStore
+from chalicelib.storage.windowed import presign_get_at
+
+
+def signed(s3: Any, creds: Any, params: dict[str, str], at: datetime) -> str:
+    return presign_get_at(s3, "b", "k", credentials=creds, at=at, expires_in=60, params=params)
+
+
+def forgot_credentials(s3: Any, params: dict[str, str], at: datetime) -> str:
+    return presign_get_at(s3, "b", "k", at=at, expires_in=60, params=params)
+
+
+def spread_params(s3: Any, creds: Any, params: dict[str, str], at: datetime) -> str:
+    return presign_get_at(s3, "b", "k", credentials=creds, at=at, expires_in=60, **params)
+
+
+def store_signed(store: ObjectStore, params: dict[str, str], at: datetime) -> str:
+    return store.presign_get_at("k", at=at, expires_in=60, params=params)
+
+
+def store_spread(store: ObjectStore, params: dict[str, str], at: datetime) -> str:
+    return store.presign_get_at("k", at=at, expires_in=60, **params)
+"""
+
+
+@pytest.mark.slow
+def test_mypy_rejects_a_call_without_credentials_or_with_spread_params(tmp_path) -> None:
+    from mypy import api
+
+    source = tmp_path / "callers.py"
+    source.write_text(_CALLERS)
+    out, err, status = api.run(
+        ["--strict", "--ignore-missing-imports", "--follow-imports=silent"]
+        + ["--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(source)]
+    )
+    lines = _CALLERS.splitlines()
+    flagged = {lines[int(row.split(":")[1]) - 1].strip() for row in out.splitlines()}
+    assert status == 1, out + err
+    assert flagged == {
+        'return presign_get_at(s3, "b", "k", at=at, expires_in=60, params=params)',
+        'return presign_get_at(s3, "b", "k", credentials=creds, at=at, expires_in=60, **params)',
+        'return store.presign_get_at("k", at=at, expires_in=60, **params)',
+    }, out
+    assert 'Missing named argument "credentials"' in out

@@ -31,7 +31,7 @@ def small_batches(h: Harness, size: int = 1, assets: AssetService | None = None)
         assets or c.asset_service,
         c.requeue_service,
         c.users_repo.is_deleted,
-        erase_user=c.erase_deleted_user,
+        erase_user=c.user_service.erase_deleted,
     )
     service = BulkJobService(BulkJobRepository(c.pool), c.queues, kinds, batch_size=size)
     c.__dict__["bulk_job_service"] = service
@@ -439,3 +439,58 @@ def test_deleting_over_a_hundred_for_good_is_a_job(harness: Harness) -> None:
     # Trashing many stays in the request (one UPDATE)
     more = insert_assets(harness, alice_id, PURGE_IN_REQUEST_MAX + 1)
     assert harness.call("DELETE", "/api/assets", {"ids": more}, token=alice).status_code == 204
+
+
+def live_photo(h: Harness, owner: str) -> tuple[str, str]:
+    """A still and its hidden motion part, as pairing leaves them (straight into the
+    database, with their objects)."""
+    still, motion = insert_assets(h, owner, 2)
+    with h.container.pool.connection() as conn:
+        conn.execute(
+            "UPDATE assets SET visibility = 'hidden', type = 'VIDEO' WHERE id = %s", (motion,)
+        )
+        conn.execute("UPDATE assets SET live_photo_video_id = %s WHERE id = %s", (motion, still))
+    return still, motion
+
+
+def test_trash_jobs_count_a_live_photo_once_as_restoring_ids_does(harness: Harness) -> None:
+    """A Live Photo is one item in the trash: restoring it by id answers 1, and the jobs count
+    it once too, even when a batch (of one here) holds only its motion part."""
+    small_batches(harness, size=1)
+    alice = harness.user("alice@example.com")
+    alice_id = harness.call("GET", "/api/users/me", token=alice).json["id"]
+    still, motion = live_photo(harness, alice_id)
+    (plain,) = insert_assets(harness, alice_id, 1)
+    everything = [still, motion, plain]
+
+    trash(harness, alice, [still, plain])
+    by_ids = harness.call("POST", "/api/trash/restore", {"ids": [still, plain]}, token=alice)
+    assert (by_ids.status_code, by_ids.json) == (200, {"count": 2})
+
+    trash(harness, alice, [still, plain])
+    restored = finish(harness, harness.call("POST", "/api/trash/restore", {}, token=alice), alice)
+    assert (restored["kind"], restored["status"], restored["processed"], restored["total"]) == (
+        "restore-trash",
+        "succeeded",
+        2,
+        2,
+    )
+    with harness.container.pool.connection() as conn:
+        left = conn.execute(
+            "SELECT count(*) AS n FROM assets WHERE id = ANY(%s) AND trashed_at IS NOT NULL",
+            (everything,),
+        ).fetchone()["n"]
+    assert left == 0  # every row came back, the motion part's too
+
+    trash(harness, alice, [still, plain])
+    emptied = finish(harness, harness.call("POST", "/api/trash/empty", {}, token=alice), alice)
+    assert (emptied["kind"], emptied["status"], emptied["processed"], emptied["total"]) == (
+        "empty-trash",
+        "succeeded",
+        2,
+        2,
+    )
+    assert all(keys_of(harness, a) == [] for a in everything)
+    with harness.container.pool.connection() as conn:
+        gone = conn.execute("SELECT count(*) AS n FROM assets WHERE id = ANY(%s)", (everything,))
+        assert gone.fetchone()["n"] == 0

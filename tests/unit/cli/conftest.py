@@ -37,8 +37,8 @@ def cli(fake: FakeSkyroll, sleeps: list[float], config_dir: Path) -> Cli:
             ),
             progress=False,
         )
-        # Wide enough that rich does not fold long temporary paths inside table cells.
-        return CliRunner(env={"COLUMNS": "250"}).invoke(app, [str(a) for a in args], obj=runtime)
+        # No COLUMNS: rich's 80 columns without a terminal, which lines must not fold at.
+        return CliRunner().invoke(app, [str(a) for a in args], obj=runtime)
 
     return run
 

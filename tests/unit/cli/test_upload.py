@@ -168,6 +168,13 @@ def test_the_summary_table_names_failures_and_skips(
     assert "Upload summary" in result.stdout
     for word in ("uploaded", "failed", "skipped", "doc.pdf", "unsupported file type"):
         assert word in result.stdout
+    # Each file not uploaded on one line, its whole path however long (no folding at 80).
+    lines = result.stdout.splitlines()
+    details = lines[lines.index("Not uploaded:") + 1 :]
+    failed = details[0].split(": ")[0]  # the PUT refused first: either photo
+    assert failed in {f"  failed   {tmp_path / name}" for name in ("good.jpg", "bad.jpg")}
+    assert len(details) == 2
+    assert details[1].startswith(f"  skipped  {tmp_path / 'doc.pdf'}: unsupported file type")
 
 
 def test_retries_with_backoff_on_503_then_succeeds(
