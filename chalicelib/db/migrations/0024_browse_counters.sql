@@ -309,9 +309,18 @@ CREATE TRIGGER asset_exif_map_delete AFTER DELETE ON asset_exif
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION map_cells_apply();
 
 -- ---------------------------------------------------------------------------------------
--- The owner's counters of 0011 the same way: a user's row deleted with their assets in one
--- statement left the month counters' trigger inserting rows for an owner already gone
--- (a foreign key error that stopped the delete).
+-- Deleting a user row that still owns assets: the cascade deletes their assets, and the
+-- counter triggers on assets (statement triggers, 0011) then add the negative counts back for
+-- that owner, re-inserting a user_asset_stats / timeline_months row whose user is gone, and
+-- the foreign key check fails the whole DELETE. (The same happens for the UPDATEs the cascade
+-- makes on assets, e.g. a stack's ON DELETE SET NULL.)
+--
+-- The triggers now skip owners whose user row no longer exists: those counters are being
+-- deleted by the same cascade, whatever order PostgreSQL runs its cascades in. Making the
+-- foreign keys DEFERRABLE would not do: the re-inserted row still names a missing user at
+-- commit. A concurrent delete of the user stays safe: the row exists in this statement's
+-- snapshot, and the foreign key check then waits for that delete and fails as before.
+-- The cost is one primary-key probe per owner a statement touches.
 CREATE OR REPLACE FUNCTION asset_stats_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     source text := CASE TG_OP
