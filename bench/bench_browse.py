@@ -22,7 +22,7 @@ from typing import Any
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.common import emit, local_services, percentiles  # noqa: E402
+from bench.common import emit, int_options, local_services, percentiles  # noqa: E402
 
 TARGET_P99_MS = 50.0
 SLOW = ("assets, deep page by offset",)
@@ -226,11 +226,5 @@ def report(big: dict, small: dict, results: dict, calls: int, load: tuple) -> st
 
 
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    opts = {"--assets": 100_000, "--calls": 50}
-    for key in opts:
-        if key in args:
-            i = args.index(key)
-            opts[key] = int(args[i + 1])
-            del args[i : i + 2]
-    main(args[0] if args else None, opts["--assets"], opts["--calls"])
+    output, opts = int_options(sys.argv[1:], {"--assets": 100_000, "--calls": 50})
+    main(output, opts["--assets"], opts["--calls"])

@@ -98,3 +98,14 @@ def emit(section: str, out: str | None) -> None:
         Path(out).write_text(section)
     else:
         print(section)
+
+
+def int_options(argv: list[str], defaults: dict[str, int]) -> tuple[str | None, dict[str, int]]:
+    """A benchmark's command line: ``[OUTPUT.md] [--name N ...]`` -> (output, options)."""
+    args, opts = list(argv), dict(defaults)
+    for key in opts:
+        if key in args:
+            i = args.index(key)
+            opts[key] = int(args[i + 1])
+            del args[i : i + 2]
+    return (args[0] if args else None), opts

@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 
 from tests.support import timeouts
+from tests.support.motion_photos import google_motion_photo
+from tests.support.samples import CAMERA_SAMPLES
 from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, Stack
 
 
@@ -97,3 +99,28 @@ def sha256_b64(path: Path) -> str:
 
 def dump(value: Any) -> str:
     return json.dumps(value, indent=1, default=str)[:2000]
+
+
+def timeline_total(page: Any, total: int) -> None:
+    page.locator(f"[data-testid=timeline][data-total='{total}']").wait_for()
+
+
+def upload_motion_photo(api: Api, name: str, **fields: Any) -> str:
+    """A Google motion photo (a real camera JPEG with a real MP4 appended), uploaded."""
+    jpeg = (CAMERA_SAMPLES / "nikon-coolpix-gps.jpg").read_bytes()
+    mp4 = (CAMERA_SAMPLES / "android-gps.mp4").read_bytes()
+    return api.upload(name, google_motion_photo(jpeg, mp4), **fields)
+
+
+def show_processed(page: Any, stack: Stack, api: Api, found: dict[str, str]) -> None:
+    """Waits until every asset is ready and the motion photo's video is linked, then opens the
+    timeline with all of them."""
+    wait_for(
+        "every asset processed, the motion part linked",
+        lambda: (
+            all(api.get(f"/api/assets/{i}")["status"] == "ready" for i in found.values())
+            and api.get(f"/api/assets/{found['motion']}")["livePhotoVideoId"]
+        ),
+    )
+    page.goto(f"{stack.web_url}/")
+    timeline_total(page, len(found))

@@ -18,7 +18,7 @@ import pytest
 from chalicelib.settings import Settings
 from tests.support.samples import make_clip
 from tests.support.stack import Stack
-from tests.support.web import login, page_api, sha256_b64, wait_for
+from tests.support.web import login, page_api, sha256_b64, timeline_total, wait_for
 
 PHOTOS = ("chelsea", "coffee", "person_a_1", "person_a_2")
 
@@ -51,10 +51,6 @@ def state() -> dict[str, Any]:
 def go(page: Any, link: str, path: str) -> None:
     page.get_by_role("link", name=link, exact=True).click()
     page.wait_for_url(f"**{path}")
-
-
-def timeline_total(page: Any, total: int) -> None:
-    page.locator(f"[data-testid=timeline][data-total='{total}']").wait_for()
 
 
 def thumbs(page: Any) -> Any:

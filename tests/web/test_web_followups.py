@@ -17,10 +17,16 @@ from typing import Any
 
 import pytest
 
-from tests.support.motion_photos import google_motion_photo
-from tests.support.samples import CAMERA_SAMPLES, photo
+from tests.support.samples import photo
 from tests.support.stack import Stack
-from tests.support.web import login, page_api, wait_for
+from tests.support.web import (
+    login,
+    page_api,
+    show_processed,
+    timeline_total,
+    upload_motion_photo,
+    wait_for,
+)
 
 PHOTOS = {  # name: the day it was taken (the timeline's order, newest first)
     "x": "2022-05-06",
@@ -51,18 +57,8 @@ def ids(page: Any, stack: Stack) -> dict[str, str]:
             fileCreatedAt=taken,
             fileModifiedAt=taken,
         )
-    jpeg = (CAMERA_SAMPLES / "nikon-coolpix-gps.jpg").read_bytes()
-    mp4 = (CAMERA_SAMPLES / "android-gps.mp4").read_bytes()
-    found["motion"] = api.upload(MOTION, google_motion_photo(jpeg, mp4))
-    wait_for(
-        "every asset processed, the motion part linked",
-        lambda: (
-            all(api.get(f"/api/assets/{i}")["status"] == "ready" for i in found.values())
-            and api.get(f"/api/assets/{found['motion']}")["livePhotoVideoId"]
-        ),
-    )
-    page.goto(f"{stack.web_url}/")
-    timeline_total(page, len(found))
+    found["motion"] = upload_motion_photo(api, MOTION)
+    show_processed(page, stack, api, found)
     return found
 
 
@@ -77,10 +73,6 @@ def grace_page(browser: Any, stack: Stack) -> Iterator[Any]:
     yield p
     context.close()
     assert errors == [], errors
-
-
-def timeline_total(page: Any, total: int) -> None:
-    page.locator(f"[data-testid=timeline][data-total='{total}']").wait_for()
 
 
 def tile(page: Any, asset_id: str) -> Any:

@@ -15,10 +15,17 @@ import boto3
 import httpx
 import pytest
 
-from tests.support.motion_photos import google_motion_photo
-from tests.support.samples import CAMERA_SAMPLES, photo
+from tests.support.samples import photo
 from tests.support.stack import Stack
-from tests.support.web import Api, login, page_api, wait_for
+from tests.support.web import (
+    Api,
+    login,
+    page_api,
+    show_processed,
+    timeline_total,
+    upload_motion_photo,
+    wait_for,
+)
 
 PICTURES = "/home/ada/Pictures"
 FILES = {
@@ -47,25 +54,9 @@ def ids(page: Any, stack: Stack) -> dict[str, str]:
             fileCreatedAt=taken,
             fileModifiedAt=taken,
         )
-    jpeg = (CAMERA_SAMPLES / "nikon-coolpix-gps.jpg").read_bytes()
-    mp4 = (CAMERA_SAMPLES / "android-gps.mp4").read_bytes()
-    found["motion"] = api.upload(
-        MOTION, google_motion_photo(jpeg, mp4), originalPath=f"/home/ada/Phone/{MOTION}"
-    )
-    wait_for(
-        "every asset processed, the motion part linked",
-        lambda: (
-            all(api.get(f"/api/assets/{i}")["status"] == "ready" for i in found.values())
-            and api.get(f"/api/assets/{found['motion']}")["livePhotoVideoId"]
-        ),
-    )
-    page.goto(f"{stack.web_url}/")
-    timeline_total(page, len(found))
+    found["motion"] = upload_motion_photo(api, MOTION, originalPath=f"/home/ada/Phone/{MOTION}")
+    show_processed(page, stack, api, found)
     return found
-
-
-def timeline_total(page: Any, total: int) -> None:
-    page.locator(f"[data-testid=timeline][data-total='{total}']").wait_for()
 
 
 def open_viewer(page: Any, asset_id: str) -> Any:
