@@ -144,6 +144,9 @@ class Settings(BaseSettings):
     local_web_port: int = 8080
     # make dev's second bucket, standing in for a user's own (external libraries).
     local_library_bucket: str = "skyroll-library"
+    # How long make dev (and the tests' stacks) wait for the local API to answer its first
+    # ping: a busy shared machine can take more than a minute to import and start it.
+    local_start_seconds: float = Field(default=180, gt=0, le=3600)
     local_job_interval_seconds: float = Field(default=3600, gt=0)
     # Worker threads per stage in the local runner (0: one per usable core, capped by the
     # stage's reserved concurrency), as Lambda runs a queue's batches side by side.

@@ -150,7 +150,9 @@ class DevStack:
             preexec_fn=_die_with_parent,
         )
         self.procs.append(proc)
-        _wait_http(f"http://127.0.0.1:{port}/api/server/ping", 60, proc)
+        _wait_http(
+            f"http://127.0.0.1:{port}/api/server/ping", self.settings.local_start_seconds, proc
+        )
 
     def _start_runner(self, env: dict[str, str]) -> None:
         log = (self.state / "workers.log").open("ab")
