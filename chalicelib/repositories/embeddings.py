@@ -15,8 +15,11 @@ from chalicelib.repositories.sql import ASSET_LIST_SELECT, Row, asset_filters, h
 EMBEDDING_TABLES = {384: "smart_search_384", 512: "smart_search_512"}
 HNSW_EF_SEARCH_MAX = 1000  # pgvector's limit for hnsw.ef_search
 # The configured ef_search holds for a library of up to this many vectors; a bigger one's
-# walk goes deeper in proportion (200,000 vectors: twice), up to HNSW_EF_SEARCH_MAX.
-EF_SEARCH_ROWS = 100_000
+# walk goes deeper with the square root of its size (80,000 vectors: 2 times, 200,000: 3.2
+# times), up to HNSW_EF_SEARCH_MAX: a walk of one depth finds less of the true top 10 as the
+# graph grows, slowly. Growth in proportion from 100,000 left a 50,000-vector library at
+# recall@10 0.94 for one build of its graph (docs/benchmarks.md, many users).
+EF_SEARCH_ROWS = 20_000
 # A library with up to this many vectors is searched exactly (a scan of its rows, by the
 # owner_id index); above, it gets an HNSW index of its own (ensure_owner_indexes). Near
 # where the two cost the same: exact search grows with the library (~6 ms for 5,000
@@ -257,7 +260,8 @@ SEARCH_SETTINGS_SQL = (
 # the same statement makes the settings (a materialized CTE in the FROM list: its calls run
 # once), with ef_search grown for the biggest library: a walk of the same depth finds less
 # of the true top 10 as the graph grows (docs/benchmarks.md, many users). %(ef)s: the
-# setting for up to %(rows)s vectors, raised in proportion above, at most %(max)s.
+# setting for up to %(rows)s vectors, raised with the square root of the size above, at
+# most %(max)s.
 SCOPE_SQL = (
     "WITH o AS (SELECT o.owner_id, c.reltuples AS rows FROM (SELECT %(u)s::uuid AS owner_id"
     " UNION SELECT p.shared_by_id FROM partners p WHERE p.shared_with_id = %(u)s"
@@ -266,7 +270,7 @@ SCOPE_SQL = (
     " LEFT JOIN pg_class c ON c.oid = i.indexrelid),"
     " settings AS MATERIALIZED (SELECT set_config('max_parallel_workers_per_gather', '0',"
     " true), set_config('hnsw.ef_search', least(%(max)s, greatest(%(ef)s, ceil(%(ef)s"
-    " * coalesce((SELECT max(rows) FROM o), 0) / %(rows)s)))::int::text, true),"
+    " * sqrt(coalesce((SELECT max(rows) FROM o), 0) / %(rows)s))))::int::text, true),"
     " set_config('hnsw.iterative_scan', 'relaxed_order', true))"
     " SELECT o.owner_id, o.rows IS NOT NULL AS indexed FROM o, settings"
 )

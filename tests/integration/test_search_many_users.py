@@ -5,6 +5,7 @@ no search ever returns an asset the caller may not see (partners and shared albu
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -168,12 +169,12 @@ def _plan(container: Any, owner: Any, q: np.ndarray) -> str:
         assert conn.execute("SHOW hnsw.iterative_scan").fetchone() == {
             "hnsw.iterative_scan": "relaxed_order"
         }
-        # 100 for up to EF_SEARCH_ROWS vectors; deeper in proportion above.
+        # 100 for up to EF_SEARCH_ROWS vectors; deeper with the square root of the size above.
         rows = conn.execute(
             "SELECT count(*) AS n FROM smart_search_384 WHERE owner_id = %s", (owner,)
         ).fetchone()["n"]
         ef = (
-            max(100, -(-100 * rows // ml.EF_SEARCH_ROWS))
+            max(100, math.ceil(100 * math.sqrt(rows / ml.EF_SEARCH_ROWS)))
             if rows > ml.EXACT_SEARCH_MAX_ROWS
             else 100
         )
@@ -304,7 +305,7 @@ def test_the_index_of_a_deleted_user_is_dropped(container, monkeypatch) -> None:
 
 
 def test_a_bigger_library_is_walked_deeper(container, crowded, monkeypatch) -> None:
-    """ef_search holds up to EF_SEARCH_ROWS vectors, grows in proportion above (the biggest
+    """ef_search holds up to EF_SEARCH_ROWS vectors, grows with the square root above (the biggest
     library in scope counts), and never passes pgvector's limit."""
     repo, big = container.embedding_repo, crowded["big"][0]
     small = crowded["small"][0]
@@ -316,6 +317,6 @@ def test_a_bigger_library_is_walked_deeper(container, crowded, monkeypatch) -> N
 
     assert ef_for(big, 100) == 100  # 8,000 vectors: within EF_SEARCH_ROWS
     monkeypatch.setattr(ml, "EF_SEARCH_ROWS", 2_000)
-    assert ef_for(big, 100) == 400  # four times the rows: four times as deep
-    assert ef_for(big, 300) == ml.HNSW_EF_SEARCH_MAX
+    assert ef_for(big, 100) == 200  # four times the rows: twice as deep
+    assert ef_for(big, 600) == ml.HNSW_EF_SEARCH_MAX
     assert ef_for(small, 100) == 100  # no index of its own: the setting as given
