@@ -6,7 +6,8 @@ import base64
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -124,3 +125,17 @@ def show_processed(page: Any, stack: Stack, api: Api, found: dict[str, str]) -> 
     )
     page.goto(f"{stack.web_url}/")
     timeline_total(page, len(found))
+
+
+@contextmanager
+def browser_page(browser: Any, timeout_ms: int) -> Iterator[Any]:
+    """A page in a browser context of its own (a person of their own: their own storage),
+    closed afterwards; fails the test if the page raised a JavaScript error meanwhile."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], errors

@@ -11,6 +11,7 @@ import pytest
 
 from chalicelib.settings import REPO_ROOT
 from tests.support.stack import Stack, running_stack
+from tests.support.web import browser_page
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 CHROMIUM_ARGS = [
@@ -46,14 +47,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def page(browser: Any, stack: Stack) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = context.new_page()
-    p.set_default_timeout(20_000)
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield p
-    context.close()
-    assert errors == [], errors
+    with browser_page(browser, timeout_ms=20_000) as p:
+        yield p
 
 
 @pytest.hookimpl(hookwrapper=True)

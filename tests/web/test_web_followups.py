@@ -20,6 +20,7 @@ import pytest
 from tests.support.samples import photo
 from tests.support.stack import Stack
 from tests.support.web import (
+    browser_page,
     login,
     page_api,
     show_processed,
@@ -65,14 +66,8 @@ def ids(page: Any, stack: Stack) -> dict[str, str]:
 @pytest.fixture
 def grace_page(browser: Any, stack: Stack) -> Iterator[Any]:
     """A second person in their own browser context."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = context.new_page()
-    p.set_default_timeout(60_000)
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield p
-    context.close()
-    assert errors == [], errors
+    with browser_page(browser, timeout_ms=60_000) as p:
+        yield p
 
 
 def tile(page: Any, asset_id: str) -> Any:
