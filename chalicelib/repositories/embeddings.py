@@ -261,7 +261,7 @@ SEARCH_SETTINGS_SQL = (
 # once), with ef_search grown for the biggest library: a walk of the same depth finds less
 # of the true top 10 as the graph grows (docs/benchmarks.md, many users). %(ef)s: the
 # setting for up to %(rows)s vectors, raised with the square root of the size above, at
-# most %(max)s.
+# most %(max)s. An index's row count is an estimate (-1 while unknown): below 0 counts as 0.
 SCOPE_SQL = (
     "WITH o AS (SELECT o.owner_id, c.reltuples AS rows FROM (SELECT %(u)s::uuid AS owner_id"
     " UNION SELECT p.shared_by_id FROM partners p WHERE p.shared_with_id = %(u)s"
@@ -270,7 +270,7 @@ SCOPE_SQL = (
     " LEFT JOIN pg_class c ON c.oid = i.indexrelid),"
     " settings AS MATERIALIZED (SELECT set_config('max_parallel_workers_per_gather', '0',"
     " true), set_config('hnsw.ef_search', least(%(max)s, greatest(%(ef)s, ceil(%(ef)s"
-    " * sqrt(coalesce((SELECT max(rows) FROM o), 0) / %(rows)s))))::int::text, true),"
+    " * sqrt(greatest((SELECT max(rows) FROM o), 0) / %(rows)s))))::int::text, true),"
     " set_config('hnsw.iterative_scan', 'relaxed_order', true))"
     " SELECT o.owner_id, o.rows IS NOT NULL AS indexed FROM o, settings"
 )
