@@ -36,7 +36,8 @@ def list_activities(ctx: RequestContext, query: s.ActivityQuery) -> list[s.Activ
     body=s.ActivityCreateRequest,
     response=s.ActivityResponse,
     status=201,
-    responses={200: "already liked: the existing like", **HIDDEN},
+    responses=HIDDEN,
+    other_bodies={200: ("already liked: the existing like", s.ActivityResponse)},
 )
 def create_activity(ctx: RequestContext, body: s.ActivityCreateRequest) -> Response:
     activity, new = ctx.container.activity_service.create(ctx.auth, body)

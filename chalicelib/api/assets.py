@@ -38,10 +38,10 @@ def bulk_upload_check(
     response=s.CreateUploadResponse,
     status=201,
     responses={
-        200: "duplicate: the asset already exists",
         409: "too many uploads waiting for their bytes",
         413: "over quota or size limit",
     },
+    other_bodies={200: ("duplicate: the asset already exists", s.CreateUploadResponse)},
 )
 def create_upload(ctx: RequestContext, body: s.CreateUploadRequest) -> Response:
     result = ctx.container.upload_service.create(ctx.auth, body)

@@ -44,7 +44,8 @@ class RouteSpec:
     status: int
     # True when the response is a JSON array of ``response``.
     many: bool = False
-    # Extra documented responses, e.g. {302: "redirect to a presigned GET"}.
+    # Extra documented responses without a body of their own: errors (ErrorResponse) and
+    # redirects, e.g. {302: "redirect to a presigned GET"}. Never a 2xx: that has a body.
     responses: dict[int, str] = field(default_factory=dict)
     # Successful answers with another body, e.g. {202: ("a bulk job started", BulkJobResponse)}.
     other_bodies: dict[int, tuple[str, type[BaseModel]]] = field(default_factory=dict)
@@ -287,6 +288,10 @@ def route(
     other_bodies: dict[int, tuple[str, type[BaseModel]]] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Registers ``fn(ctx, *path_params, body=..., query=...)`` on ``bp`` under ``/api``."""
+
+    successes = sorted(code for code in responses or {} if 200 <= code < 300)
+    if successes:  # documented as an error body: say which DTO it is in other_bodies
+        raise ValueError(f"{method} {path}: {successes} answer with a body: use other_bodies")
 
     def decorate(fn: Handler) -> Handler:
         ROUTES.append(

@@ -44,6 +44,7 @@ def metadata_search(ctx: RequestContext, body: s.MetadataSearchRequest) -> s.Sea
     summary="Values to search by: camera makes and models, cities, states, countries",
     tag=TAG,
     query=s.SuggestionsQuery,
+    response=s.SuggestionsResponse,
 )
-def suggestions(ctx: RequestContext, query: s.SuggestionsQuery) -> list[str]:
+def suggestions(ctx: RequestContext, query: s.SuggestionsQuery) -> s.SuggestionsResponse:
     return ctx.container.search_service.suggestions(ctx.auth, query)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint
 
 from chalicelib import __version__
 from chalicelib.api.http import RequestContext, route
-from chalicelib.schemas.accounts import PingResponse, VersionResponse
+from chalicelib.schemas.accounts import OpenApiDocument, PingResponse, VersionResponse
 
 bp = Blueprint(__name__)
 TAG = "Server"
@@ -33,9 +31,17 @@ def version(ctx: RequestContext) -> VersionResponse:
     return VersionResponse(major=major, minor=minor, patch=patch, version=__version__)
 
 
-@route(bp, "GET", "/openapi.json", summary="This API's OpenAPI document", tag=TAG, auth="public")
-def openapi(ctx: RequestContext) -> dict[str, Any]:
+@route(
+    bp,
+    "GET",
+    "/openapi.json",
+    summary="This API's OpenAPI document",
+    tag=TAG,
+    auth="public",
+    response=OpenApiDocument,
+)
+def openapi(ctx: RequestContext) -> OpenApiDocument:
     from chalicelib.api.http import ROUTES
     from chalicelib.api.openapi import build_spec
 
-    return build_spec(ROUTES)
+    return OpenApiDocument(build_spec(ROUTES))

@@ -190,11 +190,11 @@ def visitor_original(ctx: RequestContext, who: Visitor, asset_id: str) -> Respon
     response=asset_s.CreateUploadResponse,
     status=201,
     responses={
-        200: "duplicate: already in the album",
         409: "already in the owner's library outside the album (not added), or too many "
         "uploads waiting for their bytes",
         403: "uploads are off for this link",
     },
+    other_bodies={200: ("duplicate: already in the album", asset_s.CreateUploadResponse)},
 )
 def visitor_upload(
     ctx: RequestContext, who: Visitor, body: asset_s.CreateUploadRequest

@@ -19,6 +19,7 @@ from urllib.parse import quote
 import typer
 
 from chalicelib.cli.api import Client
+from chalicelib.cli.render import visible
 
 POLL_SECONDS = 1.0
 RUNNING = ("queued", "running")
@@ -30,7 +31,7 @@ def describe(job: dict[str, Any]) -> str:
     total = job.get("total")
     done = f"{job['processed']}/{total}" if total is not None else str(job["processed"])
     line = f"{job['kind']} {job['id']}: {job['status']}, {done} done"
-    return f"{line} ({job['error']})" if job.get("error") else line
+    return visible(f"{line} ({job['error']})" if job.get("error") else line)
 
 
 def wait_for(client: Client, job: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from chalicelib.cli.bulk_jobs import Json, Wait, report
-from chalicelib.cli.render import print_lines
+from chalicelib.cli.render import print_lines, visible
 
 
 def _line(lib: dict[str, Any]) -> str:
@@ -26,7 +26,7 @@ def _line(lib: dict[str, Any]) -> str:
         if lib["isScanning"]
         else ("approved" if lib["isApproved"] else "awaiting approval")
     )
-    return f"{lib['id']}  {lib['name']}  s3://{lib['bucket']}/{lib['prefix']}  ({state})"
+    return visible(f"{lib['id']}  {lib['name']}  s3://{lib['bucket']}/{lib['prefix']}  ({state})")
 
 
 def register(

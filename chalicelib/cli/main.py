@@ -58,6 +58,7 @@ from chalicelib.cli.render import (
     columns,
     print_lines,
     summary,
+    visible,
 )
 
 app = typer.Typer(
@@ -92,8 +93,9 @@ def _runtime(ctx: typer.Context) -> Runtime:
 
 def err(message: str) -> None:
     # The message may quote user data (a name in a server's error): a Text is never read as
-    # markup, and soft wrapping keeps it one line for whoever reads stderr.
-    line = Text.assemble(("Error:", "bold red"), " ", message)
+    # markup, soft wrapping and visible control characters keep it one line for whoever
+    # reads stderr.
+    line = Text.assemble(("Error:", "bold red"), " ", visible(message))
     Console(stderr=True).print(line, highlight=False, soft_wrap=True)
 
 
@@ -162,7 +164,7 @@ def login(
             name=session_.get("name"),
         )
     path = config.save(cfg)
-    typer.echo(f"Logged in to {server} as {cfg.name or email} (credential in {path})")
+    typer.echo(visible(f"Logged in to {server} as {cfg.name or email} (credential in {path})"))
 
 
 @app.command()
@@ -197,7 +199,7 @@ def whoami(
     if as_json:
         print_json(me)
     else:
-        typer.echo(f"{me.get('name')} <{me.get('email')}> on {config.require().server}")
+        typer.echo(visible(f"{me.get('name')} <{me.get('email')}> on {config.require().server}"))
 
 
 # -- upload ---------------------------------------------------------------------------

@@ -4,7 +4,10 @@ Anything that holds user data (file names, people's and libraries' names, failur
 goes out through ``print_lines``: as it is, never read as rich markup (a file named
 ``[bold]x[/bold]`` stays that), never folded at the console's width (80 columns when
 stdout is not a terminal, which would split a long name over lines a script reads).
-Only the upload summary's counts stay a rich table: it holds no user data.
+Only the upload summary's counts stay a rich table: it holds no user data. Control
+characters in them are shown as escapes (``visible``): a name with a newline stays on its
+line and cannot pass for another, one with an ANSI escape does not colour the terminal.
+``--json`` output is the API's JSON, exact.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ class RichProgress:
 
     def file_start(self, key: str, name: str, size: int) -> None:
         # The description column reads markup: a file name is escaped to stay as it is.
-        task = self.bars.add_task(f"  {escape(_short(name))}", total=size)
+        task = self.bars.add_task(f"  {escape(_short(visible(name)))}", total=size)
         with self._lock:
             self._files[key] = task
 
@@ -91,6 +94,33 @@ class RichProgress:
             task = self._files.pop(key, None)
         if task is not None:
             self.bars.remove_task(task)
+
+
+# C0 and C1 controls and DEL, the Unicode line and paragraph separators (str.splitlines
+# splits on them), and the bidirectional overrides and isolates that reorder what a terminal
+# shows. A backslash stays as it is: text without these characters prints unchanged.
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_INVISIBLE = [
+    *range(0x20),
+    *range(0x7F, 0xA0),
+    0x2028,
+    0x2029,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+_VISIBLE = str.maketrans(
+    {
+        code: _SHORT_ESCAPES.get(chr(code))
+        or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        for code in _INVISIBLE
+    }
+)
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters as escapes: "a\\nb" for a newline, "\\x1b" for
+    ESC, "\\u202e" for a right-to-left override; one line, shown as it is."""
+    return text.translate(_VISIBLE)
 
 
 def _short(name: str, width: int = 32) -> str:
@@ -139,10 +169,11 @@ def summary(console: Console, results: list[FileResult]) -> None:
 
 
 def print_lines(console: Console, lines: Sequence[str], empty: str) -> None:
-    """A list, one line per row exactly as given: no markup, no highlighting, no emoji
-    codes, no folding at the console's width; or ``empty`` when it has no rows."""
+    """A list, one line per row as given: no markup, no highlighting, no emoji codes, no
+    folding at the console's width, control characters ``visible``; or ``empty`` when it
+    has no rows."""
     for line in lines:
-        console.out(line, highlight=False)
+        console.out(visible(line), highlight=False)
     if not lines and empty:
         console.out(empty, highlight=False)
 
@@ -150,8 +181,8 @@ def print_lines(console: Console, lines: Sequence[str], empty: str) -> None:
 def columns(rows: Iterable[Sequence[str]]) -> list[str]:
     """Rows as lines of columns two spaces apart, every column but the last padded to its
     widest cell (put the free text, such as a name, last: it is never padded or cut).
-    Leading spaces in the first cell indent the line."""
-    table = [list(r) for r in rows]
+    Leading spaces in the first cell indent the line. Cells are measured ``visible``."""
+    table = [[visible(cell) for cell in r] for r in rows]
     if not table:
         return []
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]) - 1)]

@@ -18,13 +18,15 @@ from urllib.parse import quote
 
 import typer
 
+from chalicelib.cli.render import visible
+
 Json = Annotated[bool, typer.Option("--json", help="Print the API's JSON")]
 
 
 def _line(stack: dict[str, Any]) -> str:
     primary = next((a for a in stack["assets"] if a["id"] == stack["primaryAssetId"]), {"id": "?"})
     name = primary.get("originalFileName", "")
-    return (
+    return visible(
         f"{stack['id']}  {len(stack['assets'])} assets"
         f"  primary {stack['primaryAssetId']} {name}".rstrip()
     )

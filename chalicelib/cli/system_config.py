@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import typer
 
+from chalicelib.cli.render import visible
+
 
 class AssignmentError(ValueError):
     """A ``path=value`` that names no setting, or is not written that way."""
@@ -140,7 +142,7 @@ def register(
             return
         for entry in entries:
             who = entry.get("changedByEmail") or "(deleted user)"
-            typer.echo(f"{entry['changedAt']}  {who}")
+            typer.echo(visible(f"{entry['changedAt']}  {who}"))
             for change in entry["changes"]:
                 old, new = json.dumps(change["old"]), json.dumps(change["new"])
                 typer.echo(f"    {change['path']}: {old} -> {new}")

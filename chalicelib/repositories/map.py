@@ -42,8 +42,10 @@ def _where(filters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return f"{joins} WHERE {' AND '.join(where)}", params
 
 
-# The world's grid that map_cells keeps (migration 0024's map_world_cell): the default box
-# in WORLD_GRID x WORLD_GRID cells.
+# The world's grid that map_cells keeps (migration 0024's map_world_cell, where 40 is
+# written into the SQL): the default box in WORLD_GRID x WORLD_GRID cells. Another size
+# takes a new migration redefining the function and refilling map_cells;
+# tests/integration/organize/test_map.py fails while the two (or MAP_GRID) disagree.
 WORLD_GRID = 40
 WORLD = {"west": -180, "south": -90, "east": 180, "north": 90}
 # Filters the grid does not keep apart: with any of them the markers are grouped per call.

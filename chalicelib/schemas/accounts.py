@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, SecretStr
+from pydantic import AfterValidator, Field, RootModel, SecretStr
 
 from chalicelib.schemas.base import DbDateTime, Dto, NotNullBool, ResponseDto
 
@@ -124,6 +124,12 @@ class VersionResponse(ResponseDto):
     minor: int
     patch: int
     version: str
+
+
+# The document describes itself only as a JSON object: a RootModel so that its route, like
+# every other with a body, names a schema.
+class OpenApiDocument(RootModel[dict[str, Any]]):
+    """An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)."""
 
 
 class JobRunResponse(ResponseDto):

@@ -11,7 +11,8 @@ from chalicelib.schemas.base import DbDateTime, Dto, FieldError, ResponseDto
 # A response holds at most this many markers: single assets up to it, grid cells above it.
 MAP_MARKERS_MAX = 2000
 # Cells per side of the box when the assets in it are more than MAP_MARKERS_MAX; with the
-# edges, (MAP_GRID + 1)² = 1,681 cells at most.
+# edges, (MAP_GRID + 1)² = 1,681 cells at most. The world's markers are read from the grid
+# the database keeps (repositories/map.py WORLD_GRID, migration 0024): the same 40.
 MAP_GRID = 40
 
 

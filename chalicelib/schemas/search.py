@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field, field_validator
+from pydantic import Field, RootModel, field_validator
 
 from chalicelib.schemas.assets import AssetSummary
 from chalicelib.schemas.base import DbDateTime, Dto, Page, ResponseDto
@@ -76,3 +76,9 @@ class SuggestionsQuery(Dto):
     model: str | None = None
     country: str | None = None
     state: str | None = None
+
+
+# A bare JSON array of strings, as Immich answers: a RootModel so that the route table (and
+# so the OpenAPI and the web client's types) has its schema.
+class SuggestionsResponse(RootModel[list[str]]):
+    """The distinct values of the type asked for, among the caller's assets."""

@@ -118,9 +118,9 @@ class SearchService:
             next_page=dto.page + 1 if len(rows) > dto.size else None,
         )
 
-    def suggestions(self, auth: AuthUser, query: s.SuggestionsQuery) -> list[str]:
+    def suggestions(self, auth: AuthUser, query: s.SuggestionsQuery) -> s.SuggestionsResponse:
         narrow = query.model_dump(exclude={"type"})
-        return self._metadata.suggestions(auth.id, query.type, narrow)
+        return s.SuggestionsResponse(self._metadata.suggestions(auth.id, query.type, narrow))
 
 
 def hits(rows: list[dict[str, Any]], *, scored: bool) -> list[s.SearchAssetResponse]:

@@ -3,6 +3,7 @@ normal user → 403, a body that breaks the DTO → 400 naming the field."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -10,6 +11,7 @@ import pytest
 
 import app  # noqa: F401 - fills ROUTES
 from chalicelib.api.http import ROUTES
+from chalicelib.settings import REPO_ROOT
 from tests.support.api import Api
 
 
@@ -80,3 +82,7 @@ def test_public_routes(api: Api) -> None:
     assert api.call("GET", "/api/server/ping").json == {"res": "pong"}
     v = api.call("GET", "/api/server/version").json
     assert v["version"] == f"{v['major']}.{v['minor']}.{v['patch']}"
+    # The document the route table makes, as docs/openapi.json has it.
+    doc = api.call("GET", "/api/openapi.json")
+    assert doc.headers["Content-Type"] == "application/json"
+    assert doc.json == json.loads((REPO_ROOT / "docs" / "openapi.json").read_text())

@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from tests.support import timeouts
 from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, port_open, running_stack
 
 pytestmark = pytest.mark.e2e
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def test_login_invite_signup_api_key_and_clean_shutdown() -> None:
     with running_stack() as stack:
         ports = dict(stack.ports)
-        with httpx.Client(base_url=stack.url, timeout=30) as http:
+        with httpx.Client(base_url=stack.url, timeout=timeouts.request()) as http:
             assert http.get("/api/server/ping").json() == {"res": "pong"}
             login = http.post(
                 "/api/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}

@@ -93,11 +93,6 @@ def test_checked_in_openapi_matches_the_code() -> None:
     assert checked_in == render(ROUTES), "docs/openapi.json is stale: run `make openapi`"
 
 
-# Routes whose 2xx answer has a body but the OpenAPI gives no schema: the document itself,
-# and search suggestions (a list of strings, like the folder paths before their RootModel).
-UNDOCUMENTED_BODIES = {("get", "/api/openapi.json"), ("get", "/api/search/suggestions")}
-
-
 def test_every_answer_with_a_body_has_a_schema_bare_lists_of_strings_too() -> None:
     from chalicelib.api import routes  # noqa: F401 - declares every route
     from chalicelib.api.http import ROUTES
@@ -111,8 +106,42 @@ def test_every_answer_with_a_body_has_a_schema_bare_lists_of_strings_too() -> No
         for code, answer in op["responses"].items()
         if code.startswith("2") and code != "204" and "content" not in answer
     }
-    assert missing == UNDOCUMENTED_BODIES
-    ok = spec["paths"]["/api/view/folder/unique-paths"]["get"]["responses"]["200"]
-    ref = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-    schema = spec["components"]["schemas"][ref]
-    assert (schema["type"], schema["items"]) == ("array", {"type": "string"})
+    assert missing == set()
+    for path in ("/api/view/folder/unique-paths", "/api/search/suggestions"):
+        ok = spec["paths"][path]["get"]["responses"]["200"]
+        ref = ok["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        schema = spec["components"]["schemas"][ref]
+        assert (schema["type"], schema["items"]) == ("array", {"type": "string"}), path
+
+
+def test_no_successful_answer_is_documented_as_an_error_body() -> None:
+    from chalicelib.api import routes  # noqa: F401 - declares every route
+    from chalicelib.api.http import ROUTES
+    from chalicelib.api.openapi import build_spec
+
+    spec = build_spec(ROUTES)
+    refs = {
+        (method, path, code): answer["content"]["application/json"]["schema"].get("$ref", "")
+        for path, operations in spec["paths"].items()
+        for method, op in operations.items()
+        for code, answer in op["responses"].items()
+        if code.startswith("2") and "content" in answer
+    }
+    assert not [key for key, ref in refs.items() if ref.endswith("/ErrorResponse")]
+    # A duplicate answers 200 with the same DTO as the 201 of something new.
+    for method, path, dto in (
+        ("post", "/api/activities", "ActivityResponse"),
+        ("post", "/api/assets/uploads", "CreateUploadResponse"),
+        ("post", "/api/shared-links/me/uploads", "CreateUploadResponse"),
+    ):
+        for code in ("200", "201"):
+            assert refs[(method, path, code)] == f"#/components/schemas/{dto}"
+
+
+def test_a_route_refuses_a_success_without_its_dto() -> None:
+    from chalice import Blueprint
+
+    from chalicelib.api.http import route
+
+    with pytest.raises(ValueError, match="other_bodies"):
+        route(Blueprint("x"), "POST", "/x", summary="x", tag="x", responses={200: "same"})

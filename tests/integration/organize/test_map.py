@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import psycopg
 import pytest
 
 from chalicelib.media import geocode
@@ -109,3 +112,39 @@ def test_every_country_code_in_the_data_has_a_name() -> None:
         codes = {row["cc"] for row in csv.DictReader(f)}
     assert codes - set(geocode.countries()) == set()
     assert geocode.country_name("fr") == "France" and geocode.place_fields(None, 2.0) == {}
+
+
+def test_the_world_grid_is_the_one_migration_0024_keeps(database_url: str) -> None:
+    """map_cells holds the world in the grid of migration 0024's map_world_cell (40 x 40,
+    written into the SQL); the repository reads it for the default box when the route's
+    grid (schemas/map.py MAP_GRID) is WORLD_GRID. Changing a constant without the others,
+    or without a migration that redefines the function, fails here: the database's cells
+    must split the world exactly as the grouping query's do (repositories/map.py)."""
+    from chalicelib.repositories.map import WORLD, WORLD_GRID
+    from chalicelib.schemas import map as map_schema
+
+    assert map_schema.MAP_GRID == WORLD_GRID
+    default_box = map_schema.MapMarkerQuery()
+    assert {side: getattr(default_box, side) for side in WORLD} == WORLD
+    cell_w = (WORLD["east"] - WORLD["west"]) / WORLD_GRID
+    cell_h = (WORLD["north"] - WORLD["south"]) / WORLD_GRID
+    # Every cell's edges and middle, the east and north edges too (cells of their own).
+    lats = [WORLD["south"] + i * cell_h / 2 for i in range(2 * WORLD_GRID + 1)]
+    lons = [WORLD["west"] + i * cell_w / 2 for i in range(2 * WORLD_GRID + 1)]
+    points = [(lat, lon) for lat in lats for lon in lons]
+    with psycopg.connect(database_url) as conn:
+        cells = [
+            r[0]
+            for r in conn.execute(
+                "SELECT map_world_cell(lat, lon) FROM unnest(%s::float8[], %s::float8[])"
+                " WITH ORDINALITY AS p(lat, lon, n) ORDER BY n",
+                ([lat for lat, _ in points], [lon for _, lon in points]),
+            )
+        ]
+    grouped = [
+        (math.floor((lon - WORLD["west"]) / cell_w), math.floor((lat - WORLD["south"]) / cell_h))
+        for lat, lon in points
+    ]
+    # The same partition: each database cell is one grouping key, and each key one cell.
+    assert len(set(zip(cells, grouped, strict=True))) == len(set(cells)) == len(set(grouped))
+    assert len(set(grouped)) == (WORLD_GRID + 1) ** 2

@@ -130,6 +130,9 @@ def test_suggestions_are_mine_distinct_and_narrowed(harness: Harness, library) -
     assert suggest(harness, a, "type=country") == ["France", "Japan"]
     assert suggest(harness, a, "type=city&country=France") == ["Lyon", "Paris"]
     assert suggest(harness, a, "type=city&country=Japan") == ["Tokyo"]
+    # The body is a bare JSON array of strings (as Immich's), not an object around one.
+    r = harness.call("GET", "/api/search/suggestions?type=country", token=a)
+    assert r.body == b'["France","Japan"]'
 
 
 def test_a_bad_request_is_a_clear_400(harness: Harness, library) -> None:

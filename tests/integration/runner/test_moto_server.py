@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from chalicelib.local.moto_server import MotoServer, free_port, port_in_use
+from tests.support import timeouts
 
 
 def client(server: MotoServer, service: str) -> Any:
@@ -105,7 +106,7 @@ def _pool(boto_client: Any, server: MotoServer) -> Any:
 def test_a_second_request_reuses_the_connection(moto_server: MotoServer) -> None:
     import http.client
 
-    conn = http.client.HTTPConnection("127.0.0.1", moto_server.port, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", moto_server.port, timeout=timeouts.request())
     try:
         bucket = f"keep-{free_port()}"
         conn.request("PUT", f"/{bucket}")

@@ -14,6 +14,7 @@ from chalicelib.local.aws import bootstrap
 from chalicelib.local.moto_server import MotoServer
 from chalicelib.pipeline import STAGES
 from chalicelib.settings import REPO_ROOT, Settings
+from tests.support import timeouts
 from tests.support.aws import Aws
 
 
@@ -50,7 +51,7 @@ def test_runner_process_polls_every_declared_stage_and_exits_on_sigterm(
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + timeouts.stack_start()
             while not any(
                 r.get("message") == "event-source runner started" for r in _log_lines(log)
             ):

@@ -66,6 +66,22 @@ def test_assets_list_table_shows_names_status_and_failure_reasons(
         assert text in result.stdout
 
 
+def test_assets_list_lines_show_control_characters_and_json_keeps_them(
+    logged_in: Cli, fake: FakeSkyroll
+) -> None:
+    fake.add_asset(b"ok", "one.jpg")
+    fake.add_asset(b"evil", "x.jpg\nfake-id  IMAGE\x1b[31m.jpg")
+
+    lines = logged_in("assets", "list")
+    as_json = logged_in("assets", "list", "--json")
+
+    assert lines.exit_code == 0, lines.output
+    assert len(lines.stdout.splitlines()) == 2 and "\x1b" not in lines.stdout
+    assert lines.stdout.splitlines()[1].endswith("x.jpg\\nfake-id  IMAGE\\x1b[31m.jpg")
+    names = [a["originalFileName"] for a in out_json(as_json)["items"]]
+    assert names == ["one.jpg", "x.jpg\nfake-id  IMAGE\x1b[31m.jpg"]
+
+
 def test_assets_show(logged_in: Cli, fake: FakeSkyroll) -> None:
     asset = fake.add_asset(b"x", "cat.jpg")
 

@@ -8,8 +8,11 @@ import io
 import pytest
 from rich.console import Console
 
+from chalicelib.cli.bulk_jobs import describe
+from chalicelib.cli.libraries import _line as library_line
 from chalicelib.cli.main import err
-from chalicelib.cli.render import asset_lines, columns, print_lines
+from chalicelib.cli.ml import people_lines
+from chalicelib.cli.render import asset_lines, columns, print_lines, visible
 
 LONG = ("a long name " * 20)[:200]
 
@@ -61,3 +64,44 @@ def test_an_error_prints_its_message_as_it_is_on_one_line(
 ) -> None:
     err(f"album [bold]x[/bold] :smile: {LONG} not found")
     assert capsys.readouterr().err == f"Error: album [bold]x[/bold] :smile: {LONG} not found\n"
+
+
+# A name that would end its line and start another, coloured red, if printed as it is.
+SPOOF = "Ann\nid-2  3 faces  Bob\x1b[31m"
+SHOWN = "Ann\\nid-2  3 faces  Bob\\x1b[31m"
+
+
+def test_visible_escapes_control_characters_and_nothing_else() -> None:
+    assert visible(SPOOF) == SHOWN
+    assert visible("a\tb\rc\x00\x7f\x85d") == "a\\tb\\rc\\x00\\x7f\\x85d"
+    # Line separators str.splitlines splits on, and a right-to-left override.
+    assert visible("a\u2028b\u2029c\u202ed\u2067") == "a\\u2028b\\u2029c\\u202ed\\u2067"
+    ordinary = "Zoë's 😀‍👩 C:\\photos\\n [bold] \u00a0x"
+    assert visible(ordinary) == ordinary
+    assert visible(visible(SPOOF)) == SHOWN
+
+
+def test_print_lines_keeps_a_name_with_control_characters_on_its_line() -> None:
+    console, out = _console()
+    print_lines(console, people_lines([{"id": "id-1", "faceCount": 2, "name": SPOOF}]), "")
+    assert out.getvalue() == f"id-1  2 faces  {SHOWN}\n"
+    assert "\x1b" not in out.getvalue()
+
+
+def test_columns_line_up_the_escaped_cells() -> None:
+    assert columns([("a\tb", "x"), ("abcdef", "y")]) == ["a\\tb    x", "abcdef  y"]
+
+
+def test_other_lines_with_names_show_control_characters() -> None:
+    lib = {"id": "l1", "name": SPOOF, "bucket": "b", "prefix": "p/", "isScanning": False,
+           "isApproved": True}  # fmt: skip
+    assert library_line(lib) == f"l1  {SHOWN}  s3://b/p/  (approved)"
+    job = {"kind": "delete", "id": "j1", "status": "failed", "processed": 1, "error": SPOOF}
+    assert describe(job) == f"delete j1: failed, 1 done ({SHOWN})"
+
+
+def test_an_error_shows_control_characters_on_its_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err(f"album {SPOOF} not found")
+    assert capsys.readouterr().err == f"Error: album {SHOWN} not found\n"
