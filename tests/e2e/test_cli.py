@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 
 from chalicelib.cli.api import Transports
 from chalicelib.cli.main import Runtime, app
+from tests.support import timeouts
 from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -72,7 +73,7 @@ def photo(path: Path, seed: int, size: tuple[int, int] = (320, 240), quality: in
 
 
 def wait_until_processed(transport: Recording, expected: int) -> list[dict]:
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + timeouts.pipeline()
     while True:
         items = json.loads(run(transport, "assets", "list", "--json").stdout)["items"]
         settled = [a for a in items if a["status"] in ("ready", "failed")]

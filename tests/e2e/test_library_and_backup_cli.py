@@ -17,6 +17,7 @@ from typer.testing import CliRunner, Result
 
 from chalicelib.cli.api import Transports
 from chalicelib.cli.main import Runtime, app
+from tests.support import timeouts
 from tests.support.samples import photo
 from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
 
@@ -71,7 +72,7 @@ def test_library_scan_and_backup_through_the_cli(tmp_path: Path, monkeypatch) ->
         assert "started" in ok("library", "scan", lib["id"]).stdout
 
         # Then its photos become ready assets, read where they are
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeouts.pipeline()
         while True:
             items = json.loads(ok("assets", "list", "--json").stdout)["items"]
             ours = [a for a in items if a.get("libraryId") == lib["id"]]

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 from PIL import Image
 
+from tests.support import timeouts
 from tests.support.samples import camera_exif, make_clip
 from tests.support.stack import ADMIN_EMAIL, ADMIN_PASSWORD, running_stack
 
@@ -99,7 +100,7 @@ def test_cli_uploads_a_mixed_folder_end_to_end(tmp_path: Path) -> None:
         # Uploading is fine for every file; two of them fail later, in ingest.
         assert by_name["paris.jpg"] != by_name["paris-copy.jpg"]
         assert {by_name["paris.jpg"], by_name["paris-copy.jpg"]} == {"uploaded", "duplicate"}
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeouts.pipeline()
         while True:
             listed = json.loads(skyroll(env, "assets", "list", "--json").stdout)["items"]
             settled = all(a["status"] in ("ready", "failed") for a in listed)

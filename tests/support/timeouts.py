@@ -5,7 +5,9 @@ it waited for. Each can be set in the environment, in seconds:
 
 - ``SKYROLL_TEST_STACK_START_SECONDS`` (default 300): ``make dev``'s stack until it is ready
   (a stack process that exits fails at once, whatever this says);
-- ``SKYROLL_TEST_REQUEST_SECONDS`` (default 120): one HTTP request to the stack.
+- ``SKYROLL_TEST_REQUEST_SECONDS`` (default 120): one HTTP request to the stack;
+- ``SKYROLL_TEST_PIPELINE_SECONDS`` (default 300): the running stack's workers until a few
+  uploaded files are processed (every stage, models loaded on the first batch).
 """
 
 from __future__ import annotations
@@ -33,3 +35,7 @@ def stack_start() -> float:
 
 def request() -> float:
     return seconds("SKYROLL_TEST_REQUEST_SECONDS", 120)
+
+
+def pipeline() -> float:
+    return seconds("SKYROLL_TEST_PIPELINE_SECONDS", 300)

@@ -11,13 +11,15 @@ from tests.support import timeouts
 def test_defaults_are_generous_but_finite(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SKYROLL_TEST_STACK_START_SECONDS", raising=False)
     monkeypatch.delenv("SKYROLL_TEST_REQUEST_SECONDS", raising=False)
-    assert (timeouts.stack_start(), timeouts.request()) == (300, 120)
+    monkeypatch.delenv("SKYROLL_TEST_PIPELINE_SECONDS", raising=False)
+    assert (timeouts.stack_start(), timeouts.request(), timeouts.pipeline()) == (300, 120, 300)
 
 
 def test_the_environment_sets_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SKYROLL_TEST_STACK_START_SECONDS", "600")
     monkeypatch.setenv("SKYROLL_TEST_REQUEST_SECONDS", " 2.5 ")
-    assert (timeouts.stack_start(), timeouts.request()) == (600, 2.5)
+    monkeypatch.setenv("SKYROLL_TEST_PIPELINE_SECONDS", "900")
+    assert (timeouts.stack_start(), timeouts.request(), timeouts.pipeline()) == (600, 2.5, 900)
 
 
 @pytest.mark.parametrize("raw", ["soon", "0", "-5", "inf", "nan"])
