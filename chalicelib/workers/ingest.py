@@ -157,13 +157,13 @@ def _describe_and_hand_off(
         elif digest != bytes(asset["checksum"]):
             raise Rejected("Checksum mismatch: the stored bytes are not the announced file")
         try:
-            facts, exif = describe(path, asset, c.settings)
+            facts, exif, tags = describe(path, asset, c.settings)
         except MediaError as exc:
             c.pipeline_repo.fail(asset["id"], STAGE, exc.reason)
             metrics.add_metric(name="IngestFailed", unit="Count", value=1)
             logger.info("ingest failed", extra={"reason": exc.reason, "code": exc.code})
             return
-        found = read_pairing(path, facts, Path(tmp))
+        found = read_pairing(path, facts, tags, Path(tmp))
         following = messaging.next_stages(STAGE, facts["type"])
         c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
         for stage in following:
