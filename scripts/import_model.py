@@ -83,11 +83,13 @@ class Stage:
 # requests one after another (and GET the ~4 MB original: ~45 ms at ~90 MB/s). SQS: receives,
 # deletes and sends per photo (a Lambda caches GetQueueUrl), plus for ingest the SNS delivery
 # of the upload event. S3 PUTs in the ML stage: one face crop per two photos (the benchmark's
-# photos have fewer faces than a family library). S3 GETs/HEADs: ingest GETs the original
-# and HEADs it and its sidecar key; thumbnail only GETs it (checked 2026-12-07 09:41 UTC,
-# where CPU came out 5-20 % below these figures: kept, docs/deploy.md).
+# photos have fewer faces than a family library). S3 GETs: ingest GETs the original (the
+# answer's size is checked before the body is read: no HEAD) and its sidecar's key (a 404
+# for most photos); thumbnail only GETs it (checked 2026-12-07 09:41 UTC, where CPU came out
+# 5-20 % below these figures: kept, docs/deploy.md; ingest's HEAD of the original, the third
+# request then, has gone since).
 PHOTO_STAGES = (
-    Stage("ingest", "ingest", 1024, 43, 43, 80, 1.2, 0, 3, 2.7, 10, 1.0),
+    Stage("ingest", "ingest", 1024, 43, 43, 80, 1.2, 0, 2, 2.7, 10, 1.0),
     Stage("thumbnail", "thumbnail", 2048, 99, 99, 110, 3.3, 2, 1, 2.9, 5, 1.0),
     Stage("faces + smart_search", "faces", 2048, 125, 62, 30, 1.7, 0.5, 1, 0.9, 10, 4.0),
     Stage("duplicates", "duplicates", 1024, 10, 10, 25, 1.7, 0, 1, 0.7, 10, 1.0),
@@ -97,7 +99,7 @@ PHOTO_STAGES = (
 # and ffmpeg uses them: CPU time counted per vCPU below), the poster through the photo
 # stages' thumbnail, faces and duplicates (counted with the photos' per-item figures).
 VIDEO_STAGES = (
-    Stage("ingest (video)", "", 1024, 40, 0, 150, 2.5, 0, 3, 2.2, 10, 1.0),
+    Stage("ingest (video)", "", 1024, 40, 0, 150, 2.5, 0, 2, 2.2, 10, 1.0),
     Stage("transcode", "", 3008, 10_500 / 1.7, 0, 2_500, 3.0, 2, 2, 2.2, 1, 2.0),
 )
 UPLOAD_S3_PUTS = 1  # the client's presigned PUT (multipart: one per 16 MB part + 2)

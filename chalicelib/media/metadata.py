@@ -25,6 +25,7 @@ from chalicelib.media.probe import (
 from chalicelib.media.sniff import SNIFF_BYTES, AssetType, MediaType
 from chalicelib.media.source import MediaSource, as_path, read_head, sniff_source
 from chalicelib.media.tags import (
+    Tags,
     TagsUnreadable,
     cr3_exif,
     fields_from_tags,
@@ -44,6 +45,10 @@ class ImageMetadata(ExifFields):
     stored_width: int = 0  # as stored, before the orientation is applied (EXIF's meaning)
     stored_height: int = 0
     warnings: tuple[str, ...] = ()
+    # exiv2's reading these fields came from (None when it could not read the file), for what
+    # else the file says: ingest's pairing looks for a Live Photo's MakerNote and a motion
+    # photo's XMP in it instead of opening the file with exiv2 a second time.
+    tags: Tags | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,7 +98,7 @@ def read_image_metadata(
 ) -> ImageMetadata:
     media_type = media_type or sniff_source(source)
     header = probe_image(source, media_type, max_pixels)
-    fields, warnings = image_fields(source, media_type, header)
+    fields, warnings, tags = image_fields(source, media_type, header)
     width, height = header.width, header.height
     # The decoder delivers stored pixels; orientations 5-8 transpose them for display.
     if header.orientation >= 5:
@@ -107,24 +112,28 @@ def read_image_metadata(
         stored_width=stored_w,
         stored_height=stored_h,
         warnings=tuple(warnings),
+        tags=tags,
     )
 
 
 def image_fields(
     source: MediaSource, media_type: MediaType, header: ImageHeader
-) -> tuple[ExifFields, list[str]]:
+) -> tuple[ExifFields, list[str], Tags | None]:
     """exiv2's reading of every block (EXIF, XMP, IPTC), with gaps filled from the EXIF
-    blob the decoder found (or, for a CR3 exiv2 refuses, from its CMT boxes)."""
+    blob the decoder found (or, for a CR3 exiv2 refuses, from its CMT boxes); and that
+    reading itself, None when exiv2 could not read the file."""
     warnings: list[str] = []
+    tags: Tags | None = None
     try:
-        fields = fields_from_tags(read_tags(source))
+        tags = read_tags(source)
+        fields = fields_from_tags(tags)
     except TagsUnreadable as exc:
         fields = ExifFields()
         warnings.append(f"metadata could not be read by exiv2 ({exc})")
     if fields.make and fields.taken:
-        return fields, warnings
+        return fields, warnings, tags
     fallback = _blob_fields(source, media_type, header, warnings)
-    return _merged(fields, fallback), warnings
+    return _merged(fields, fallback), warnings, tags
 
 
 def _blob_fields(

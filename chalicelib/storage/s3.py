@@ -80,6 +80,36 @@ def presign_get(
     return str(s3.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in))
 
 
+class FetchedObject:
+    """One GET's answer: the object's head fields (``ContentLength``, ``ContentType``, its
+    checksum) at hand before any of its body is read, so a caller can refuse the object
+    without downloading it; the body is then streamed once (``write_to``) or closed."""
+
+    def __init__(self, response: Mapping[str, Any]) -> None:
+        self.head = {k: v for k, v in response.items() if k != "Body"}
+        self._body = response["Body"]
+
+    @property
+    def size(self) -> int:
+        return int(self.head["ContentLength"])
+
+    def write_to(self, fileobj: Any) -> None:
+        """Streams the body into ``fileobj``. With the checksum asked for (``ObjectStore.get``
+        does), a body that is not the stored object's raises ``FlexibleChecksumError`` as its
+        end is read."""
+        for chunk in self._body.iter_chunks(DOWNLOAD_CHUNK):
+            fileobj.write(chunk)
+
+    def close(self) -> None:
+        self._body.close()
+
+    def __enter__(self) -> FetchedObject:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class ObjectStore:
     """The one bucket, behind a small port: presigning, multipart, reads and deletes."""
 
@@ -229,6 +259,21 @@ class ObjectStore:
         body = self.s3.get_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")["Body"]
         for chunk in body.iter_chunks(DOWNLOAD_CHUNK):
             fileobj.write(chunk)
+
+    def get(self, key: str) -> FetchedObject | None:
+        """The object with one GET, None when there is no such key: a HEAD's answer (size,
+        type, checksum) and the body behind it, for a caller that checks the one before
+        reading the other (ingest checks the size it was announced). Close it, or use it
+        as a context manager."""
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+        return FetchedObject(response)
 
     def upload_file(self, key: str, path: str, content_type: str) -> None:
         """Streams a local file up (multipart above boto3's threshold): for outputs larger

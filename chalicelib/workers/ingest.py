@@ -26,7 +26,7 @@ from chalicelib.workers.sidecar import SidecarContext, apply_stored_sidecar, on_
 
 if TYPE_CHECKING:
     from chalicelib.repositories.libraries import LibraryRepository
-    from chalicelib.storage.s3 import ObjectStore
+    from chalicelib.storage.s3 import FetchedObject
 
 STAGE = "ingest"
 
@@ -58,12 +58,12 @@ def ingest_library_asset(asset_id: UUID, c: Context) -> None:
         return  # a duplicate delivery, or the asset is gone
     logger.append_keys(asset_id=str(asset_id))
     try:
-        source = source_store(c.store, asset)
-        head = source.head(asset["storage_key"])
-        if head is None:
+        fetched = source_store(c.store, asset).get(asset["storage_key"])
+        if fetched is None:
             c.pipeline_repo.fail(asset_id, STAGE, "The object is no longer in the library")
             return
-        _describe_and_hand_off(asset, c, source, head, library=c.library_repo)
+        with fetched:
+            _describe_and_hand_off(asset, c, fetched, library=c.library_repo)
     except BaseException as exc:
         c.pipeline_repo.release(asset_id)
         from chalicelib.workers.stage import note_retry
@@ -116,51 +116,54 @@ def _unclaimed(obj: S3Object, c: Context) -> None:
 def _ingest(asset: dict[str, Any], c: Context) -> None:
     from botocore.exceptions import FlexibleChecksumError
 
-    key = asset["storage_key"]
-    head = c.store.head(key)
-    if head is None:
+    # One GET: its answer carries the size before any byte of the body is read, and a
+    # missing object fails it, so the checks below need no HEAD of their own.
+    fetched = c.store.get(asset["storage_key"])
+    if fetched is None:
         raise Rejected("The uploaded object is missing from storage")
-    if int(head["ContentLength"]) != asset["file_size"]:
-        raise Rejected(
-            f"Size mismatch: the upload announced {asset['file_size']} bytes,"
-            f" storage holds {head['ContentLength']}"
-        )
-    try:
-        _describe_and_hand_off(asset, c, c.store, head, library=None)
-    except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
-        raise Rejected("Checksum mismatch: the stored bytes are not the announced file") from exc
+    with fetched:
+        if fetched.size != asset["file_size"]:
+            raise Rejected(
+                f"Size mismatch: the upload announced {asset['file_size']} bytes,"
+                f" storage holds {fetched.size}"
+            )
+        try:
+            _describe_and_hand_off(asset, c, fetched, library=None)
+        except FlexibleChecksumError as exc:  # S3 itself disagrees with the stored checksum
+            raise Rejected(
+                "Checksum mismatch: the stored bytes are not the announced file"
+            ) from exc
 
 
 def _describe_and_hand_off(
     asset: dict[str, Any],
     c: Context,
-    source: ObjectStore,
-    head: dict[str, Any],
+    fetched: FetchedObject,
     *,
     library: LibraryRepository | None,
 ) -> None:
-    """Downloads (hashing), checks or records the SHA-256, reads the metadata, queues the
-    following stages. An upload's bytes must be what was announced; a library's are
-    whatever the object holds, and their hash is recorded."""
+    """Downloads the fetched object's body (hashing), checks or records the SHA-256, reads
+    the metadata, queues the following stages. An upload's bytes must be what was
+    announced; a library's are whatever the object holds, and their hash is recorded."""
     from chalicelib.media.errors import MediaError
 
     key = asset["storage_key"]
     with tempfile.TemporaryDirectory(prefix="skyroll-ingest-") as tmp:
         path = Path(tmp) / f"original.{key.rsplit('.', 1)[-1]}"
-        digest = _download(source, key, path)
+        digest = _download(fetched, path)
         if library is not None:
-            library.set_content(asset["id"], digest, int(head["ContentLength"]))
-            asset = {**asset, "checksum": digest, "file_size": int(head["ContentLength"])}
+            library.set_content(asset["id"], digest, fetched.size)
+            asset = {**asset, "checksum": digest, "file_size": fetched.size}
         elif digest != bytes(asset["checksum"]):
             raise Rejected("Checksum mismatch: the stored bytes are not the announced file")
         try:
-            facts, exif = describe(path, asset, c.settings)
+            facts, exif, tags = describe(path, asset, c.settings)
         except MediaError as exc:
             c.pipeline_repo.fail(asset["id"], STAGE, exc.reason)
             metrics.add_metric(name="IngestFailed", unit="Count", value=1)
             logger.info("ingest failed", extra={"reason": exc.reason, "code": exc.code})
             return
-        found = read_pairing(path, facts, Path(tmp))
+        found = read_pairing(path, facts, tags, Path(tmp))
         following = messaging.next_stages(STAGE, facts["type"])
         c.pipeline_repo.save_ingest(asset["id"], facts, exif, following)
         for stage in following:
@@ -175,7 +178,7 @@ def _describe_and_hand_off(
     metrics.add_metric(name="AssetIngested", unit="Count", value=1)
 
 
-def _download(store: ObjectStore, key: str, path: Path) -> bytes:
+def _download(fetched: FetchedObject, path: Path) -> bytes:
     """Streams the object to /tmp, hashing on the way (multipart objects have no whole-object
     SHA-256 in S3, so we always compute it ourselves)."""
     sha = hashlib.sha256()
@@ -189,5 +192,5 @@ def _download(store: ObjectStore, key: str, path: Path) -> bytes:
             return int(self._f.write(data))
 
     with path.open("wb") as f:
-        store.download(key, _Hashing(f))
+        fetched.write_to(_Hashing(f))
     return sha.digest()

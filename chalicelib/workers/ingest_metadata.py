@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.media.tags import Tags
 
 
 def _exposure(seconds: float | None) -> str | None:
@@ -18,7 +21,9 @@ def _exposure(seconds: float | None) -> str | None:
 
 def describe(
     path: Path, asset: dict[str, Any], settings: Settings
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[dict[str, Any], dict[str, Any], Tags | None]:
+    """(the asset's facts, its EXIF row, exiv2's reading of a still: what pairing reads the
+    Live Photo and motion photo hints from; None for a video or a file exiv2 cannot read)."""
     from chalicelib.media.capture import decide, timeline_fields
     from chalicelib.media.geocode import place_fields
     from chalicelib.media.metadata import ImageMetadata, read_metadata
@@ -64,6 +69,7 @@ def describe(
         duration = None
         kind = "IMAGE"
         content_identifier = None  # a still's is in its MakerNote (workers/pairing.py)
+        tags = meta.tags
     else:
         exif.update(
             {
@@ -78,6 +84,7 @@ def describe(
         duration = meta.duration
         kind = "VIDEO"
         content_identifier = meta.content_identifier
+        tags = None
     facts = {
         "type": kind,
         "mime": meta.mime,
@@ -90,4 +97,4 @@ def describe(
         "date_source": taken.source,
     }
     exif.update(place_fields(meta.latitude, meta.longitude))  # offline reverse geocoding
-    return facts, exif
+    return facts, exif, tags

@@ -14,12 +14,15 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chalicelib.observability import logger, metrics
 from chalicelib.repositories.pairing import PairingRepository
 from chalicelib.storage import keys
 from chalicelib.workers.context import StageContext
+
+if TYPE_CHECKING:
+    from chalicelib.media.tags import Tags
 
 # Stills that can be half of a Live Photo or a motion photo.
 _STILL_MIMES = {"image/jpeg", "image/heic", "image/heif"}
@@ -38,17 +41,14 @@ class Pairing:
     motion_video: Path | None = None  # the embedded video, cut out into a temporary file
 
 
-def read_pairing(path: Path, facts: dict[str, Any], workdir: Path) -> Pairing:
+def read_pairing(path: Path, facts: dict[str, Any], tags: Tags | None, workdir: Path) -> Pairing:
+    """``tags``: exiv2's reading of the file, as ingest's ``describe`` made it (None when exiv2
+    could not read it): the file is not parsed a second time for its MakerNote and XMP."""
     from chalicelib.media import motion
-    from chalicelib.media.tags import TagsUnreadable, read_tags
 
     if facts["type"] == "VIDEO":
         return Pairing(content_identifier=facts.get("content_identifier"))
-    if facts["mime"] not in _STILL_MIMES:
-        return Pairing()
-    try:
-        tags = read_tags(path)
-    except TagsUnreadable:
+    if facts["mime"] not in _STILL_MIMES or tags is None:
         return Pairing()
     note = motion.maker_note_from_exif(tags.exif)
     cid = motion.apple_content_identifier(note) if note else None

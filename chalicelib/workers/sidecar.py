@@ -9,6 +9,12 @@ two arrives first.
 Ingest looks for the sidecar only after its save has committed, and the event looks at the
 asset only after the object exists, so one of the two always sees the other. Applying twice
 writes the same rows (repeated events, both at once).
+
+Ingest looks for every photo: one GET of the sidecar's key, a 404 for most. Skipping it would
+take a database flag set when a sidecar's ticket is handed out (the presigned PUT records
+nothing today) and read back by ingest's save under the asset's row lock, plus a migration
+that keeps looking for assets whose tickets came before the flag; one request was not worth
+that.
 """
 
 from __future__ import annotations
@@ -54,16 +60,18 @@ def apply_stored_sidecar(asset: dict[str, Any], c: SidecarContext) -> None:
     from chalicelib.media.sidecar import MAX_SIDECAR_BYTES, SidecarIgnored, sidecar_values
 
     owner, asset_id = asset["owner_id"], asset["id"]
-    key = keys.sidecar_key(owner, asset_id)
-    head = c.store.head(key)
-    if head is None:
+    # One GET, answered NoSuchKey for the photos without one (most of them); its size is
+    # known before any of the body is read.
+    fetched = c.store.get(keys.sidecar_key(owner, asset_id))
+    if fetched is None:
         return
     repo = c.sidecar_repo
-    if int(head["ContentLength"]) > MAX_SIDECAR_BYTES:
-        repo.ignore(asset_id, f"the sidecar is larger than {MAX_SIDECAR_BYTES} bytes")
-        return
     buffer = io.BytesIO()
-    c.store.download(key, buffer)
+    with fetched:
+        if fetched.size > MAX_SIDECAR_BYTES:
+            repo.ignore(asset_id, f"the sidecar is larger than {MAX_SIDECAR_BYTES} bytes")
+            return
+        fetched.write_to(buffer)
     try:
         values = sidecar_values(buffer.getvalue())
     except SidecarIgnored as exc:

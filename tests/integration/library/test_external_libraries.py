@@ -350,3 +350,45 @@ def test_skyroll_library_delete_waits_for_its_job(env, tmp_path, monkeypatch) ->
     assert library_assets(h, e["ada"]) == {}
     result = skyroll("library", "delete", library_id)
     assert result.exit_code == 1 and "Library not found" in result.output
+
+
+def test_ingest_reads_each_library_object_with_one_get_and_a_vanished_one_fails(env) -> None:
+    """One GET per object, no HEAD: its answer carries the size ingest records, and an object
+    gone between the scan and ingest fails its asset with the reason; nothing is deleted."""
+    e, h = env, env["h"]
+    library_id = registered(e)
+    h.call("POST", f"/api/libraries/{library_id}/approve", token=e["admin"])
+    r = h.call("POST", f"/api/libraries/{library_id}/scan", token=e["ada"])
+    assert r.status_code == 202, r.body
+    h.drain(("library_scan",))
+    s3 = h.container.s3
+    s3.delete_object(Bucket=e["bucket"], Key="photos/b.jpg")  # after the scan listed it
+    before = objects(h, e["bucket"])
+    asked: list[tuple[str, str, str]] = []
+
+    def count(model: Any, params: dict[str, Any], **_: Any) -> None:
+        asked.append((model.name, str(params.get("Bucket")), str(params.get("Key"))))
+
+    s3.meta.events.register("before-parameter-build.s3", count)
+    try:
+        h.drain(("ingest",))
+    finally:
+        s3.meta.events.unregister("before-parameter-build.s3", count)
+
+    assert sorted(asked) == [
+        ("GetObject", e["bucket"], key)
+        for key in ("photos/a.jpg", "photos/b.jpg", "photos/sub/c.jpeg")
+    ]
+    assets = library_assets(h, e["ada"])
+    gone = assets["b.jpg"]
+    assert (gone["status"], gone["failureReason"]) == (
+        "failed",
+        "The object is no longer in the library",
+    )
+    for name, key in (("a.jpg", "photos/a.jpg"), ("c.jpeg", "photos/sub/c.jpeg")):
+        a = h.asset(e["ada"], assets[name]["id"])
+        ingest = next(st for st in a["stages"] if st["stage"] == "ingest")
+        assert ingest["status"] == "done", a
+        assert a["checksum"] == b64sha(e["files"][key])
+        assert a["exifInfo"]["fileSizeInByte"] == len(e["files"][key])
+    assert objects(h, e["bucket"]) == before

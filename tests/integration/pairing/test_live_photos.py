@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.support.harness import Harness
 from tests.support.motion_photos import google_motion_photo, samsung_motion_photo
@@ -205,3 +206,30 @@ def test_plain_jpeg_has_no_motion_part(harness: Harness) -> None:
     assert harness.asset(token, still)["livePhotoVideoId"] is None
     with harness.container.pool.connection() as conn:
         assert conn.execute("SELECT count(*) AS n FROM assets").fetchone()["n"] == 1
+
+
+def test_ingest_parses_a_still_with_exiv2_once_for_its_metadata_and_its_pairing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The MakerNote's content identifier and the XMP that points at a motion photo's video
+    come from the reading describe() made, not a second parse of the file."""
+    from chalicelib.media import metadata, tags
+
+    parsed: list[object] = []
+    read_tags = tags.read_tags
+
+    def counting(source: object) -> tags.Tags:
+        parsed.append(source)
+        return read_tags(source)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tags, "read_tags", counting)
+    monkeypatch.setattr(metadata, "read_tags", counting)
+    token = harness.user("live-once@example.com")
+    video = _up(harness, token, LIVE / "IMG_0001.MOV", "IMG_0001.MOV", "video/quicktime")
+    harness.drain(STAGES)
+    parsed.clear()
+    still = _up(harness, token, LIVE / "IMG_0001.JPG", "IMG_0001.JPG", "image/jpeg")
+    harness.drain(("ingest",))
+    assert len(parsed) == 1, parsed
+    harness.drain(STAGES)
+    _assert_linked(harness, token, still, video)
