@@ -75,24 +75,24 @@ class Stage:
 
 
 # Per photo (12 MP JPEG; ~1 MB in the benchmark, 4 MB in the storage and uplink figures).
-# CPU, PostgreSQL CPU and requests: bench_import_stages, 24 photos, 2026-12-07 (a loaded
-# machine: CPU times within ~30 %). The ML stage in AWS runs CLIP ViT-B-32: bench_ml_stages
-# measures faces + smart_search inline at 105 ms of CPU with CLIP against 42 ms with the
-# offline pack, so +63 ms over the local figure. I/O after io_threads overlap: bench_ml_stages'
+# CPU, PostgreSQL CPU and requests: bench_import_stages, 96 photos, 2026-12-07 12:13 UTC on
+# an idle machine (load 1.5; the earlier inputs came from a run at load 20, whose CPU times
+# were 1.5-3x these, and from 24 photos, whose PostgreSQL CPU is a few clock ticks). The ML
+# stage in AWS runs CLIP ViT-B-32: bench_ml_stages measures faces + smart_search inline at
+# 105 ms of CPU with CLIP against 42 ms with the offline pack, so +63 ms over the local
+# figure. I/O after io_threads overlap: bench_ml_stages'
 # 20 ms round-trip run (~9 ms per photo for the ML stage); ingest and thumbnail make their S3
 # requests one after another (and GET the ~4 MB original: ~45 ms at ~90 MB/s). SQS: receives,
 # deletes and sends per photo (a Lambda caches GetQueueUrl), plus for ingest the SNS delivery
 # of the upload event. S3 PUTs in the ML stage: one face crop per two photos (the benchmark's
 # photos have fewer faces than a family library). S3 GETs: ingest GETs the original (the
 # answer's size is checked before the body is read: no HEAD) and its sidecar's key (a 404
-# for most photos); thumbnail only GETs it (checked 2026-12-07 09:41 UTC, where CPU came out
-# 5-20 % below these figures: kept, docs/deploy.md; ingest's HEAD of the original, the third
-# request then, has gone since).
+# for most photos); thumbnail only GETs it.
 PHOTO_STAGES = (
-    Stage("ingest", "ingest", 1024, 43, 43, 80, 1.2, 0, 2, 2.7, 10, 1.0),
-    Stage("thumbnail", "thumbnail", 2048, 99, 99, 110, 3.3, 2, 1, 2.9, 5, 1.0),
-    Stage("faces + smart_search", "faces", 2048, 125, 62, 30, 1.7, 0.5, 1, 0.9, 10, 4.0),
-    Stage("duplicates", "duplicates", 1024, 10, 10, 25, 1.7, 0, 1, 0.7, 10, 1.0),
+    Stage("ingest", "ingest", 1024, 14, 14, 80, 8.5, 0, 2, 2.7, 10, 1.0),
+    Stage("thumbnail", "thumbnail", 2048, 63, 63, 110, 8.1, 2, 1, 2.9, 5, 1.0),
+    Stage("faces + smart_search", "faces", 2048, 92, 29, 30, 2.3, 0.5, 1, 0.9, 10, 4.0),
+    Stage("duplicates", "duplicates", 1024, 5, 5, 25, 1.3, 0, 1, 0.7, 10, 1.0),
 )
 # Per video (assumed 30 s of 1080p, 100 MB): ingest, transcode to <= 720p H.264 veryfast
 # (bench_media: 5.7x real time on 2 vCPUs, so ~10 s of CPU on one; 3,008 MB buys 1.7 vCPU
