@@ -94,6 +94,13 @@ def test_counters_follow_inserts_updates_and_deletes(
             ("UPDATE assets SET status = 'failed' WHERE id = ANY(%s)", ids[10:12]),
             ("UPDATE assets SET status = 'processing' WHERE id = ANY(%s)", ids[12:15]),
             ("UPDATE assets SET thumbhash = 'x' WHERE id = ANY(%s)", ids),  # counts nothing
+            ("UPDATE assets SET processing_started_at = now() WHERE id = ANY(%s)", ids),
+            ("UPDATE assets SET file_size = 7000 WHERE id = ANY(%s)", ids[15:18]),
+            (  # a month from the file's time when the asset has no local time
+                "UPDATE assets SET local_date_time = NULL,"
+                " file_created_at = now() - interval '800 days' WHERE id = ANY(%s)",
+                ids[36:38],
+            ),
             (
                 "UPDATE assets SET local_date_time = now() - interval '400 days'"
                 " WHERE id = ANY(%s)",
