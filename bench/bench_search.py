@@ -107,7 +107,7 @@ def plan(container, owner, q) -> str:
     with container.pool.connection() as conn:
         # Its settings too (the iterative scan).
         parts = container.embedding_repo._candidates(conn, "smart_search_384", params, 100)
-        rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p})" for p in parts), params)
+        rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p.sql})" for p in parts), params)
         text = "\n".join(r["QUERY PLAN"] for r in rows.fetchall())
     own = re.search(r"Index Scan using (smart_search_384_owner_\w+)", text)
     return "hnsw index scan (the library's own)" if own else "NO INDEX"

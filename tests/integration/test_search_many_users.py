@@ -179,7 +179,7 @@ def _plan(container: Any, owner: Any, q: np.ndarray) -> str:
             else 100
         )
         assert conn.execute("SHOW hnsw.ef_search").fetchone() == {"hnsw.ef_search": str(ef)}
-        rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p})" for p in parts), params)
+        rows = conn.execute("EXPLAIN " + " UNION ALL ".join(f"({p.sql})" for p in parts), params)
         return "\n".join(r["QUERY PLAN"] for r in rows.fetchall())
 
 

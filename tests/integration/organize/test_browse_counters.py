@@ -353,7 +353,7 @@ def test_the_migration_counts_a_library_already_there(postgres: Any, tmp_path: P
                 " RETURNING id"
             ).fetchone()["id"])  # fmt: skip
             seed_library(conn, owner, 3000)
-        assert migrate.apply(dsn) == ["0024_browse_counters.sql"]
+        assert migrate.apply(dsn)[0] == "0024_browse_counters.sql"
         with psycopg.connect(dsn, row_factory=dict_row) as conn:
             _assert_counted(conn, owner)
             # The triggers take over: a trash and a move.
