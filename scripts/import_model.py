@@ -75,9 +75,10 @@ class Stage:
 
 
 # Per photo (12 MP JPEG; ~1 MB in the benchmark, 4 MB in the storage and uplink figures).
-# CPU, PostgreSQL CPU and requests: bench_import_stages, 96 photos, 2026-12-07 12:13 UTC on
-# an idle machine (load 1.5; the earlier inputs came from a run at load 20, whose CPU times
-# were 1.5-3x these, and from 24 photos, whose PostgreSQL CPU is a few clock ticks). The ML
+# CPU, PostgreSQL CPU and requests: bench_import_stages, 96 photos, 2026-12-07 12:32 UTC on
+# an idle machine (load 0.8), after the counter triggers' change checks (docs/api.md); the
+# earlier inputs came from a run at load 20, whose CPU times were 1.5-3x these, and from 24
+# photos, whose PostgreSQL CPU is a few clock ticks. The ML
 # stage in AWS runs CLIP ViT-B-32: bench_ml_stages measures faces + smart_search inline at
 # 105 ms of CPU with CLIP against 42 ms with the offline pack, so +63 ms over the local
 # figure. I/O after io_threads overlap: bench_ml_stages'
@@ -89,10 +90,10 @@ class Stage:
 # answer's size is checked before the body is read: no HEAD) and its sidecar's key (a 404
 # for most photos); thumbnail only GETs it.
 PHOTO_STAGES = (
-    Stage("ingest", "ingest", 1024, 14, 14, 80, 8.5, 0, 2, 2.7, 10, 1.0),
-    Stage("thumbnail", "thumbnail", 2048, 63, 63, 110, 8.1, 2, 1, 2.9, 5, 1.0),
-    Stage("faces + smart_search", "faces", 2048, 92, 29, 30, 2.3, 0.5, 1, 0.9, 10, 4.0),
-    Stage("duplicates", "duplicates", 1024, 5, 5, 25, 1.3, 0, 1, 0.7, 10, 1.0),
+    Stage("ingest", "ingest", 1024, 10, 10, 80, 5.0, 0, 2, 2.7, 10, 1.0),
+    Stage("thumbnail", "thumbnail", 2048, 73, 73, 110, 6.0, 2, 1, 2.9, 5, 1.0),
+    Stage("faces + smart_search", "faces", 2048, 95, 32, 30, 2.1, 0.5, 1, 0.9, 10, 4.0),
+    Stage("duplicates", "duplicates", 1024, 5, 5, 25, 0.8, 0, 1, 0.7, 10, 1.0),
 )
 # Per video (assumed 30 s of 1080p, 100 MB): ingest, transcode to <= 720p H.264 veryfast
 # (bench_media: 5.7x real time on 2 vCPUs, so ~10 s of CPU on one; 3,008 MB buys 1.7 vCPU
