@@ -38,7 +38,13 @@ from bench.bench_search_users import (  # noqa: E402
     user_vectors,
     vacuum,
 )
-from bench.common import emit, insert_ready_assets, int_options, percentiles  # noqa: E402
+from bench.common import (  # noqa: E402
+    emit,
+    insert_ready_assets,
+    int_options,
+    percentiles,
+    person_on,
+)
 
 PAGE = 100
 FEW = 12
@@ -73,17 +79,7 @@ def main(out: str | None, n: int, queries: int) -> None:
             videos = [ids[i] for i in picks[2 * FEW : 2 * FEW + n // 100]]
             conn.execute("UPDATE assets SET is_favorite = true WHERE id = ANY(%s)", (favourites,))
             conn.execute("UPDATE assets SET type = 'VIDEO' WHERE id = ANY(%s)", (videos,))
-            person = conn.execute(
-                "INSERT INTO people (owner_id, name) VALUES (%s, 'Ann') RETURNING id", (owner,)
-            ).fetchone()["id"]
-            conn.execute(
-                "INSERT INTO asset_faces (asset_id, owner_id, person_id, image_width,"
-                " image_height, x1, y1, x2, y2, landmarks, score, model_id, embedding,"
-                " asset_time) SELECT a.id, a.owner_id, %s, 100, 100, 0, 0, 10, 10, '{}', 0.9,"
-                " 'f', array_fill(0.1, ARRAY[128])::halfvec, a.file_created_at"
-                " FROM assets a WHERE a.id = ANY(%s)",
-                (person, portraits),
-            )
+            person = person_on(conn, owner, portraits)
             # Photos one minute apart, newest first: a tenth of the library's span.
             span = conn.execute(
                 "SELECT min(file_created_at) AS lo, max(file_created_at) AS hi FROM assets"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -93,6 +94,22 @@ def insert_ready_assets(conn: Any, owner: Any, n: int, prefix: str = "bench/") -
     return [r["id"] for r in rows]
 
 
+def person_on(conn: Any, owner: Any, asset_ids: list[Any], name: str = "Ann") -> Any:
+    """A person of ``owner``'s with one (synthetic) face on each of ``asset_ids``: what the
+    faces stage and recognition would leave, without them. Returns the person's id."""
+    person = conn.execute(
+        "INSERT INTO people (owner_id, name) VALUES (%s, %s) RETURNING id", (owner, name)
+    ).fetchone()["id"]
+    conn.execute(
+        "INSERT INTO asset_faces (asset_id, owner_id, person_id, image_width, image_height,"
+        " x1, y1, x2, y2, landmarks, score, model_id, embedding)"
+        " SELECT a.id, a.owner_id, %s, 100, 100, 0, 0, 10, 10, '{}', 0.9, 'f',"
+        " array_fill(0.1, ARRAY[128])::halfvec FROM assets a WHERE a.id = ANY(%s)",
+        (person, list(asset_ids)),
+    )
+    return person
+
+
 def emit(section: str, out: str | None) -> None:
     if out:
         Path(out).write_text(section)
@@ -108,4 +125,8 @@ def int_options(argv: list[str], defaults: dict[str, int]) -> tuple[str | None, 
             i = args.index(key)
             opts[key] = int(args[i + 1])
             del args[i : i + 2]
+    unknown = [a for a in args if a.startswith("-")]
+    if unknown or len(args) > 1:  # "--help" was taken for the output file and overwritten
+        options = " ".join(f"[{key} N]" for key in opts)
+        raise SystemExit(f"usage: {sys.argv[0]} [OUTPUT.md] {options} (not: {' '.join(args)})")
     return (args[0] if args else None), opts

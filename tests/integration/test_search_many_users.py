@@ -6,7 +6,6 @@ no search ever returns an asset the caller may not see (partners and shared albu
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,64 +14,16 @@ import pytest
 from pgvector import HalfVector
 
 from chalicelib.repositories import embeddings as ml
-
-MODEL = "m-384"
-DIM = 384
-
-
-def _user(conn: Any) -> Any:
-    return conn.execute(
-        "INSERT INTO users (email, name, password_hash) VALUES (%s, 'u', 'x') RETURNING id",
-        (f"{uuid.uuid4().hex[:8]}@example.com",),
-    ).fetchone()["id"]
-
-
-def _library(container: Any, owner: Any, vectors: np.ndarray) -> list[Any]:
-    """Ready photos of ``owner`` with ``vectors`` (COPY), their ids in order."""
-    with container.pool.connection() as conn:
-        ids = [
-            r["id"]
-            for r in conn.execute(
-                "INSERT INTO assets (owner_id, status, original_file_name, original_mime_type,"
-                " checksum, file_size, storage_key, file_created_at, file_modified_at)"
-                " SELECT %(o)s, 'ready', 'v.jpg', 'image/jpeg', gen_random_uuid()::text::bytea,"
-                " 1, %(o)s::text || '/' || i, now(), now() FROM generate_series(1, %(n)s) i"
-                " RETURNING id",
-                {"o": owner, "n": len(vectors)},
-            )
-        ]
-        with conn.cursor().copy(
-            "COPY smart_search_384 (asset_id, model_id, embedding) FROM STDIN WITH (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(["uuid", "text", "halfvec"])
-            for asset_id, vector in zip(ids, vectors, strict=True):
-                copy.write_row((asset_id, MODEL, HalfVector(vector)))
-    return ids
-
-
-def _around(q: np.ndarray, n: int, spread: float, rng: np.random.Generator) -> np.ndarray:
-    points = q + rng.normal(scale=spread, size=(n, DIM)).astype(np.float32)
-    points /= np.linalg.norm(points, axis=1, keepdims=True)
-    return points.astype(np.float16).astype(np.float32)  # the values halfvec stores
+from tests.support.postgres import own_database
+from tests.support.vectors import DIM, MODEL, around, new_user, vector_library
 
 
 @pytest.fixture(scope="module")
 def container(postgres) -> Iterator[Any]:
     """One database for the module: its library takes seconds to build, the tests read it
     (the favourites test writes only flags no other test reads)."""
-    import psycopg
-
-    from chalicelib.container import Container
-    from chalicelib.settings import Settings
-    from tests.support.postgres import TEMPLATE_DB
-
-    name = f"m_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
-    c = Container(Settings(database_url=f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}"))
-    yield c
-    c.close()
-    postgres.drop_database(name)
+    with own_database(postgres, "m") as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
@@ -84,16 +35,16 @@ def crowded(container) -> dict[str, Any]:
     q = rng.normal(size=DIM).astype(np.float32)
     q /= np.linalg.norm(q)
     with container.pool.connection() as conn:
-        big, small, near = _user(conn), _user(conn), _user(conn)
-    big_vectors = _around(q, 8_000, 0.02, rng)
-    small_vectors = _around(q, 1_500, 0.08, rng)
+        big, small, near = new_user(conn), new_user(conn), new_user(conn)
+    big_vectors = around(q, 8_000, 0.02, rng)
+    small_vectors = around(q, 1_500, 0.08, rng)
     # A third library nearer the query than all of the big one's, more of it than the big
     # search's ef_search: a search that drops the owner filter returns these first, and one
     # that filters the index's first candidates without walking on returns none.
-    near_vectors = _around(q, 300, 0.004, rng)
-    big_ids = _library(container, big, big_vectors)
-    small_ids = _library(container, small, small_vectors)
-    near_ids = _library(container, near, near_vectors)
+    near_vectors = around(q, 300, 0.004, rng)
+    big_ids = vector_library(container, big, big_vectors)
+    small_ids = vector_library(container, small, small_vectors)
+    near_ids = vector_library(container, near, near_vectors)
     with container.pool.connection() as conn:
         conn.execute("ANALYZE smart_search_384")
         conn.execute("ANALYZE assets")
@@ -207,12 +158,12 @@ def circle(container, monkeypatch) -> dict[str, Any]:
     q = rng.normal(size=DIM).astype(np.float32)
     q /= np.linalg.norm(q)
     with container.pool.connection() as conn:
-        me, partner, hidden, stranger = (_user(conn) for _ in range(4))
+        me, partner, hidden, stranger = (new_user(conn) for _ in range(4))
     libraries = {
-        "me": _library(container, me, _around(q, 30, 0.09, rng)),
-        "partner": _library(container, partner, _around(q, 60, 0.09, rng)),
-        "hidden": _library(container, hidden, _around(q, 20, 0.09, rng)),
-        "stranger": _library(container, stranger, _around(q, 80, 0.01, rng)),
+        "me": vector_library(container, me, around(q, 30, 0.09, rng)),
+        "partner": vector_library(container, partner, around(q, 60, 0.09, rng)),
+        "hidden": vector_library(container, hidden, around(q, 20, 0.09, rng)),
+        "stranger": vector_library(container, stranger, around(q, 80, 0.01, rng)),
     }
     shared = libraries["stranger"][:5]
     with container.pool.connection() as conn:
@@ -288,8 +239,8 @@ def test_the_index_of_a_deleted_user_is_dropped(container, monkeypatch) -> None:
     monkeypatch.setattr(ml, "EXACT_SEARCH_MAX_ROWS", 10)
     rng = np.random.default_rng(3)
     with container.pool.connection() as conn:
-        gone = _user(conn)
-    _library(container, gone, _around(rng.normal(size=DIM).astype(np.float32), 20, 0.1, rng))
+        gone = new_user(conn)
+    vector_library(container, gone, around(rng.normal(size=DIM).astype(np.float32), 20, 0.1, rng))
     repo = container.embedding_repo
     # The write path's check builds it (only the owners it is given)...
     assert repo.ensure_owner_indexes([gone], DIM) == {"built": 1, "dropped": 0}

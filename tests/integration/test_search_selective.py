@@ -5,7 +5,6 @@ from the query. Every one of them comes back, in exact order, page after page.""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,8 +12,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.common import person_on
 from chalicelib.repositories import embeddings as ml
-from tests.integration.test_search_many_users import DIM, MODEL, _around, _library, _user
+from tests.support.postgres import own_database
+from tests.support.vectors import DIM, MODEL, around, new_user, vector_library
 
 BIG = 30_000  # above max_scan_tuples: a walk may stop before it has seen the far ones
 FAVOURITES = 12
@@ -23,19 +24,8 @@ VIDEOS = 40  # more than a lowered exact-search bound: the walk runs, comes back
 
 @pytest.fixture(scope="module")
 def container(postgres) -> Iterator[Any]:
-    import psycopg
-
-    from chalicelib.container import Container
-    from chalicelib.settings import Settings
-    from tests.support.postgres import TEMPLATE_DB
-
-    name = f"s_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres.admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE_DB}"')
-    c = Container(Settings(database_url=f"postgresql://postgres@127.0.0.1:{postgres.port}/{name}"))
-    yield c
-    c.close()
-    postgres.drop_database(name)
+    with own_database(postgres, "s") as c:
+        yield c
 
 
 @pytest.fixture(scope="module")
@@ -46,30 +36,20 @@ def library(container) -> dict[str, Any]:
     q = rng.normal(size=DIM).astype(np.float32)
     q /= np.linalg.norm(q)
     with container.pool.connection() as conn:
-        owner = _user(conn)
-    near = _around(q, BIG - FAVOURITES - VIDEOS, 0.02, rng)
+        owner = new_user(conn)
+    near = around(q, BIG - FAVOURITES - VIDEOS, 0.02, rng)
     # Elsewhere: around a point of cosine ~0.3 with the query (a walk reaches that region
     # once it has gone through the query's).
     away = 0.3 * q + 0.95 * rng.normal(size=DIM).astype(np.float32) / np.sqrt(DIM)
-    far = _around(away / np.linalg.norm(away), FAVOURITES + VIDEOS, 0.02, rng)
+    far = around(away / np.linalg.norm(away), FAVOURITES + VIDEOS, 0.02, rng)
     vectors = np.concatenate([near, far])
-    ids = _library(container, owner, vectors)
+    ids = vector_library(container, owner, vectors)
     favourites, videos = ids[-FAVOURITES - VIDEOS : -VIDEOS], ids[-VIDEOS:]
     with container.pool.connection() as conn:
         conn.execute("UPDATE assets SET is_favorite = true WHERE id = ANY(%s)", (favourites,))
         conn.execute("UPDATE assets SET type = 'VIDEO' WHERE id = ANY(%s)", (videos,))
         # One person on the favourites (the planner cannot tell how few assets show them).
-        person = conn.execute(
-            "INSERT INTO people (owner_id, name) VALUES (%s, 'Ann') RETURNING id", (owner,)
-        ).fetchone()["id"]
-        conn.execute(
-            "INSERT INTO asset_faces (asset_id, owner_id, person_id, image_width, image_height,"
-            " x1, y1, x2, y2, landmarks, score, model_id, embedding, asset_time)"
-            " SELECT a.id, a.owner_id, %s, 100, 100, 0, 0, 10, 10, '{}', 0.9, 'f',"
-            " array_fill(0.1, ARRAY[128])::halfvec, a.file_created_at"
-            " FROM assets a WHERE a.id = ANY(%s)",
-            (person, favourites),
-        )
+        person = person_on(conn, owner, favourites)
         # A tag on them, and a year no other photo was taken in.
         tag = conn.execute(
             "INSERT INTO tags (owner_id, value) VALUES (%s, 'Trip') RETURNING id", (owner,)
