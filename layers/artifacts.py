@@ -27,7 +27,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from layers.build import CACHE_DIR, PLATFORMS, REPO_ROOT, _remove, compile_bytecode, install
+from layers.build import (
+    CACHE_DIR,
+    PLATFORMS,
+    REPO_ROOT,
+    _remove,
+    build_lock,
+    compile_bytecode,
+    install,
+)
 
 ARTIFACTS_DIR = REPO_ROOT / ".skyroll" / "artifacts"
 STACK = "Skyroll-dev"
@@ -101,6 +109,13 @@ def build(*, force: bool = False) -> Build:
     index = root / "functions.json"
     if index.exists() and not force:
         return _load(root)
+    with build_lock("artifacts"):  # another test worker may be building it right now
+        if index.exists() and not force:
+            return _load(root)
+        return _build(root)
+
+
+def _build(root: Path) -> Build:
     _remove(root)
     staging = root.with_name(root.name + ".tmp")
     _remove(staging)

@@ -19,6 +19,8 @@ import shutil
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +118,20 @@ def layer_dir(spec: LayerSpec) -> Path:
     return CACHE_DIR / f"{spec.name}-{_fingerprint(requirements(spec))}"
 
 
+@contextmanager
+def build_lock(name: str) -> Iterator[None]:
+    """One builder at a time for ``name``, across processes: test workers and synths build
+    the same layer at once, and one's clean-up removed the other's staging mid-build (a
+    layer was left marked complete with nothing but botocore in it)."""
+    import fcntl
+
+    locks = REPO_ROOT / ".skyroll" / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with (locks / f"{name}.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
 def build(spec: LayerSpec, *, force: bool = False) -> Path:
     """Builds (or reuses) a layer; returns the directory to zip as the layer asset."""
     target = layer_dir(spec)
@@ -125,6 +141,13 @@ def build(spec: LayerSpec, *, force: bool = False) -> Path:
     marker = target / ".complete-v4"
     if marker.exists() and not force:
         return target
+    with build_lock(f"layer-{spec.name}"):
+        if marker.exists() and not force:
+            return target  # built by another process while this one waited
+        return _build(spec, target, marker)
+
+
+def _build(spec: LayerSpec, target: Path, marker: Path) -> Path:
     _remove(target)
     staging = target.with_name(target.name + ".tmp")
     _remove(staging)

@@ -45,9 +45,19 @@ class Synth:
         return self.stack.get_logical_id(construct.node.default_child)
 
 
+def own_chalice_out(tmp: Path) -> Path:
+    """Where this synth's API package goes: a directory of its own. The shared
+    infra/chalice.out is written by every synth and removed by each test worker's session
+    at its end, so two workers synthesizing at once read each other's half-written or
+    removed package."""
+    return tmp.parent / f"{tmp.name}-chalice" / "chalice.out"
+
+
 def synth(stage: str, tmp: Path) -> Synth:
     context = {**cdk_json_context(), "stage": stage}
-    app, stack = build_app(outdir=str(tmp), context=context, nag=True)
+    app, stack = build_app(
+        outdir=str(tmp), context=context, nag=True, chalice_out=own_chalice_out(tmp)
+    )
     app.synth()  # raises on any unacknowledged cdk-nag finding
     return Synth(stack, Template.from_stack(stack), tmp)
 

@@ -13,7 +13,7 @@ from skyroll_cdk.app_factory import build_app, cdk_json_context
 from skyroll_cdk.backups import SCHEDULE
 from skyroll_cdk.config import from_context
 
-from tests.infra.conftest import Synth
+from tests.infra.conftest import Synth, own_chalice_out
 
 EXTERNAL = ("family-photos", "old.scans")
 
@@ -26,7 +26,9 @@ def with_libraries(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         "stage": "dev",
         "skyroll": {"dev": {"external_buckets": list(EXTERNAL), "backup_export_days": 7}},
     }
-    app, stack = build_app(outdir=str(tmp), context=context, nag=True)
+    app, stack = build_app(
+        outdir=str(tmp), context=context, nag=True, chalice_out=own_chalice_out(tmp)
+    )
     app.synth()  # any unacknowledged cdk-nag finding fails here
     return Synth(stack, Template.from_stack(stack), tmp)
 
